@@ -1,0 +1,47 @@
+// createApp(deps): the whole Hono app, the same on Node and Workers. No I/O at import time.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { AppDeps } from './deps';
+import { errorBody, handleError } from './http/errors';
+import { requestLog } from './http/request-log';
+import { callRoutes } from './routes/api/calls';
+import { healthRoutes } from './routes/api/health';
+import { inferenceRoutes } from './routes/api/inference';
+import { openApiRoutes } from './routes/api/openapi';
+import { providerRoutes } from './routes/api/providers';
+import { pageRoutes } from './routes/pages';
+
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+export interface AppOptions {
+  /** Serves /static/* (htmx, stylesheet); Node reads node_modules, Workers use static assets. */
+  staticAssets?: Hono;
+}
+
+export function createApp(deps: AppDeps, options: AppOptions = {}) {
+  const app = new Hono();
+  app.use(requestId());
+  app.use(requestLog(deps.logger));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(errorBody('payload_too_large', `Request body is larger than ${MAX_BODY_BYTES} bytes`), 413),
+    }),
+  );
+  app.onError(handleError(deps.logger, deps.redact));
+  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.route('/api/v1/health', healthRoutes(deps));
+  app.route('/api/v1/providers', providerRoutes(deps));
+  app.route('/api/v1/inference', inferenceRoutes(deps));
+  app.route('/api/v1/calls', callRoutes(deps));
+  app.route('/api/v1/openapi.json', openApiRoutes());
+  if (options.staticAssets) app.route('/static', options.staticAssets);
+  app.route('/', pageRoutes(deps));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,24 @@
+// Node wiring shared by the server entry, tests and benchmarks: config → database → deps.
+import { loadConfig, type Config } from './config';
+import { openDatabase } from './db/client';
+import { migrateDatabase } from './db/migrate';
+import type { AppDeps } from './deps';
+import { createLogger, createRedactor, type LoggerOptions } from './logging';
+import { ProviderRegistry } from './providers/registry';
+
+export async function bootstrap(
+  env: Record<string, string | undefined>,
+  options: { log?: LoggerOptions['write']; config?: Partial<Config> } = {},
+): Promise<AppDeps> {
+  const config = { ...loadConfig(env), ...options.config };
+  const database = await openDatabase(config.databaseUrl, config.databaseAuthToken);
+  await migrateDatabase(database.db);
+  const logger = createLogger({ write: options.log, secrets: config.secrets, logPrompts: config.logPrompts });
+  return {
+    config,
+    database,
+    providers: ProviderRegistry.fromConfig(config),
+    logger,
+    redact: createRedactor(config.secrets),
+  };
+}

@@ -1,0 +1,194 @@
+// Environment → typed, validated Config. Pure: takes the env object, so Node and Workers share it.
+import { z } from 'zod';
+
+export type ProviderKind = 'openai' | 'azure' | 'openai-compatible' | 'echo';
+
+export interface ProviderConfig {
+  name: string;
+  kind: ProviderKind;
+  label: string;
+  models: string[];
+  defaultModel: string;
+  baseURL?: string;
+  apiKey?: string;
+  azure?: { endpoint: string; deployment: string; apiVersion: string };
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface Config {
+  databaseUrl: string;
+  databaseAuthToken?: string;
+  port: number;
+  host: string;
+  accessToken?: string;
+  providers: ProviderConfig[];
+  providerTimeoutMs: number;
+  retry: RetryPolicy;
+  logPrompts: boolean;
+  /** Every configured secret, so logs and error messages can be scrubbed of them. */
+  secrets: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+const intWithDefault = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const envSchema = z.object({
+  DATABASE_URL: optionalText,
+  DATABASE_AUTH_TOKEN: optionalText,
+  PORT: intWithDefault(8787, 0, 65535),
+  HOST: optionalText,
+  STUDY_ACCESS_TOKEN: optionalText,
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
+  OPENAI_MODEL: optionalText,
+  OPENAI_MODELS: optionalText,
+  AZURE_OPENAI_API_KEY: optionalText,
+  AZURE_OPENAI_ENDPOINT: optionalText.pipe(z.url().optional()),
+  AZURE_OPENAI_DEPLOYMENT: optionalText,
+  AZURE_OPENAI_API_VERSION: optionalText,
+  HYPERBOLIC_API_KEY: optionalText,
+  HYPERBOLIC_ENDPOINT: optionalText.pipe(z.url().optional()),
+  HYPERBOLIC_MODEL: optionalText,
+  HYPERBOLIC_MODELS: optionalText,
+  PROVIDER_TIMEOUT_MS: intWithDefault(60_000, 1, 3_600_000),
+  RETRY_MAX_ATTEMPTS: intWithDefault(4, 1, 20),
+  RETRY_BASE_DELAY_MS: intWithDefault(500, 0, 60_000),
+  RETRY_MAX_DELAY_MS: intWithDefault(30_000, 0, 600_000),
+  LOG_PROMPTS: optionalText,
+});
+
+const ENDPOINT_VAR = /^LLM_ENDPOINT_([A-Z0-9_]+)_BASE_URL$/;
+const PROVIDER_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: Env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${issues}`);
+  }
+  const e = parsed.data;
+  const providers: ProviderConfig[] = [
+    {
+      name: 'echo',
+      kind: 'echo',
+      label: 'Echo (offline, deterministic — no model is called)',
+      models: ['echo-1'],
+      defaultModel: 'echo-1',
+    },
+  ];
+
+  if (e.OPENAI_API_KEY) {
+    const defaultModel = e.OPENAI_MODEL ?? 'gpt-4o-mini';
+    providers.push({
+      name: 'openai',
+      kind: 'openai',
+      label: 'OpenAI',
+      apiKey: e.OPENAI_API_KEY,
+      baseURL: e.OPENAI_BASE_URL,
+      defaultModel,
+      models: unique([defaultModel, ...list(e.OPENAI_MODELS)]),
+    });
+  }
+  if (e.AZURE_OPENAI_API_KEY && e.AZURE_OPENAI_ENDPOINT && e.AZURE_OPENAI_DEPLOYMENT) {
+    providers.push({
+      name: 'azure',
+      kind: 'azure',
+      label: 'Azure OpenAI',
+      apiKey: e.AZURE_OPENAI_API_KEY,
+      defaultModel: e.AZURE_OPENAI_DEPLOYMENT,
+      models: [e.AZURE_OPENAI_DEPLOYMENT],
+      azure: {
+        endpoint: e.AZURE_OPENAI_ENDPOINT,
+        deployment: e.AZURE_OPENAI_DEPLOYMENT,
+        apiVersion: e.AZURE_OPENAI_API_VERSION ?? '2024-10-21',
+      },
+    });
+  }
+  if (e.HYPERBOLIC_API_KEY) {
+    const defaultModel = e.HYPERBOLIC_MODEL ?? 'meta-llama/Llama-3.3-70B-Instruct';
+    providers.push({
+      name: 'hyperbolic',
+      kind: 'openai-compatible',
+      label: 'Hyperbolic',
+      apiKey: e.HYPERBOLIC_API_KEY,
+      baseURL: e.HYPERBOLIC_ENDPOINT ?? 'https://api.hyperbolic.xyz/v1',
+      defaultModel,
+      models: unique([defaultModel, ...list(e.HYPERBOLIC_MODELS)]),
+    });
+  }
+  providers.push(...namedEndpoints(env));
+
+  const secrets = unique(
+    [e.OPENAI_API_KEY, e.AZURE_OPENAI_API_KEY, e.HYPERBOLIC_API_KEY, e.STUDY_ACCESS_TOKEN, e.DATABASE_AUTH_TOKEN]
+      .concat(providers.map((p) => p.apiKey))
+      .filter((s): s is string => typeof s === 'string' && s.length >= 4),
+  );
+
+  return {
+    databaseUrl: e.DATABASE_URL ?? 'file:./data/study.db',
+    databaseAuthToken: e.DATABASE_AUTH_TOKEN,
+    port: e.PORT,
+    host: e.HOST ?? '127.0.0.1',
+    accessToken: e.STUDY_ACCESS_TOKEN,
+    providers,
+    providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
+    retry: { maxAttempts: e.RETRY_MAX_ATTEMPTS, baseDelayMs: e.RETRY_BASE_DELAY_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
+    logPrompts: e.LOG_PROMPTS === '1' || e.LOG_PROMPTS === 'true',
+    secrets,
+  };
+}
+
+/** LLM_ENDPOINT_<NAME>_BASE_URL (+ _API_KEY, _MODELS) adds an OpenAI-compatible provider named <name>. */
+function namedEndpoints(env: Env): ProviderConfig[] {
+  const endpoints: ProviderConfig[] = [];
+  for (const key of Object.keys(env).sort()) {
+    const match = ENDPOINT_VAR.exec(key);
+    const baseURL = env[key]?.trim();
+    if (!match || !baseURL) continue;
+    const suffix = match[1]!;
+    const name = suffix.toLowerCase().replaceAll('_', '-');
+    if (!PROVIDER_NAME.test(name) || ['echo', 'openai', 'azure', 'hyperbolic'].includes(name)) {
+      throw new ConfigError(`Invalid configuration: ${key}: endpoint name "${name}" is reserved or invalid`);
+    }
+    if (!z.url().safeParse(baseURL).success) {
+      throw new ConfigError(`Invalid configuration: ${key}: not a URL`);
+    }
+    const models = list(env[`LLM_ENDPOINT_${suffix}_MODELS`]);
+    endpoints.push({
+      name,
+      kind: 'openai-compatible',
+      label: `${name} (OpenAI-compatible endpoint)`,
+      baseURL,
+      // Local servers such as Ollama accept any key; the SDK insists on a non-empty one.
+      apiKey: env[`LLM_ENDPOINT_${suffix}_API_KEY`]?.trim() || undefined,
+      models,
+      defaultModel: models[0] ?? 'default',
+    });
+  }
+  return endpoints;
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,140 @@
+// Schema v2: immutable capture (raw_calls and what hangs off it) plus mutable grouping.
+// Triggers, FTS5 and vector indexes are hand-written SQL in drizzle/ (drizzle-kit cannot express them).
+import { sql } from 'drizzle-orm';
+import { customType, index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export type JsonObject = Record<string, unknown>;
+
+/** libSQL's native float32 vector column; values are written with vector32('[...]'). */
+const f32Blob = customType<{ data: ArrayBuffer; driverData: ArrayBuffer }>({
+  dataType: () => 'F32_BLOB',
+});
+
+const createdAt = () =>
+  text('created_at')
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+
+export const rawCalls = sqliteTable(
+  'raw_calls',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    modality: text('modality', { enum: ['chat', 'completion', 'embedding'] }).notNull(),
+    status: text('status', { enum: ['success', 'failed'] }).notNull(),
+    requestJson: text('request_json', { mode: 'json' }).$type<JsonObject>().notNull(),
+    responseJson: text('response_json', { mode: 'json' }).$type<JsonObject>(),
+    errorJson: text('error_json', { mode: 'json' }).$type<JsonObject>(),
+    latencyMs: real('latency_ms'),
+    tokensJson: text('tokens_json', { mode: 'json' }).$type<JsonObject>(),
+    // Token counts are also real columns: they are summed on every dashboard query.
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    totalTokens: integer('total_tokens'),
+    costUsd: real('cost_usd'),
+    requestHash: text('request_hash').notNull(),
+    metadataJson: text('metadata_json', { mode: 'json' }).$type<JsonObject>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('raw_calls_created_at_idx').on(t.createdAt),
+    index('raw_calls_provider_model_created_idx').on(t.provider, t.model, t.createdAt),
+    index('raw_calls_status_created_idx').on(t.status, t.createdAt),
+    index('raw_calls_request_hash_idx').on(t.requestHash),
+  ],
+);
+
+export const callArtifacts = sqliteTable(
+  'call_artifacts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    callId: integer('call_id')
+      .notNull()
+      .references(() => rawCalls.id),
+    uri: text('uri').notNull(),
+    contentType: text('content_type').notNull(),
+    byteSize: integer('byte_size'),
+    metadataJson: text('metadata_json', { mode: 'json' }).$type<JsonObject>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('call_artifacts_call_id_idx').on(t.callId)],
+);
+
+export const embeddingVectors = sqliteTable(
+  'embedding_vectors',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    callId: integer('call_id')
+      .notNull()
+      .references(() => rawCalls.id),
+    // The cache key: hash of provider + model + normalized text + dimensions + encoding format.
+    requestHash: text('request_hash').notNull(),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    dimension: integer('dimension').notNull(),
+    vector: f32Blob('vector').notNull(),
+    norm: real('norm').notNull(),
+    metadataJson: text('metadata_json', { mode: 'json' }).$type<JsonObject>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('embedding_vectors_request_hash_idx').on(t.requestHash),
+    index('embedding_vectors_model_dimension_idx').on(t.model, t.dimension),
+  ],
+);
+
+export const groups = sqliteTable(
+  'groups',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    // experiment | batch | label | conversation | any string
+    groupType: text('group_type').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    metadataJson: text('metadata_json', { mode: 'json' }).$type<JsonObject>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('groups_type_name_idx').on(t.groupType, t.name), index('groups_name_idx').on(t.name)],
+);
+
+export const groupMembers = sqliteTable(
+  'group_members',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => groups.id),
+    callId: integer('call_id')
+      .notNull()
+      .references(() => rawCalls.id),
+    addedAt: text('added_at')
+      .notNull()
+      .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+    position: integer('position'),
+    role: text('role'),
+  },
+  (t) => [
+    uniqueIndex('group_members_group_call_idx').on(t.groupId, t.callId),
+    index('group_members_call_idx').on(t.callId),
+  ],
+);
+
+/** Versioned prices: the row in force for a call is the latest effective_from at or before its created_at. */
+export const modelPrices = sqliteTable(
+  'model_prices',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    inputUsdPerMillion: real('input_usd_per_million').notNull(),
+    outputUsdPerMillion: real('output_usd_per_million').notNull(),
+    effectiveFrom: text('effective_from').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('model_prices_version_idx').on(t.provider, t.model, t.effectiveFrom)],
+);
+
+export type RawCall = typeof rawCalls.$inferSelect;
+export type NewRawCall = typeof rawCalls.$inferInsert;
+export type Group = typeof groups.$inferSelect;

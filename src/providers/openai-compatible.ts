@@ -1,0 +1,132 @@
+// OpenAI, Azure OpenAI, Hyperbolic and any OpenAI-compatible endpoint, all through the official SDK.
+import OpenAI, { AzureOpenAI } from 'openai';
+import type { ProviderConfig } from '../config';
+import { toProviderError } from './provider-errors';
+import {
+  ProviderError,
+  type CompletionRequest,
+  type EmbedOptions,
+  type EmbeddingResult,
+  type Provider,
+  type ProviderResponse,
+  type TokenUsage,
+} from './types';
+
+export interface OpenAICompatibleOptions {
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+export class OpenAICompatibleProvider implements Provider {
+  readonly name: string;
+  readonly kind: string;
+  readonly label: string;
+  readonly models: string[];
+  readonly defaultModel: string;
+  /** The SDK client; the gateway streams through it. Retries are ours, so the SDK's are off. */
+  readonly client: OpenAI;
+
+  constructor(config: ProviderConfig, options: OpenAICompatibleOptions) {
+    this.name = config.name;
+    this.kind = config.kind;
+    this.label = config.label;
+    this.models = config.models;
+    this.defaultModel = config.defaultModel;
+    const common = { maxRetries: 0, timeout: options.timeoutMs, fetch: options.fetch };
+    this.client = config.azure
+      ? new AzureOpenAI({
+          ...common,
+          apiKey: config.apiKey,
+          endpoint: config.azure.endpoint,
+          deployment: config.azure.deployment,
+          apiVersion: config.azure.apiVersion,
+        })
+      : new OpenAI({ ...common, apiKey: config.apiKey ?? 'not-needed', baseURL: config.baseURL });
+  }
+
+  async complete(request: CompletionRequest): Promise<ProviderResponse> {
+    const started = performance.now();
+    let body: OpenAI.Chat.ChatCompletion;
+    try {
+      body = (await this.client.chat.completions.create(
+        {
+          ...request.params,
+          model: request.model,
+          messages: request.messages as OpenAI.Chat.ChatCompletionMessageParam[],
+          stream: false,
+        },
+        { signal: request.signal },
+      )) as OpenAI.Chat.ChatCompletion;
+    } catch (error) {
+      throw toProviderError(error);
+    }
+    const latencyMs = performance.now() - started;
+    const choice = typeof body === 'object' && body !== null ? body.choices?.[0] : undefined;
+    if (!choice) {
+      throw new ProviderError('MalformedResponse', 'The provider answered without any choices', {
+        status: 200,
+        retryable: false,
+      });
+    }
+    return {
+      text: choice.message?.content ?? '',
+      provider: this.name,
+      model: body.model ?? request.model,
+      tokens: usageToTokens(body.usage),
+      latencyMs,
+      metadata: { finish_reason: choice.finish_reason, response_id: body.id },
+      raw: body,
+    };
+  }
+
+  async embed(texts: string[], model: string, options: EmbedOptions = {}): Promise<EmbeddingResult> {
+    const started = performance.now();
+    let body: OpenAI.Embeddings.CreateEmbeddingResponse;
+    try {
+      body = await this.client.embeddings.create(
+        {
+          model,
+          input: texts,
+          ...(options.dimensions ? { dimensions: options.dimensions } : {}),
+          ...(options.encodingFormat ? { encoding_format: options.encodingFormat } : {}),
+        },
+        { signal: options.signal },
+      );
+    } catch (error) {
+      throw toProviderError(error);
+    }
+    if (!Array.isArray(body?.data) || body.data.length !== texts.length) {
+      throw new ProviderError('MalformedResponse', 'The provider returned a different number of embeddings than inputs', {
+        status: 200,
+        retryable: false,
+      });
+    }
+    const vectors = [...body.data].sort((a, b) => a.index - b.index).map((d) => d.embedding as unknown as number[]);
+    return {
+      vectors,
+      provider: this.name,
+      model: body.model ?? model,
+      tokens: usageToTokens(body.usage),
+      latencyMs: performance.now() - started,
+      raw: { ...body, data: `[${vectors.length} vectors]` },
+    };
+  }
+}
+
+export function usageToTokens(usage: unknown): TokenUsage {
+  const u = (usage ?? {}) as {
+    prompt_tokens?: number;
+    completion_tokens?: number;
+    total_tokens?: number;
+    prompt_tokens_details?: { cached_tokens?: number };
+    completion_tokens_details?: { reasoning_tokens?: number };
+  };
+  const tokens: TokenUsage = {
+    prompt: u.prompt_tokens ?? null,
+    completion: u.completion_tokens ?? null,
+    total: u.total_tokens ?? (u.prompt_tokens != null ? u.prompt_tokens + (u.completion_tokens ?? 0) : null),
+  };
+  if (u.prompt_tokens_details?.cached_tokens != null) tokens.cached = u.prompt_tokens_details.cached_tokens;
+  if (u.completion_tokens_details?.reasoning_tokens != null) tokens.reasoning = u.completion_tokens_details.reasoning_tokens;
+  return tokens;
+}

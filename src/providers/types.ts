@@ -1,0 +1,88 @@
+// The one provider interface every backend implements, and the standard response shape.
+
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool' | 'developer';
+export interface ChatMessage {
+  role: ChatRole;
+  content: string | Array<Record<string, unknown>>;
+  name?: string;
+}
+
+/** Sampling parameters passed through to the provider as-is (temperature, max_tokens, seed, …). */
+export type ChatParams = Record<string, unknown>;
+
+export interface CompletionRequest {
+  model: string;
+  messages: ChatMessage[];
+  params: ChatParams;
+  signal?: AbortSignal;
+}
+
+export interface TokenUsage {
+  prompt: number | null;
+  completion: number | null;
+  total: number | null;
+  cached?: number;
+  reasoning?: number;
+}
+
+export interface ProviderResponse {
+  text: string;
+  provider: string;
+  model: string;
+  tokens: TokenUsage;
+  latencyMs: number;
+  metadata: Record<string, unknown>;
+  /** The provider's response body as received. */
+  raw: unknown;
+}
+
+export interface EmbedOptions {
+  dimensions?: number;
+  encodingFormat?: 'float' | 'base64';
+  signal?: AbortSignal;
+}
+
+export interface EmbeddingResult {
+  vectors: number[][];
+  provider: string;
+  model: string;
+  tokens: TokenUsage;
+  latencyMs: number;
+  raw: unknown;
+}
+
+export interface Provider {
+  readonly name: string;
+  readonly kind: string;
+  readonly label: string;
+  readonly models: string[];
+  readonly defaultModel: string;
+  complete(request: CompletionRequest): Promise<ProviderResponse>;
+  embed?(texts: string[], model: string, options?: EmbedOptions): Promise<EmbeddingResult>;
+}
+
+/**
+ * A provider failure normalized from whatever the backend threw. `retryable` follows the spec:
+ * 429, 5xx, timeouts and connection errors are transient; other 4xx and malformed bodies are not.
+ */
+export class ProviderError extends Error {
+  override name = 'ProviderError';
+  constructor(
+    readonly errorClass: string,
+    message: string,
+    readonly options: { status?: number; retryable: boolean; retryAfterMs?: number; code?: string } = {
+      retryable: false,
+    },
+  ) {
+    super(message);
+  }
+  get status() {
+    return this.options.status;
+  }
+  get retryable() {
+    return this.options.retryable;
+  }
+  get retryAfterMs() {
+    return this.options.retryAfterMs;
+  }
+}

@@ -1,0 +1,12 @@
+import { Hono } from 'hono';
+import { inferenceContext, type AppDeps } from '../../deps';
+import { validate } from '../../http/validation';
+import { runInference } from '../../services/inference';
+import { inferenceBodySchema } from './schemas';
+
+export function inferenceRoutes(deps: AppDeps) {
+  return new Hono().post('/', validate('json', inferenceBodySchema), async (c) => {
+    const calls = await runInference(inferenceContext(deps), c.req.valid('json'));
+    return c.json({ calls });
+  });
+}

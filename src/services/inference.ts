@@ -1,0 +1,80 @@
+// The inference service: resolve the target, preprocess the prompt, run n samples, capture each.
+import { AppError, notFound } from '../errors';
+import { addGroupMembers, getGroup } from '../db/groups-repository';
+import type { ProviderRegistry } from '../providers/registry';
+import type { ChatMessage, ChatParams, Provider } from '../providers/types';
+import { runChatCall, type CallSummary, type CaptureContext } from './capture';
+import { preprocessPrompt, type PreprocessOptions } from './preprocess';
+
+export interface InferenceContext extends CaptureContext {
+  providers: ProviderRegistry;
+}
+
+export interface InferenceInput {
+  provider: string;
+  model?: string;
+  prompt?: string;
+  messages?: ChatMessage[];
+  template?: string;
+  params?: ChatParams;
+  preprocess?: PreprocessOptions;
+  samples?: number;
+  group_id?: number;
+  metadata?: Record<string, unknown>;
+}
+
+export function resolveProvider(providers: ProviderRegistry, name: string): Provider {
+  const provider = providers.get(name);
+  if (!provider) {
+    const known = providers.list().map((p) => p.name).join(', ');
+    throw new AppError(400, 'unknown_provider', `provider: unknown provider "${name}" (configured: ${known})`, [
+      { path: 'provider', message: `unknown provider "${name}"` },
+    ]);
+  }
+  return provider;
+}
+
+/** Applies preprocessing to user messages (and the template to the last one); reports what changed. */
+export function prepareMessages(input: Pick<InferenceInput, 'prompt' | 'messages' | 'template' | 'preprocess'>) {
+  const messages: ChatMessage[] = input.messages
+    ? input.messages.map((m) => ({ ...m }))
+    : [{ role: 'user', content: input.prompt ?? '' }];
+  const lastUser = messages.map((m) => m.role).lastIndexOf('user');
+  const applied = new Set<string>();
+  const original: ChatMessage[] = input.messages ?? [{ role: 'user', content: input.prompt ?? '' }];
+  messages.forEach((message, i) => {
+    if (message.role !== 'user' || typeof message.content !== 'string') return;
+    const result = preprocessPrompt(message.content, input.preprocess ?? {}, i === lastUser ? input.template : undefined);
+    result.applied.forEach((step) => applied.add(step));
+    message.content = result.text;
+  });
+  const preprocessing = applied.size ? { applied: [...applied], original_messages: original } : undefined;
+  return { messages, preprocessing };
+}
+
+export async function runInference(ctx: InferenceContext, input: InferenceInput): Promise<CallSummary[]> {
+  const provider = resolveProvider(ctx.providers, input.provider);
+  if (input.group_id !== undefined && !(await getGroup(ctx.db, input.group_id))) throw notFound('group', input.group_id);
+  const model = input.model ?? provider.defaultModel;
+  const { messages, preprocessing } = prepareMessages(input);
+  const samples = input.samples ?? 1;
+  const calls = await Promise.all(
+    Array.from({ length: samples }, (_, sampleIndex) =>
+      runChatCall(ctx, {
+        provider,
+        model,
+        messages,
+        params: input.params ?? {},
+        metadata: {
+          ...input.metadata,
+          source: 'inference',
+          ...(samples > 1 ? { sample_index: sampleIndex, samples } : {}),
+          ...(preprocessing ? { preprocessing } : {}),
+          ...(input.group_id !== undefined ? { group_id: input.group_id } : {}),
+        },
+      }),
+    ),
+  );
+  if (input.group_id !== undefined) await addGroupMembers(ctx.db, input.group_id, calls.map((c) => c.id), 'sample');
+  return calls;
+}

@@ -1,0 +1,22 @@
+// Node: serves the stylesheet and vendored browser libraries straight from public/ and node_modules.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Hono } from 'hono';
+
+const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+export const STATIC_FILES: Record<string, { path: string; type: string }> = {
+  'app.css': { path: 'public/app.css', type: 'text/css; charset=utf-8' },
+  'htmx.min.js': { path: 'node_modules/htmx.org/dist/htmx.min.js', type: 'text/javascript; charset=utf-8' },
+};
+
+export function nodeStaticAssets() {
+  const cache = new Map<string, Promise<Buffer>>();
+  return new Hono().get('/:file', async (c) => {
+    const file = STATIC_FILES[c.req.param('file')];
+    if (!file) return c.notFound();
+    if (!cache.has(file.path)) cache.set(file.path, readFile(root(file.path)));
+    const body = await cache.get(file.path)!;
+    return c.body(new Uint8Array(body), 200, { 'content-type': file.type, 'cache-control': 'public, max-age=3600' });
+  });
+}

@@ -1,0 +1,33 @@
+import type { Child } from 'hono/jsx';
+
+export const NAV = [
+  { href: '/', label: 'Home' },
+  { href: '/api/v1/openapi.json', label: 'API' },
+];
+
+export function Layout(props: { title: string; children: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${props.title} · Study Query LLM`}</title>
+        <link rel="stylesheet" href="/static/app.css" />
+        <script src="/static/htmx.min.js" defer></script>
+      </head>
+      <body>
+        <header class="topbar">
+          <a class="brand" href="/">
+            Study Query LLM
+          </a>
+          <nav>
+            {NAV.map((item) => (
+              <a href={item.href}>{item.label}</a>
+            ))}
+          </nav>
+        </header>
+        <main>{props.children}</main>
+      </body>
+    </html>
+  );
+}
