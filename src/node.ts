@@ -1,9 +1,11 @@
 // Node entry: `npm start` — embedded libSQL (migrated on start), pages and API on PORT (default 8787).
+import { existsSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 import { nodeStaticAssets } from './static-assets';
 
+if (existsSync('.env')) process.loadEnvFile('.env');
 const deps = await bootstrap(process.env);
 const app = createApp(deps, { staticAssets: nodeStaticAssets() });
 const server = serve({ fetch: app.fetch, port: deps.config.port, hostname: deps.config.host }, (info) => {

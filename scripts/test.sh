@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `npm test`: type-check, then the whole vitest suite (real libSQL, real HTTP, real SDK).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export WRANGLER_SEND_METRICS=false
+npx tsc --noEmit
+npx vitest run "$@"
