@@ -1,6 +1,7 @@
 // Workers entry: the same createApp over a remote libSQL (Turso) database. Migrations are applied
 // before deploy with drizzle-kit (see README), not at request time.
 import { createClient } from '@libsql/client/web';
+import type { ExecutionContext } from 'hono';
 import { createApp, type App } from './app';
 import { loadConfig } from './config';
 import { wrapClient } from './db/client';
@@ -31,7 +32,3 @@ export default {
   },
 };
 
-interface ExecutionContext {
-  waitUntil(promise: Promise<unknown>): void;
-  passThroughOnException(): void;
-}
