@@ -21,3 +21,24 @@ export async function addGroupMembers(db: Database, groupId: number, callIds: nu
     .values(callIds.map((callId, i) => ({ groupId, callId, position: start + i, role: role ?? null })))
     .onConflictDoNothing();
 }
+
+export async function createGroup(
+  db: Database,
+  group: { groupType: string; name: string; description?: string | null; metadata?: Record<string, unknown> },
+) {
+  const [row] = await db
+    .insert(groups)
+    .values({ groupType: group.groupType, name: group.name, description: group.description ?? null, metadataJson: group.metadata ?? {} })
+    .returning();
+  return row!;
+}
+
+/** A group by numeric id, or else by name (the oldest of that name); created as `groupType` when missing. */
+export async function findOrCreateGroup(db: Database, idOrName: string, groupType = 'label') {
+  if (/^\d+$/.test(idOrName)) {
+    const byId = await getGroup(db, Number(idOrName));
+    if (byId) return byId;
+  }
+  const [byName] = await db.select().from(groups).where(eq(groups.name, idOrName)).orderBy(groups.id).limit(1);
+  return byName ?? createGroup(db, { groupType, name: idOrName });
+}

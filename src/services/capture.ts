@@ -1,11 +1,11 @@
-// Runs one chat call through retries and captures it in raw_calls: exactly one row, success or failure.
+// Capture: every provider call ends in exactly one raw_calls row, success or failure, and one log line.
 import type { RetryPolicy } from '../config';
 import type { Database } from '../db/client';
 import { insertCall } from '../db/calls-repository';
 import { findPriceInForce, priceTokens } from '../db/prices-repository';
 import type { Logger } from '../logging';
-import type { ChatMessage, ChatParams, Provider, ProviderError, ProviderResponse, TokenUsage } from '../providers/types';
 import { contentText } from '../providers/echo';
+import type { ChatMessage, ChatParams, Provider, ProviderError, TokenUsage } from '../providers/types';
 import { requestHash } from './request-hash';
 import { withRetry, type RetryHooks } from './retry';
 
@@ -14,16 +14,6 @@ export interface CaptureContext {
   logger: Logger;
   retry: RetryPolicy;
   redact: (text: string) => string;
-}
-
-export interface ChatCallSpec {
-  provider: Provider;
-  model: string;
-  messages: ChatMessage[];
-  params: ChatParams;
-  metadata?: Record<string, unknown>;
-  signal?: AbortSignal;
-  retryHooks?: RetryHooks;
 }
 
 export interface CallSummary {
@@ -37,122 +27,140 @@ export interface CallSummary {
   error?: { class: string; status: number | null; message: string; attempts: number };
 }
 
+/** What came back from a provider, in the shape every capture path records. */
+export type CallOutcome =
+  | { ok: true; text: string; tokens: TokenUsage; latencyMs: number; response: Record<string, unknown> }
+  | { ok: false; error: ProviderError; extra?: Record<string, unknown> };
+
+export interface CallRecord {
+  provider: string;
+  model: string;
+  modality: 'chat' | 'completion' | 'embedding';
+  /** The request as sent to the provider — never any key or auth header. */
+  request: Record<string, unknown>;
+  /** Defaults to the hash of {provider, request}. */
+  requestHash?: string;
+  outcome: CallOutcome;
+  attempts: number;
+  elapsedMs: number;
+  metadata?: Record<string, unknown>;
+  /** Text for the log line when LOG_PROMPTS=1. */
+  promptText?: string;
+}
+
+export async function recordCall(ctx: CaptureContext, record: CallRecord): Promise<CallSummary> {
+  const createdAt = new Date().toISOString();
+  const hash = record.requestHash ?? (await requestHash({ provider: record.provider, request: record.request }));
+  const metadata = { ...record.metadata, attempts: record.attempts, total_ms: round(record.elapsedMs) };
+  const common = {
+    provider: record.provider,
+    model: record.model,
+    modality: record.modality,
+    requestJson: record.request,
+    requestHash: hash,
+    metadataJson: metadata,
+    createdAt,
+  };
+  const { outcome } = record;
+  let summary: CallSummary;
+  if (outcome.ok) {
+    const price = await findPriceInForce(ctx.db, record.provider, record.model, createdAt);
+    const id = await insertCall(ctx.db, {
+      ...common,
+      status: 'success',
+      responseJson: { text: outcome.text, ...outcome.response },
+      errorJson: null,
+      latencyMs: round(outcome.latencyMs),
+      tokensJson: { ...outcome.tokens },
+      promptTokens: outcome.tokens.prompt,
+      completionTokens: outcome.tokens.completion,
+      totalTokens: outcome.tokens.total,
+      costUsd: priceTokens(price, outcome.tokens.prompt, outcome.tokens.completion),
+    });
+    summary = { id, status: 'success', text: outcome.text, provider: record.provider, model: record.model, tokens: outcome.tokens, latency_ms: round(outcome.latencyMs) };
+  } else {
+    const failure = outcome.error;
+    const error = {
+      class: failure.errorClass,
+      status: failure.status ?? null,
+      message: ctx.redact(failure.message),
+      attempts: record.attempts,
+      retryable: failure.retryable,
+      ...(failure.options.code ? { code: failure.options.code } : {}),
+      ...outcome.extra,
+    };
+    const id = await insertCall(ctx.db, { ...common, status: 'failed', responseJson: null, errorJson: error, latencyMs: round(record.elapsedMs), tokensJson: null });
+    summary = {
+      id,
+      status: 'failed',
+      text: null,
+      provider: record.provider,
+      model: record.model,
+      tokens: null,
+      latency_ms: round(record.elapsedMs),
+      error: { class: error.class, status: error.status, message: error.message, attempts: record.attempts },
+    };
+  }
+  logCall(ctx.logger, record, summary);
+  return summary;
+}
+
+export interface ChatCallSpec {
+  provider: Provider;
+  model: string;
+  messages: ChatMessage[];
+  params: ChatParams;
+  metadata?: Record<string, unknown>;
+  signal?: AbortSignal;
+  retryHooks?: RetryHooks;
+}
+
+/** One chat call through retries, captured. */
 export async function runChatCall(ctx: CaptureContext, spec: ChatCallSpec): Promise<CallSummary> {
   const request = { ...spec.params, model: spec.model, messages: spec.messages };
-  const hash = await requestHash({ provider: spec.provider.name, request });
   const started = performance.now();
-  const outcome = await withRetry(
+  const result = await withRetry(
     () => spec.provider.complete({ model: spec.model, messages: spec.messages, params: spec.params, signal: spec.signal }),
     ctx.retry,
     { ...spec.retryHooks, signal: spec.signal },
   );
-  const elapsedMs = performance.now() - started;
-  const summary = outcome.ok
-    ? await captureSuccess(ctx, spec, request, hash, outcome.value, outcome.attempts, elapsedMs)
-    : await captureFailure(ctx, spec, request, hash, outcome.error, outcome.attempts, elapsedMs);
-  logCall(ctx.logger, spec, summary, outcome.attempts);
-  return summary;
-}
-
-async function captureSuccess(
-  ctx: CaptureContext,
-  spec: ChatCallSpec,
-  request: Record<string, unknown>,
-  hash: string,
-  response: ProviderResponse,
-  attempts: number,
-  elapsedMs: number,
-): Promise<CallSummary> {
-  const createdAt = new Date().toISOString();
-  const price = await findPriceInForce(ctx.db, spec.provider.name, spec.model, createdAt);
-  const id = await insertCall(ctx.db, {
+  const outcome: CallOutcome = result.ok
+    ? {
+        ok: true,
+        text: result.value.text,
+        tokens: result.value.tokens,
+        latencyMs: result.value.latencyMs,
+        response: { model: result.value.model, ...result.value.metadata, raw: result.value.raw },
+      }
+    : { ok: false, error: result.error };
+  return recordCall(ctx, {
     provider: spec.provider.name,
     model: spec.model,
     modality: 'chat',
-    status: 'success',
-    requestJson: request,
-    responseJson: { text: response.text, model: response.model, ...response.metadata, raw: response.raw },
-    errorJson: null,
-    latencyMs: round(response.latencyMs),
-    tokensJson: { ...response.tokens },
-    promptTokens: response.tokens.prompt,
-    completionTokens: response.tokens.completion,
-    totalTokens: response.tokens.total,
-    costUsd: priceTokens(price, response.tokens.prompt, response.tokens.completion),
-    requestHash: hash,
-    metadataJson: { ...spec.metadata, attempts, total_ms: round(elapsedMs) },
-    createdAt,
+    request,
+    outcome,
+    attempts: result.attempts,
+    elapsedMs: performance.now() - started,
+    metadata: spec.metadata,
+    promptText: spec.messages.map((m) => contentText(m.content)).join('\n'),
   });
-  return {
-    id,
-    status: 'success',
-    text: response.text,
-    provider: spec.provider.name,
-    model: spec.model,
-    tokens: response.tokens,
-    latency_ms: round(response.latencyMs),
-  };
 }
 
-async function captureFailure(
-  ctx: CaptureContext,
-  spec: ChatCallSpec,
-  request: Record<string, unknown>,
-  hash: string,
-  failure: ProviderError,
-  attempts: number,
-  elapsedMs: number,
-): Promise<CallSummary> {
-  const error = {
-    class: failure.errorClass,
-    status: failure.status ?? null,
-    message: ctx.redact(failure.message),
-    attempts,
-    retryable: failure.retryable,
-    ...(failure.options.code ? { code: failure.options.code } : {}),
-  };
-  const id = await insertCall(ctx.db, {
-    provider: spec.provider.name,
-    model: spec.model,
-    modality: 'chat',
-    status: 'failed',
-    requestJson: request,
-    responseJson: null,
-    errorJson: error,
-    latencyMs: round(elapsedMs),
-    tokensJson: null,
-    requestHash: hash,
-    metadataJson: { ...spec.metadata, attempts, total_ms: round(elapsedMs) },
-    createdAt: new Date().toISOString(),
-  });
-  return {
-    id,
-    status: 'failed',
-    text: null,
-    provider: spec.provider.name,
-    model: spec.model,
-    tokens: null,
-    latency_ms: round(elapsedMs),
-    error: { class: error.class, status: error.status, message: error.message, attempts },
-  };
-}
-
-function logCall(logger: Logger, spec: ChatCallSpec, summary: CallSummary, attempts: number) {
-  const record = {
+function logCall(logger: Logger, record: CallRecord, summary: CallSummary) {
+  const line = {
     event: 'provider_call',
     call_id: summary.id,
     provider: summary.provider,
     model: summary.model,
+    modality: record.modality,
     status: summary.status,
-    attempts,
+    attempts: record.attempts,
     ms: summary.latency_ms,
     ...(summary.error ? { error_class: summary.error.class, http_status: summary.error.status } : {}),
-    ...(logger.logPrompts
-      ? { prompt: spec.messages.map((m) => contentText(m.content)).join('\n'), response: summary.text }
-      : {}),
+    ...(logger.logPrompts ? { prompt: record.promptText, response: summary.text } : {}),
   };
-  if (summary.status === 'success') logger.info(record);
-  else logger.error(record);
+  if (summary.status === 'success') logger.info(line);
+  else logger.error(line);
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
