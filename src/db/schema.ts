@@ -138,3 +138,70 @@ export const modelPrices = sqliteTable(
 export type RawCall = typeof rawCalls.$inferSelect;
 export type NewRawCall = typeof rawCalls.$inferInsert;
 export type Group = typeof groups.$inferSelect;
+
+/** A study matrix run; its calls are members of the batch group with the same id. */
+export const batches = sqliteTable('batches', {
+  groupId: integer('group_id')
+    .primaryKey()
+    .references(() => groups.id),
+  // running | cancelled | completed (interrupted is derived: running with no runner in this process)
+  status: text('status').notNull(),
+  targetsJson: text('targets_json', { mode: 'json' }).$type<BatchTarget[]>().notNull(),
+  samples: integer('samples').notNull(),
+  concurrency: integer('concurrency').notNull(),
+  template: text('template'),
+  optionsJson: text('options_json', { mode: 'json' }).$type<JsonObject>().notNull(),
+  createdAt: createdAt(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+export interface BatchTarget {
+  provider: string;
+  model: string;
+  params: Record<string, unknown>;
+}
+
+export const batchItems = sqliteTable(
+  'batch_items',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    batchId: integer('batch_id')
+      .notNull()
+      .references(() => batches.groupId),
+    itemKey: text('item_key').notNull(),
+    position: integer('position').notNull(),
+    prompt: text('prompt'),
+    messagesJson: text('messages_json', { mode: 'json' }).$type<JsonObject[]>(),
+    varsJson: text('vars_json', { mode: 'json' }).$type<Record<string, string>>(),
+  },
+  (t) => [uniqueIndex('batch_items_key_idx').on(t.batchId, t.itemKey)],
+);
+
+/**
+ * One row per (item, target, sample index) — the unit that runs once. Its status and last call
+ * are set by a trigger in the same statement that captures the call, so a crash can never leave
+ * a captured success that resume would run again.
+ */
+export const batchTasks = sqliteTable(
+  'batch_tasks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    batchId: integer('batch_id')
+      .notNull()
+      .references(() => batches.groupId),
+    itemId: integer('item_id')
+      .notNull()
+      .references(() => batchItems.id),
+    targetIndex: integer('target_index').notNull(),
+    sampleIndex: integer('sample_index').notNull(),
+    ordinal: integer('ordinal').notNull(),
+    // pending | success | failed
+    status: text('status').notNull().default('pending'),
+    lastCallId: integer('last_call_id'),
+    calls: integer('calls').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('batch_tasks_key_idx').on(t.batchId, t.itemId, t.targetIndex, t.sampleIndex),
+    index('batch_tasks_status_idx').on(t.batchId, t.status, t.ordinal),
+  ],
+);
