@@ -1,5 +1,5 @@
 // Offline, deterministic provider for dry runs, demos and tests: no model is called.
-import type { CompletionRequest, EmbedOptions, EmbeddingResult, Provider, ProviderResponse } from './types';
+import type { ChatStreamChunk, CompletionRequest, EmbedOptions, EmbeddingResult, Provider, ProviderResponse } from './types';
 
 const DEFAULT_DIMENSIONS = 16;
 
@@ -32,6 +32,27 @@ export class EchoProvider implements Provider {
       metadata: { offline: true, finish_reason: 'stop' },
       raw,
     };
+  }
+
+  /** The same answer as `complete`, sent word by word like a real stream (usage last when asked for). */
+  async *stream(request: CompletionRequest): AsyncIterable<ChatStreamChunk> {
+    const answer = await this.complete(request);
+    const raw = answer.raw as { id: string; usage: Record<string, unknown> };
+    const base = { id: raw.id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: request.model };
+    const chunk = (delta: Record<string, unknown>, finish: string | null): ChatStreamChunk => ({
+      ...base,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
+    yield chunk({ role: 'assistant', content: '' }, null);
+    for (const word of answer.text.match(/\S+\s*/g) ?? []) {
+      // Yield to the event loop between words, so the stream is really delivered piece by piece.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (request.signal?.aborted) return;
+      yield chunk({ content: word }, null);
+    }
+    yield chunk({}, 'stop');
+    const streamOptions = request.params.stream_options as { include_usage?: boolean } | undefined;
+    if (streamOptions?.include_usage) yield { ...base, choices: [], usage: raw.usage };
   }
 
   async embed(texts: string[], model: string, options: EmbedOptions = {}): Promise<EmbeddingResult> {

@@ -4,6 +4,7 @@ import type { ProviderConfig } from '../config';
 import { toProviderError } from './provider-errors';
 import {
   ProviderError,
+  type ChatStreamChunk,
   type CompletionRequest,
   type EmbedOptions,
   type EmbeddingResult,
@@ -79,6 +80,29 @@ export class OpenAICompatibleProvider implements Provider {
     };
   }
 
+  async *stream(request: CompletionRequest): AsyncIterable<ChatStreamChunk> {
+    let chunks: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>;
+    try {
+      chunks = await this.client.chat.completions.create(
+        {
+          ...request.params,
+          model: request.model,
+          messages: request.messages as OpenAI.Chat.ChatCompletionMessageParam[],
+          stream: true,
+        },
+        { signal: request.signal },
+      );
+    } catch (error) {
+      throw toProviderError(error);
+    }
+    try {
+      // The SDK ends the iteration quietly when request.signal aborts.
+      for await (const chunk of chunks) yield chunk as unknown as ChatStreamChunk;
+    } catch (error) {
+      throw streamBrokeOff(error);
+    }
+  }
+
   async embed(texts: string[], model: string, options: EmbedOptions = {}): Promise<EmbeddingResult> {
     const started = performance.now();
     let body: OpenAI.Embeddings.CreateEmbeddingResponse;
@@ -111,6 +135,27 @@ export class OpenAICompatibleProvider implements Provider {
       raw: { ...body, data: `[${vectors.length} vectors]` },
     };
   }
+}
+
+/**
+ * An error met while reading an open stream: an `error` event the provider sent (its message kept),
+ * or the connection dropping mid-way (`StreamInterrupted`, transient like any dropped connection).
+ */
+function streamBrokeOff(error: unknown): ProviderError {
+  if (error instanceof OpenAI.APIError && typeof error.status !== 'number') {
+    return new ProviderError('StreamError', error.message, {
+      retryable: false,
+      code: typeof error.code === 'string' ? error.code : undefined,
+    });
+  }
+  const mapped = toProviderError(error);
+  if (mapped.status !== undefined || mapped.errorClass === 'Aborted' || mapped.errorClass === 'MalformedResponse') return mapped;
+  const cause = (error as { cause?: { message?: string } })?.cause?.message;
+  return new ProviderError(
+    'StreamInterrupted',
+    `The provider's stream broke off before it ended (${mapped.message}${cause ? `: ${cause}` : ''})`,
+    { retryable: true },
+  );
 }
 
 export function usageToTokens(usage: unknown): TokenUsage {

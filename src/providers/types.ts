@@ -51,6 +51,30 @@ export interface EmbeddingResult {
   raw: unknown;
 }
 
+/** One streamed chat completion chunk, in the OpenAI wire format (`chat.completion.chunk`). */
+export interface ChatStreamChunk {
+  id?: string;
+  object?: string;
+  created?: number;
+  model?: string;
+  choices: Array<{
+    index: number;
+    delta?: { role?: string; content?: string | null; tool_calls?: ToolCallDelta[]; [key: string]: unknown };
+    finish_reason?: string | null;
+    [key: string]: unknown;
+  }>;
+  /** Only on the last chunk, and only when the request asked for `stream_options.include_usage`. */
+  usage?: Record<string, unknown> | null;
+  [key: string]: unknown;
+}
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: string;
+  function?: { name?: string; arguments?: string };
+}
+
 export interface Provider {
   readonly name: string;
   readonly kind: string;
@@ -59,6 +83,11 @@ export interface Provider {
   readonly defaultModel: string;
   complete(request: CompletionRequest): Promise<ProviderResponse>;
   embed?(texts: string[], model: string, options?: EmbedOptions): Promise<EmbeddingResult>;
+  /**
+   * Streams a chat completion chunk by chunk. Failures are thrown as ProviderError from the
+   * iterator; an abort through `request.signal` ends the iteration quietly.
+   */
+  stream?(request: CompletionRequest): AsyncIterable<ChatStreamChunk>;
 }
 
 /**
