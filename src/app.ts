@@ -5,14 +5,20 @@ import { requestId } from 'hono/request-id';
 import type { AppDeps } from './deps';
 import { errorBody, handleError } from './http/errors';
 import { requestLog } from './http/request-log';
+import { batchRoutes } from './routes/api/batches';
 import { callRoutes } from './routes/api/calls';
+import { conversationRoutes } from './routes/api/conversations';
+import { groupRoutes } from './routes/api/groups';
 import { healthRoutes } from './routes/api/health';
 import { inferenceRoutes } from './routes/api/inference';
 import { openApiRoutes } from './routes/api/openapi';
 import { providerRoutes } from './routes/api/providers';
+import { gatewayRoutes } from './routes/gateway';
 import { pageRoutes } from './routes/pages';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** Batches carry their whole item list in one request. */
+export const MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface AppOptions {
   /** Serves /static/* (htmx, stylesheet); Node reads node_modules, Workers use static assets. */
@@ -23,14 +29,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const app = new Hono();
   app.use(requestId());
   app.use(requestLog(deps.logger));
-  app.use(
-    '/api/*',
+  const limitBody = (maxSize: number) =>
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        c.json(errorBody('payload_too_large', `Request body is larger than ${MAX_BODY_BYTES} bytes`), 413),
-    }),
-  );
+      maxSize,
+      onError: (c) => c.json(errorBody('payload_too_large', `Request body is larger than ${maxSize} bytes`), 413),
+    });
+  const batchBodyLimit = limitBody(MAX_BATCH_BODY_BYTES);
+  const defaultBodyLimit = limitBody(MAX_BODY_BYTES);
+  app.use('/api/*', (c, next) => (c.req.path === '/api/v1/batches' ? batchBodyLimit : defaultBodyLimit)(c, next));
   app.onError(handleError(deps.logger, deps.redact));
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
 
@@ -38,7 +44,11 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.route('/api/v1/providers', providerRoutes(deps));
   app.route('/api/v1/inference', inferenceRoutes(deps));
   app.route('/api/v1/calls', callRoutes(deps));
+  app.route('/api/v1/groups', groupRoutes(deps));
+  app.route('/api/v1/batches', batchRoutes(deps));
+  app.route('/api/v1/conversations', conversationRoutes(deps));
   app.route('/api/v1/openapi.json', openApiRoutes());
+  app.route('/v1', gatewayRoutes(deps));
   if (options.staticAssets) app.route('/static', options.staticAssets);
   app.route('/', pageRoutes(deps));
   return app;

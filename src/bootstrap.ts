@@ -2,8 +2,8 @@
 import { loadConfig, type Config } from './config';
 import { openDatabase } from './db/client';
 import { migrateDatabase } from './db/migrate';
-import type { AppDeps } from './deps';
-import { createLogger, createRedactor, type LoggerOptions } from './logging';
+import { createDeps, type AppDeps } from './deps';
+import { createLogger, type LoggerOptions } from './logging';
 import { ProviderRegistry } from './providers/registry';
 
 export async function bootstrap(
@@ -13,12 +13,10 @@ export async function bootstrap(
   const config = { ...loadConfig(env), ...options.config };
   const database = await openDatabase(config.databaseUrl, config.databaseAuthToken);
   await migrateDatabase(database.db);
-  const logger = createLogger({ write: options.log, secrets: config.secrets, logPrompts: config.logPrompts });
-  return {
+  return createDeps({
     config,
     database,
     providers: ProviderRegistry.fromConfig(config),
-    logger,
-    redact: createRedactor(config.secrets),
-  };
+    logger: createLogger({ write: options.log, secrets: config.secrets, logPrompts: config.logPrompts }),
+  });
 }

@@ -1,9 +1,13 @@
 // What the app needs from the outside world; entries build it, tests build it over a temp database.
 import type { Config } from './config';
+import { CallWriter } from './db/call-writer';
 import type { DatabaseHandle } from './db/client';
-import type { Logger } from './logging';
+import { createRedactor, type Logger } from './logging';
 import type { ProviderRegistry } from './providers/registry';
-import type { InferenceContext } from './services/inference';
+import { InProcessBatchExecutor, type BatchExecutor } from './services/batch-runner';
+import type { BatchContext } from './services/batches';
+import { KeyedLock, type ConversationContext } from './services/conversations';
+import { InflightRequests } from './services/inflight';
 
 export interface AppDeps {
   config: Config;
@@ -11,12 +15,47 @@ export interface AppDeps {
   providers: ProviderRegistry;
   logger: Logger;
   redact: (text: string) => string;
+  inflight: InflightRequests;
+  locks: KeyedLock;
+  writer: CallWriter;
+  batches: BatchExecutor;
 }
 
-export const inferenceContext = (deps: AppDeps): InferenceContext => ({
-  db: deps.database.db,
-  logger: deps.logger,
-  retry: deps.config.retry,
-  redact: deps.redact,
-  providers: deps.providers,
-});
+export type ServiceContext = BatchContext & ConversationContext;
+
+export function createDeps(
+  parts: Pick<AppDeps, 'config' | 'database' | 'providers' | 'logger'> & {
+    batches?: (ctx: Omit<ServiceContext, 'batches'>) => BatchExecutor;
+  },
+): AppDeps {
+  const base = {
+    config: parts.config,
+    database: parts.database,
+    providers: parts.providers,
+    logger: parts.logger,
+    redact: createRedactor(parts.config.secrets),
+    inflight: new InflightRequests(),
+    locks: new KeyedLock(),
+    writer: new CallWriter(parts.database.db),
+  };
+  const ctx = serviceContextOf(base);
+  return { ...base, batches: parts.batches ? parts.batches(ctx) : new InProcessBatchExecutor(ctx) };
+}
+
+function serviceContextOf(deps: Omit<AppDeps, 'batches'>): Omit<ServiceContext, 'batches'> {
+  return {
+    db: deps.database.db,
+    logger: deps.logger,
+    retry: deps.config.retry,
+    redact: deps.redact,
+    providers: deps.providers,
+    inflight: deps.inflight,
+    locks: deps.locks,
+    writer: deps.writer,
+  };
+}
+
+/** The context every service function takes. */
+export const serviceContext = (deps: AppDeps): ServiceContext => ({ ...serviceContextOf(deps), batches: deps.batches });
+/** Kept for callers written before batches existed: the same context. */
+export const inferenceContext = serviceContext;

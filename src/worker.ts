@@ -5,7 +5,8 @@ import type { ExecutionContext } from 'hono';
 import { createApp, type App } from './app';
 import { loadConfig } from './config';
 import { wrapClient } from './db/client';
-import { createLogger, createRedactor } from './logging';
+import { createDeps } from './deps';
+import { createLogger } from './logging';
 import { ProviderRegistry } from './providers/registry';
 
 type WorkerEnv = Record<string, unknown>;
@@ -16,13 +17,14 @@ function buildApp(env: WorkerEnv): App {
   const strings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   const config = loadConfig(strings);
   const database = wrapClient(createClient({ url: config.databaseUrl, authToken: config.databaseAuthToken }));
-  return createApp({
-    config,
-    database,
-    providers: ProviderRegistry.fromConfig(config),
-    logger: createLogger({ secrets: config.secrets, logPrompts: config.logPrompts }),
-    redact: createRedactor(config.secrets),
-  });
+  return createApp(
+    createDeps({
+      config,
+      database,
+      providers: ProviderRegistry.fromConfig(config),
+      logger: createLogger({ secrets: config.secrets, logPrompts: config.logPrompts }),
+    }),
+  );
 }
 
 export default {

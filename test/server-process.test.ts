@@ -1,33 +1,23 @@
 // Starts the real server the way the README does (npm start → tsx src/node.ts) and talks HTTP to it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitForHealth } from './support/process';
+import { startServer, type ServerProcess } from './support/server';
 
 describe('the server process started like `npm start`', () => {
-  let child: ChildProcess;
+  let server: ServerProcess;
   let base: string;
   let dir: string;
-  const output: string[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'study-server-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn('npm', ['start', '--silent'], {
-      env: { ...process.env, PORT: String(port), DATABASE_URL: `file:${join(dir, 'study.db')}`, OPENAI_API_KEY: 'sk-never-logged-0000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child.stdout!.on('data', (d) => output.push(String(d)));
-    child.stderr!.on('data', (d) => output.push(String(d)));
-    await waitForHealth(base, child);
+    server = await startServer({ DATABASE_URL: `file:${join(dir, 'study.db')}`, OPENAI_API_KEY: 'sk-never-logged-0000' });
+    base = server.base;
   });
 
-  afterAll(() => {
-    if (child.pid) process.kill(-child.pid, 'SIGTERM');
+  afterAll(async () => {
+    await server.kill();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -49,9 +39,9 @@ describe('the server process started like `npm start`', () => {
 
   it('logs JSON lines and never the configured key', async () => {
     await new Promise((r) => setTimeout(r, 200));
-    const lines = output.join('').split('\n').filter((l) => l.startsWith('{'));
+    const lines = server.output.join('').split('\n').filter((l) => l.startsWith('{'));
     expect(lines.some((l) => JSON.parse(l).event === 'server_started')).toBe(true);
     expect(lines.some((l) => JSON.parse(l).event === 'http_request')).toBe(true);
-    expect(output.join('')).not.toContain('sk-never-logged-0000');
+    expect(server.output.join('')).not.toContain('sk-never-logged-0000');
   });
 });

@@ -3,6 +3,8 @@ import { createClient, type Client } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import * as schema from './schema';
 
+export const BUSY_TIMEOUT_MS = 10_000;
+
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
 
 export interface DatabaseHandle {
@@ -23,13 +25,17 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
     const path = url.slice('file:'.length).split('?')[0]!;
     await mkdir(dirname(path), { recursive: true });
   }
-  const client = createClient({ url, authToken });
-  if (url.startsWith('file:')) {
-    // WAL lets readers run beside the writer; busy_timeout makes a locked database wait, not fail.
+  // `timeout` is the busy timeout of every pooled connection: a database locked by another
+  // writer makes writes wait, not fail. Multi-statement writes use batch() (one connection,
+  // atomic), never interactive transactions, so our own connections never wait on each other.
+  // One connection for an embedded file: every statement runs synchronously on it anyway, and a
+  // pool of connections would contend for SQLite's single write lock (and lose per-connection PRAGMAs).
+  const local = url.startsWith('file:');
+  const client = createClient({ url, authToken, timeout: BUSY_TIMEOUT_MS, ...(local ? { concurrency: 1 } : {}) });
+  if (local) {
+    // WAL lets readers run beside the writer; NORMAL sync is durable across process crashes.
     await client.execute('PRAGMA journal_mode = WAL');
     await client.execute('PRAGMA synchronous = NORMAL');
   }
-  await client.execute('PRAGMA busy_timeout = 10000');
-  await client.execute('PRAGMA foreign_keys = ON');
   return wrapClient(client);
 }

@@ -42,3 +42,76 @@ export async function findOrCreateGroup(db: Database, idOrName: string, groupTyp
   const [byName] = await db.select().from(groups).where(eq(groups.name, idOrName)).orderBy(groups.id).limit(1);
   return byName ?? createGroup(db, { groupType, name: idOrName });
 }
+
+export async function listGroups(db: Database, filters: { type?: string; q?: string }, limit: number, cursor?: number) {
+  const rows = await db.all<{
+    id: number;
+    group_type: string;
+    name: string;
+    description: string | null;
+    metadata_json: string;
+    created_at: string;
+    members: number;
+  }>(sql`
+    SELECT g.id, g.group_type, g.name, g.description, g.metadata_json, g.created_at,
+           (SELECT count(*) FROM group_members m WHERE m.group_id = g.id) AS members
+      FROM groups g
+     WHERE 1 = 1
+       ${filters.type ? sql`AND g.group_type = ${filters.type}` : sql``}
+       ${filters.q ? sql`AND g.name LIKE ${`%${filters.q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`} ESCAPE '\\'` : sql``}
+       ${cursor !== undefined ? sql`AND g.id < ${cursor}` : sql``}
+     ORDER BY g.id DESC
+     LIMIT ${limit + 1}`);
+  const page = rows.slice(0, limit);
+  return { rows: page, nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
+}
+
+export async function groupMembersPage(db: Database, groupId: number, afterPosition: number, limit: number) {
+  return db.all<{
+    call_id: number;
+    position: number | null;
+    role: string | null;
+    added_at: string;
+    provider: string;
+    model: string;
+    status: string;
+    latency_ms: number | null;
+    created_at: string;
+  }>(sql`
+    SELECT m.call_id, m.position, m.role, m.added_at, c.provider, c.model, c.status, c.latency_ms, c.created_at
+      FROM group_members m JOIN raw_calls c ON c.id = m.call_id
+     WHERE m.group_id = ${groupId} AND coalesce(m.position, -1) > ${afterPosition}
+     ORDER BY m.position, m.call_id
+     LIMIT ${limit}`);
+}
+
+/** Per provider/model in a group: calls, successes, failures, latency, tokens, cost. */
+export async function groupTargetSummary(db: Database, groupId: number) {
+  return db.all<{
+    provider: string;
+    model: string;
+    calls: number;
+    success: number;
+    failed: number;
+    avg_latency_ms: number | null;
+    total_tokens: number | null;
+    cost_usd: number | null;
+  }>(sql`
+    SELECT c.provider, c.model, count(*) AS calls,
+           sum(c.status = 'success') AS success, sum(c.status = 'failed') AS failed,
+           round(avg(c.latency_ms), 3) AS avg_latency_ms, sum(c.total_tokens) AS total_tokens, sum(c.cost_usd) AS cost_usd
+      FROM group_members m JOIN raw_calls c ON c.id = m.call_id
+     WHERE m.group_id = ${groupId}
+     GROUP BY c.provider, c.model
+     ORDER BY calls DESC`);
+}
+
+export async function existingCallIds(db: Database, ids: number[]): Promise<Set<number>> {
+  const found = new Set<number>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const slice = ids.slice(i, i + 500);
+    const rows = await db.all<{ id: number }>(sql`SELECT id FROM raw_calls WHERE id IN (${sql.join(slice.map((id) => sql`${id}`), sql`, `)})`);
+    rows.forEach((r) => found.add(r.id));
+  }
+  return found;
+}

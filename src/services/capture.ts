@@ -1,11 +1,14 @@
 // Capture: every provider call ends in exactly one raw_calls row, success or failure, and one log line.
 import type { RetryPolicy } from '../config';
 import type { Database } from '../db/client';
+import type { NewRawCall } from '../db/schema';
 import { insertCall } from '../db/calls-repository';
+import type { CallWriter } from '../db/call-writer';
 import { findPriceInForce, priceTokens } from '../db/prices-repository';
 import type { Logger } from '../logging';
 import { contentText } from '../providers/echo';
 import type { ChatMessage, ChatParams, Provider, ProviderError, TokenUsage } from '../providers/types';
+import type { InflightRequests } from './inflight';
 import { requestHash } from './request-hash';
 import { withRetry, type RetryHooks } from './retry';
 
@@ -14,6 +17,10 @@ export interface CaptureContext {
   logger: Logger;
   retry: RetryPolicy;
   redact: (text: string) => string;
+  /** Shares one provider call among identical requests in flight at the same moment. */
+  inflight?: InflightRequests;
+  /** Group-commits captured rows; without it each row is its own transaction. */
+  writer?: CallWriter;
 }
 
 export interface CallSummary {
@@ -62,10 +69,11 @@ export async function recordCall(ctx: CaptureContext, record: CallRecord): Promi
     createdAt,
   };
   const { outcome } = record;
+  const insert = (row: NewRawCall) => (ctx.writer ? ctx.writer.insert(row) : insertCall(ctx.db, row));
   let summary: CallSummary;
   if (outcome.ok) {
     const price = await findPriceInForce(ctx.db, record.provider, record.model, createdAt);
-    const id = await insertCall(ctx.db, {
+    const id = await insert({
       ...common,
       status: 'success',
       responseJson: { text: outcome.text, ...outcome.response },
@@ -89,7 +97,7 @@ export async function recordCall(ctx: CaptureContext, record: CallRecord): Promi
       ...(failure.options.code ? { code: failure.options.code } : {}),
       ...outcome.extra,
     };
-    const id = await insertCall(ctx.db, { ...common, status: 'failed', responseJson: null, errorJson: error, latencyMs: round(record.elapsedMs), tokensJson: null });
+    const id = await insert({ ...common, status: 'failed', responseJson: null, errorJson: error, latencyMs: round(record.elapsedMs), tokensJson: null });
     summary = {
       id,
       status: 'failed',
@@ -113,17 +121,27 @@ export interface ChatCallSpec {
   metadata?: Record<string, unknown>;
   signal?: AbortSignal;
   retryHooks?: RetryHooks;
+  /**
+   * Part of the dedup identity besides provider and full request body: the sample index, so that
+   * samples are never collapsed into one call unless the caller asks (then leave it undefined).
+   */
+  dedupScope?: string | number;
 }
 
-/** One chat call through retries, captured. */
+/** One chat call through retries (shared with identical in-flight requests), captured. */
 export async function runChatCall(ctx: CaptureContext, spec: ChatCallSpec): Promise<CallSummary> {
   const request = { ...spec.params, model: spec.model, messages: spec.messages };
+  const hash = await requestHash({ provider: spec.provider.name, request });
   const started = performance.now();
-  const result = await withRetry(
-    () => spec.provider.complete({ model: spec.model, messages: spec.messages, params: spec.params, signal: spec.signal }),
-    ctx.retry,
-    { ...spec.retryHooks, signal: spec.signal },
-  );
+  const call = () =>
+    withRetry(
+      () => spec.provider.complete({ model: spec.model, messages: spec.messages, params: spec.params, signal: spec.signal }),
+      ctx.retry,
+      { ...spec.retryHooks, signal: spec.signal },
+    );
+  const { value: result, shared } = ctx.inflight
+    ? await ctx.inflight.share(`${hash}#${spec.dedupScope ?? ''}`, call)
+    : { value: await call(), shared: false };
   const outcome: CallOutcome = result.ok
     ? {
         ok: true,
@@ -138,10 +156,11 @@ export async function runChatCall(ctx: CaptureContext, spec: ChatCallSpec): Prom
     model: spec.model,
     modality: 'chat',
     request,
+    requestHash: hash,
     outcome,
     attempts: result.attempts,
     elapsedMs: performance.now() - started,
-    metadata: spec.metadata,
+    metadata: shared ? { ...spec.metadata, deduplicated: true } : spec.metadata,
     promptText: spec.messages.map((m) => contentText(m.content)).join('\n'),
   });
 }

@@ -21,6 +21,8 @@ export interface InferenceInput {
   samples?: number;
   group_id?: number;
   metadata?: Record<string, unknown>;
+  /** Let identical samples share one provider call (off: each sample index is its own call). */
+  collapse_samples?: boolean;
 }
 
 export function resolveProvider(providers: ProviderRegistry, name: string): Provider {
@@ -65,6 +67,7 @@ export async function runInference(ctx: InferenceContext, input: InferenceInput)
         model,
         messages,
         params: input.params ?? {},
+        dedupScope: input.collapse_samples ? undefined : sampleIndex,
         metadata: {
           ...input.metadata,
           source: 'inference',

@@ -59,6 +59,7 @@ export const inferenceBodySchema = z
     params: chatParamsSchema.optional(),
     preprocess: preprocessSchema.optional(),
     samples: z.int().min(1).max(100).optional(),
+    collapse_samples: z.boolean().optional(),
     group_id: z.int().positive().optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
@@ -89,3 +90,107 @@ export const callsQuerySchema = z
   .strict();
 
 export const idParamSchema = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+export const MAX_BATCH_TASKS = 1_000_000;
+
+const batchItemSchema = z
+  .object({
+    id: name(200).optional(),
+    prompt: text(1_000_000).min(1).optional(),
+    messages: z.array(chatMessageSchema).min(1).max(1000).optional(),
+    vars: z.record(z.string().regex(/^\w{1,64}$/, 'variable names are letters, digits and _'), text(100_000)).optional(),
+  })
+  .strict()
+  .superRefine((item, ctx) => {
+    if (item.messages && (item.prompt !== undefined || item.vars)) {
+      ctx.addIssue({ code: 'custom', path: ['messages'], message: 'give messages, or prompt/vars, not both' });
+    }
+    if (!item.messages && item.prompt === undefined && !item.vars) {
+      ctx.addIssue({ code: 'custom', path: ['prompt'], message: 'each item needs a prompt, messages or vars' });
+    }
+  });
+
+export const batchTargetSchema = z
+  .object({ provider: name(100), model: name().optional(), params: chatParamsSchema.optional() })
+  .strict();
+
+export const batchBodySchema = z
+  .object({
+    name: name(200).optional(),
+    description: text(10_000).optional(),
+    items: z.array(batchItemSchema).min(1).max(100_000),
+    targets: z.array(batchTargetSchema).min(1).max(50),
+    samples: z.int().min(1).max(1000).default(1),
+    concurrency: z.int().min(1).max(256).default(8),
+    template: text(100_000).optional(),
+    collapse_samples: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    const tasks = body.items.length * body.targets.length * body.samples;
+    if (tasks > MAX_BATCH_TASKS) {
+      ctx.addIssue({ code: 'custom', path: ['items'], message: `items × targets × samples is ${tasks}; at most ${MAX_BATCH_TASKS}` });
+    }
+    const seen = new Set<string>();
+    body.items.forEach((item, i) => {
+      if (item.id === undefined) return;
+      if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: ['items', i, 'id'], message: `duplicate item id "${item.id}"` });
+      seen.add(item.id);
+    });
+  });
+
+export const batchResultsQuerySchema = z
+  .object({
+    offset: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+export const groupBodySchema = z
+  .object({
+    group_type: name(50).default('experiment'),
+    name: name(200),
+    description: text(10_000).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+export const groupsQuerySchema = z
+  .object({
+    type: name(50).optional(),
+    q: text(200).trim().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.coerce.number().int().positive().optional(),
+  })
+  .strict();
+
+export const groupDetailQuerySchema = z
+  .object({
+    members_limit: z.coerce.number().int().min(1).max(1000).default(100),
+    members_after: z.coerce.number().int().min(-1).default(-1),
+  })
+  .strict();
+
+export const groupMembersBodySchema = z
+  .object({
+    call_ids: z.array(z.int().positive()).min(1).max(10_000),
+    role: name(50).optional(),
+  })
+  .strict();
+
+export const conversationBodySchema = z
+  .object({
+    provider: name(100),
+    model: name().optional(),
+    system_prompt: text(100_000).optional(),
+    name: name(200).optional(),
+    params: chatParamsSchema.optional(),
+  })
+  .strict();
+
+export const conversationMessageSchema = z
+  .object({
+    content: text(1_000_000).min(1),
+    params: chatParamsSchema.optional(),
+  })
+  .strict();

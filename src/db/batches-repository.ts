@@ -1,0 +1,156 @@
+// SQL for batches: the matrix of (item, target, sample) tasks, their progress and their answers.
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import type { Database } from './client';
+import { batchItems, batches, batchTasks, groups, type BatchTarget, type JsonObject } from './schema';
+
+export interface NewBatchItem {
+  key: string;
+  prompt?: string;
+  messages?: JsonObject[];
+  vars?: Record<string, string>;
+}
+
+export interface NewBatch {
+  name: string;
+  description?: string;
+  targets: BatchTarget[];
+  samples: number;
+  concurrency: number;
+  template?: string;
+  options: JsonObject;
+  items: NewBatchItem[];
+}
+
+const INSERT_CHUNK = 500;
+
+/** Creates the batch group, its items and every (item, target, sample) task, atomically. */
+export async function createBatch(db: Database, batch: NewBatch): Promise<number> {
+  const now = new Date().toISOString();
+  const [group] = await db
+    .insert(groups)
+    .values({
+      groupType: 'batch',
+      name: batch.name,
+      description: batch.description ?? null,
+      metadataJson: { targets: batch.targets, samples: batch.samples, items: batch.items.length },
+    })
+    .returning({ id: groups.id });
+  const batchId = group!.id;
+  const itemRows = batch.items.map((item, position) => ({
+    batchId,
+    itemKey: item.key,
+    position,
+    prompt: item.prompt ?? null,
+    messagesJson: item.messages ?? null,
+    varsJson: item.vars ?? null,
+  }));
+  const T = batch.targets.length;
+  const S = batch.samples;
+  const statements = [
+    db.insert(batches).values({
+      groupId: batchId,
+      status: 'running',
+      targetsJson: batch.targets,
+      samples: S,
+      concurrency: batch.concurrency,
+      template: batch.template ?? null,
+      optionsJson: batch.options,
+      updatedAt: now,
+    }),
+    ...chunk(itemRows, INSERT_CHUNK).map((rows) => db.insert(batchItems).values(rows)),
+    // Ordinal: item-major, then sample, then target — each item's samples run side by side.
+    db.run(sql`
+      WITH RECURSIVE t(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM t WHERE v + 1 < ${T}),
+                     s(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM s WHERE v + 1 < ${S})
+      INSERT INTO batch_tasks (batch_id, item_id, target_index, sample_index, ordinal, status, calls)
+      SELECT i.batch_id, i.id, t.v, s.v, (i.position * ${S} + s.v) * ${T} + t.v, 'pending', 0
+        FROM batch_items i, t, s
+       WHERE i.batch_id = ${batchId}
+       ORDER BY i.position, s.v, t.v`),
+  ];
+  await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  return batchId;
+}
+
+export async function getBatch(db: Database, batchId: number) {
+  const [row] = await db
+    .select({ batch: batches, group: groups })
+    .from(batches)
+    .innerJoin(groups, eq(groups.id, batches.groupId))
+    .where(eq(batches.groupId, batchId))
+    .limit(1);
+  return row;
+}
+
+export async function listBatches(db: Database, limit = 50) {
+  return db
+    .select({ batch: batches, group: groups })
+    .from(batches)
+    .innerJoin(groups, eq(groups.id, batches.groupId))
+    .orderBy(sql`${batches.groupId} DESC`)
+    .limit(limit);
+}
+
+export async function setBatchStatus(db: Database, batchId: number, status: string) {
+  await db.update(batches).set({ status, updatedAt: new Date().toISOString() }).where(eq(batches.groupId, batchId));
+}
+
+export async function taskCounts(db: Database, batchId: number) {
+  const rows = await db
+    .select({ status: batchTasks.status, n: sql<number>`count(*)` })
+    .from(batchTasks)
+    .where(eq(batchTasks.batchId, batchId))
+    .groupBy(batchTasks.status);
+  const counts = { total: 0, success: 0, failed: 0, pending: 0 };
+  for (const row of rows) {
+    counts.total += row.n;
+    if (row.status === 'success' || row.status === 'failed' || row.status === 'pending') counts[row.status] += row.n;
+  }
+  return counts;
+}
+
+/** Every task without a success row, in run order, with what it needs to run. */
+export async function unfinishedTasks(db: Database, batchId: number) {
+  return db
+    .select({
+      taskId: batchTasks.id,
+      targetIndex: batchTasks.targetIndex,
+      sampleIndex: batchTasks.sampleIndex,
+      itemKey: batchItems.itemKey,
+      prompt: batchItems.prompt,
+      messages: batchItems.messagesJson,
+      vars: batchItems.varsJson,
+    })
+    .from(batchTasks)
+    .innerJoin(batchItems, eq(batchItems.id, batchTasks.itemId))
+    .where(and(eq(batchTasks.batchId, batchId), ne(batchTasks.status, 'success')))
+    .orderBy(asc(batchTasks.ordinal));
+}
+
+/** Answers per item × target with identical answers counted, for items [offset, offset + limit). */
+export async function batchAnswers(db: Database, batchId: number, offset: number, limit: number) {
+  const result = await db.all<{
+    item_key: string;
+    position: number;
+    target_index: number;
+    status: string;
+    text: string | null;
+    n: number;
+  }>(sql`
+    SELECT i.item_key, i.position, t.target_index, t.status,
+           CASE WHEN t.status = 'success' THEN json_extract(c.response_json, '$.text') END AS text,
+           count(*) AS n
+      FROM batch_tasks t
+      JOIN batch_items i ON i.id = t.item_id
+      LEFT JOIN raw_calls c ON c.id = t.last_call_id
+     WHERE t.batch_id = ${batchId} AND i.position >= ${offset} AND i.position < ${offset + limit}
+     GROUP BY i.id, t.target_index, t.status, text
+     ORDER BY i.position, t.target_index, n DESC`);
+  return result;
+}
+
+function chunk<T>(values: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < values.length; i += size) chunks.push(values.slice(i, i + size));
+  return chunks;
+}

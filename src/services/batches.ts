@@ -1,0 +1,125 @@
+// Study matrix runs: items × targets × samples, started in the background, with progress,
+// cancel and resume. Resume runs only tasks without a success row.
+import { batchAnswers, createBatch, getBatch, taskCounts, type NewBatchItem } from '../db/batches-repository';
+import type { BatchTarget } from '../db/schema';
+import { AppError, notFound } from '../errors';
+import type { ChatParams } from '../providers/types';
+import type { BatchExecutor } from './batch-runner';
+import { resolveProvider, type InferenceContext } from './inference';
+
+export interface BatchInput {
+  name?: string;
+  description?: string;
+  items: Array<{ id?: string; prompt?: string; messages?: Record<string, unknown>[]; vars?: Record<string, string> }>;
+  targets: Array<{ provider: string; model?: string; params?: ChatParams }>;
+  samples: number;
+  concurrency: number;
+  template?: string;
+  collapse_samples?: boolean;
+}
+
+export interface BatchContext extends InferenceContext {
+  batches: BatchExecutor;
+}
+
+export async function startBatch(ctx: BatchContext, input: BatchInput) {
+  const targets: BatchTarget[] = input.targets.map((t, i) => {
+    let provider;
+    try {
+      provider = resolveProvider(ctx.providers, t.provider);
+    } catch (error) {
+      if (error instanceof AppError) {
+        throw new AppError(400, 'unknown_provider', `targets.${i}.provider: ${error.message.replace(/^provider: /, '')}`, [
+          { path: `targets.${i}.provider`, message: `unknown provider "${t.provider}"` },
+        ]);
+      }
+      throw error;
+    }
+    return { provider: provider.name, model: t.model ?? provider.defaultModel, params: t.params ?? {} };
+  });
+  const items: NewBatchItem[] = input.items.map((item, i) => ({
+    key: item.id ?? String(i + 1),
+    prompt: item.prompt,
+    messages: item.messages,
+    vars: item.vars,
+  }));
+  const batchId = await createBatch(ctx.db, {
+    name: input.name ?? `batch ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
+    description: input.description,
+    targets,
+    samples: input.samples,
+    concurrency: input.concurrency,
+    template: input.template,
+    options: { collapse_samples: input.collapse_samples ?? false },
+    items,
+  });
+  await ctx.batches.start(batchId);
+  return batchProgress(ctx, batchId);
+}
+
+export async function batchProgress(ctx: BatchContext, batchId: number) {
+  const found = await getBatch(ctx.db, batchId);
+  if (!found) throw notFound('batch', batchId);
+  const counts = await taskCounts(ctx.db, batchId);
+  const running = ctx.batches.isRunning(batchId);
+  const stats = ctx.batches.stats(batchId);
+  const elapsedS = stats ? (Date.now() - stats.startedAt) / 1000 : 0;
+  const rate = stats && elapsedS > 0 ? stats.finished / elapsedS : null;
+  const remaining = stats ? stats.queued + stats.running : 0;
+  const stored = found.batch.status;
+  return {
+    id: batchId,
+    name: found.group.name,
+    status: stored === 'running' && !running ? 'interrupted' : stored,
+    total: counts.total,
+    done: counts.success,
+    failed: counts.failed,
+    pending: counts.pending,
+    running: stats?.running ?? 0,
+    percent: counts.total ? Math.round(((counts.success + counts.failed) / counts.total) * 1000) / 10 : 100,
+    rate_per_s: rate === null ? null : Math.round(rate * 10) / 10,
+    eta_s: rate ? Math.round(remaining / rate) : null,
+    targets: found.batch.targetsJson,
+    samples: found.batch.samples,
+    concurrency: found.batch.concurrency,
+    created_at: found.batch.createdAt,
+    updated_at: found.batch.updatedAt,
+  };
+}
+
+export async function cancelBatch(ctx: BatchContext, batchId: number) {
+  if (!(await getBatch(ctx.db, batchId))) throw notFound('batch', batchId);
+  await ctx.batches.cancel(batchId);
+  return batchProgress(ctx, batchId);
+}
+
+export async function resumeBatch(ctx: BatchContext, batchId: number) {
+  if (!(await getBatch(ctx.db, batchId))) throw notFound('batch', batchId);
+  if (ctx.batches.isRunning(batchId)) throw new AppError(409, 'conflict', `batch ${batchId} is already running`);
+  await ctx.batches.start(batchId);
+  return batchProgress(ctx, batchId);
+}
+
+/** Per item × target: how many samples, how many failed, and the distinct answers with counts. */
+export async function batchResults(ctx: BatchContext, batchId: number, offset: number, limit: number) {
+  const found = await getBatch(ctx.db, batchId);
+  if (!found) throw notFound('batch', batchId);
+  const rows = await batchAnswers(ctx.db, batchId, offset, limit);
+  const cells = new Map<string, { item_key: string; target_index: number; target: BatchTarget; samples: number; success: number; failed: number; pending: number; answers: Array<{ text: string; count: number }> }>();
+  for (const row of rows) {
+    const key = `${row.position}:${row.target_index}`;
+    let cell = cells.get(key);
+    if (!cell) {
+      cell = { item_key: row.item_key, target_index: row.target_index, target: found.batch.targetsJson[row.target_index]!, samples: 0, success: 0, failed: 0, pending: 0, answers: [] };
+      cells.set(key, cell);
+    }
+    cell.samples += row.n;
+    if (row.status === 'success') {
+      cell.success += row.n;
+      cell.answers.push({ text: row.text ?? '', count: row.n });
+    } else if (row.status === 'failed') cell.failed += row.n;
+    else cell.pending += row.n;
+  }
+  for (const cell of cells.values()) cell.answers.sort((a, b) => b.count - a.count);
+  return { id: batchId, offset, limit, results: [...cells.values()] };
+}

@@ -1,0 +1,120 @@
+// Multi-turn chats persisted as conversation groups: history is rebuilt from the captured turns,
+// so it survives restarts, and a failed turn is kept in the log but left out of the history.
+import { sql } from 'drizzle-orm';
+import { addGroupMembers, createGroup, getGroup } from '../db/groups-repository';
+import { AppError, notFound } from '../errors';
+import type { ChatMessage, ChatParams } from '../providers/types';
+import { runChatCall } from './capture';
+import { resolveProvider, type InferenceContext } from './inference';
+
+export interface ConversationContext extends InferenceContext {
+  /** Serialises turns of one conversation so two messages never race for the same history. */
+  locks: KeyedLock;
+}
+
+interface ConversationSettings {
+  provider: string;
+  model: string;
+  system_prompt?: string;
+  params?: ChatParams;
+}
+
+export async function createConversation(
+  ctx: ConversationContext,
+  input: { provider: string; model?: string; system_prompt?: string; name?: string; params?: ChatParams },
+) {
+  const provider = resolveProvider(ctx.providers, input.provider);
+  const settings: ConversationSettings = {
+    provider: provider.name,
+    model: input.model ?? provider.defaultModel,
+    ...(input.system_prompt ? { system_prompt: input.system_prompt } : {}),
+    ...(input.params ? { params: input.params } : {}),
+  };
+  const group = await createGroup(ctx.db, {
+    groupType: 'conversation',
+    name: input.name ?? `chat with ${settings.provider}/${settings.model}`,
+    metadata: settings as unknown as Record<string, unknown>,
+  });
+  return getConversation(ctx, group.id);
+}
+
+async function loadConversation(ctx: ConversationContext, id: number) {
+  const group = await getGroup(ctx.db, id);
+  if (!group || group.groupType !== 'conversation') throw notFound('conversation', id);
+  const turns = await ctx.db.all<{ call_id: number; status: string; request_json: string; response_json: string | null; error_json: string | null; created_at: string }>(sql`
+    SELECT c.id AS call_id, c.status, c.request_json, c.response_json, c.error_json, c.created_at
+      FROM group_members m JOIN raw_calls c ON c.id = m.call_id
+     WHERE m.group_id = ${id}
+     ORDER BY m.position`);
+  const settings = group.metadataJson as unknown as ConversationSettings;
+  const messages: Array<ChatMessage & { call_id?: number }> = settings.system_prompt
+    ? [{ role: 'system', content: settings.system_prompt }]
+    : [];
+  const turnList = turns.map((turn) => {
+    const request = JSON.parse(turn.request_json) as { messages: ChatMessage[] };
+    const user = request.messages[request.messages.length - 1]!;
+    const response = turn.response_json ? (JSON.parse(turn.response_json) as { text: string }) : null;
+    if (turn.status === 'success' && response) {
+      messages.push({ role: 'user', content: user.content, call_id: turn.call_id });
+      messages.push({ role: 'assistant', content: response.text, call_id: turn.call_id });
+    }
+    return {
+      call_id: turn.call_id,
+      status: turn.status,
+      user: user.content,
+      assistant: response?.text ?? null,
+      error: turn.error_json ? JSON.parse(turn.error_json) : null,
+      created_at: turn.created_at,
+    };
+  });
+  return { group, settings, messages, turns: turnList };
+}
+
+export async function getConversation(ctx: ConversationContext, id: number) {
+  const { group, settings, messages, turns } = await loadConversation(ctx, id);
+  return {
+    id: group.id,
+    name: group.name,
+    provider: settings.provider,
+    model: settings.model,
+    system_prompt: settings.system_prompt ?? null,
+    created_at: group.createdAt,
+    messages,
+    turns,
+  };
+}
+
+export async function sendMessage(ctx: ConversationContext, id: number, input: { content: string; params?: ChatParams }) {
+  return ctx.locks.run(id, async () => {
+    const { settings, messages } = await loadConversation(ctx, id);
+    const provider = ctx.providers.get(settings.provider);
+    if (!provider) {
+      throw new AppError(409, 'provider_unavailable', `provider "${settings.provider}" of this conversation is no longer configured`);
+    }
+    const history: ChatMessage[] = messages.map(({ role, content }) => ({ role, content }));
+    const call = await runChatCall(ctx, {
+      provider,
+      model: settings.model,
+      messages: [...history, { role: 'user', content: input.content }],
+      params: { ...settings.params, ...input.params },
+      metadata: { source: 'conversation', conversation_id: id, turn: history.filter((m) => m.role === 'user').length },
+    });
+    await addGroupMembers(ctx.db, id, [call.id], 'turn');
+    return { call, conversation: await getConversation(ctx, id) };
+  });
+}
+
+export class KeyedLock {
+  private readonly tails = new Map<number | string, Promise<unknown>>();
+
+  async run<T>(key: number | string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(work);
+    this.tails.set(key, current);
+    try {
+      return await current;
+    } finally {
+      if (this.tails.get(key) === current) this.tails.delete(key);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+// In-flight dedup: identical requests running at the same moment share one provider call.
+// Each caller still captures its own row; followers are marked deduplicated in metadata.
+
+export class InflightRequests {
+  private readonly running = new Map<string, Promise<unknown>>();
+
+  /** Runs `work` unless an identical request (same key) is already running; then shares its result. */
+  async share<T>(key: string, work: () => Promise<T>): Promise<{ value: T; shared: boolean }> {
+    const existing = this.running.get(key) as Promise<T> | undefined;
+    if (existing) return { value: await existing, shared: true };
+    const promise = work();
+    this.running.set(key, promise);
+    try {
+      return { value: await promise, shared: false };
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  get size() {
+    return this.running.size;
+  }
+}
+
+/** Rate-limit gate shared by every call of a batch: one 429 pauses them all until Retry-After passes. */
+export class BackoffGate {
+  private resumeAt = 0;
+
+  pause(ms: number) {
+    this.resumeAt = Math.max(this.resumeAt, Date.now() + ms);
+  }
+
+  async wait(): Promise<void> {
+    for (let delay = this.resumeAt - Date.now(); delay > 0; delay = this.resumeAt - Date.now()) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  get pausedUntil() {
+    return this.resumeAt;
+  }
+}

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallWriter } from '../../src/db/call-writer';
+import type { NewRawCall } from '../../src/db/schema';
+import { countCalls, createTestApp, type TestApp } from '../support/app';
+
+const row = (i: number, overrides: Partial<NewRawCall> = {}): NewRawCall => ({
+  provider: 'echo',
+  model: 'echo-1',
+  modality: 'chat',
+  status: 'success',
+  requestJson: { messages: [{ role: 'user', content: `row ${i}` }] },
+  responseJson: { text: `answer ${i}` },
+  requestHash: `hash-${i}`,
+  metadataJson: {},
+  ...overrides,
+});
+
+describe('group-commit call writer', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('writes many rows finished in the same turn and gives each caller its own id', async () => {
+    const writer = new CallWriter(t.deps.database.db);
+    const ids = await Promise.all(Array.from({ length: 300 }, (_, i) => writer.insert(row(i))));
+    expect(new Set(ids).size).toBe(300);
+    expect(await countCalls(t)).toBe(300);
+    const first = await t.deps.database.client.execute({ sql: 'SELECT request_hash FROM raw_calls WHERE id = ?', args: [ids[7]!] });
+    expect(first.rows[0]!.request_hash).toBe('hash-7');
+  });
+
+  it('fails only the invalid row when one row of a commit is refused', async () => {
+    const writer = new CallWriter(t.deps.database.db);
+    const before = await countCalls(t);
+    const results = await Promise.allSettled([
+      writer.insert(row(1000)),
+      writer.insert(row(1001, { responseJson: null })), // success without a response: refused by the database
+      writer.insert(row(1002)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await countCalls(t)).toBe(before + 2);
+  });
+});

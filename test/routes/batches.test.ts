@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, countCalls, type TestApp } from '../support/app';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+import { waitFor } from '../support/wait';
+
+describe('batches', () => {
+  let fake: FakeOpenAI;
+  let t: TestApp;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+    t = await createTestApp({ OPENAI_API_KEY: 'sk-batch-test-key', OPENAI_BASE_URL: fake.url, RETRY_MAX_ATTEMPTS: '2' });
+  });
+  afterAll(async () => {
+    t.close();
+    await fake.close();
+  });
+  beforeEach(() => fake.reset());
+
+  const progress = async (id: number) => (await t.get(`/api/v1/batches/${id}`)).json();
+  const finished = (id: number) => waitFor(() => progress(id), (p) => p.status !== 'running');
+  const taskRows = async (id: number) =>
+    (
+      await t.deps.database.client.execute({
+        sql: 'SELECT status, calls FROM batch_tasks WHERE batch_id = ? ORDER BY ordinal',
+        args: [id],
+      })
+    ).rows;
+
+  it('runs items × targets × samples in the background and reports progress and answer distributions', async () => {
+    const res = await t.post('/api/v1/batches', {
+      name: 'capitals',
+      items: [{ id: 'fr', prompt: 'Capital of France?' }, { id: 'de', prompt: 'Capital of Germany?' }, { prompt: 'Capital of {country}?', vars: { country: 'Italy' } }],
+      targets: [{ provider: 'echo' }, { provider: 'openai', model: 'gpt-test', params: { temperature: 0.9 } }],
+      samples: 2,
+      concurrency: 4,
+      template: 'Answer briefly. {user_input}',
+    });
+    expect(res.status).toBe(202);
+    const started = await res.json();
+    expect(started).toMatchObject({ id: expect.any(Number), total: 12, status: 'running' });
+    const done = await finished(started.id);
+    expect(done).toMatchObject({ status: 'completed', total: 12, done: 12, failed: 0, pending: 0, percent: 100 });
+    expect(fake.requests).toHaveLength(6);
+    expect(fake.requests[0]!.body.messages[0].content).toMatch(/^Answer briefly\. Capital of /);
+
+    const results = await (await t.get(`/api/v1/batches/${started.id}/results`)).json();
+    expect(results.results).toHaveLength(6);
+    const italyEcho = results.results.find((r: { item_key: string; target_index: number }) => r.item_key === '3' && r.target_index === 0);
+    expect(italyEcho).toMatchObject({ samples: 2, success: 2, answers: [{ text: 'echo: Answer briefly. Capital of Italy?', count: 2 }] });
+
+    const group = await (await t.get(`/api/v1/groups/${started.id}?members_limit=100`)).json();
+    expect(group.group).toMatchObject({ group_type: 'batch', name: 'capitals' });
+    expect(group.members).toHaveLength(12);
+    expect((await taskRows(started.id)).every((r) => r.status === 'success' && Number(r.calls) === 1)).toBe(true);
+  });
+
+  it('captures failed tasks, and resume re-runs only those', async () => {
+    fake.setFaultPolicy((req) => (String(req.body?.messages?.[0]?.content).includes('bad') ? { kind: 'status', status: 400 } : undefined));
+    const res = await t.post('/api/v1/batches', {
+      items: [{ prompt: 'good 1' }, { prompt: 'bad 2' }, { prompt: 'good 3' }],
+      targets: [{ provider: 'openai', model: 'gpt-test' }],
+      samples: 2,
+    });
+    const { id } = await res.json();
+    expect(await finished(id)).toMatchObject({ status: 'completed', done: 4, failed: 2 });
+    expect(fake.requests).toHaveLength(6);
+
+    fake.reset();
+    const resumed = await t.post(`/api/v1/batches/${id}/resume`, {});
+    expect(resumed.status).toBe(202);
+    expect(await finished(id)).toMatchObject({ status: 'completed', done: 6, failed: 0 });
+    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests.every((r) => r.body.messages[0].content === 'bad 2')).toBe(true);
+    const rows = await taskRows(id);
+    expect(rows.filter((r) => Number(r.calls) === 2)).toHaveLength(2); // a failure row and a success row each
+  });
+
+  it('cancels a running batch and resumes it to completion without running anything twice', async () => {
+    fake.setLatency(100);
+    const res = await t.post('/api/v1/batches', {
+      items: Array.from({ length: 10 }, (_, i) => ({ prompt: `slow ${i}` })),
+      targets: [{ provider: 'openai', model: 'gpt-test' }],
+      concurrency: 1,
+    });
+    const { id } = await res.json();
+    await waitFor(() => progress(id), (p) => p.done >= 2);
+    const cancelled = await (await t.post(`/api/v1/batches/${id}/cancel`, {})).json();
+    expect(cancelled.status).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 300));
+    const afterCancel = await progress(id);
+    expect(afterCancel.done).toBeLessThan(10);
+    expect(afterCancel.status).toBe('cancelled');
+
+    fake.setLatency(0);
+    await t.post(`/api/v1/batches/${id}/resume`, {});
+    expect(await finished(id)).toMatchObject({ status: 'completed', done: 10 });
+    const prompts = fake.requests.map((r) => r.body.messages[0].content);
+    expect(new Set(prompts).size).toBe(prompts.length);
+    expect(prompts).toHaveLength(10);
+  });
+
+  it('backs off the whole batch on a 429 with Retry-After, then continues', async () => {
+    fake.failNext({ kind: 'status', status: 429, headers: { 'retry-after': '1' } });
+    fake.setLatency(20);
+    const res = await t.post('/api/v1/batches', {
+      items: Array.from({ length: 12 }, (_, i) => ({ prompt: `q ${i}` })),
+      targets: [{ provider: 'openai', model: 'gpt-test' }],
+      concurrency: 3,
+    });
+    const { id } = await res.json();
+    expect(await finished(id)).toMatchObject({ status: 'completed', done: 12, failed: 0 });
+    const limitedAt = fake.requests[0]!.receivedAt;
+    // Requests started before the 429 came back were already in flight (at most concurrency - 1);
+    // every later request waited for the Retry-After pause.
+    const early = fake.requests.slice(1).filter((r) => r.receivedAt < limitedAt + 950);
+    expect(early.length).toBeLessThanOrEqual(2);
+    expect(fake.requests).toHaveLength(13);
+  });
+
+  it('rejects bad input naming the field and creates nothing', async () => {
+    const before = await countCalls(t);
+    const groupsBefore = (await (await t.get('/api/v1/groups?type=batch&limit=500')).json()).groups.length;
+    const cases: Array<[unknown, string]> = [
+      [{ targets: [{ provider: 'echo' }] }, 'items'],
+      [{ items: [], targets: [{ provider: 'echo' }] }, 'items'],
+      [{ items: [{ prompt: 'x' }], targets: [] }, 'targets'],
+      [{ items: [{ prompt: 'x' }], targets: [{ provider: 'nope' }] }, 'targets.0.provider'],
+      [{ items: [{}], targets: [{ provider: 'echo' }] }, 'items.0.prompt'],
+      [{ items: [{ id: 'a', prompt: 'x' }, { id: 'a', prompt: 'y' }], targets: [{ provider: 'echo' }] }, 'items.1.id'],
+      [{ items: [{ prompt: 'x' }], targets: [{ provider: 'echo' }], concurrency: 0 }, 'concurrency'],
+      [{ items: [{ prompt: 'x' }], targets: [{ provider: 'echo' }], samples: 100000 }, 'samples'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await t.post('/api/v1/batches', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((await res.json()).error.message).toContain(field);
+    }
+    expect((await t.get('/api/v1/batches/999999')).status).toBe(404);
+    expect((await t.post('/api/v1/batches/999999/resume', {})).status).toBe(404);
+    expect(await countCalls(t)).toBe(before);
+    expect((await (await t.get('/api/v1/groups?type=batch&limit=500')).json()).groups.length).toBe(groupsBefore);
+  });
+});

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app';
+
+describe('groups API', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('creates an experiment, files calls in it and summarises them per target', async () => {
+    const created = await t.post('/api/v1/groups', { group_type: 'experiment', name: 'colour study', description: 'does it pick blue?' });
+    expect(created.status).toBe(201);
+    const { group } = await created.json();
+    expect(group).toMatchObject({ group_type: 'experiment', name: 'colour study' });
+
+    const inference = await t.post('/api/v1/inference', { provider: 'echo', prompt: 'a colour', samples: 2, group_id: group.id });
+    const ids = (await inference.json()).calls.map((c: { id: number }) => c.id);
+    const other = await t.post('/api/v1/inference', { provider: 'echo', model: 'echo-2', prompt: 'another' });
+    const otherId = (await other.json()).calls[0].id;
+    const added = await t.post(`/api/v1/groups/${group.id}/members`, { call_ids: [otherId], role: 'control' });
+    expect(added.status).toBe(201);
+
+    const detail = await (await t.get(`/api/v1/groups/${group.id}`)).json();
+    expect(detail.members.map((m: { call_id: number }) => m.call_id)).toEqual([...ids, otherId]);
+    expect(detail.members.map((m: { position: number }) => m.position)).toEqual([0, 1, 2]);
+    expect(detail.members[2].role).toBe('control');
+    expect(detail.summary).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ provider: 'echo', model: 'echo-1', calls: 2, success: 2, failed: 0 }),
+        expect.objectContaining({ provider: 'echo', model: 'echo-2', calls: 1 }),
+      ]),
+    );
+
+    const listed = await (await t.get('/api/v1/groups?type=experiment')).json();
+    expect(listed.groups).toContainEqual(expect.objectContaining({ id: group.id, members: 3 }));
+    const filtered = await (await t.get(`/api/v1/calls?group_id=${group.id}`)).json();
+    expect(filtered.calls).toHaveLength(3);
+  });
+
+  it('pages through members', async () => {
+    const { group } = await (await t.post('/api/v1/groups', { name: 'paged' })).json();
+    await t.post('/api/v1/inference', { provider: 'echo', prompt: 'p', samples: 5, group_id: group.id });
+    const first = await (await t.get(`/api/v1/groups/${group.id}?members_limit=2`)).json();
+    expect(first.members).toHaveLength(2);
+    const second = await (await t.get(`/api/v1/groups/${group.id}?members_limit=2&members_after=${first.next_members_after}`)).json();
+    expect(second.members.map((m: { position: number }) => m.position)).toEqual([2, 3]);
+  });
+
+  it('refuses unknown calls and changes nothing', async () => {
+    const { group } = await (await t.post('/api/v1/groups', { name: 'strict' })).json();
+    const inference = await t.post('/api/v1/inference', { provider: 'echo', prompt: 'real' });
+    const realId = (await inference.json()).calls[0].id;
+    const res = await t.post(`/api/v1/groups/${group.id}/members`, { call_ids: [realId, 999999] });
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.message).toContain('999999');
+    const detail = await (await t.get(`/api/v1/groups/${group.id}`)).json();
+    expect(detail.members).toEqual([]);
+  });
+
+  it('validates input naming the field', async () => {
+    for (const [body, field] of [
+      [{ group_type: 'experiment' }, 'name'],
+      [{ name: '' }, 'name'],
+      [{ name: 'x', metadata: 'nope' }, 'metadata'],
+    ] as const) {
+      const res = await t.post('/api/v1/groups', body);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.message).toContain(field);
+    }
+    expect((await t.post('/api/v1/groups/1/members', { call_ids: ['a'] })).status).toBe(400);
+    expect((await t.get('/api/v1/groups/424242')).status).toBe(404);
+  });
+});
