@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export WRANGLER_SEND_METRICS=false
 npx tsc --noEmit
+bash scripts/ensure-chromium.sh
 npx vitest run "$@"

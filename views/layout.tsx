@@ -1,11 +1,19 @@
 import type { Child } from 'hono/jsx';
 
 export const NAV = [
-  { href: '/', label: 'Home' },
+  { href: '/inference', label: 'Inference' },
+  { href: '/compare', label: 'Compare' },
+  { href: '/studies', label: 'Studies' },
+  { href: '/calls', label: 'Calls' },
+  { href: '/groups', label: 'Groups' },
+  { href: '/conversations', label: 'Chats' },
+  { href: '/embeddings', label: 'Embeddings' },
+  { href: '/analytics', label: 'Analytics' },
+  { href: '/prices', label: 'Prices' },
   { href: '/api/v1/openapi.json', label: 'API' },
 ];
 
-export function Layout(props: { title: string; children: Child }) {
+export function Layout(props: { title: string; children: Child; head?: Child }) {
   return (
     <html lang="en">
       <head>
@@ -14,6 +22,7 @@ export function Layout(props: { title: string; children: Child }) {
         <title>{`${props.title} · Study Query LLM`}</title>
         <link rel="stylesheet" href="/static/app.css" />
         <script src="/static/htmx.min.js" defer></script>
+        {props.head}
       </head>
       <body>
         <header class="topbar">

@@ -6,14 +6,33 @@ export interface ProviderSummary {
   models: string[];
 }
 
+const AREAS = [
+  ['/inference', 'Inference', 'Send one prompt, n samples, with optional preprocessing.'],
+  ['/compare', 'Compare', 'One prompt to several targets, side by side.'],
+  ['/studies', 'Studies', 'Prompts × targets × samples from a CSV/JSONL, with live progress, cancel and resume.'],
+  ['/calls', 'Calls', 'Every captured call, success or failure: filter, search, inspect, export.'],
+  ['/groups', 'Groups', 'Experiments and labels: file calls together and compare them.'],
+  ['/conversations', 'Chats', 'Multi-turn conversations kept as groups of turns.'],
+  ['/embeddings', 'Embeddings', 'Cached embeddings and similarity search.'],
+  ['/analytics', 'Analytics', 'Calls, tokens, cost, latency and failures over time.'],
+] as const;
+
 export function HomePage(props: { providers: ProviderSummary[]; callCount: number }) {
   return (
     <Layout title="Home">
       <h1>Study Query LLM</h1>
       <p>
-        A workbench for studying how LLMs answer. Every call is captured, success or failure.{' '}
-        <strong>{props.callCount}</strong> calls captured so far.
+        A workbench for studying how LLMs answer. Every call is captured, success or failure —{' '}
+        <strong>{props.callCount}</strong> so far.
       </p>
+      <div class="areas">
+        {AREAS.map(([href, title, text]) => (
+          <a class="area" href={href}>
+            <strong>{title}</strong>
+            <span>{text}</span>
+          </a>
+        ))}
+      </div>
       <h2>Configured providers</h2>
       <ul>
         {props.providers.map((p) => (
@@ -22,10 +41,8 @@ export function HomePage(props: { providers: ProviderSummary[]; callCount: numbe
           </li>
         ))}
       </ul>
-      <p>
-        Try it: <code>POST /api/v1/inference</code> with{' '}
-        <code>{'{"provider":"echo","prompt":"Hello"}'}</code>. The API is described at{' '}
-        <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
+      <p class="muted">
+        API: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> · OpenAI-compatible gateway: <code>http://localhost:8787/v1</code>
       </p>
     </Layout>
   );

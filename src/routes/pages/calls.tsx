@@ -1,0 +1,55 @@
+// Pages: the call browser (filters, cursor pages) and one call in full.
+import { Hono, type Context } from 'hono';
+import { sql } from 'drizzle-orm';
+import { getCall, listCalls } from '../../db/calls-repository';
+import type { AppDeps } from '../../deps';
+import { AppError } from '../../errors';
+import { CallDetailPage, CallsPage, CallsTable, type CallFilterValues } from '../../../views/pages/calls';
+import { callJson, callSummaryJson } from '../api/call-json';
+import { callsQuerySchema, idParamSchema } from '../api/schemas';
+import { parseWith } from './form-input';
+
+const FILTER_KEYS = ['provider', 'model', 'status', 'group_id', 'q', 'from', 'to'] as const;
+
+function filterValues(c: Context): CallFilterValues {
+  const values: CallFilterValues = {};
+  for (const key of FILTER_KEYS) {
+    const value = c.req.query(key)?.trim();
+    if (value) values[key] = value;
+  }
+  return values;
+}
+
+async function callsTable(deps: AppDeps, c: Context) {
+  const filters = filterValues(c);
+  const cursor = c.req.query('cursor') || undefined;
+  try {
+    const query = parseWith(callsQuerySchema, { ...filters, ...(cursor ? { cursor } : {}) });
+    const { limit, cursor: after, group_id, ...rest } = query;
+    const page = await listCalls(deps.database.db, { ...rest, groupId: group_id }, limit, after);
+    const next = page.nextCursor ? `/calls?${new URLSearchParams({ ...filters, cursor: String(page.nextCursor) })}` : null;
+    return <CallsTable calls={page.rows.map(callSummaryJson)} nextHref={next} />;
+  } catch (error) {
+    if (error instanceof AppError) return <CallsTable calls={[]} nextHref={null} error={error.message} />;
+    throw error;
+  }
+}
+
+export function callPages(deps: AppDeps) {
+  const db = deps.database.db;
+  return new Hono()
+    .get('/calls', async (c) => {
+      const providers = deps.providers.list().map((p) => p.name);
+      return c.html(<CallsPage filters={filterValues(c)} providers={providers} table={await callsTable(deps, c)} />);
+    })
+    .get('/calls/table', async (c) => c.html(await callsTable(deps, c)))
+    .get('/calls/:id', async (c) => {
+      const parsed = idParamSchema.safeParse({ id: c.req.param('id') });
+      const row = parsed.success ? await getCall(db, parsed.data.id) : undefined;
+      if (!row) return c.html(<p>No such call.</p>, 404);
+      const groups = await db.all<{ id: number; name: string; group_type: string }>(
+        sql`SELECT g.id, g.name, g.group_type FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.call_id = ${row.id}`,
+      );
+      return c.html(<CallDetailPage call={callJson(row)} groups={groups} />);
+    });
+}

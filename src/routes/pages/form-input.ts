@@ -1,0 +1,59 @@
+// Turns HTML form fields into the same validated inputs the JSON API takes.
+import { z } from 'zod';
+import { AppError } from '../../errors';
+import { validationError } from '../../http/validation';
+import { chatParamsSchema, preprocessSchema } from '../api/schemas';
+
+export type FormBody = Record<string, string | File | (string | File)[]>;
+
+export const field = (body: FormBody, key: string): string => {
+  const value = body[key];
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first.trim() : '';
+};
+
+export const fields = (body: FormBody, key: string): string[] => {
+  const value = body[key] ?? body[`${key}[]`];
+  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return list.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim());
+};
+
+const optionalNumber = (body: FormBody, key: string) => (field(body, key) === '' ? undefined : Number(field(body, key)));
+
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(result.error.issues, 'form');
+  return result.data;
+}
+
+export function formParams(body: FormBody) {
+  return parseWith(chatParamsSchema, {
+    ...(field(body, 'temperature') !== '' ? { temperature: optionalNumber(body, 'temperature') } : {}),
+    ...(field(body, 'max_tokens') !== '' ? { max_tokens: optionalNumber(body, 'max_tokens') } : {}),
+    ...(field(body, 'seed') !== '' ? { seed: optionalNumber(body, 'seed') } : {}),
+  });
+}
+
+export function formPreprocess(body: FormBody) {
+  return parseWith(preprocessSchema, {
+    ...(field(body, 'whitespace') ? { whitespace: true } : {}),
+    ...(field(body, 'remove_pii') ? { remove_pii: true } : {}),
+    ...(field(body, 'max_chars') !== '' ? { max_chars: optionalNumber(body, 'max_chars') } : {}),
+  });
+}
+
+/** Targets from "provider|model" checkboxes plus an optional free "provider/model" field. */
+export function formTargets(body: FormBody) {
+  const targets = fields(body, 'targets').map((value) => {
+    const [provider, ...model] = value.split('|');
+    return { provider: provider!, model: model.join('|') || undefined };
+  });
+  const extra = field(body, 'extra_target');
+  if (extra) {
+    const slash = extra.indexOf('/');
+    if (slash <= 0) throw new AppError(400, 'invalid_request', 'extra_target: write it as provider/model');
+    targets.push({ provider: extra.slice(0, slash), model: extra.slice(slash + 1) || undefined });
+  }
+  if (targets.length === 0) throw new AppError(400, 'invalid_request', 'targets: pick at least one target');
+  return targets;
+}

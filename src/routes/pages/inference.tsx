@@ -1,0 +1,75 @@
+// Pages: single inference and side-by-side compare.
+import { Hono, type Context } from 'hono';
+import { serviceContext, type AppDeps } from '../../deps';
+import { AppError } from '../../errors';
+import { runInference } from '../../services/inference';
+import { ComparePage, CompareCell, CompareColumns } from '../../../views/pages/compare';
+import { InferencePage, InferenceResult } from '../../../views/pages/inference';
+import { ModelField, type ProviderOption } from '../../../views/components/target-fields';
+import { ErrorBox } from '../../../views/components/ui';
+import { chatParamsSchema, inferenceBodySchema } from '../api/schemas';
+import { field, formParams, formPreprocess, formTargets, parseWith, type FormBody } from './form-input';
+
+export const providerOptions = (deps: AppDeps): ProviderOption[] =>
+  deps.providers.list().map((p) => ({ name: p.name, label: p.label, models: p.models, defaultModel: p.defaultModel }));
+
+/** Renders a domain error as an error box with its status (htmx 4 swaps 4xx responses in). */
+export async function withErrorBox(c: Context, render: () => Promise<Response>): Promise<Response> {
+  try {
+    return await render();
+  } catch (error) {
+    if (error instanceof AppError) return c.html(<ErrorBox message={error.message} />, error.status);
+    throw error;
+  }
+}
+
+export function inferencePages(deps: AppDeps) {
+  const ctx = serviceContext(deps);
+  return new Hono()
+    .get('/inference', (c) => c.html(<InferencePage providers={providerOptions(deps)} />))
+    .get('/fragments/models', (c) => {
+      const options = providerOptions(deps);
+      const provider = options.find((p) => p.name === c.req.query('provider')) ?? options[0]!;
+      return c.html(<ModelField provider={provider} />);
+    })
+    .post('/inference', (c) =>
+      withErrorBox(c, async () => {
+        const body = (await c.req.parseBody({ all: true })) as FormBody;
+        const template = field(body, 'template');
+        const input = parseWith(inferenceBodySchema, {
+          provider: field(body, 'provider'),
+          model: field(body, 'model') || undefined,
+          prompt: field(body, 'prompt'),
+          samples: field(body, 'samples') ? Number(field(body, 'samples')) : undefined,
+          params: formParams(body),
+          preprocess: formPreprocess(body),
+          ...(template ? { template } : {}),
+        });
+        const calls = await runInference(ctx, input);
+        return c.html(<InferenceResult calls={calls} />);
+      }),
+    )
+    .get('/compare', (c) => c.html(<ComparePage providers={providerOptions(deps)} />))
+    .post('/compare', (c) =>
+      withErrorBox(c, async () => {
+        const body = (await c.req.parseBody({ all: true })) as FormBody;
+        const prompt = field(body, 'prompt');
+        if (!prompt) throw new AppError(400, 'invalid_request', 'prompt: write a prompt to compare');
+        return c.html(<CompareColumns targets={formTargets(body)} prompt={prompt} params={formParams(body)} />);
+      }),
+    )
+    .post('/compare/cell', async (c) => {
+      const body = (await c.req.parseBody()) as FormBody;
+      const target = { provider: field(body, 'provider'), model: field(body, 'model') || undefined };
+      try {
+        const params = parseWith(chatParamsSchema, JSON.parse(field(body, 'params') || '{}'));
+        const input = parseWith(inferenceBodySchema, { ...target, prompt: field(body, 'prompt'), params });
+        return c.html(<CompareCell target={target} calls={await runInference(ctx, input)} />);
+      } catch (error) {
+        if (error instanceof AppError || error instanceof SyntaxError) {
+          return c.html(<CompareCell target={target} error={error.message} />);
+        }
+        throw error;
+      }
+    });
+}

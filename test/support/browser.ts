@@ -1,0 +1,47 @@
+// Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, against the real
+// app served over HTTP on 127.0.0.1 with its static assets.
+import { serve, type ServerType } from '@hono/node-server';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createApp } from '../../src/app';
+import { nodeStaticAssets } from '../../src/static-assets';
+import { createTestApp, type TestApp } from './app';
+
+export const ARTIFACTS = 'test/artifacts';
+
+export interface BrowserHarness {
+  t: TestApp;
+  base: string;
+  browser: Browser;
+  page: Page;
+  screenshot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBrowserHarness(env: Record<string, string> = {}): Promise<BrowserHarness> {
+  const t = await createTestApp(env);
+  const app = createApp(t.deps, { staticAssets: nodeStaticAssets() });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const { port } = server.address() as { port: number };
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(15_000);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return {
+    t,
+    base: `http://127.0.0.1:${port}`,
+    browser,
+    page,
+    screenshot: async (name) => void (await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true })),
+    async close() {
+      await browser.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      t.close();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// Form fields shared by the inference, compare and study pages: targets and sampling parameters.
+export interface ProviderOption {
+  name: string;
+  label: string;
+  models: string[];
+  defaultModel: string;
+}
+
+/** Provider dropdown; changing it swaps the model dropdown via htmx (plain HTML still submits both). */
+export function ProviderModelFields(props: { providers: ProviderOption[]; selected?: string }) {
+  const selected = props.providers.find((p) => p.name === props.selected) ?? props.providers[0]!;
+  return (
+    <div class="row">
+      <label>
+        Provider
+        <select name="provider" hx-get="/fragments/models" hx-target="#model-field" hx-swap="outerHTML" hx-trigger="change">
+          {props.providers.map((p) => (
+            <option value={p.name} selected={p.name === selected.name}>
+              {p.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <ModelField provider={selected} />
+    </div>
+  );
+}
+
+export function ModelField(props: { provider: ProviderOption }) {
+  const listId = `models-${props.provider.name}`;
+  return (
+    <label id="model-field">
+      Model
+      <input name="model" list={listId} value={props.provider.defaultModel} required />
+      <datalist id={listId}>
+        {props.provider.models.map((m) => (
+          <option value={m} />
+        ))}
+      </datalist>
+    </label>
+  );
+}
+
+/** One checkbox per configured provider/model pair: value "provider|model". */
+export function TargetCheckboxes(props: { providers: ProviderOption[] }) {
+  return (
+    <fieldset class="targets">
+      <legend>Targets</legend>
+      {props.providers.flatMap((p) =>
+        p.models.map((m, i) => (
+          <label class="check">
+            <input type="checkbox" name="targets" value={`${p.name}|${m}`} checked={p.name === 'echo' && i === 0} /> {p.name}/{m}
+          </label>
+        )),
+      )}
+      <label>
+        Other target (provider/model)
+        <input name="extra_target" placeholder="openai/gpt-4o" />
+      </label>
+    </fieldset>
+  );
+}
+
+export function ParamFields() {
+  return (
+    <div class="row">
+      <label>
+        Temperature
+        <input name="temperature" type="number" step="0.1" min="0" max="2" placeholder="default" />
+      </label>
+      <label>
+        Max tokens
+        <input name="max_tokens" type="number" min="1" placeholder="default" />
+      </label>
+      <label>
+        Seed
+        <input name="seed" type="number" placeholder="none" />
+      </label>
+    </div>
+  );
+}
+
+export function PreprocessFields() {
+  return (
+    <fieldset class="row">
+      <legend>Preprocessing (off unless ticked)</legend>
+      <label class="check">
+        <input type="checkbox" name="whitespace" value="1" /> clean whitespace
+      </label>
+      <label class="check">
+        <input type="checkbox" name="remove_pii" value="1" /> remove emails and phone numbers
+      </label>
+      <label>
+        Truncate to chars
+        <input name="max_chars" type="number" min="1" placeholder="no limit" />
+      </label>
+      <label class="wide">
+        Template (must contain {'{user_input}'})
+        <input name="template" placeholder="Answer in one word: {user_input}" />
+      </label>
+    </fieldset>
+  );
+}
