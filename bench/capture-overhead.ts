@@ -1,0 +1,98 @@
+// Spec target 1 (API part): POST /api/v1/inference (every call captured) vs the openai SDK calling the
+// same local server directly, interleaved in one run. Target: added p50 <= 1 ms, added p99 <= 5 ms.
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import OpenAI from 'openai';
+import { createApp } from '../src/app';
+import { bootstrap } from '../src/bootstrap';
+import { isMain, percentile, startFakeProvider, verdict, type BenchResult } from './support';
+
+const WARMUP = 200;
+
+export async function run(requests = Number(process.env.BENCH_CAPTURE_REQUESTS ?? 2_000)): Promise<BenchResult> {
+  const provider = await startFakeProvider(0);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-capture-'));
+  const deps = await bootstrap(
+    { DATABASE_URL: `file:${join(dir, 'bench.db')}`, OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: provider.url },
+    { log: () => {} },
+  );
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/inference`;
+  const direct = new OpenAI({ baseURL: provider.url, apiKey: 'sk-bench', maxRetries: 0 });
+  const prompt = (i: number) => `Benchmark prompt number ${i}: name a colour.`;
+  const viaSdk = async (i: number) => {
+    const started = performance.now();
+    const answer = await direct.chat.completions.create({ model: 'bench-model', messages: [{ role: 'user', content: prompt(i) }], temperature: 0.7 });
+    if (!answer.choices[0]?.message.content) throw new Error('empty answer');
+    return performance.now() - started;
+  };
+  const viaApi = async (i: number) => {
+    const started = performance.now();
+    const res = await fetch(api, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'openai', model: 'bench-model', prompt: prompt(i), params: { temperature: 0.7 } }),
+    });
+    const body = (await res.json()) as { calls: Array<{ status: string }> };
+    if (body.calls[0]?.status !== 'success') throw new Error('call failed');
+    return performance.now() - started;
+  };
+  try {
+    for (let i = 0; i < WARMUP; i++) {
+      await viaSdk(i);
+      await viaApi(i);
+    }
+    const directMs: number[] = [];
+    const apiMs: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      if (i % 2 === 0) {
+        directMs.push(await viaSdk(i));
+        apiMs.push(await viaApi(i));
+      } else {
+        apiMs.push(await viaApi(i));
+        directMs.push(await viaSdk(i));
+      }
+    }
+    const rows = await deps.database.client.execute("SELECT count(*) AS n FROM raw_calls WHERE status = 'success'");
+    const captured = Number(rows.rows[0]!.n);
+    directMs.sort((a, b) => a - b);
+    apiMs.sort((a, b) => a - b);
+    const metrics = {
+      requests_each_way: requests,
+      captured_rows: captured,
+      direct_p50_ms: round(percentile(directMs, 50)),
+      direct_p99_ms: round(percentile(directMs, 99)),
+      api_p50_ms: round(percentile(apiMs, 50)),
+      api_p99_ms: round(percentile(apiMs, 99)),
+      added_p50_ms: round(percentile(apiMs, 50) - percentile(directMs, 50)),
+      added_p99_ms: round(percentile(apiMs, 99) - percentile(directMs, 99)),
+    };
+    console.log(`  direct SDK          p50 ${metrics.direct_p50_ms} ms   p99 ${metrics.direct_p99_ms} ms`);
+    console.log(`  /api/v1/inference   p50 ${metrics.api_p50_ms} ms   p99 ${metrics.api_p99_ms} ms  (${captured} rows)`);
+    const result: BenchResult = {
+      name: 'capture overhead (/api/v1/inference)',
+      metrics,
+      target: `added p50 <= 1 ms, added p99 <= 5 ms, every call captured (measured added p50 ${metrics.added_p50_ms} ms, p99 ${metrics.added_p99_ms} ms, ${captured}/${WARMUP + requests} rows)`,
+      pass: metrics.added_p50_ms <= 1 && metrics.added_p99_ms <= 5 && captured === WARMUP + requests,
+    };
+    console.log(verdict(result));
+    return result;
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    deps.database.close();
+    provider.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+if (isMain(import.meta.url)) {
+  await run(process.argv[2] ? Number(process.argv[2]) : undefined);
+  process.exit(0);
+}
