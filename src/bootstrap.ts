@@ -2,6 +2,7 @@
 import { loadConfig, type Config } from './config';
 import { openDatabase } from './db/client';
 import { migrateDatabase } from './db/migrate';
+import { nativeCallInserter } from './db/native-call-inserter';
 import { createDeps, type AppDeps } from './deps';
 import { createLogger, type LoggerOptions } from './logging';
 import { ProviderRegistry } from './providers/registry';
@@ -13,10 +14,17 @@ export async function bootstrap(
   const config = { ...loadConfig(env), ...options.config };
   const database = await openDatabase(config.databaseUrl, config.databaseAuthToken);
   await migrateDatabase(database.db);
+  const nativeInsert = nativeCallInserter(config.databaseUrl);
+  const closeClient = database.close;
+  database.close = () => {
+    nativeInsert?.close?.();
+    closeClient();
+  };
   return createDeps({
     config,
     database,
     providers: ProviderRegistry.fromConfig(config),
     logger: createLogger({ write: options.log, secrets: config.secrets, logPrompts: config.logPrompts }),
+    nativeInsert,
   });
 }

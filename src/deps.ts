@@ -2,6 +2,7 @@
 import type { Config } from './config';
 import { CallWriter } from './db/call-writer';
 import type { DatabaseHandle } from './db/client';
+import type { CallInserter } from './db/native-call-inserter';
 import { createRedactor, type Logger } from './logging';
 import type { ProviderRegistry } from './providers/registry';
 import { InProcessBatchExecutor, type BatchExecutor } from './services/batch-runner';
@@ -26,6 +27,7 @@ export type ServiceContext = BatchContext & ConversationContext;
 export function createDeps(
   parts: Pick<AppDeps, 'config' | 'database' | 'providers' | 'logger'> & {
     batches?: (ctx: Omit<ServiceContext, 'batches'>) => BatchExecutor;
+    nativeInsert?: CallInserter;
   },
 ): AppDeps {
   const base = {
@@ -36,7 +38,7 @@ export function createDeps(
     redact: createRedactor(parts.config.secrets),
     inflight: new InflightRequests(),
     locks: new KeyedLock(),
-    writer: new CallWriter(parts.database.db),
+    writer: new CallWriter(parts.database.db, parts.nativeInsert),
   };
   const ctx = serviceContextOf(base);
   return { ...base, batches: parts.batches ? parts.batches(ctx) : new InProcessBatchExecutor(ctx) };

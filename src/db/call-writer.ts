@@ -3,6 +3,7 @@
 import { rawCalls, type NewRawCall } from './schema';
 import type { Database } from './client';
 import { insertCall } from './calls-repository';
+import type { CallInserter } from './native-call-inserter';
 
 interface Pending {
   row: NewRawCall;
@@ -18,7 +19,11 @@ export class CallWriter {
   private queue: Pending[] = [];
   private scheduled = false;
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Synchronous many-row insert (Node, local file); without it rows go through drizzle. */
+    private readonly nativeInsert?: CallInserter,
+  ) {}
 
   insert(row: NewRawCall): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -34,6 +39,7 @@ export class CallWriter {
     const pending = this.queue.splice(0, MAX_ROWS_PER_COMMIT);
     if (this.queue.length) nextTurn(() => void this.flush());
     else this.scheduled = false;
+    if (this.nativeInsert) return this.flushNative(pending);
     if (pending.length === 1) return this.insertOne(pending[0]!);
     try {
       const statements = pending.map((p) => this.db.insert(rawCalls).values(p.row).returning({ id: rawCalls.id }));
@@ -42,6 +48,21 @@ export class CallWriter {
     } catch {
       // One bad row rolls back the whole commit: write them one by one so only it fails.
       await Promise.all(pending.map((p) => this.insertOne(p)));
+    }
+  }
+
+  private flushNative(pending: Pending[]) {
+    const insert = this.nativeInsert!;
+    try {
+      insert(pending.map((p) => p.row)).forEach((id, i) => pending[i]!.resolve(id));
+    } catch {
+      for (const p of pending) {
+        try {
+          p.resolve(insert([p.row])[0]!);
+        } catch (error) {
+          p.reject(error);
+        }
+      }
     }
   }
 

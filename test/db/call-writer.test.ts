@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallWriter } from '../../src/db/call-writer';
+import { nativeCallInserter } from '../../src/db/native-call-inserter';
 import type { NewRawCall } from '../../src/db/schema';
 import { countCalls, createTestApp, type TestApp } from '../support/app';
 
@@ -15,15 +16,18 @@ const row = (i: number, overrides: Partial<NewRawCall> = {}): NewRawCall => ({
   ...overrides,
 });
 
-describe('group-commit call writer', () => {
+describe.each(['drizzle', 'native'] as const)('group-commit call writer (%s path)', (path) => {
   let t: TestApp;
+  let newWriter: () => CallWriter;
   beforeAll(async () => {
     t = await createTestApp();
+    const native = path === 'native' ? nativeCallInserter(t.deps.config.databaseUrl) : undefined;
+    newWriter = () => new CallWriter(t.deps.database.db, native);
   });
   afterAll(() => t.close());
 
   it('writes many rows finished in the same turn and gives each caller its own id', async () => {
-    const writer = new CallWriter(t.deps.database.db);
+    const writer = newWriter();
     const ids = await Promise.all(Array.from({ length: 300 }, (_, i) => writer.insert(row(i))));
     expect(new Set(ids).size).toBe(300);
     expect(await countCalls(t)).toBe(300);
@@ -32,7 +36,7 @@ describe('group-commit call writer', () => {
   });
 
   it('fails only the invalid row when one row of a commit is refused', async () => {
-    const writer = new CallWriter(t.deps.database.db);
+    const writer = newWriter();
     const before = await countCalls(t);
     const results = await Promise.allSettled([
       writer.insert(row(1000)),
