@@ -2,6 +2,8 @@
 import type { ChatStreamChunk, CompletionRequest, EmbedOptions, EmbeddingResult, Provider, ProviderResponse } from './types';
 
 const DEFAULT_DIMENSIONS = 16;
+const nextTurn = () =>
+  new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 export class EchoProvider implements Provider {
   readonly name = 'echo';
@@ -46,7 +48,7 @@ export class EchoProvider implements Provider {
     yield chunk({ role: 'assistant', content: '' }, null);
     for (const word of answer.text.match(/\S+\s*/g) ?? []) {
       // Yield to the event loop between words, so the stream is really delivered piece by piece.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await nextTurn();
       if (request.signal?.aborted) return;
       yield chunk({ content: word }, null);
     }

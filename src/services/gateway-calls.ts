@@ -1,7 +1,7 @@
 // Gateway calls answered in one piece (chat, embeddings): forwarded as sent, retried, captured like inference.
 import { addGroupMembers } from '../db/groups-repository';
 import { contentText } from '../providers/echo';
-import type { ChatMessage, ChatParams, EmbeddingResult, Provider, ProviderResponse } from '../providers/types';
+import { ProviderError, type ChatMessage, type ChatParams, type EmbeddingResult, type Provider, type ProviderResponse } from '../providers/types';
 import { recordCall, type CallOutcome, type CallRecord, type CallSummary, type CaptureContext } from './capture';
 import { withRetry, type RetryOutcome } from './retry';
 
@@ -50,7 +50,7 @@ export async function runGatewayChat(
         latencyMs: result.value.latencyMs,
         response: { model: result.value.model, ...result.value.metadata, raw: result.value.raw },
       }
-    : { ok: false, error: result.error };
+    : { ok: false, error: spec.signal?.aborted ? clientAborted() : result.error };
   const summary = await captureGatewayCall(ctx, spec, {
     provider: spec.provider.name,
     model: spec.model,
@@ -89,7 +89,7 @@ export async function runGatewayEmbedding(
           raw: result.value.raw,
         },
       }
-    : { ok: false, error: result.error };
+    : { ok: false, error: spec.signal?.aborted ? clientAborted() : result.error };
   const summary = await captureGatewayCall(ctx, spec, {
     provider: spec.provider.name,
     model: spec.model,
@@ -119,5 +119,9 @@ export async function captureGatewayCall(
   if (options.groupId !== undefined) await addGroupMembers(ctx.db, options.groupId, [summary.id]);
   return summary;
 }
+
+/** The failure recorded when the client went away before the answer was complete. */
+export const clientAborted = () =>
+  new ProviderError('ClientAborted', 'The client disconnected before the answer was complete', { retryable: false });
 
 export const promptOf = (messages: ChatMessage[]) => messages.map((m) => contentText(m.content ?? '')).join('\n');

@@ -1,9 +1,9 @@
 // Streamed chat through the gateway: open with retries, relay chunk by chunk as they arrive, capture once it ends.
 import { usageToTokens } from '../providers/openai-compatible';
-import { ProviderError, type ChatParams, type ChatStreamChunk, type ToolCallDelta } from '../providers/types';
+import type { ChatParams, ChatStreamChunk, ProviderError, ToolCallDelta } from '../providers/types';
 import { toProviderError } from '../providers/provider-errors';
 import type { CallOutcome, CallSummary, CaptureContext } from './capture';
-import { captureGatewayCall, promptOf, type GatewayChatSpec } from './gateway-calls';
+import { captureGatewayCall, clientAborted, promptOf, type GatewayChatSpec } from './gateway-calls';
 import { withRetry } from './retry';
 
 /** Where the relayed stream goes; the route turns these into server-sent events. */
@@ -125,9 +125,6 @@ function withoutUsage(chunk: ChatStreamChunk): ChatStreamChunk | undefined {
   const { usage: _usage, ...rest } = chunk;
   return rest as ChatStreamChunk;
 }
-
-const clientAborted = () =>
-  new ProviderError('ClientAborted', 'The client disconnected before the stream ended', { retryable: false });
 
 interface ChoiceState {
   text: string;

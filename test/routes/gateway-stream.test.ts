@@ -7,6 +7,7 @@ import { createApp } from '../../src/app';
 import { ProviderRegistry } from '../../src/providers/registry';
 import { countCalls, createTestApp, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+import { waitFor } from '../support/wait';
 
 const PROMPT = 'Tell me five words please';
 const ANSWER = `reply to: ${PROMPT}`;
@@ -61,10 +62,7 @@ describe('streaming through the gateway', () => {
     return (await (await t.get(`/api/v1/calls/${calls[0].id}`)).json()).call;
   };
   /** A row written after the HTTP exchange ended (client abort): wait for it rather than guess a delay. */
-  const waitForCallCount = async (n: number) => {
-    for (let i = 0; i < 200 && (await countCalls(t)) < n; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(await countCalls(t)).toBe(n);
-  };
+  const waitForCallCount = async (n: number) => expect(await waitFor(() => countCalls(t), (count) => count >= n, 10_000, 10)).toBe(n);
   const ask = (extra: Record<string, unknown> = {}, signal?: AbortSignal) =>
     client.chat.completions.create(
       { model: 'openai/gpt-test', messages: [{ role: 'user', content: PROMPT }], stream: true, ...extra } as OpenAI.Chat.ChatCompletionCreateParamsStreaming,
