@@ -1,4 +1,5 @@
 // Deterministic identity of a request: SHA-256 over canonical JSON (object keys sorted).
+import { createHash } from 'node:crypto';
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
@@ -16,9 +17,10 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+// node:crypto (also on Workers with nodejs_compat): hashing is on every capture's hot path, and
+// its synchronous digest costs a fraction of WebCrypto's async round trip.
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return createHash('sha256').update(text).digest('hex');
 }
 
 export const requestHash = (value: unknown) => sha256Hex(canonicalJson(value));
