@@ -8,6 +8,8 @@ const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.u
 export const STATIC_FILES: Record<string, { path: string; type: string }> = {
   'app.css': { path: 'public/app.css', type: 'text/css; charset=utf-8' },
   'htmx.min.js': { path: 'node_modules/htmx.org/dist/htmx.min.js', type: 'text/javascript; charset=utf-8' },
+  'chart.umd.js': { path: 'node_modules/chart.js/dist/chart.umd.min.js', type: 'text/javascript; charset=utf-8' },
+  'charts.js': { path: 'public/charts.js', type: 'text/javascript; charset=utf-8' },
 };
 
 export function nodeStaticAssets() {

@@ -1,36 +1,61 @@
-// Workers entry: the same createApp over a remote libSQL (Turso) database. Migrations are applied
-// before deploy with drizzle-kit (see README), not at request time.
+// Workers entry: the same createApp over a remote libSQL (Turso) database, with batches run through a
+// Cloudflare Queue (`queue()` below is its consumer). Migrations are applied before deploy
+// (`npm run db:migrate` against the Turso URL, see README), not at request time.
 import { createClient } from '@libsql/client/web';
 import type { ExecutionContext } from 'hono';
 import { createApp, type App } from './app';
-import { loadConfig } from './config';
+import { ConfigError, loadConfig } from './config';
 import { wrapClient } from './db/client';
-import { createDeps } from './deps';
+import { createDeps, serviceContext, type AppDeps } from './deps';
 import { createLogger } from './logging';
 import { ProviderRegistry } from './providers/registry';
+import { consumeBatchMessages, QueueBatchExecutor, type BatchQueueMessage, type BatchQueueProducer } from './services/queue-batch-executor';
 
-type WorkerEnv = Record<string, unknown>;
+/** Bindings and vars from wrangler.toml (and secrets set with `wrangler secret put`). */
+export interface WorkerEnv {
+  BATCH_QUEUE?: BatchQueueProducer;
+  [name: string]: unknown;
+}
 
-let app: App | undefined;
+interface Built {
+  app: App;
+  deps: AppDeps;
+}
 
-function buildApp(env: WorkerEnv): App {
+let built: Built | undefined;
+
+function build(env: WorkerEnv): Built {
   const strings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   const config = loadConfig(strings);
   const database = wrapClient(createClient({ url: config.databaseUrl, authToken: config.databaseAuthToken }));
-  return createApp(
-    createDeps({
-      config,
-      database,
-      providers: ProviderRegistry.fromConfig(config),
-      logger: createLogger({ secrets: config.secrets, logPrompts: config.logPrompts }),
-    }),
-  );
+  const deps = createDeps({
+    config,
+    database,
+    providers: ProviderRegistry.fromConfig(config),
+    logger: createLogger({ secrets: config.secrets, logPrompts: config.logPrompts }),
+    batches: (ctx) => new QueueBatchExecutor(ctx, env.BATCH_QUEUE),
+  });
+  // Without STUDY_ACCESS_TOKEN a deployed worker would be open to anyone: it serves only health then.
+  return { app: createApp(deps, { requireAccessToken: true }), deps };
+}
+
+function builtFor(env: WorkerEnv): Built {
+  built ??= build(env);
+  return built;
 }
 
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext) {
-    app ??= buildApp(env);
-    return app.fetch(request, env, ctx);
+    try {
+      return builtFor(env).app.fetch(request, env, ctx);
+    } catch (error) {
+      // Configuration errors name the variable, never its value.
+      if (error instanceof ConfigError) return new Response(`${error.message}\n`, { status: 500 });
+      throw error;
+    }
+  },
+
+  async queue(batch: { messages: readonly BatchQueueMessage[] }, env: WorkerEnv) {
+    await consumeBatchMessages(serviceContext(builtFor(env).deps), batch.messages);
   },
 };
-

@@ -16,14 +16,16 @@ export interface RunnerStats {
   startedAt: number;
 }
 
+/** Runs batches: in this process (Node) or through a queue (Workers); progress may come from the DB. */
 export interface BatchExecutor {
   start(batchId: number): Promise<void>;
   cancel(batchId: number): Promise<void>;
-  isRunning(batchId: number): boolean;
-  stats(batchId: number): RunnerStats | undefined;
+  isRunning(batchId: number): boolean | Promise<boolean>;
+  stats(batchId: number): RunnerStats | undefined | Promise<RunnerStats | undefined>;
 }
 
-interface Task {
+/** One (item, target, sample) task with what it needs to run. */
+export interface BatchTask {
   taskId: number;
   targetIndex: number;
   sampleIndex: number;
@@ -84,7 +86,7 @@ class BatchRun {
     private readonly ctx: InferenceContext,
     private readonly batchId: number,
     private readonly batch: { targetsJson: BatchTarget[]; concurrency: number; template: string | null; optionsJson: Record<string, unknown> },
-    private readonly tasks: Task[],
+    private readonly tasks: BatchTask[],
   ) {
     this.stats = { queued: tasks.length, running: 0, finished: 0, startedAt: Date.now() };
   }
@@ -103,50 +105,66 @@ class BatchRun {
     }
   }
 
-  private async runTask(task: Task) {
+  private async runTask(task: BatchTask) {
     if (this.cancelled) return;
     this.stats.queued--;
     this.stats.running++;
     try {
-      const target = this.batch.targetsJson[task.targetIndex]!;
-      const provider = resolveProvider(this.ctx.providers, target.provider);
-      const gate = this.gateFor(provider.name);
-      await runChatCall(this.ctx, {
-        provider,
-        model: target.model,
-        messages: taskMessages(task, this.batch.template),
-        params: target.params,
-        dedupScope: this.batch.optionsJson.collapse_samples ? undefined : task.sampleIndex,
-        metadata: {
-          source: 'batch',
-          batch_id: this.batchId,
-          batch_task_id: task.taskId,
-          item_key: task.itemKey,
-          target_index: task.targetIndex,
-          sample_index: task.sampleIndex,
-        },
-        retryHooks: {
-          beforeAttempt: () => gate.wait(),
-          onRetry: ({ error, delayMs }) => {
-            if (error.status === 429) gate.pause(delayMs);
-          },
-        },
-      });
+      await runBatchTask(this.ctx, { groupId: this.batchId, ...this.batch }, task, { gates: this.gates });
     } finally {
       this.stats.running--;
       this.stats.finished++;
     }
   }
+}
 
-  private gateFor(provider: string) {
-    let gate = this.gates.get(provider);
-    if (!gate) this.gates.set(provider, (gate = new BackoffGate()));
-    return gate;
-  }
+export interface RunnableBatch {
+  groupId: number;
+  targetsJson: BatchTarget[];
+  template: string | null;
+  optionsJson: Record<string, unknown>;
+}
+
+export interface BatchTaskHooks {
+  /** One backoff gate per provider, shared by the tasks running side by side (a 429 pauses them all). */
+  gates?: Map<string, BackoffGate>;
+}
+
+/**
+ * Runs one task and captures its call. The task's key travels as metadata.batch_task_id, and a
+ * trigger marks the task done in the same statement that stores the row; both backends share this.
+ */
+export async function runBatchTask(ctx: InferenceContext, batch: RunnableBatch, task: BatchTask, hooks: BatchTaskHooks = {}) {
+  const target = batch.targetsJson[task.targetIndex]!;
+  const provider = resolveProvider(ctx.providers, target.provider);
+  const gates = hooks.gates ?? new Map<string, BackoffGate>();
+  let gate = gates.get(provider.name);
+  if (!gate) gates.set(provider.name, (gate = new BackoffGate()));
+  return runChatCall(ctx, {
+    provider,
+    model: target.model,
+    messages: taskMessages(task, batch.template),
+    params: target.params,
+    dedupScope: batch.optionsJson.collapse_samples ? undefined : task.sampleIndex,
+    metadata: {
+      source: 'batch',
+      batch_id: batch.groupId,
+      batch_task_id: task.taskId,
+      item_key: task.itemKey,
+      target_index: task.targetIndex,
+      sample_index: task.sampleIndex,
+    },
+    retryHooks: {
+      beforeAttempt: () => gate.wait(),
+      onRetry: ({ error, delayMs }) => {
+        if (error.status === 429) gate.pause(delayMs);
+      },
+    },
+  });
 }
 
 /** The messages of a task: the item's messages, or its prompt through the batch template and vars. */
-export function taskMessages(item: Pick<Task, 'prompt' | 'messages' | 'vars'>, template: string | null): ChatMessage[] {
+export function taskMessages(item: Pick<BatchTask, 'prompt' | 'messages' | 'vars'>, template: string | null): ChatMessage[] {
   if (item.messages) return item.messages as unknown as ChatMessage[];
   let text = template ? applyTemplate(item.prompt ?? '', template) : (item.prompt ?? '');
   for (const [name, value] of Object.entries(item.vars ?? {})) text = text.split(`{${name}}`).join(value);

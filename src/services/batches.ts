@@ -61,8 +61,8 @@ export async function batchProgress(ctx: BatchContext, batchId: number) {
   const found = await getBatch(ctx.db, batchId);
   if (!found) throw notFound('batch', batchId);
   const counts = await taskCounts(ctx.db, batchId);
-  const running = ctx.batches.isRunning(batchId);
-  const stats = ctx.batches.stats(batchId);
+  const running = await ctx.batches.isRunning(batchId);
+  const stats = await ctx.batches.stats(batchId);
   const elapsedS = stats ? (Date.now() - stats.startedAt) / 1000 : 0;
   const rate = stats && elapsedS > 0 ? stats.finished / elapsedS : null;
   const remaining = stats ? stats.queued + stats.running : 0;
@@ -95,7 +95,7 @@ export async function cancelBatch(ctx: BatchContext, batchId: number) {
 
 export async function resumeBatch(ctx: BatchContext, batchId: number) {
   if (!(await getBatch(ctx.db, batchId))) throw notFound('batch', batchId);
-  if (ctx.batches.isRunning(batchId)) throw new AppError(409, 'conflict', `batch ${batchId} is already running`);
+  if (await ctx.batches.isRunning(batchId)) throw new AppError(409, 'conflict', `batch ${batchId} is already running`);
   await ctx.batches.start(batchId);
   return batchProgress(ctx, batchId);
 }

@@ -1,0 +1,32 @@
+# Self-hosting on Node: the app as `npm start` runs it, data in an embedded libSQL file on a volume.
+#   docker build -t study-query-llm .
+#   docker run -d -p 8787:8787 -v study-data:/app/data --env-file .env study-query-llm
+# (test/dockerfile.test.ts runs these steps in a plain shell, since no Docker engine runs in CI.)
+FROM node:20-slim
+
+WORKDIR /app
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8787 \
+    DATABASE_URL=file:/app/data/study.db
+
+# Dependencies first, so code changes reuse this layer. tsx (a runtime dependency) runs the TypeScript.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY tsconfig.json ./
+COPY src ./src
+COPY views ./views
+COPY drizzle ./drizzle
+COPY public ./public
+
+# The image's unprivileged `node` user owns only the data directory.
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+VOLUME /app/data
+EXPOSE 8787
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8787) + '/api/v1/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+CMD ["npm", "start", "--silent"]

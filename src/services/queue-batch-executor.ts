@@ -1,0 +1,154 @@
+// Workers backend for batches: tasks travel through a Cloudflare Queue in small chunks and a queue
+// consumer runs them. Progress lives in the database, so any isolate can answer for any batch.
+import pLimit from 'p-limit';
+import {
+  beginQueueRun,
+  isTaskDue,
+  pendingTaskIds,
+  pendingTasksByIds,
+  queueRunState,
+  settleQueueRun,
+  tasksFinishedSince,
+} from '../db/batch-queue-repository';
+import { getBatch, setBatchStatus } from '../db/batches-repository';
+import { AppError } from '../errors';
+import { runBatchTask, type BatchExecutor, type RunnerStats } from './batch-runner';
+import { BackoffGate } from './inflight';
+import type { InferenceContext } from './inference';
+
+/** Tasks per queue message: few enough that one consumer invocation stays within Workers' subrequest limit. */
+export const TASKS_PER_MESSAGE = 5;
+/** Queues accept at most 100 messages per sendBatch call. */
+const MESSAGES_PER_SEND = 100;
+/**
+ * A run with pending tasks but no progress for this long is reported as interrupted (its messages
+ * may have been dropped after their retries) and can be resumed; a resume starts a new run, and
+ * any message of the old run still in the queue is then dropped, so nothing runs twice.
+ */
+export const STALE_RUN_MS = 15 * 60_000;
+
+export interface BatchMessageBody {
+  batchId: number;
+  /** The run stamp: messages of an earlier run are acknowledged and ignored. */
+  run: string;
+  taskIds: number[];
+}
+
+/** The producer side of a Cloudflare Queue binding (what this backend needs of it). */
+export interface BatchQueueProducer {
+  sendBatch(messages: Iterable<{ body: BatchMessageBody }>): Promise<unknown>;
+}
+
+/** A delivered message, as the Workers runtime hands it to `queue()`. */
+export interface BatchQueueMessage {
+  readonly id?: string;
+  readonly body: unknown;
+  ack(): void;
+  retry(options?: { delaySeconds?: number }): void;
+}
+
+export class QueueBatchExecutor implements BatchExecutor {
+  constructor(
+    private readonly ctx: InferenceContext,
+    private readonly queue: BatchQueueProducer | undefined,
+  ) {}
+
+  /** Enqueues every pending task (failed ones become pending again) as a new run. */
+  async start(batchId: number) {
+    const queue = this.queue;
+    if (!queue) {
+      throw new AppError(503, 'queue_unavailable', 'Batches on Workers run through a queue: bind one as BATCH_QUEUE in wrangler.toml.');
+    }
+    if (!(await getBatch(this.ctx.db, batchId))) return;
+    const run = new Date().toISOString();
+    await beginQueueRun(this.ctx.db, batchId, run);
+    const taskIds = await pendingTaskIds(this.ctx.db, batchId);
+    if (!taskIds.length) {
+      await setBatchStatus(this.ctx.db, batchId, 'completed');
+      return;
+    }
+    const messages: { body: BatchMessageBody }[] = [];
+    for (let i = 0; i < taskIds.length; i += TASKS_PER_MESSAGE) {
+      messages.push({ body: { batchId, run, taskIds: taskIds.slice(i, i + TASKS_PER_MESSAGE) } });
+    }
+    for (let i = 0; i < messages.length; i += MESSAGES_PER_SEND) {
+      await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND));
+    }
+  }
+
+  /** Consumers skip every task of a cancelled batch; messages already in the queue drain as no-ops. */
+  async cancel(batchId: number) {
+    await setBatchStatus(this.ctx.db, batchId, 'cancelled');
+  }
+
+  async isRunning(batchId: number) {
+    const state = await queueRunState(this.ctx.db, batchId);
+    if (!state || state.status !== 'running' || state.pending === 0) return false;
+    return Date.now() - Date.parse(state.updatedAt) < STALE_RUN_MS;
+  }
+
+  async stats(batchId: number): Promise<RunnerStats | undefined> {
+    const state = await queueRunState(this.ctx.db, batchId);
+    if (!state?.run || state.status !== 'running') return undefined;
+    const finished = await tasksFinishedSince(this.ctx.db, batchId, state.run);
+    // How many tasks are being called right now is not known outside the consumers.
+    return { queued: state.pending, running: 0, finished, startedAt: Date.parse(state.run) };
+  }
+}
+
+/**
+ * The queue consumer (the worker's `queue()` handler). Each task runs only if it is still pending
+ * in the current run of a running batch, so a redelivered message or one from before a cancel is
+ * harmless: the unique task key (metadata.batch_task_id) is marked done with its captured row.
+ * A message whose work failed (the database was unreachable, say) is retried by the queue.
+ */
+export async function consumeBatchMessages(ctx: InferenceContext, messages: readonly BatchQueueMessage[]) {
+  const limits = new Map<number, ReturnType<typeof pLimit>>();
+  const gates = new Map<string, BackoffGate>();
+  await Promise.all(
+    messages.map(async (message) => {
+      const body = parseBody(message.body);
+      if (!body) {
+        ctx.logger.error({ event: 'batch_message_invalid', message_id: message.id });
+        message.ack();
+        return;
+      }
+      try {
+        await consumeOne(ctx, body, limits, gates);
+        message.ack();
+      } catch (error) {
+        ctx.logger.error({ event: 'batch_message_error', batch_id: body.batchId, error: ctx.redact(String(error)) });
+        message.retry({ delaySeconds: 5 });
+      }
+    }),
+  );
+}
+
+async function consumeOne(
+  ctx: InferenceContext,
+  body: BatchMessageBody,
+  limits: Map<number, ReturnType<typeof pLimit>>,
+  gates: Map<string, BackoffGate>,
+) {
+  const found = await getBatch(ctx.db, body.batchId);
+  if (!found || found.batch.status !== 'running' || found.batch.optionsJson.queue_run !== body.run) return;
+  const tasks = await pendingTasksByIds(ctx.db, body.batchId, body.taskIds);
+  let limit = limits.get(body.batchId);
+  if (!limit) limits.set(body.batchId, (limit = pLimit(found.batch.concurrency)));
+  await Promise.all(
+    tasks.map((task) =>
+      limit(async () => {
+        if (await isTaskDue(ctx.db, task.taskId, body.run)) await runBatchTask(ctx, found.batch, task, { gates });
+      }),
+    ),
+  );
+  await settleQueueRun(ctx.db, body.batchId);
+}
+
+function parseBody(body: unknown): BatchMessageBody | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { batchId, run, taskIds } = body as Record<string, unknown>;
+  if (typeof batchId !== 'number' || typeof run !== 'string' || !Array.isArray(taskIds)) return undefined;
+  if (!taskIds.every((id) => typeof id === 'number')) return undefined;
+  return { batchId, run, taskIds: taskIds as number[] };
+}

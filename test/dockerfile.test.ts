@@ -1,0 +1,104 @@
+// No Docker engine runs here or in CI, so the Dockerfile's steps run in a plain shell instead: copy what
+// it COPYs into an empty directory, install production dependencies only, start its CMD with its ENV,
+// and run its HEALTHCHECK. Not checked: the base image itself, the non-root user and the volume.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, waitForHealth } from './support/process';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+
+/** Dockerfile instructions, with `\` continuations joined and comments dropped. */
+function parseDockerfile(text: string): Instruction[] {
+  const joined = text.replace(/\\\n/g, ' ');
+  return joined
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const [op, ...rest] = line.split(/\s+/);
+      return { op: op!.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+describe('Dockerfile (its steps in a plain shell)', () => {
+  const instructions = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  const dir = mkdtempSync(join(tmpdir(), 'study-docker-'));
+  const app = join(dir, 'app');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps secrets, data and dependencies out of the build context', () => {
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const entry of ['.env', 'data', 'node_modules', '*.db']) expect(ignored).toContain(entry);
+    expect(instructions.find((i) => i.op === 'FROM')?.args).toMatch(/^node:20/);
+    expect(instructions.find((i) => i.op === 'USER')?.args).toBe('node');
+    expect(instructions.find((i) => i.op === 'VOLUME')?.args).toBe('/app/data');
+  });
+
+  it('installs production dependencies only, starts with its CMD and ENV, and passes its HEALTHCHECK', async () => {
+    mkdirSync(app);
+    const workdir = instructions.find((i) => i.op === 'WORKDIR')!.args;
+    // The image's absolute paths (/app/...) map onto the temp directory.
+    const inApp = (text: string) => text.replaceAll(workdir, app);
+    const env: Record<string, string> = {};
+    for (const i of instructions) {
+      if (i.op === 'COPY') {
+        const parts = i.args.split(/\s+/);
+        const dest = parts.pop()!;
+        for (const src of parts) cpSync(join(ROOT, src), dest.endsWith('/') ? join(app, src) : join(app, dest), { recursive: true });
+      } else if (i.op === 'ENV') {
+        for (const [, key, value] of i.args.matchAll(/(\w+)=(\S+)/g)) env[key!] = inApp(value!);
+      } else if (i.op === 'RUN') {
+        for (const step of i.args.split('&&').map((s) => s.trim())) {
+          // `npm cache clean` would empty this machine's cache; `chown node:node` needs the image's user.
+          if (step.startsWith('npm ci')) {
+            execFileSync('sh', ['-c', `${step} --prefer-offline`], { cwd: app, stdio: 'ignore', timeout: 240_000 });
+          } else if (step.startsWith('mkdir')) {
+            execFileSync('sh', ['-c', inApp(step)], { cwd: app });
+          }
+        }
+      }
+    }
+    // The image listens on 0.0.0.0 inside its container; here the same server stays on loopback.
+    const port = await freePort();
+    const runEnv: NodeJS.ProcessEnv = { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) };
+    expect(env.DATABASE_URL).toBe(`file:${app}/data/study.db`);
+
+    const healthcheck = JSON.parse(instructions.find((i) => i.op === 'HEALTHCHECK')!.args.replace(/^.*?CMD\s+/, '')) as string[];
+    const check = () =>
+      new Promise<number>((resolve) => {
+        const probe = spawn(healthcheck[0]!, healthcheck.slice(1), { env: runEnv, stdio: 'ignore' });
+        probe.once('exit', (code) => resolve(code ?? 1));
+      });
+    expect(await check()).toBe(1); // nothing listening yet: the check can fail
+
+    const cmd = JSON.parse(instructions.find((i) => i.op === 'CMD')!.args) as string[];
+    const server = spawn(cmd[0]!, cmd.slice(1), { cwd: app, env: runEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const output: string[] = [];
+    server.stdout!.on('data', (d) => output.push(String(d)));
+    server.stderr!.on('data', (d) => output.push(String(d)));
+    try {
+      await waitForHealth(`http://127.0.0.1:${port}`, server, 30_000).catch((error) => {
+        throw new Error(`${error}\n${output.join('')}`);
+      });
+      expect(await check()).toBe(0);
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/static/htmx.min.js`)).status).toBe(200);
+    } finally {
+      try {
+        process.kill(-server.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  }, 300_000);
+});

@@ -1,0 +1,212 @@
+// The Workers batch backend, driven in Node with an in-memory queue standing in for Cloudflare Queues:
+// what is enqueued, what the consumer runs, and that redelivery, stale messages and cancel are harmless.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { openDatabase } from '../../src/db/client';
+import { migrateDatabase } from '../../src/db/migrate';
+import { createDeps, serviceContext, type AppDeps } from '../../src/deps';
+import { createLogger } from '../../src/logging';
+import { ProviderRegistry } from '../../src/providers/registry';
+import {
+  consumeBatchMessages,
+  QueueBatchExecutor,
+  STALE_RUN_MS,
+  TASKS_PER_MESSAGE,
+  type BatchMessageBody,
+} from '../../src/services/queue-batch-executor';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+
+interface Delivery {
+  body: unknown;
+  acked: boolean;
+  retried: boolean;
+  ack(): void;
+  retry(): void;
+}
+
+/** Records what the executor sends; `deliver` hands messages to the consumer as the Workers runtime would. */
+class MemoryQueue {
+  sent: BatchMessageBody[] = [];
+  async sendBatch(messages: Iterable<{ body: BatchMessageBody }>) {
+    for (const m of messages) this.sent.push(structuredClone(m.body));
+  }
+  take(n = Infinity): BatchMessageBody[] {
+    return this.sent.splice(0, n);
+  }
+}
+
+const delivery = (body: unknown): Delivery => ({
+  body,
+  acked: false,
+  retried: false,
+  ack() {
+    this.acked = true;
+  },
+  retry() {
+    this.retried = true;
+  },
+});
+
+describe('queue batch executor (Workers backend)', () => {
+  let fake: FakeOpenAI;
+  let dir: string;
+  let deps: AppDeps;
+  let app: ReturnType<typeof createApp>;
+  const queue = new MemoryQueue();
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+    dir = mkdtempSync(join(tmpdir(), 'study-queue-'));
+    const config = loadConfig({
+      DATABASE_URL: `file:${join(dir, 'study.db')}`,
+      OPENAI_API_KEY: 'sk-queue-test-key',
+      OPENAI_BASE_URL: fake.url,
+      RETRY_MAX_ATTEMPTS: '1',
+    });
+    const database = await openDatabase(config.databaseUrl);
+    await migrateDatabase(database.db);
+    deps = createDeps({
+      config,
+      database,
+      providers: ProviderRegistry.fromConfig(config),
+      logger: createLogger({ write: (line) => logs.push(line), secrets: config.secrets }),
+      batches: (ctx) => new QueueBatchExecutor(ctx, queue),
+    });
+    app = createApp(deps);
+  });
+  afterAll(async () => {
+    deps.database.close();
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    fake.reset();
+    queue.take();
+    vi.useRealTimers();
+  });
+
+  const post = async (path: string, body: unknown) =>
+    app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const progress = async (id: number) => (await app.request(`/api/v1/batches/${id}`)).json();
+  const consume = async (bodies: unknown[]) => {
+    const messages = bodies.map(delivery);
+    await consumeBatchMessages(serviceContext(deps), messages);
+    return messages;
+  };
+  const taskRows = async (id: number) =>
+    (
+      await deps.database.client.execute({
+        sql: `SELECT t.status, t.calls,
+                     (SELECT count(*) FROM raw_calls c WHERE json_extract(c.metadata_json, '$.batch_task_id') = t.id AND c.status = 'success') AS successes
+                FROM batch_tasks t WHERE t.batch_id = ? ORDER BY t.ordinal`,
+        args: [id],
+      })
+    ).rows.map((r) => ({ status: String(r.status), calls: Number(r.calls), successes: Number(r.successes) }));
+  const createBatch = async (items: number, extra: Record<string, unknown> = {}) => {
+    const res = await post('/api/v1/batches', {
+      items: Array.from({ length: items }, (_, i) => ({ id: `q${i}`, prompt: `question ${i}` })),
+      targets: [{ provider: 'openai', model: 'gpt-test' }],
+      samples: 2,
+      ...extra,
+    });
+    expect(res.status).toBe(202);
+    return (await res.json()) as { id: number; status: string; total: number };
+  };
+
+  it('enqueues the pending tasks a few per message, and the consumer runs each one once', async () => {
+    const batch = await createBatch(6);
+    expect(batch).toMatchObject({ status: 'running', total: 12 });
+    const messages = queue.take();
+    expect(messages).toHaveLength(Math.ceil(12 / TASKS_PER_MESSAGE));
+    expect(messages.flatMap((m) => m.taskIds)).toHaveLength(12);
+    expect(new Set(messages.map((m) => m.run)).size).toBe(1);
+    expect(await progress(batch.id)).toMatchObject({ status: 'running', pending: 12 });
+
+    const delivered = await consume(messages);
+    expect(delivered.every((m) => m.acked && !m.retried)).toBe(true);
+    expect(await progress(batch.id)).toMatchObject({ status: 'completed', done: 12, failed: 0, pending: 0 });
+    expect(fake.requestCount).toBe(12);
+    expect((await taskRows(batch.id)).every((t) => t.status === 'success' && t.calls === 1 && t.successes === 1)).toBe(true);
+
+    // At-least-once delivery: the same messages again change nothing.
+    const again = await consume(messages);
+    expect(again.every((m) => m.acked)).toBe(true);
+    expect(fake.requestCount).toBe(12);
+    expect((await taskRows(batch.id)).every((t) => t.calls === 1)).toBe(true);
+  });
+
+  it('skips the tasks of a cancelled batch, and drops messages of an earlier run after resume', async () => {
+    const batch = await createBatch(5);
+    const [first, ...rest] = queue.take();
+    await consume([first!]);
+    const cancelled = await (await post(`/api/v1/batches/${batch.id}/cancel`, {})).json();
+    expect(cancelled).toMatchObject({ status: 'cancelled', done: TASKS_PER_MESSAGE });
+    await consume(rest);
+    expect(fake.requestCount).toBe(TASKS_PER_MESSAGE);
+    expect((await progress(batch.id)).status).toBe('cancelled');
+
+    const resumed = await post(`/api/v1/batches/${batch.id}/resume`, {});
+    expect(resumed.status).toBe(202);
+    const fresh = queue.take();
+    expect(fresh.flatMap((m) => m.taskIds)).toHaveLength(10 - TASKS_PER_MESSAGE);
+    // The old run's messages arrive late (a backlog, a redelivery): they must not run anything.
+    await consume(rest);
+    expect(fake.requestCount).toBe(TASKS_PER_MESSAGE);
+    await consume(fresh);
+    expect(await progress(batch.id)).toMatchObject({ status: 'completed', done: 10 });
+    expect(fake.requestCount).toBe(10);
+    expect((await taskRows(batch.id)).every((t) => t.successes === 1 && t.calls === 1)).toBe(true);
+  });
+
+  it('captures failures, completes, and a resume re-runs only the failed tasks', async () => {
+    fake.setFaultPolicy((req) => (String(req.body?.messages?.[0]?.content).includes('question 1') ? { kind: 'status', status: 400 } : undefined));
+    const batch = await createBatch(3);
+    await consume(queue.take());
+    expect(await progress(batch.id)).toMatchObject({ status: 'completed', done: 4, failed: 2 });
+
+    fake.reset();
+    await post(`/api/v1/batches/${batch.id}/resume`, {});
+    const retry = queue.take();
+    expect(retry.flatMap((m) => m.taskIds)).toHaveLength(2);
+    expect(await progress(batch.id)).toMatchObject({ status: 'running', pending: 2, failed: 0 });
+    await consume(retry);
+    expect(await progress(batch.id)).toMatchObject({ status: 'completed', done: 6, failed: 0 });
+    expect(fake.requestCount).toBe(2);
+    const rows = await taskRows(batch.id);
+    expect(rows.filter((t) => t.calls === 2)).toHaveLength(2); // a failed row, then a success row
+    expect(rows.every((t) => t.successes === 1)).toBe(true);
+  });
+
+  it('reports a run whose messages stopped arriving as interrupted, and lets it be resumed', async () => {
+    const batch = await createBatch(2);
+    queue.take(); // the messages are lost (dead-lettered after their retries)
+    expect(await progress(batch.id)).toMatchObject({ status: 'running' });
+    expect((await post(`/api/v1/batches/${batch.id}/resume`, {})).status).toBe(409);
+
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + STALE_RUN_MS + 1000);
+    expect(await progress(batch.id)).toMatchObject({ status: 'interrupted', pending: 4 });
+    expect((await post(`/api/v1/batches/${batch.id}/resume`, {})).status).toBe(202);
+    vi.useRealTimers();
+    await consume(queue.take());
+    expect(await progress(batch.id)).toMatchObject({ status: 'completed', done: 4 });
+  });
+
+  it('acknowledges a malformed message, and asks the queue to retry one whose work failed', async () => {
+    const [bad] = await consume([{ nonsense: true }]);
+    expect(bad).toMatchObject({ acked: true, retried: false });
+    expect(logs.some((l) => l.includes('batch_message_invalid'))).toBe(true);
+
+    const broken = await openDatabase(`file:${join(dir, 'broken.db')}`);
+    broken.close();
+    const brokenCtx = { ...serviceContext(deps), db: broken.db };
+    const message = delivery({ batchId: 1, run: 'x', taskIds: [1] });
+    await consumeBatchMessages(brokenCtx, [message]);
+    expect(message).toMatchObject({ acked: false, retried: true });
+  });
+});

@@ -1,0 +1,222 @@
+// The Workers build, booted in local workerd by `wrangler dev` (with its local queue), over a real
+// libSQL server (sqld, with Turso-style JWT auth) reached through @libsql/client/web: pages, API,
+// gateway, capture, and a small batch through the queue.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAssets } from '../../scripts/build-assets';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+import { freePort } from '../support/process';
+import { startSqld, type Sqld } from '../support/sqld';
+import { waitFor } from '../support/wait';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ACCESS_TOKEN = 'worker-access-token-5d8e1f';
+const FAKE_KEY = 'sk-worker-fake-key-9a7b6c';
+
+describe('the Workers build in local workerd', () => {
+  let dir: string;
+  let sqld: Sqld;
+  let fake: FakeOpenAI;
+  let wrangler: ChildProcess | undefined;
+  let exited: Promise<void>;
+  const output: string[] = [];
+  let base: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'study-workerd-'));
+    [sqld, fake] = await Promise.all([startSqld(dir), startFakeOpenAI()]);
+    // The worker never migrates at request time: the database is prepared first, as the README says
+    // for Turso (`npm run db:migrate` with the database's URL and token).
+    execFileSync('npx', ['tsx', 'scripts/migrate.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: sqld.url.replace('http://', 'libsql://') + '?tls=0', DATABASE_AUTH_TOKEN: sqld.authToken },
+      stdio: 'ignore',
+      timeout: 60_000,
+    });
+    buildAssets();
+    const envFile = join(dir, 'worker.env');
+    writeFileSync(
+      envFile,
+      [
+        `DATABASE_URL=${sqld.url}`,
+        `DATABASE_AUTH_TOKEN=${sqld.authToken}`,
+        `STUDY_ACCESS_TOKEN=${ACCESS_TOKEN}`,
+        `LLM_ENDPOINT_FAKE_BASE_URL=${fake.url}`,
+        `LLM_ENDPOINT_FAKE_API_KEY=${FAKE_KEY}`,
+        'LLM_ENDPOINT_FAKE_MODELS=gpt-fake',
+        'RETRY_BASE_DELAY_MS=5',
+        '',
+      ].join('\n'),
+    );
+    const [port, inspectorPort] = [await freePort(), await freePort()];
+    base = `http://127.0.0.1:${port}`;
+    // wrangler 4.86 takes vars from --env-file (kept out of the process list, unlike --var).
+    wrangler = spawn(
+      'npx',
+      ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+        '--env-file', envFile, '--persist-to', join(dir, 'state'), '--show-interactive-dev-session=false', '--log-level', 'log'],
+      {
+        cwd: ROOT,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', XDG_CONFIG_HOME: join(dir, 'xdg'), FORCE_COLOR: '0' },
+      },
+    );
+    wrangler.stdout!.on('data', (d) => output.push(String(d)));
+    wrangler.stderr!.on('data', (d) => output.push(String(d)));
+    exited = new Promise((resolve) => wrangler!.once('exit', () => resolve()));
+    await waitFor(
+      async () => {
+        if (wrangler!.exitCode !== null) throw new Error(`wrangler dev exited:\n${output.join('')}`);
+        return fetch(`${base}/api/v1/health`).then((r) => r.status, () => 0);
+      },
+      (status) => status === 200,
+      60_000,
+      200,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    if (wrangler?.pid && wrangler.exitCode === null) {
+      try {
+        process.kill(-wrangler.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+      if (!killed) {
+        try {
+          process.kill(-wrangler.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    await Promise.all([sqld?.close(), fake?.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  const bearer = { authorization: `Bearer ${ACCESS_TOKEN}` };
+  const responses: string[] = [];
+  const call = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${base}${path}`, { redirect: 'manual', ...init });
+    const text = await res.text();
+    responses.push(text);
+    return { res, text, json: () => JSON.parse(text) };
+  };
+  const postJson = (path: string, body: unknown) =>
+    call(path, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const rows = async (sql: string, args: (string | number)[] = []) => (await sqld.client.execute({ sql, args })).rows;
+
+  it('serves health openly, and htmx as a static asset', async () => {
+    const health = await call('/api/v1/health');
+    expect(health.res.status).toBe(200);
+    expect(health.json()).toMatchObject({ ok: true, db: 'ok' });
+    const htmx = await call('/static/htmx.min.js');
+    expect(htmx.res.status).toBe(200);
+    expect(htmx.res.headers.get('content-type')).toMatch(/javascript/);
+    expect(htmx.text.length).toBeGreaterThan(10_000);
+  });
+
+  it('sends pages to the login form, and serves them with the session cookie', async () => {
+    const anonymous = await call('/');
+    expect(anonymous.res.status).toBe(303);
+    expect(anonymous.res.headers.get('location')).toBe('/login?next=%2F');
+    const login = await call('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+      body: new URLSearchParams({ token: ACCESS_TOKEN, next: '/' }).toString(),
+    });
+    expect(login.res.status).toBe(303);
+    const cookie = login.res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly/);
+    const home = await call('/', { headers: { cookie: cookie.split(';')[0]! } });
+    expect(home.res.status).toBe(200);
+    expect(home.text).toContain('Study Query LLM');
+    expect(home.res.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+
+  it('needs the bearer token on the API and the gateway', async () => {
+    const api = await call('/api/v1/providers');
+    expect(api.res.status).toBe(401);
+    expect(api.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    const gateway = await call('/v1/models');
+    expect(gateway.res.status).toBe(401);
+    expect(gateway.json()).toMatchObject({ error: { type: 'authentication_error', code: 'invalid_api_key' } });
+    const providers = await call('/api/v1/providers', { headers: bearer });
+    expect(providers.json().providers.map((p: { name: string }) => p.name)).toEqual(['echo', 'fake']);
+    const models = await call('/v1/models', { headers: bearer });
+    expect(models.json().data.map((m: { id: string }) => m.id)).toContain('fake/gpt-fake');
+  });
+
+  it('captures calls from the API and the gateway in the libSQL server', async () => {
+    const echo = await postJson('/api/v1/inference', { provider: 'echo', prompt: 'worker echo' });
+    expect(echo.json().calls[0]).toMatchObject({ status: 'success', text: 'echo: worker echo' });
+    const remote = await postJson('/api/v1/inference', { provider: 'fake', prompt: 'worker fake', samples: 2 });
+    expect(remote.json().calls.map((c: { status: string }) => c.status)).toEqual(['success', 'success']);
+    const gateway = await postJson('/v1/chat/completions', { model: 'fake/gpt-fake', messages: [{ role: 'user', content: 'via gateway' }] });
+    expect(gateway.res.status).toBe(200);
+    const gatewayCallId = Number(gateway.res.headers.get('x-study-call-id'));
+    expect(fake.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(3);
+    expect(fake.requests.every((r) => r.headers.authorization === `Bearer ${FAKE_KEY}`)).toBe(true);
+
+    const captured = await rows("SELECT id, provider, model, status, json_extract(request_json, '$.messages[0].content') AS prompt FROM raw_calls ORDER BY id");
+    expect(captured.map((r) => [r.provider, r.status, r.prompt])).toEqual([
+      ['echo', 'success', 'worker echo'],
+      ['fake', 'success', 'worker fake'],
+      ['fake', 'success', 'worker fake'],
+      ['fake', 'success', 'via gateway'],
+    ]);
+    expect(Number(captured.at(-1)!.id)).toBe(gatewayCallId);
+    const api = await call(`/api/v1/calls/${gatewayCallId}`, { headers: bearer });
+    expect(api.json().call).toMatchObject({ id: gatewayCallId, provider: 'fake', model: 'gpt-fake', status: 'success' });
+  });
+
+  it('runs a batch through the local queue: every task exactly one success row', async () => {
+    const before = fake.requests.length;
+    const created = await postJson('/api/v1/batches', {
+      name: 'worker batch',
+      items: [{ id: 'a', prompt: 'first' }, { id: 'b', prompt: 'second' }, { id: 'c', prompt: 'third' }],
+      targets: [{ provider: 'echo' }, { provider: 'fake', model: 'gpt-fake' }],
+      samples: 2,
+    });
+    expect(created.res.status).toBe(202);
+    const { id, total } = created.json();
+    expect(total).toBe(12);
+    const done = await waitFor(
+      async () => (await call(`/api/v1/batches/${id}`, { headers: bearer })).json(),
+      (p) => p.status !== 'running',
+      30_000,
+      200,
+    );
+    expect(done).toMatchObject({ status: 'completed', total: 12, done: 12, failed: 0, pending: 0 });
+    expect(fake.requests.length - before).toBe(6);
+
+    const tasks = await rows(
+      `SELECT t.id, t.status, t.calls,
+              (SELECT count(*) FROM raw_calls c
+                WHERE json_extract(c.metadata_json, '$.batch_task_id') = t.id AND c.status = 'success') AS successes
+         FROM batch_tasks t WHERE t.batch_id = ?`,
+      [id],
+    );
+    expect(tasks).toHaveLength(12);
+    expect(tasks.every((t) => t.status === 'success' && Number(t.calls) === 1 && Number(t.successes) === 1)).toBe(true);
+    const members = await rows('SELECT count(*) AS n FROM group_members WHERE group_id = ?', [id]);
+    expect(Number(members[0]!.n)).toBe(12);
+    // The consumer ran in the worker's queue() handler, as Cloudflare would call it.
+    expect(output.join('')).toMatch(/QUEUE study-batches \d+\/\d+/);
+  });
+
+  it('never lets a key or token into a response, a log line or a database row', async () => {
+    const tables = await rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%'");
+    const dump: string[] = [];
+    for (const t of tables) dump.push(JSON.stringify((await rows(`SELECT * FROM "${String(t.name)}"`)).map((r) => Object.values(r))));
+    const everything = [responses.join('\n'), output.join(''), dump.join('\n')].join('\n');
+    expect(everything).toContain('via gateway'); // the dump holds the captured calls
+    for (const secret of [FAKE_KEY, ACCESS_TOKEN, sqld.authToken]) expect(everything).not.toContain(secret);
+  });
+});
