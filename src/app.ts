@@ -5,15 +5,21 @@ import { requestId } from 'hono/request-id';
 import type { AppDeps } from './deps';
 import { errorBody, handleError } from './http/errors';
 import { requestLog } from './http/request-log';
+import { accessControl } from './http/access';
+import { pageGuards, pageSecureHeaders } from './http/page-guards';
+import { analyticsRoutes, priceRoutes, searchRoutes } from './routes/api/analytics';
 import { batchRoutes } from './routes/api/batches';
 import { callRoutes } from './routes/api/calls';
 import { conversationRoutes } from './routes/api/conversations';
+import { embeddingRoutes } from './routes/api/embeddings';
+import { exportRoutes } from './routes/api/export';
 import { groupRoutes } from './routes/api/groups';
 import { healthRoutes } from './routes/api/health';
 import { inferenceRoutes } from './routes/api/inference';
 import { openApiRoutes } from './routes/api/openapi';
 import { providerRoutes } from './routes/api/providers';
 import { gatewayRoutes } from './routes/gateway';
+import { loginRoutes } from './routes/login';
 import { pageRoutes } from './routes/pages';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -23,12 +29,18 @@ export const MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024;
 export interface AppOptions {
   /** Serves /static/* (htmx, stylesheet); Node reads node_modules, Workers use static assets. */
   staticAssets?: Hono;
+  /** Workers: refuse to serve data (503) while STUDY_ACCESS_TOKEN is not configured. */
+  requireAccessToken?: boolean;
 }
 
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const app = new Hono();
   app.use(requestId());
   app.use(requestLog(deps.logger));
+  app.use(pageSecureHeaders());
+  app.use(accessControl({ token: deps.config.accessToken, requireToken: options.requireAccessToken }));
+  // Study uploads (/studies) carry a whole item file, like POST /api/v1/batches.
+  app.use(pageGuards({ maxBodyBytes: (path) => (path.startsWith('/studies') ? MAX_BATCH_BODY_BYTES : MAX_BODY_BYTES) }));
   const limitBody = (maxSize: number) =>
     bodyLimit({
       maxSize,
@@ -43,13 +55,20 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.route('/api/v1/health', healthRoutes(deps));
   app.route('/api/v1/providers', providerRoutes(deps));
   app.route('/api/v1/inference', inferenceRoutes(deps));
+  // Before /api/v1/calls, whose /:id would otherwise take "export" for an id.
+  app.route('/api/v1/calls/export', exportRoutes(deps));
   app.route('/api/v1/calls', callRoutes(deps));
   app.route('/api/v1/groups', groupRoutes(deps));
   app.route('/api/v1/batches', batchRoutes(deps));
   app.route('/api/v1/conversations', conversationRoutes(deps));
+  app.route('/api/v1/embeddings', embeddingRoutes(deps));
+  app.route('/api/v1/analytics', analyticsRoutes(deps));
+  app.route('/api/v1/search', searchRoutes(deps));
+  app.route('/api/v1/prices', priceRoutes(deps));
   app.route('/api/v1/openapi.json', openApiRoutes());
   app.route('/v1', gatewayRoutes(deps));
   if (options.staticAssets) app.route('/static', options.staticAssets);
+  app.route('/', loginRoutes(deps.config.accessToken));
   app.route('/', pageRoutes(deps));
   return app;
 }

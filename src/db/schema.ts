@@ -1,7 +1,8 @@
 // Schema v2: immutable capture (raw_calls and what hangs off it) plus mutable grouping.
-// Triggers, FTS5 and vector indexes are hand-written SQL in drizzle/ (drizzle-kit cannot express them).
+// Triggers and FTS5 are hand-written SQL in drizzle/ (drizzle-kit cannot express them); the per-(model, dimension)
+// vector index tables are created at run time by src/services/vector-index.ts.
 import { sql } from 'drizzle-orm';
-import { customType, index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { customType, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -205,3 +206,58 @@ export const batchTasks = sqliteTable(
     index('batch_tasks_status_idx').on(t.batchId, t.status, t.ordinal),
   ],
 );
+
+/**
+ * The vector indexes that exist: one per (model, dimension), each a table `table_name`
+ * (id = embedding_vectors.id, vector F32_BLOB(dimension)) with a libsql_vector_idx over it.
+ * Those tables, their indexes and their sync triggers are created on demand by
+ * src/services/vector-index.ts: their names and dimensions are data, not schema.
+ */
+export const embeddingIndexes = sqliteTable(
+  'embedding_indexes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    model: text('model').notNull(),
+    dimension: integer('dimension').notNull(),
+    tableName: text('table_name').notNull(),
+    /** The libsql_vector_idx settings it was built with (metric, neighbours, search list sizes). */
+    options: text('options').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('embedding_indexes_model_dimension_idx').on(t.model, t.dimension), uniqueIndex('embedding_indexes_table_idx').on(t.tableName)],
+);
+
+/** Which cached embeddings a group (a sweep) used — hits included, which made no call of their own. */
+export const embeddingGroupMembers = sqliteTable(
+  'embedding_group_members',
+  {
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => groups.id),
+    vectorId: integer('vector_id')
+      .notNull()
+      .references(() => embeddingVectors.id),
+    addedAt: text('added_at')
+      .notNull()
+      .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.vectorId] }), index('embedding_group_members_vector_idx').on(t.vectorId)],
+);
+
+/** v1 import bookkeeping: which inference_runs row became which call, so a re-run adds nothing twice. */
+export const legacyImportedRuns = sqliteTable('legacy_imported_runs', {
+  v1Id: integer('v1_id').primaryKey(),
+  callId: integer('call_id')
+    .notNull()
+    .references(() => rawCalls.id),
+  createdAt: createdAt(),
+});
+
+/** v1 import bookkeeping: which v1 batch_id became which `batch` group. */
+export const legacyImportedBatches = sqliteTable('legacy_imported_batches', {
+  v1BatchId: text('v1_batch_id').primaryKey(),
+  groupId: integer('group_id')
+    .notNull()
+    .references(() => groups.id),
+  createdAt: createdAt(),
+});

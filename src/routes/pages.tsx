@@ -6,7 +6,9 @@ import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import { HomePage } from '../../views/pages/home';
 import { ErrorPage } from '../../views/pages/error';
+import { analyticsPages } from './pages/analytics';
 import { callPages } from './pages/calls';
+import { embeddingPages } from './pages/embeddings';
 import { groupPages } from './pages/groups';
 import { inferencePages } from './pages/inference';
 import { studyPages } from './pages/studies';
@@ -21,6 +23,8 @@ export function pageRoutes(deps: AppDeps) {
   pages.route('/', callPages(deps));
   pages.route('/', studyPages(deps));
   pages.route('/', groupPages(deps));
+  pages.route('/', embeddingPages(deps));
+  pages.route('/', analyticsPages(deps));
   pages.onError((error, c) => {
     if (error instanceof AppError) return c.html(<ErrorPage status={error.status} message={error.message} />, error.status);
     throw error;

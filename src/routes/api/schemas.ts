@@ -194,3 +194,110 @@ export const conversationMessageSchema = z
     params: chatParamsSchema.optional(),
   })
   .strict();
+
+// --- Analytics, search and prices ---------------------------------------------------------------
+const utcDay = z.iso.date({ error: 'expected a date YYYY-MM-DD (UTC)' });
+const windowDays = z.coerce.number().int().min(1).max(366);
+
+/** Whole UTC days: `days` (today and the days before it), or `from`/`to` (both inclusive). */
+export const analyticsQuerySchema = z
+  .object({
+    days: windowDays.optional(),
+    from: utcDay.optional(),
+    to: utcDay.optional(),
+    provider: name(100).optional(),
+    model: name().optional(),
+    group_id: z.coerce.number().int().positive().optional(),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.days !== undefined && (q.from || q.to)) ctx.addIssue({ code: 'custom', path: ['days'], message: 'give days, or from/to, not both' });
+    if (q.from && q.to && q.from > q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+  });
+
+/** Minute buckets read raw_calls, so their window is kept short. */
+export const MAX_MINUTE_SERIES_DAYS = 2;
+
+export const timeseriesQuerySchema = z
+  .object({
+    bucket: z.enum(['minute', 'hour', 'day']).default('hour'),
+    days: windowDays.default(7),
+    provider: name(100).optional(),
+    model: name().optional(),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.bucket === 'minute' && q.days > MAX_MINUTE_SERIES_DAYS) {
+      ctx.addIssue({ code: 'custom', path: ['days'], message: `minute buckets cover at most ${MAX_MINUTE_SERIES_DAYS} days` });
+    }
+  });
+
+export const recentQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }).strict();
+
+export const searchQuerySchema = z
+  .object({
+    q: text(500).trim().min(1),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    order: z.enum(['newest', 'relevance']).default('newest'),
+  })
+  .strict();
+
+const usdPerMillion = z.number().min(0).max(1_000_000);
+
+export const priceBodySchema = z
+  .object({
+    provider: name(100),
+    model: name(),
+    input_usd_per_million: usdPerMillion,
+    output_usd_per_million: usdPerMillion,
+    effective_from: utcDay,
+  })
+  .strict();
+
+export const pricesQuerySchema = z.object({ provider: name(100).optional(), model: name().optional() }).strict();
+
+// --- Embeddings and export ----------------------------------------------------------------------
+const EMBEDDING_MAX_TEXTS = 10_000;
+const embeddingDimensions = z.int().min(1).max(65_536);
+const encodingFormat = z.enum(['float', 'base64']);
+
+/** Texts may carry null bytes and surrounding whitespace: both are normalized away before hashing. */
+export const embeddingsBodySchema = z
+  .object({
+    provider: name(100),
+    model: name(),
+    texts: z.array(z.string().max(1_000_000)).min(1).max(EMBEDDING_MAX_TEXTS),
+    dimensions: embeddingDimensions.optional(),
+    encoding_format: encodingFormat.optional(),
+    group_id: z.int().positive().optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    return_vectors: z.boolean().optional(),
+  })
+  .strict();
+
+export const similarBodySchema = z
+  .object({
+    model: name(),
+    provider: name(100).optional(),
+    text: z.string().max(1_000_000).optional(),
+    vector: z.array(z.number().refine(Number.isFinite, 'must be a finite number')).min(1).max(65_536).optional(),
+    k: z.int().min(1).max(100).default(10),
+    group_id: z.int().positive().optional(),
+    dimensions: embeddingDimensions.optional(),
+    encoding_format: encodingFormat.optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if ((body.text === undefined) === (body.vector === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['text'], message: 'give exactly one of text or vector' });
+    }
+    if (body.text !== undefined && body.provider === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['provider'], message: 'is required to embed the query text' });
+    }
+  });
+
+/** The call-list filters (no paging: an export is every matching row) plus the file format. */
+export const exportQuerySchema = callsQuerySchema
+  .omit({ limit: true, cursor: true })
+  .extend({ format: z.enum(['csv', 'jsonl']) })
+  .strict();

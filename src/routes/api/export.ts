@@ -1,0 +1,68 @@
+// GET /api/v1/calls/export?format=csv|jsonl — every call matching the call-list filters, streamed.
+import { Hono } from 'hono';
+import { stringify } from 'csv-stringify/sync';
+import type { RawCall } from '../../db/schema';
+import type { AppDeps } from '../../deps';
+import { validate } from '../../http/validation';
+import { callPages, pagedStream } from '../../services/export';
+import { callJson, promptText } from './call-json';
+import { exportQuerySchema } from './schemas';
+
+const json = (value: unknown) => (value == null ? '' : JSON.stringify(value));
+
+/** One CSV row per call: the filterable columns first, then the full JSON columns, so nothing is lost. */
+const CSV_COLUMNS: Array<[string, (row: RawCall) => unknown]> = [
+  ['id', (r) => r.id],
+  ['created_at', (r) => r.createdAt],
+  ['provider', (r) => r.provider],
+  ['model', (r) => r.model],
+  ['modality', (r) => r.modality],
+  ['status', (r) => r.status],
+  ['latency_ms', (r) => r.latencyMs],
+  ['prompt_tokens', (r) => r.promptTokens],
+  ['completion_tokens', (r) => r.completionTokens],
+  ['total_tokens', (r) => r.totalTokens],
+  ['cost_usd', (r) => r.costUsd],
+  ['prompt', (r) => promptText(r.requestJson)],
+  ['response', (r) => (typeof r.responseJson?.text === 'string' ? r.responseJson.text : null)],
+  ['error_class', (r) => r.errorJson?.class],
+  ['error_message', (r) => r.errorJson?.message],
+  ['request_hash', (r) => r.requestHash],
+  ['request_json', (r) => json(r.requestJson)],
+  ['response_json', (r) => json(r.responseJson)],
+  ['error_json', (r) => json(r.errorJson)],
+  ['tokens_json', (r) => json(r.tokensJson)],
+  ['metadata_json', (r) => json(r.metadataJson)],
+];
+
+const FORMATS = {
+  csv: {
+    contentType: 'text/csv; charset=utf-8',
+    encode: (rows: RawCall[], first: boolean) =>
+      stringify(
+        rows.map((row) => CSV_COLUMNS.map(([, value]) => value(row) ?? null)),
+        { header: first, columns: CSV_COLUMNS.map(([name]) => name) },
+      ),
+  },
+  jsonl: {
+    contentType: 'application/x-ndjson; charset=utf-8',
+    encode: (rows: RawCall[]) => rows.map((row) => `${JSON.stringify(callJson(row))}\n`).join(''),
+  },
+} as const;
+
+export function exportRoutes(deps: AppDeps) {
+  return new Hono().get('/', validate('query', exportQuerySchema), (c) => {
+    const { format, group_id, ...filters } = c.req.valid('query');
+    const { contentType, encode } = FORMATS[format];
+    const filename = `calls-${new Date().toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.${format}`;
+    const body = pagedStream(callPages(deps.database.db, { ...filters, groupId: group_id }), encode, (error) =>
+      deps.logger.error({ event: 'export_failed', request_id: c.get('requestId' as never), error: deps.redact(String(error)) }),
+    );
+    return c.body(body, 200, {
+      'content-type': contentType,
+      'content-disposition': `attachment; filename="${filename}"`,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+  });
+}

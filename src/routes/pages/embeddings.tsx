@@ -1,0 +1,73 @@
+// Pages: embed texts through the cache and search by similarity (plain HTML forms, htmx swaps the results).
+import { Hono, type Context } from 'hono';
+import type { Child } from 'hono/jsx';
+import { cachedModels } from '../../db/embeddings-repository';
+import { serviceContext, type AppDeps } from '../../deps';
+import { embeddingServiceFor } from '../../services/embeddings';
+import { EmbedResultView, EmbeddingsPage, SimilarResultView, type EmbeddingProviderOption } from '../../../views/pages/embeddings';
+import { embeddingsBodySchema, similarBodySchema } from '../api/schemas';
+import { field, parseWith, type FormBody } from './form-input';
+import { withErrorBox } from './inference';
+
+/** Embedding model suggestions; any model name can be typed. */
+const SUGGESTED_MODELS: Record<string, string[]> = { echo: ['echo-1'] };
+const OPENAI_EMBEDDING_MODELS = ['text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002'];
+
+const optionalInt = (body: FormBody, key: string) => (field(body, key) === '' ? undefined : Number(field(body, key)));
+
+export function embeddingPages(deps: AppDeps) {
+  const embeddings = embeddingServiceFor(deps, () => serviceContext(deps));
+  const providers = (): EmbeddingProviderOption[] =>
+    deps.providers
+      .list()
+      .filter((p) => p.embed)
+      .map((p) => ({ name: p.name, label: p.label, models: SUGGESTED_MODELS[p.kind] ?? OPENAI_EMBEDDING_MODELS }));
+  /** htmx swaps the fragment in; a plain form post gets the whole page around it. */
+  const respond = async (c: Context, fragment: { embed?: Child; similar?: Child }) =>
+    c.req.header('hx-request')
+      ? c.html(<>{fragment.embed ?? fragment.similar}</>)
+      : c.html(
+          <EmbeddingsPage
+            providers={providers()}
+            cache={await cachedModels(deps.database.client)}
+            embedResult={fragment.embed}
+            similarResult={fragment.similar}
+          />,
+        );
+
+  return new Hono()
+    .get('/embeddings', async (c) => c.html(<EmbeddingsPage providers={providers()} cache={await cachedModels(deps.database.client)} />))
+    .post('/embeddings', (c) =>
+      withErrorBox(c, async () => {
+        const body = (await c.req.parseBody()) as FormBody;
+        // One text per line; blank lines only separate texts.
+        const texts = String(body.texts ?? '')
+          .split(/\r?\n/)
+          .filter((line) => line.trim() !== '');
+        const input = parseWith(embeddingsBodySchema, {
+          provider: field(body, 'provider'),
+          model: field(body, 'model'),
+          texts,
+          dimensions: optionalInt(body, 'dimensions'),
+          group_id: optionalInt(body, 'group_id'),
+        });
+        const result = await embeddings.embed(input);
+        return respond(c, { embed: <EmbedResultView result={result} texts={texts.map((t) => t.trim())} /> });
+      }),
+    )
+    .post('/embeddings/similar', (c) =>
+      withErrorBox(c, async () => {
+        const body = (await c.req.parseBody()) as FormBody;
+        const input = parseWith(similarBodySchema, {
+          provider: field(body, 'provider'),
+          model: field(body, 'model'),
+          text: field(body, 'text'),
+          k: optionalInt(body, 'k'),
+          dimensions: optionalInt(body, 'dimensions'),
+          group_id: optionalInt(body, 'group_id'),
+        });
+        const result = await embeddings.similar(input);
+        return respond(c, { similar: <SimilarResultView neighbors={result.neighbors} cachedQuery={result.query?.cached ?? null} /> });
+      }),
+    );
+}

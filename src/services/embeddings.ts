@@ -1,0 +1,406 @@
+// Embeddings with a deterministic cache: a cached text makes no provider call; the misses of a batch
+// are de-duplicated and sent in as few requests as the provider's input limit allows. Every
+// provider request is captured in raw_calls; every distinct text's vector lives in embedding_vectors.
+import type { Client } from '@libsql/client';
+import { addVectorsToGroup, findCachedVectors, insertVectors, vectorNorm, type CachedVector } from '../db/embeddings-repository';
+import { addGroupMembers, getGroup } from '../db/groups-repository';
+import { AppError, invalidInput, notFound } from '../errors';
+import type { ProviderRegistry } from '../providers/registry';
+import { ProviderError, type Provider } from '../providers/types';
+import { recordCall, type CaptureContext } from './capture';
+import { resolveProvider } from './inference';
+import { requestHash } from './request-hash';
+import { withRetry } from './retry';
+import { MAX_DIMENSION, VectorIndex, type Neighbor } from './vector-index';
+
+export type EmbeddingContext = CaptureContext & { providers: ProviderRegistry };
+type EmbeddingProvider = Provider & Required<Pick<Provider, 'embed'>>;
+type EncodingFormat = 'float' | 'base64';
+
+export interface EmbedInput {
+  provider: string;
+  model: string;
+  texts: string[];
+  dimensions?: number;
+  encoding_format?: EncodingFormat;
+  group_id?: number;
+  metadata?: Record<string, unknown>;
+  return_vectors?: boolean;
+}
+
+export interface EmbeddingItem {
+  index: number;
+  request_hash: string;
+  status: 'success' | 'failed';
+  cached: boolean;
+  /** The captured provider request that produced this vector (or failed to). */
+  call_id: number;
+  vector_id: number | null;
+  dimension: number | null;
+  vector?: number[];
+  error?: { class: string; status: number | null; message: string };
+}
+
+export interface EmbedResult {
+  provider: string;
+  model: string;
+  embeddings: EmbeddingItem[];
+  cached: number;
+  embedded: number;
+  failed: number;
+  provider_requests: number;
+}
+
+export interface SimilarInput {
+  model: string;
+  provider?: string;
+  text?: string;
+  vector?: number[];
+  k: number;
+  group_id?: number;
+  dimensions?: number;
+  encoding_format?: EncodingFormat;
+}
+
+/** Inputs per provider request, by provider kind; `maxInputsPerRequest` overrides per provider name. */
+export const DEFAULT_MAX_INPUTS: Record<string, number> = { echo: Infinity, openai: 2048, azure: 2048, 'openai-compatible': 2048 };
+
+/** Null bytes removed, whitespace trimmed: the text that is hashed and sent. */
+export const normalizeEmbeddingText = (text: string) => text.replaceAll('\u0000', '').trim();
+
+export const embeddingCacheKey = (key: { provider: string; model: string; text: string; dimensions?: number; encodingFormat?: EncodingFormat }) =>
+  requestHash({
+    provider: key.provider,
+    model: key.model,
+    text: key.text,
+    dimensions: key.dimensions ?? null,
+    // The SDK's default transport is base64 decoded to floats: asking for nothing means floats.
+    encoding_format: key.encodingFormat ?? 'float',
+  });
+
+type Deployment = { kind: 'valid' } | { kind: 'missing'; callId: number; message: string } | { kind: 'probing'; settled: Promise<void> };
+
+type Sent =
+  | { ok: true; callId: number; vectors: Float32Array[]; vectorIds: Map<string, number> }
+  | { ok: false; callId: number; error: ProviderError };
+
+export class EmbeddingService {
+  readonly index: VectorIndex;
+  private readonly client: Client;
+  /** provider\0model → what the first request learnt about that deployment. */
+  private readonly deployments = new Map<string, Deployment>();
+
+  constructor(
+    private readonly ctx: EmbeddingContext,
+    private readonly options: { maxInputsPerRequest?: Record<string, number> } = {},
+  ) {
+    this.client = ctx.db.$client;
+    this.index = new VectorIndex(this.client);
+  }
+
+  async embed(input: EmbedInput): Promise<EmbedResult> {
+    const provider = this.embeddingProvider(input.provider);
+    if (input.group_id !== undefined && !(await getGroup(this.ctx.db, input.group_id))) throw notFound('group', input.group_id);
+    const texts = input.texts.map((text, i) => {
+      const normalized = normalizeEmbeddingText(text);
+      if (!normalized) throw invalidInput(`texts.${i}`, 'is empty once null bytes are removed and whitespace trimmed');
+      return normalized;
+    });
+    const hashes = await Promise.all(
+      texts.map((text) =>
+        embeddingCacheKey({ provider: provider.name, model: input.model, text, dimensions: input.dimensions, encodingFormat: input.encoding_format }),
+      ),
+    );
+    const cached = await findCachedVectors(this.client, [...new Set(hashes)], input.return_vectors === true);
+    const misses = new Map<string, string>();
+    hashes.forEach((hash, i) => {
+      if (!cached.has(hash) && !misses.has(hash)) misses.set(hash, texts[i]!);
+    });
+
+    const sent: Sent[] = [];
+    const produced = new Map<string, { sent: Sent; position: number }>();
+    try {
+      if (misses.size) await this.embedMisses(provider, input, [...misses], sent, produced);
+    } finally {
+      if (input.group_id !== undefined && sent.length) {
+        await addGroupMembers(this.ctx.db, input.group_id, sent.map((s) => s.callId), 'embedding');
+      }
+    }
+
+    const withVectors = input.return_vectors === true;
+    const embeddings = hashes.map((hash, index) => itemFor(index, hash, cached.get(hash), produced.get(hash), withVectors, this.ctx.redact));
+    if (input.group_id !== undefined) {
+      const vectorIds = embeddings.flatMap((e) => (e.vector_id === null ? [] : [e.vector_id]));
+      await addVectorsToGroup(this.client, input.group_id, vectorIds);
+    }
+    const count = (test: (e: EmbeddingItem) => boolean) => embeddings.filter(test).length;
+    return {
+      provider: provider.name,
+      model: input.model,
+      embeddings,
+      cached: count((e) => e.cached),
+      embedded: count((e) => !e.cached && e.status === 'success'),
+      failed: count((e) => e.status === 'failed'),
+      provider_requests: sent.length,
+    };
+  }
+
+  /** Nearest cached neighbours of a text (embedded through the cache first) or of a given vector. */
+  async similar(input: SimilarInput) {
+    if (input.group_id !== undefined && !(await getGroup(this.ctx.db, input.group_id))) throw notFound('group', input.group_id);
+    let vector: Float32Array;
+    let query: Omit<EmbeddingItem, 'vector'> | null = null;
+    if (input.vector) {
+      vector = Float32Array.from(input.vector);
+    } else {
+      if (!input.provider) throw invalidInput('provider', 'is required to embed the query text');
+      const result = await this.embed({
+        provider: input.provider,
+        model: input.model,
+        texts: [input.text ?? ''],
+        dimensions: input.dimensions,
+        encoding_format: input.encoding_format,
+        return_vectors: true,
+      });
+      const { vector: values, ...item } = result.embeddings[0]!;
+      if (item.status === 'failed' || !values) {
+        throw new AppError(502, 'provider_error', `Embedding the query text failed: ${item.error?.message ?? 'unknown error'}`, { call_id: item.call_id });
+      }
+      vector = Float32Array.from(values);
+      query = item;
+    }
+    if (vectorNorm(vector) === 0) throw invalidInput(input.vector ? 'vector' : 'text', 'has no direction (all zeros): cosine distance is undefined');
+    const neighbors: Neighbor[] = await this.index.search({
+      model: input.model,
+      vector,
+      k: input.k,
+      groupId: input.group_id,
+      excludeIds: query?.vector_id ? [query.vector_id] : [],
+    });
+    return { model: input.model, dimension: vector.length, k: input.k, query, neighbors };
+  }
+
+  private embeddingProvider(name: string): EmbeddingProvider {
+    const provider = resolveProvider(this.ctx.providers, name);
+    if (!provider.embed) throw invalidInput('provider', `"${provider.name}" does not offer embeddings`);
+    return provider as EmbeddingProvider;
+  }
+
+  private maxInputs(provider: Provider): number {
+    return this.options.maxInputsPerRequest?.[provider.name] ?? DEFAULT_MAX_INPUTS[provider.kind] ?? 2048;
+  }
+
+  /**
+   * The first request for an unvalidated (provider, model) carries a single text: a cheap probe of
+   * the deployment. A missing deployment is remembered and refused from then on without calling
+   * the provider; a transient failure is not remembered. After any failed request the rest of the
+   * batch is not sent — a 400 for too many inputs is a configuration error, not a reason to loop.
+   */
+  private async embedMisses(
+    provider: EmbeddingProvider,
+    input: EmbedInput,
+    misses: Array<[string, string]>,
+    sent: Sent[],
+    produced: Map<string, { sent: Sent; position: number }>,
+  ) {
+    const key = `${provider.name}\u0000${input.model}`;
+    // The offline echo provider has no deployments to validate.
+    if (provider.kind === 'echo') this.deployments.set(key, { kind: 'valid' });
+    let known = this.deployments.get(key);
+    while (known?.kind === 'probing') {
+      await known.settled;
+      known = this.deployments.get(key);
+    }
+    if (known?.kind === 'missing') throw deploymentMissing(provider.name, input.model, known);
+
+    const chunks: Array<Array<[string, string]>> = [];
+    let rest = misses;
+    let settle: (() => void) | undefined;
+    if (!known) {
+      this.deployments.set(key, { kind: 'probing', settled: new Promise<void>((resolve) => (settle = resolve)) });
+      chunks.push(misses.slice(0, 1));
+      rest = misses.slice(1);
+    }
+    const limit = Math.max(1, this.maxInputs(provider));
+    for (let start = 0; start < rest.length; start += limit) chunks.push(rest.slice(start, start + limit));
+
+    try {
+      for (const [i, chunk] of chunks.entries()) {
+        const probe = settle !== undefined && i === 0;
+        const result = await this.send(provider, input, chunk, { ...(probe ? { deployment_probe: true } : {}), request: i + 1, requests: chunks.length });
+        sent.push(result);
+        chunk.forEach(([hash], position) => produced.set(hash, { sent: result, position }));
+        if (probe) {
+          if (result.ok) this.deployments.set(key, { kind: 'valid' });
+          else if (isMissingDeployment(result.error)) this.deployments.set(key, { kind: 'missing', callId: result.callId, message: result.error.message });
+          else this.deployments.delete(key);
+        } else if (!result.ok && isMissingDeployment(result.error)) {
+          this.deployments.set(key, { kind: 'missing', callId: result.callId, message: result.error.message });
+        }
+        if (!result.ok) {
+          const missing = this.deployments.get(key);
+          if (probe && missing?.kind === 'missing') throw deploymentMissing(provider.name, input.model, missing);
+          for (const later of chunks.slice(i + 1)) later.forEach(([hash]) => produced.set(hash, { sent: result, position: -1 }));
+          break;
+        }
+      }
+    } finally {
+      if (this.deployments.get(key)?.kind === 'probing') this.deployments.delete(key);
+      settle?.();
+    }
+  }
+
+  /** One provider request, retried on transient errors, captured, its vectors cached. */
+  private async send(provider: EmbeddingProvider, input: EmbedInput, chunk: Array<[string, string]>, requestMetadata: Record<string, unknown>): Promise<Sent> {
+    const texts = chunk.map(([, text]) => text);
+    const request = {
+      model: input.model,
+      input: texts,
+      ...(input.dimensions !== undefined ? { dimensions: input.dimensions } : {}),
+      ...(input.encoding_format !== undefined ? { encoding_format: input.encoding_format } : {}),
+    };
+    const started = performance.now();
+    const result = await withRetry(
+      () => provider.embed(texts, input.model, { dimensions: input.dimensions, encodingFormat: input.encoding_format }),
+      this.ctx.retry,
+    );
+    let vectors: Float32Array[] | undefined;
+    let error: ProviderError | undefined;
+    if (result.ok) {
+      try {
+        vectors = decodeVectors(result.value.vectors, texts.length);
+      } catch (thrown) {
+        error = thrown as ProviderError;
+      }
+    } else {
+      error = result.error;
+    }
+    const summary = await recordCall(this.ctx, {
+      provider: provider.name,
+      model: input.model,
+      modality: 'embedding',
+      request,
+      // The vectors are not kept in response_json: they live in embedding_vectors.
+      outcome:
+        result.ok && vectors
+          ? {
+              ok: true,
+              text: '',
+              tokens: result.value.tokens,
+              latencyMs: result.value.latencyMs,
+              response: { model: result.value.model, vectors: vectors.length, dimension: vectors[0]!.length, raw: result.value.raw },
+            }
+          : { ok: false, error: error! },
+      attempts: result.attempts,
+      elapsedMs: performance.now() - started,
+      metadata: {
+        ...input.metadata,
+        source: 'embeddings',
+        ...requestMetadata,
+        ...(input.group_id !== undefined ? { group_id: input.group_id } : {}),
+      },
+      promptText: texts.join('\n'),
+    });
+    if (!vectors) return { ok: false, callId: summary.id, error: error! };
+    await this.index.ensure(input.model, vectors[0]!.length);
+    const vectorIds = await insertVectors(
+      this.client,
+      chunk.map(([hash, text], i) => ({
+        callId: summary.id,
+        requestHash: hash,
+        provider: provider.name,
+        model: input.model,
+        vector: vectors[i]!,
+        norm: vectorNorm(vectors[i]!),
+        metadata: {
+          text,
+          input_index: i,
+          encoding_format: input.encoding_format ?? 'float',
+          ...(input.dimensions !== undefined ? { dimensions: input.dimensions } : {}),
+        },
+      })),
+    );
+    return { ok: true, callId: summary.id, vectors, vectorIds };
+  }
+}
+
+function itemFor(
+  index: number,
+  hash: string,
+  hit: CachedVector | undefined,
+  made: { sent: Sent; position: number } | undefined,
+  withVector: boolean,
+  redact: (text: string) => string,
+): EmbeddingItem {
+  if (hit) {
+    return {
+      index,
+      request_hash: hash,
+      status: 'success',
+      cached: true,
+      call_id: hit.callId,
+      vector_id: hit.id,
+      dimension: hit.dimension,
+      ...(withVector && hit.vector ? { vector: Array.from(hit.vector) } : {}),
+    };
+  }
+  const sent = made!.sent;
+  if (!sent.ok) {
+    const error = { class: sent.error.errorClass, status: sent.error.status ?? null, message: redact(sent.error.message) };
+    return { index, request_hash: hash, status: 'failed', cached: false, call_id: sent.callId, vector_id: null, dimension: null, error };
+  }
+  const vector = sent.vectors[made!.position]!;
+  return {
+    index,
+    request_hash: hash,
+    status: 'success',
+    cached: false,
+    call_id: sent.callId,
+    vector_id: sent.vectorIds.get(hash) ?? null,
+    dimension: vector.length,
+    ...(withVector ? { vector: Array.from(vector) } : {}),
+  };
+}
+
+/** Vectors as float32, whether the provider sent numbers or (asked for base64) packed float32 strings. */
+function decodeVectors(raw: unknown[], expected: number): Float32Array[] {
+  const malformed = (message: string) => new ProviderError('MalformedResponse', message, { status: 200, retryable: false });
+  if (raw.length !== expected) throw malformed(`expected ${expected} embeddings, got ${raw.length}`);
+  const vectors = raw.map((value) => {
+    if (typeof value === 'string') {
+      const bytes = Uint8Array.from(atob(value), (ch) => ch.charCodeAt(0));
+      if (bytes.length % 4 !== 0) throw malformed('a base64 embedding is not a whole number of float32 values');
+      return new Float32Array(bytes.buffer, 0, bytes.length / 4);
+    }
+    if (Array.isArray(value) && value.every((x) => typeof x === 'number')) return Float32Array.from(value as number[]);
+    throw malformed('an embedding is neither a list of numbers nor base64');
+  });
+  const dimension = vectors[0]?.length ?? 0;
+  if (dimension < 1 || dimension > MAX_DIMENSION) throw malformed(`embedding dimension ${dimension} is outside 1..${MAX_DIMENSION}`);
+  for (const vector of vectors) {
+    if (vector.length !== dimension) throw malformed('embeddings of one request have different dimensions');
+    if (!vector.every(Number.isFinite)) throw malformed('an embedding contains a non-finite value');
+  }
+  return vectors;
+}
+
+function isMissingDeployment(error: ProviderError): boolean {
+  return error.status === 404 || error.options.code === 'DeploymentNotFound';
+}
+
+function deploymentMissing(provider: string, model: string, known: { callId: number; message: string }) {
+  return new AppError(
+    400,
+    'deployment_not_found',
+    `model: ${provider} has no model or deployment "${model}" (the provider said: ${known.message})`,
+    [{ path: 'model', message: 'no such model or deployment', call_id: known.callId }],
+  );
+}
+
+/** One service per app, so the deployment memo is shared by the API and the page (and never between apps). */
+const services = new WeakMap<object, EmbeddingService>();
+export function embeddingServiceFor(owner: object, ctx: () => EmbeddingContext): EmbeddingService {
+  let service = services.get(owner);
+  if (!service) services.set(owner, (service = new EmbeddingService(ctx())));
+  return service;
+}
