@@ -1,0 +1,38 @@
+// `npm run bench`: every benchmark in bench/, against local servers only. Prints each figure and
+// a verdict against the spec's target, then writes bench/results.json. BENCH_ONLY=name,name runs a subset.
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import type { BenchResult } from './support';
+
+const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult | BenchResult[]> }>> = {
+  'capture-overhead': () => import('./capture-overhead'),
+  'gateway-overhead': () => import('./gateway-overhead'),
+  'batch-throughput': () => import('./batch-throughput'),
+  analytics: () => import('./analytics'),
+  embeddings: () => import('./embeddings'),
+  'worker-bundle': () => import('./worker-bundle'),
+};
+
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const results: Array<BenchResult & { bench: string }> = [];
+const failures: string[] = [];
+for (const [name, load] of Object.entries(BENCHES)) {
+  if (only && !only.includes(name)) continue;
+  console.log(`\n=== ${name}`);
+  const started = Date.now();
+  try {
+    const outcome = await (await load()).run();
+    for (const result of Array.isArray(outcome) ? outcome : [outcome]) results.push({ bench: name, ...result });
+  } catch (error) {
+    failures.push(name);
+    console.error(`${name} could not run: ${(error as Error).stack ?? error}`);
+  }
+  console.log(`(${name} took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
+writeFileSync('bench/results.json', `${JSON.stringify({ measured_at: new Date().toISOString(), machine, results, could_not_run: failures }, null, 2)}\n`);
+console.log('\n=== verdicts');
+for (const r of results) console.log(`${r.pass ? 'PASS' : 'FAIL'} ${r.bench} · ${r.name}: ${r.target}`);
+for (const name of failures) console.log(`ERROR ${name}: did not run`);
+console.log('written: bench/results.json');
