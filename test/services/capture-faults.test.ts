@@ -18,7 +18,7 @@ describe('capture through the openai SDK against a local server', () => {
       OPENAI_API_KEY: KEY,
       OPENAI_BASE_URL: fake.url,
       RETRY_MAX_ATTEMPTS: '3',
-      PROVIDER_TIMEOUT_MS: '300',
+      PROVIDER_TIMEOUT_MS: '1000',
       LLM_ENDPOINT_DEAD_BASE_URL: `http://127.0.0.1:${closedPort}/v1`,
       LLM_ENDPOINT_DEAD_API_KEY: 'dead-endpoint-key-1234',
     });
