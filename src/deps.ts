@@ -9,6 +9,7 @@ import { InProcessBatchExecutor, type BatchExecutor } from './services/batch-run
 import type { BatchContext } from './services/batches';
 import { KeyedLock, type ConversationContext } from './services/conversations';
 import { InflightRequests } from './services/inflight';
+import { PriceBook } from './services/price-book';
 
 export interface AppDeps {
   config: Config;
@@ -19,6 +20,7 @@ export interface AppDeps {
   inflight: InflightRequests;
   locks: KeyedLock;
   writer: CallWriter;
+  prices: PriceBook;
   batches: BatchExecutor;
 }
 
@@ -39,6 +41,7 @@ export function createDeps(
     inflight: new InflightRequests(),
     locks: new KeyedLock(),
     writer: new CallWriter(parts.database.db, parts.nativeInsert),
+    prices: new PriceBook(parts.database.db),
   };
   const ctx = serviceContextOf(base);
   return { ...base, batches: parts.batches ? parts.batches(ctx) : new InProcessBatchExecutor(ctx) };
@@ -54,6 +57,7 @@ function serviceContextOf(deps: Omit<AppDeps, 'batches'>): Omit<ServiceContext, 
     inflight: deps.inflight,
     locks: deps.locks,
     writer: deps.writer,
+    prices: deps.prices,
   };
 }
 

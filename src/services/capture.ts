@@ -9,6 +9,7 @@ import type { Logger } from '../logging';
 import { contentText } from '../providers/echo';
 import type { ChatMessage, ChatParams, Provider, ProviderError, TokenUsage } from '../providers/types';
 import type { InflightRequests } from './inflight';
+import type { PriceBook } from './price-book';
 import { requestHash } from './request-hash';
 import { withRetry, type RetryHooks } from './retry';
 
@@ -21,6 +22,8 @@ export interface CaptureContext {
   inflight?: InflightRequests;
   /** Group-commits captured rows; without it each row is its own transaction. */
   writer?: CallWriter;
+  /** Prices in memory; without it each capture looks its price up. */
+  prices?: PriceBook;
 }
 
 export interface CallSummary {
@@ -72,7 +75,9 @@ export async function recordCall(ctx: CaptureContext, record: CallRecord): Promi
   const insert = (row: NewRawCall) => (ctx.writer ? ctx.writer.insert(row) : insertCall(ctx.db, row));
   let summary: CallSummary;
   if (outcome.ok) {
-    const price = await findPriceInForce(ctx.db, record.provider, record.model, createdAt);
+    const price = ctx.prices
+      ? await ctx.prices.priceAt(record.provider, record.model, createdAt)
+      : await findPriceInForce(ctx.db, record.provider, record.model, createdAt);
     const id = await insert({
       ...common,
       status: 'success',

@@ -3,6 +3,7 @@
 // every call it covers, earlier ones included (the dashboard prices at query time).
 import type { Database } from '../db/client';
 import { listPriceVersions, upsertPriceVersion, type PriceVersion } from '../db/prices-repository';
+import type { PriceBook } from './price-book';
 
 export interface PriceInput {
   provider: string;
@@ -31,7 +32,7 @@ export async function listPrices(ctx: { db: Database }, filters: { provider?: st
   return rows.map(priceJson);
 }
 
-export async function savePrice(ctx: { db: Database }, input: PriceInput) {
+export async function savePrice(ctx: { db: Database; prices?: PriceBook }, input: PriceInput) {
   const { price, created } = await upsertPriceVersion(ctx.db, {
     provider: input.provider,
     model: input.model,
@@ -39,6 +40,7 @@ export async function savePrice(ctx: { db: Database }, input: PriceInput) {
     outputUsdPerMillion: input.output_usd_per_million,
     effectiveFrom: input.effective_from,
   });
+  ctx.prices?.invalidate();
   return {
     created,
     price: priceJson({
