@@ -1,8 +1,8 @@
 // createApp(deps): the whole Hono app, the same on Node and Workers. No I/O at import time.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { AppDeps } from './deps';
+import { limitBody } from './http/body-limit';
 import { errorBody, handleError } from './http/errors';
 import { requestLog } from './http/request-log';
 import { accessControl } from './http/access';
@@ -41,13 +41,10 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.use(accessControl({ token: deps.config.accessToken, requireToken: options.requireAccessToken }));
   // Study uploads (/studies) carry a whole item file, like POST /api/v1/batches.
   app.use(pageGuards({ maxBodyBytes: (path) => (path.startsWith('/studies') ? MAX_BATCH_BODY_BYTES : MAX_BODY_BYTES) }));
-  const limitBody = (maxSize: number) =>
-    bodyLimit({
-      maxSize,
-      onError: (c) => c.json(errorBody('payload_too_large', `Request body is larger than ${maxSize} bytes`), 413),
-    });
-  const batchBodyLimit = limitBody(MAX_BATCH_BODY_BYTES);
-  const defaultBodyLimit = limitBody(MAX_BODY_BYTES);
+  const apiBodyLimit = (maxSize: number) =>
+    limitBody(maxSize, (c) => c.json(errorBody('payload_too_large', `Request body is larger than ${maxSize} bytes`), 413));
+  const batchBodyLimit = apiBodyLimit(MAX_BATCH_BODY_BYTES);
+  const defaultBodyLimit = apiBodyLimit(MAX_BODY_BYTES);
   app.use('/api/*', (c, next) => (c.req.path === '/api/v1/batches' ? batchBodyLimit : defaultBodyLimit)(c, next));
   app.onError(handleError(deps.logger, deps.redact));
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));

@@ -1,11 +1,11 @@
 // The OpenAI-compatible gateway (/v1): OpenAI clients pointed here work unchanged and every call is captured.
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { limitBody } from '../http/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import type { AppDeps } from '../deps';
+import { serviceContext, type AppDeps } from '../deps';
 import type { Database } from '../db/client';
 import { findOrCreateGroup } from '../db/groups-repository';
 import type { ProviderRegistry } from '../providers/registry';
@@ -51,28 +51,12 @@ export class GatewayError extends Error {
 }
 
 export function gatewayRoutes(deps: AppDeps) {
-  const ctx: CaptureContext = {
-    db: deps.database.db,
-    logger: deps.logger,
-    retry: deps.config.retry,
-    redact: deps.redact,
-    writer: deps.writer,
-  };
+  const ctx: CaptureContext = serviceContext(deps);
   const gateway = new Hono();
   const tooLarge = () => {
     throw new GatewayError(413, `Request body is larger than ${GATEWAY_MAX_BODY_BYTES} bytes`, 'invalid_request_error', 'payload_too_large');
   };
-  const limitStreamedBody = bodyLimit({ maxSize: GATEWAY_MAX_BODY_BYTES, onError: tooLarge });
-  gateway.use((c, next) => {
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    // A declared length is checked without touching the body: hono's bodyLimit reads it as a web
-    // stream, which on Node builds a full Request per call — measurable on the gateway's hot path.
-    const length = c.req.header('content-length');
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
-      return Number(length) > GATEWAY_MAX_BODY_BYTES ? tooLarge() : next();
-    }
-    return limitStreamedBody(c, next);
-  });
+  gateway.use(limitBody(GATEWAY_MAX_BODY_BYTES, tooLarge));
   gateway.onError((err, c) => {
     if (err instanceof GatewayError) return c.json(openAIError(err), err.status, err.headers);
     if (err instanceof HTTPException) {
