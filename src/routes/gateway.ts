@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
+import { samplingParamFields } from './api/schemas';
 import { serviceContext, type AppDeps } from '../deps';
 import type { Database } from '../db/client';
 import { findOrCreateGroup } from '../db/groups-repository';
@@ -23,10 +24,17 @@ const messageSchema = z.looseObject({
   role: z.string().min(1),
   content: z.union([z.string(), z.array(z.looseObject({})), z.null()]).optional(),
 });
+// Unknown provider-specific parameters pass through; the common ones are checked as OpenAI checks
+// them (null is accepted: some clients send null for "not given").
+const samplingParams = Object.fromEntries(
+  Object.entries(samplingParamFields).map(([key, schema]) => [key, schema.nullish()]),
+) as { [K in keyof typeof samplingParamFields]: z.ZodOptional<z.ZodNullable<(typeof samplingParamFields)[K]>> };
 const chatBodySchema = z.looseObject({
   model: z.string().min(1),
   messages: z.array(messageSchema).min(1),
   stream: z.boolean().nullish(),
+  n: z.int().min(1).max(128).nullish(),
+  ...samplingParams,
 });
 const embeddingBodySchema = z.object({
   model: z.string().min(1),

@@ -17,21 +17,29 @@ export const chatMessageSchema = z
   })
   .strict();
 
+/** The common sampling parameters, typed as the OpenAI API types them (shared with the gateway). */
+export const samplingParamFields = {
+  temperature: z.number().min(0).max(2),
+  top_p: z.number().min(0).max(1),
+  max_tokens: z.int().min(1).max(1_000_000),
+  max_completion_tokens: z.int().min(1).max(1_000_000),
+  seed: z.int(),
+  stop: z.union([text(200), z.array(text(200)).max(4)]),
+  presence_penalty: z.number().min(-2).max(2),
+  frequency_penalty: z.number().min(-2).max(2),
+  logprobs: z.boolean(),
+  top_logprobs: z.int().min(0).max(20),
+  response_format: z.record(z.string(), z.unknown()),
+  reasoning_effort: name(20),
+};
+
+const optionalFields = <T extends Record<string, z.ZodType>>(fields: T) =>
+  Object.fromEntries(Object.entries(fields).map(([key, schema]) => [key, schema.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
+
 /** Sampling parameters: the common ones are typed; other provider-specific ones pass through. */
 export const chatParamsSchema = z
   .object({
-    temperature: z.number().min(0).max(2).optional(),
-    top_p: z.number().min(0).max(1).optional(),
-    max_tokens: z.int().min(1).max(1_000_000).optional(),
-    max_completion_tokens: z.int().min(1).max(1_000_000).optional(),
-    seed: z.int().optional(),
-    stop: z.union([text(200), z.array(text(200)).max(4)]).optional(),
-    presence_penalty: z.number().min(-2).max(2).optional(),
-    frequency_penalty: z.number().min(-2).max(2).optional(),
-    logprobs: z.boolean().optional(),
-    top_logprobs: z.int().min(0).max(20).optional(),
-    response_format: z.record(z.string(), z.unknown()).optional(),
-    reasoning_effort: name(20).optional(),
+    ...optionalFields(samplingParamFields),
     stream: z.never({ error: 'streaming is offered by the gateway (/v1/chat/completions), not here' }).optional(),
     n: z.never({ error: 'use samples instead of n' }).optional(),
     model: z.never({ error: 'give model at the top level' }).optional(),
