@@ -6,16 +6,17 @@ import { addVectorsToGroup, findCachedVectors, insertVectors, vectorNorm, type C
 import { addGroupMembers, getGroup } from '../db/groups-repository';
 import { AppError, invalidInput, notFound } from '../errors';
 import type { ProviderRegistry } from '../providers/registry';
-import { ProviderError, type Provider } from '../providers/types';
+import type { Provider, ProviderError } from '../providers/types';
 import { recordCall, type CaptureContext } from './capture';
+import { embeddingCacheKey, normalizeEmbeddingText, type EncodingFormat } from './embedding-cache-key';
+import { DeploymentMemo, deploymentMissing } from './embedding-deployments';
+import { decodeVectors } from './embedding-vectors';
 import { resolveProvider } from './inference';
-import { requestHash } from './request-hash';
 import { withRetry } from './retry';
-import { MAX_DIMENSION, VectorIndex, type Neighbor } from './vector-index';
+import { VectorIndex, type Neighbor } from './vector-index';
 
 export type EmbeddingContext = CaptureContext & { providers: ProviderRegistry };
 type EmbeddingProvider = Provider & Required<Pick<Provider, 'embed'>>;
-type EncodingFormat = 'float' | 'base64';
 
 export interface EmbedInput {
   provider: string;
@@ -65,21 +66,6 @@ export interface SimilarInput {
 /** Inputs per provider request, by provider kind; `maxInputsPerRequest` overrides per provider name. */
 export const DEFAULT_MAX_INPUTS: Record<string, number> = { echo: Infinity, openai: 2048, azure: 2048, 'openai-compatible': 2048 };
 
-/** Null bytes removed, whitespace trimmed: the text that is hashed and sent. */
-export const normalizeEmbeddingText = (text: string) => text.replaceAll('\u0000', '').trim();
-
-export const embeddingCacheKey = (key: { provider: string; model: string; text: string; dimensions?: number; encodingFormat?: EncodingFormat }) =>
-  requestHash({
-    provider: key.provider,
-    model: key.model,
-    text: key.text,
-    dimensions: key.dimensions ?? null,
-    // The SDK's default transport is base64 decoded to floats: asking for nothing means floats.
-    encoding_format: key.encodingFormat ?? 'float',
-  });
-
-type Deployment = { kind: 'valid' } | { kind: 'missing'; callId: number; message: string } | { kind: 'probing'; settled: Promise<void> };
-
 type Sent =
   | { ok: true; callId: number; vectors: Float32Array[]; vectorIds: Map<string, number> }
   | { ok: false; callId: number; error: ProviderError };
@@ -88,7 +74,7 @@ export class EmbeddingService {
   readonly index: VectorIndex;
   private readonly client: Client;
   /** provider\0model → what the first request learnt about that deployment. */
-  private readonly deployments = new Map<string, Deployment>();
+  private readonly deployments = new DeploymentMemo();
 
   constructor(
     private readonly ctx: EmbeddingContext,
@@ -205,48 +191,33 @@ export class EmbeddingService {
   ) {
     const key = `${provider.name}\u0000${input.model}`;
     // The offline echo provider has no deployments to validate.
-    if (provider.kind === 'echo') this.deployments.set(key, { kind: 'valid' });
-    let known = this.deployments.get(key);
-    while (known?.kind === 'probing') {
-      await known.settled;
-      known = this.deployments.get(key);
-    }
-    if (known?.kind === 'missing') throw deploymentMissing(provider.name, input.model, known);
+    if (provider.kind === 'echo') this.deployments.markValid(key);
+    const known = await this.deployments.acquire(key);
+    if (known.kind === 'missing') throw deploymentMissing(provider.name, input.model, known);
+    const probing = known.kind === 'probe' ? known.probe : undefined;
 
-    const chunks: Array<Array<[string, string]>> = [];
-    let rest = misses;
-    let settle: (() => void) | undefined;
-    if (!known) {
-      this.deployments.set(key, { kind: 'probing', settled: new Promise<void>((resolve) => (settle = resolve)) });
-      chunks.push(misses.slice(0, 1));
-      rest = misses.slice(1);
-    }
+    const chunks: Array<Array<[string, string]>> = probing ? [misses.slice(0, 1)] : [];
+    const rest = probing ? misses.slice(1) : misses;
     const limit = Math.max(1, this.maxInputs(provider));
     for (let start = 0; start < rest.length; start += limit) chunks.push(rest.slice(start, start + limit));
 
     try {
       for (const [i, chunk] of chunks.entries()) {
-        const probe = settle !== undefined && i === 0;
+        const probe = probing !== undefined && i === 0;
         const result = await this.send(provider, input, chunk, { ...(probe ? { deployment_probe: true } : {}), request: i + 1, requests: chunks.length });
         sent.push(result);
         chunk.forEach(([hash], position) => produced.set(hash, { sent: result, position }));
-        if (probe) {
-          if (result.ok) this.deployments.set(key, { kind: 'valid' });
-          else if (isMissingDeployment(result.error)) this.deployments.set(key, { kind: 'missing', callId: result.callId, message: result.error.message });
-          else this.deployments.delete(key);
-        } else if (!result.ok && isMissingDeployment(result.error)) {
-          this.deployments.set(key, { kind: 'missing', callId: result.callId, message: result.error.message });
+        if (result.ok) {
+          if (probe) probing.valid();
+          continue;
         }
-        if (!result.ok) {
-          const missing = this.deployments.get(key);
-          if (probe && missing?.kind === 'missing') throw deploymentMissing(provider.name, input.model, missing);
-          for (const later of chunks.slice(i + 1)) later.forEach(([hash]) => produced.set(hash, { sent: result, position: -1 }));
-          break;
-        }
+        const missing = this.deployments.failed(key, result.error, result.callId);
+        if (probe && missing) throw deploymentMissing(provider.name, input.model, missing);
+        for (const later of chunks.slice(i + 1)) later.forEach(([hash]) => produced.set(hash, { sent: result, position: -1 }));
+        break;
       }
     } finally {
-      if (this.deployments.get(key)?.kind === 'probing') this.deployments.delete(key);
-      settle?.();
+      probing?.settle();
     }
   }
 
@@ -360,41 +331,6 @@ function itemFor(
     dimension: vector.length,
     ...(withVector ? { vector: Array.from(vector) } : {}),
   };
-}
-
-/** Vectors as float32, whether the provider sent numbers or (asked for base64) packed float32 strings. */
-function decodeVectors(raw: unknown[], expected: number): Float32Array[] {
-  const malformed = (message: string) => new ProviderError('MalformedResponse', message, { status: 200, retryable: false });
-  if (raw.length !== expected) throw malformed(`expected ${expected} embeddings, got ${raw.length}`);
-  const vectors = raw.map((value) => {
-    if (typeof value === 'string') {
-      const bytes = Uint8Array.from(atob(value), (ch) => ch.charCodeAt(0));
-      if (bytes.length % 4 !== 0) throw malformed('a base64 embedding is not a whole number of float32 values');
-      return new Float32Array(bytes.buffer, 0, bytes.length / 4);
-    }
-    if (Array.isArray(value) && value.every((x) => typeof x === 'number')) return Float32Array.from(value as number[]);
-    throw malformed('an embedding is neither a list of numbers nor base64');
-  });
-  const dimension = vectors[0]?.length ?? 0;
-  if (dimension < 1 || dimension > MAX_DIMENSION) throw malformed(`embedding dimension ${dimension} is outside 1..${MAX_DIMENSION}`);
-  for (const vector of vectors) {
-    if (vector.length !== dimension) throw malformed('embeddings of one request have different dimensions');
-    if (!vector.every(Number.isFinite)) throw malformed('an embedding contains a non-finite value');
-  }
-  return vectors;
-}
-
-function isMissingDeployment(error: ProviderError): boolean {
-  return error.status === 404 || error.options.code === 'DeploymentNotFound';
-}
-
-function deploymentMissing(provider: string, model: string, known: { callId: number; message: string }) {
-  return new AppError(
-    400,
-    'deployment_not_found',
-    `model: ${provider} has no model or deployment "${model}" (the provider said: ${known.message})`,
-    [{ path: 'model', message: 'no such model or deployment', call_id: known.callId }],
-  );
 }
 
 /** One service per app, so the deployment memo is shared by the API and the page (and never between apps). */

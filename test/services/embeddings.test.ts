@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceContext } from '../../src/deps';
 import { blobVector } from '../../src/db/embeddings-repository';
-import { embeddingCacheKey, EmbeddingService, normalizeEmbeddingText } from '../../src/services/embeddings';
+import { embeddingCacheKey, normalizeEmbeddingText } from '../../src/services/embedding-cache-key';
+import { EmbeddingService } from '../../src/services/embeddings';
 import { VectorIndex } from '../../src/services/vector-index';
 import { countCalls, createTestApp, dumpDatabase, type TestApp } from '../support/app';
 import { embeddingVector, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
@@ -377,6 +378,8 @@ describe('embedding service', () => {
       expect(html).not.toContain('<script>alert(1)</script>');
       expect(html).toContain('&lt;script&gt;');
       expect(html).not.toContain('<html');
+      // The cache counts below the forms are refreshed out of band.
+      expect(html).toMatch(/<section id="embedding-cache" hx-swap-oob="true">[\s\S]*<td>emb-\d+<\/td>/);
     });
 
     it('shows a form error as an error box with a 400', async () => {

@@ -93,12 +93,21 @@ export function EmbeddingsPage(props: {
       </section>
 
       <h2>Cache</h2>
-      <CacheTable cache={props.cache} />
+      <CacheSection cache={props.cache} />
     </Layout>
   );
 }
 
-export function CacheTable(props: { cache: CachedModel[] }) {
+/** The cache counts; an embed response swaps a fresh copy in out of band (`oob`). */
+export function CacheSection(props: { cache: CachedModel[]; oob?: boolean }) {
+  return (
+    <section id="embedding-cache" hx-swap-oob={props.oob ? 'true' : undefined}>
+      <CacheTable cache={props.cache} />
+    </section>
+  );
+}
+
+function CacheTable(props: { cache: CachedModel[] }) {
   if (props.cache.length === 0) return <p class="muted">Nothing cached yet.</p>;
   return (
     <table>

@@ -4,7 +4,7 @@ import type { Child } from 'hono/jsx';
 import { cachedModels } from '../../db/embeddings-repository';
 import { serviceContext, type AppDeps } from '../../deps';
 import { embeddingServiceFor } from '../../services/embeddings';
-import { EmbedResultView, EmbeddingsPage, SimilarResultView, type EmbeddingProviderOption } from '../../../views/pages/embeddings';
+import { CacheSection, EmbedResultView, EmbeddingsPage, SimilarResultView, type EmbeddingProviderOption } from '../../../views/pages/embeddings';
 import { embeddingsBodySchema, similarBodySchema } from '../api/schemas';
 import { field, parseWith, type FormBody } from './form-input';
 import { withErrorBox } from './inference';
@@ -25,7 +25,12 @@ export function embeddingPages(deps: AppDeps) {
   /** htmx swaps the fragment in; a plain form post gets the whole page around it. */
   const respond = async (c: Context, fragment: { embed?: Child; similar?: Child }) =>
     c.req.header('hx-request')
-      ? c.html(<>{fragment.embed ?? fragment.similar}</>)
+      ? c.html(
+          <>
+            {fragment.embed ?? fragment.similar}
+            {fragment.embed ? <CacheSection cache={await cachedModels(deps.database.client)} oob /> : null}
+          </>,
+        )
       : c.html(
           <EmbeddingsPage
             providers={providers()}
