@@ -70,7 +70,9 @@ export async function batchProgress(ctx: BatchContext, batchId: number) {
   return {
     id: batchId,
     name: found.group.name,
-    status: stored === 'running' && !running ? 'interrupted' : stored,
+    // Stored "running" with no runner: every task tried means the run is over (its last step, marking
+    // the batch completed, may just not have landed yet); otherwise it was interrupted.
+    status: stored === 'running' && !running ? (counts.pending === 0 ? 'completed' : 'interrupted') : stored,
     total: counts.total,
     done: counts.success,
     failed: counts.failed,

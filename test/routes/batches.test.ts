@@ -141,3 +141,18 @@ describe('batches', () => {
     expect((await (await t.get('/api/v1/groups?type=batch&limit=500')).json()).groups.length).toBe(groupsBefore);
   });
 });
+
+describe('study pages for batch groups without a run', () => {
+  it('sends a batch group that has no study run (a v1 import) to its group page', async () => {
+    const t = await createTestApp();
+    try {
+      const { group } = await (await t.post('/api/v1/groups', { group_type: 'batch', name: 'imported v1 batch' })).json();
+      const res = await t.get(`/studies/${group.id}`);
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe(`/groups/${group.id}`);
+      expect((await t.get('/studies/987654')).status).toBe(404);
+    } finally {
+      t.close();
+    }
+  });
+});

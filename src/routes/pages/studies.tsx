@@ -1,6 +1,7 @@
 // Pages: the study (batch) runner — upload or paste prompts, pick targets, watch progress live.
 import { Hono } from 'hono';
-import { listBatches } from '../../db/batches-repository';
+import { getBatch, listBatches } from '../../db/batches-repository';
+import { getGroup } from '../../db/groups-repository';
 import { serviceContext, type AppDeps } from '../../deps';
 import { AppError } from '../../errors';
 import { batchProgress, batchResults, cancelBatch, resumeBatch, startBatch } from '../../services/batches';
@@ -49,8 +50,10 @@ export function studyPages(deps: AppDeps) {
       }
     })
     .get('/studies/:id', async (c) => {
-      const view = await live(studyId(c.req.param('id')));
-      return c.html(<StudyPage {...view} />);
+      const id = studyId(c.req.param('id'));
+      // Batch groups imported from v1 have calls but no study run: show them as plain groups.
+      if (!(await getBatch(ctx.db, id)) && (await getGroup(ctx.db, id))) return c.redirect(`/groups/${id}`, 302);
+      return c.html(<StudyPage {...await live(id)} />);
     })
     .get('/studies/:id/live', async (c) => c.html(<StudyLive {...await live(studyId(c.req.param('id')))} />))
     .post('/studies/:id/cancel', async (c) => {
