@@ -1,7 +1,8 @@
 // SQL for the queue backend (Workers): runs are stamped, tasks claimed by status, progress read from the DB.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { selectRunnableTasks } from './batches-repository';
 import type { Database } from './client';
-import { batchItems, batches, batchTasks, rawCalls } from './schema';
+import { batches, batchTasks, rawCalls } from './schema';
 
 /**
  * Starts a queue run: failed tasks go back to pending (they will be tried again), the batch is
@@ -30,20 +31,7 @@ export async function pendingTaskIds(db: Database, batchId: number): Promise<num
 /** The given tasks of a batch that are still pending, with what they need to run. */
 export async function pendingTasksByIds(db: Database, batchId: number, taskIds: number[]) {
   if (!taskIds.length) return [];
-  return db
-    .select({
-      taskId: batchTasks.id,
-      targetIndex: batchTasks.targetIndex,
-      sampleIndex: batchTasks.sampleIndex,
-      itemKey: batchItems.itemKey,
-      prompt: batchItems.prompt,
-      messages: batchItems.messagesJson,
-      vars: batchItems.varsJson,
-    })
-    .from(batchTasks)
-    .innerJoin(batchItems, eq(batchItems.id, batchTasks.itemId))
-    .where(and(eq(batchTasks.batchId, batchId), eq(batchTasks.status, 'pending'), inArray(batchTasks.id, taskIds)))
-    .orderBy(asc(batchTasks.ordinal));
+  return selectRunnableTasks(db, and(eq(batchTasks.batchId, batchId), eq(batchTasks.status, 'pending'), inArray(batchTasks.id, taskIds)));
 }
 
 /**

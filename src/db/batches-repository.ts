@@ -1,5 +1,5 @@
 // SQL for batches: the matrix of (item, target, sample) tasks, their progress and their answers.
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './client';
 import { batchItems, batches, batchTasks, groups, type BatchTarget, type JsonObject } from './schema';
 
@@ -109,8 +109,8 @@ export async function taskCounts(db: Database, batchId: number) {
   return counts;
 }
 
-/** Every task without a success row, in run order, with what it needs to run. */
-export async function unfinishedTasks(db: Database, batchId: number) {
+/** Tasks matching `where`, in run order, with what each needs to run (its item's prompt or messages). */
+export function selectRunnableTasks(db: Database, where: SQL | undefined) {
   return db
     .select({
       taskId: batchTasks.id,
@@ -123,8 +123,13 @@ export async function unfinishedTasks(db: Database, batchId: number) {
     })
     .from(batchTasks)
     .innerJoin(batchItems, eq(batchItems.id, batchTasks.itemId))
-    .where(and(eq(batchTasks.batchId, batchId), ne(batchTasks.status, 'success')))
+    .where(where)
     .orderBy(asc(batchTasks.ordinal));
+}
+
+/** Every task without a success row. */
+export async function unfinishedTasks(db: Database, batchId: number) {
+  return selectRunnableTasks(db, and(eq(batchTasks.batchId, batchId), ne(batchTasks.status, 'success')));
 }
 
 /** Answers per item × target with identical answers counted, for items [offset, offset + limit). */

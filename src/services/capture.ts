@@ -7,7 +7,7 @@ import type { CallWriter } from '../db/call-writer';
 import { findPriceInForce, priceTokens } from '../db/prices-repository';
 import type { Logger } from '../logging';
 import { contentText } from '../providers/echo';
-import type { ChatMessage, ChatParams, Provider, ProviderError, TokenUsage } from '../providers/types';
+import type { ChatMessage, ChatParams, Provider, ProviderError, ProviderResponse, TokenUsage } from '../providers/types';
 import type { InflightRequests } from './inflight';
 import type { PriceBook } from './price-book';
 import { requestHash } from './request-hash';
@@ -41,6 +41,17 @@ export interface CallSummary {
 export type CallOutcome =
   | { ok: true; text: string; tokens: TokenUsage; latencyMs: number; response: Record<string, unknown> }
   | { ok: false; error: ProviderError; extra?: Record<string, unknown> };
+
+/** A provider's answer as the outcome every capture path records. */
+export function successOutcome(response: ProviderResponse): CallOutcome {
+  return {
+    ok: true,
+    text: response.text,
+    tokens: response.tokens,
+    latencyMs: response.latencyMs,
+    response: { model: response.model, ...response.metadata, raw: response.raw },
+  };
+}
 
 export interface CallRecord {
   provider: string;
@@ -147,15 +158,7 @@ export async function runChatCall(ctx: CaptureContext, spec: ChatCallSpec): Prom
   const { value: result, shared } = ctx.inflight
     ? await ctx.inflight.share(`${hash}#${spec.dedupScope ?? ''}`, call)
     : { value: await call(), shared: false };
-  const outcome: CallOutcome = result.ok
-    ? {
-        ok: true,
-        text: result.value.text,
-        tokens: result.value.tokens,
-        latencyMs: result.value.latencyMs,
-        response: { model: result.value.model, ...result.value.metadata, raw: result.value.raw },
-      }
-    : { ok: false, error: result.error };
+  const outcome: CallOutcome = result.ok ? successOutcome(result.value) : { ok: false, error: result.error };
   return recordCall(ctx, {
     provider: spec.provider.name,
     model: spec.model,

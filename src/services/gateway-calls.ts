@@ -2,7 +2,7 @@
 import { addGroupMembers } from '../db/groups-repository';
 import { contentText } from '../providers/echo';
 import { ProviderError, type ChatMessage, type ChatParams, type EmbeddingResult, type Provider, type ProviderResponse } from '../providers/types';
-import { recordCall, type CallOutcome, type CallRecord, type CallSummary, type CaptureContext } from './capture';
+import { recordCall, successOutcome, type CallOutcome, type CallRecord, type CallSummary, type CaptureContext } from './capture';
 import { withRetry, type RetryOutcome } from './retry';
 
 /** What every gateway call carries besides its body: where it is filed and how to stop it. */
@@ -43,13 +43,7 @@ export async function runGatewayChat(
     { signal: spec.signal },
   );
   const outcome: CallOutcome = result.ok
-    ? {
-        ok: true,
-        text: result.value.text,
-        tokens: result.value.tokens,
-        latencyMs: result.value.latencyMs,
-        response: { model: result.value.model, ...result.value.metadata, raw: result.value.raw },
-      }
+    ? successOutcome(result.value)
     : { ok: false, error: spec.signal?.aborted ? clientAborted() : result.error };
   const summary = await captureGatewayCall(ctx, spec, {
     provider: spec.provider.name,
