@@ -8,7 +8,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import OpenAI from 'openai';
 import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
-import { isMain, percentile, startFakeProvider, verdict, type BenchResult } from './support';
+import { interleaved, isMain, percentile, startFakeProvider, verdict, type BenchResult } from './support';
 
 const WARMUP = 200;
 
@@ -43,25 +43,9 @@ export async function run(requests = Number(process.env.BENCH_CAPTURE_REQUESTS ?
     return performance.now() - started;
   };
   try {
-    for (let i = 0; i < WARMUP; i++) {
-      await viaSdk(i);
-      await viaApi(i);
-    }
-    const directMs: number[] = [];
-    const apiMs: number[] = [];
-    for (let i = 0; i < requests; i++) {
-      if (i % 2 === 0) {
-        directMs.push(await viaSdk(i));
-        apiMs.push(await viaApi(i));
-      } else {
-        apiMs.push(await viaApi(i));
-        directMs.push(await viaSdk(i));
-      }
-    }
+    const [directMs, apiMs] = await interleaved(viaSdk, viaApi, requests, WARMUP);
     const rows = await deps.database.client.execute("SELECT count(*) AS n FROM raw_calls WHERE status = 'success'");
     const captured = Number(rows.rows[0]!.n);
-    directMs.sort((a, b) => a - b);
-    apiMs.sort((a, b) => a - b);
     const metrics = {
       requests_each_way: requests,
       captured_rows: captured,

@@ -9,7 +9,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import OpenAI from 'openai';
 import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
-import { isMain, percentile, startFakeProvider, verdict, type BenchResult } from './support';
+import { interleaved, isMain, percentile, startFakeProvider, verdict, type BenchResult } from './support';
 
 const TARGET = { addedP50Ms: 1, addedP99Ms: 5 };
 const WARMUP = 200;
@@ -44,26 +44,14 @@ export async function run(requests = Number(process.env.BENCH_GATEWAY_REQUESTS ?
   };
 
   try {
-    for (let i = 0; i < WARMUP; i++) {
-      await timeCall(direct, 'bench-model', i);
-      await timeCall(gateway, 'openai/bench-model', i);
-    }
-    const directMs: number[] = [];
-    const gatewayMs: number[] = [];
-    for (let i = 0; i < requests; i++) {
-      // Alternate which side goes first, so neither always follows the other.
-      if (i % 2 === 0) {
-        directMs.push(await timeCall(direct, 'bench-model', i));
-        gatewayMs.push(await timeCall(gateway, 'openai/bench-model', i));
-      } else {
-        gatewayMs.push(await timeCall(gateway, 'openai/bench-model', i));
-        directMs.push(await timeCall(direct, 'bench-model', i));
-      }
-    }
+    const [directMs, gatewayMs] = await interleaved(
+      (i) => timeCall(direct, 'bench-model', i),
+      (i) => timeCall(gateway, 'openai/bench-model', i),
+      requests,
+      WARMUP,
+    );
     const rows = await deps.database.client.execute("SELECT count(*) AS n FROM raw_calls WHERE status = 'success'");
     const captured = Number(rows.rows[0]!.n);
-    directMs.sort((a, b) => a - b);
-    gatewayMs.sort((a, b) => a - b);
     const metrics = {
       requests_each_way: requests,
       captured_rows: captured,

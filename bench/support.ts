@@ -30,3 +30,28 @@ export function verdict(result: BenchResult): string {
 }
 
 export const isMain = (url: string) => url === `file://${process.argv[1]}`;
+
+/** Times two ways of making the same call, alternating which goes first, after a warm-up; sorted ms. */
+export async function interleaved(
+  first: (i: number) => Promise<number>,
+  second: (i: number) => Promise<number>,
+  requests: number,
+  warmup: number,
+): Promise<[number[], number[]]> {
+  for (let i = 0; i < warmup; i++) {
+    await first(i);
+    await second(i);
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < requests; i++) {
+    if (i % 2 === 0) {
+      a.push(await first(i));
+      b.push(await second(i));
+    } else {
+      b.push(await second(i));
+      a.push(await first(i));
+    }
+  }
+  return [a.sort((x, y) => x - y), b.sort((x, y) => x - y)];
+}
