@@ -8,7 +8,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import OpenAI from 'openai';
 import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
-import { interleaved, isMain, percentile, startFakeProvider, verdict, type BenchResult } from './support';
+import { interleaved, isMain, overheadResult, startFakeProvider, type BenchResult } from './support';
 
 const WARMUP = 200;
 
@@ -46,26 +46,7 @@ export async function run(requests = Number(process.env.BENCH_CAPTURE_REQUESTS ?
     const [directMs, apiMs] = await interleaved(viaSdk, viaApi, requests, WARMUP);
     const rows = await deps.database.client.execute("SELECT count(*) AS n FROM raw_calls WHERE status = 'success'");
     const captured = Number(rows.rows[0]!.n);
-    const metrics = {
-      requests_each_way: requests,
-      captured_rows: captured,
-      direct_p50_ms: round(percentile(directMs, 50)),
-      direct_p99_ms: round(percentile(directMs, 99)),
-      api_p50_ms: round(percentile(apiMs, 50)),
-      api_p99_ms: round(percentile(apiMs, 99)),
-      added_p50_ms: round(percentile(apiMs, 50) - percentile(directMs, 50)),
-      added_p99_ms: round(percentile(apiMs, 99) - percentile(directMs, 99)),
-    };
-    console.log(`  direct SDK          p50 ${metrics.direct_p50_ms} ms   p99 ${metrics.direct_p99_ms} ms`);
-    console.log(`  /api/v1/inference   p50 ${metrics.api_p50_ms} ms   p99 ${metrics.api_p99_ms} ms  (${captured} rows)`);
-    const result: BenchResult = {
-      name: 'capture overhead (/api/v1/inference)',
-      metrics,
-      target: `added p50 <= 1 ms, added p99 <= 5 ms, every call captured (measured added p50 ${metrics.added_p50_ms} ms, p99 ${metrics.added_p99_ms} ms, ${captured}/${WARMUP + requests} rows)`,
-      pass: metrics.added_p50_ms <= 1 && metrics.added_p99_ms <= 5 && captured === WARMUP + requests,
-    };
-    console.log(verdict(result));
-    return result;
+    return overheadResult('capture overhead (/api/v1/inference)', directMs, apiMs, captured, WARMUP + requests);
   } finally {
     await new Promise((resolve) => server.close(resolve));
     deps.database.close();
@@ -73,8 +54,6 @@ export async function run(requests = Number(process.env.BENCH_CAPTURE_REQUESTS ?
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 if (isMain(import.meta.url)) {
   await run(process.argv[2] ? Number(process.argv[2]) : undefined);

@@ -9,9 +9,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import OpenAI from 'openai';
 import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
-import { interleaved, isMain, percentile, startFakeProvider, verdict, type BenchResult } from './support';
+import { interleaved, isMain, overheadResult, startFakeProvider, type BenchResult } from './support';
 
-const TARGET = { addedP50Ms: 1, addedP99Ms: 5 };
 const WARMUP = 200;
 
 export async function run(requests = Number(process.env.BENCH_GATEWAY_REQUESTS ?? 2_000)): Promise<BenchResult> {
@@ -52,31 +51,7 @@ export async function run(requests = Number(process.env.BENCH_GATEWAY_REQUESTS ?
     );
     const rows = await deps.database.client.execute("SELECT count(*) AS n FROM raw_calls WHERE status = 'success'");
     const captured = Number(rows.rows[0]!.n);
-    const metrics = {
-      requests_each_way: requests,
-      captured_rows: captured,
-      direct_p50_ms: round(percentile(directMs, 50)),
-      direct_p99_ms: round(percentile(directMs, 99)),
-      gateway_p50_ms: round(percentile(gatewayMs, 50)),
-      gateway_p99_ms: round(percentile(gatewayMs, 99)),
-      added_p50_ms: round(percentile(gatewayMs, 50) - percentile(directMs, 50)),
-      added_p99_ms: round(percentile(gatewayMs, 99) - percentile(directMs, 99)),
-    };
-    console.log(`  ${requests} requests each way, interleaved, after ${WARMUP} warm-up`);
-    console.log(`  direct SDK            p50 ${metrics.direct_p50_ms} ms   p99 ${metrics.direct_p99_ms} ms`);
-    console.log(`  /v1/chat/completions  p50 ${metrics.gateway_p50_ms} ms   p99 ${metrics.gateway_p99_ms} ms  (${captured} rows)`);
-    console.log(`  added                 p50 ${metrics.added_p50_ms} ms   p99 ${metrics.added_p99_ms} ms`);
-    const result: BenchResult = {
-      name: 'gateway capture overhead (/v1/chat/completions)',
-      metrics,
-      target: `added p50 <= ${TARGET.addedP50Ms} ms, added p99 <= ${TARGET.addedP99Ms} ms, every call captured (measured added p50 ${metrics.added_p50_ms} ms, p99 ${metrics.added_p99_ms} ms, ${captured}/${WARMUP + requests} rows)`,
-      pass:
-        metrics.added_p50_ms <= TARGET.addedP50Ms &&
-        metrics.added_p99_ms <= TARGET.addedP99Ms &&
-        captured === WARMUP + requests,
-    };
-    console.log(verdict(result));
-    return result;
+    return overheadResult('gateway capture overhead (/v1/chat/completions)', directMs, gatewayMs, captured, WARMUP + requests);
   } finally {
     await new Promise((resolve) => server.close(resolve));
     deps.database.close();
@@ -84,8 +59,6 @@ export async function run(requests = Number(process.env.BENCH_GATEWAY_REQUESTS ?
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 if (isMain(import.meta.url)) {
   await run(process.argv[2] ? Number(process.argv[2]) : undefined);

@@ -55,3 +55,29 @@ export async function interleaved(
   }
   return [a.sort((x, y) => x - y), b.sort((x, y) => x - y)];
 }
+
+const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** Spec target 1: what capturing adds to a call, from sorted direct and through-us timings. */
+export function overheadResult(name: string, directMs: number[], throughMs: number[], captured: number, expectedRows: number): BenchResult {
+  const metrics = {
+    requests_each_way: directMs.length,
+    captured_rows: captured,
+    direct_p50_ms: roundMs(percentile(directMs, 50)),
+    direct_p99_ms: roundMs(percentile(directMs, 99)),
+    through_p50_ms: roundMs(percentile(throughMs, 50)),
+    through_p99_ms: roundMs(percentile(throughMs, 99)),
+    added_p50_ms: roundMs(percentile(throughMs, 50) - percentile(directMs, 50)),
+    added_p99_ms: roundMs(percentile(throughMs, 99) - percentile(directMs, 99)),
+  };
+  console.log(`  direct SDK   p50 ${metrics.direct_p50_ms} ms   p99 ${metrics.direct_p99_ms} ms`);
+  console.log(`  through us   p50 ${metrics.through_p50_ms} ms   p99 ${metrics.through_p99_ms} ms  (${captured} rows)`);
+  const result: BenchResult = {
+    name,
+    metrics,
+    target: `added p50 <= 1 ms, added p99 <= 5 ms, every call captured (measured added p50 ${metrics.added_p50_ms} ms, p99 ${metrics.added_p99_ms} ms, ${captured}/${expectedRows} rows)`,
+    pass: metrics.added_p50_ms <= 1 && metrics.added_p99_ms <= 5 && captured === expectedRows,
+  };
+  console.log(verdict(result));
+  return result;
+}
