@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx';
 import type { callJson, callSummaryJson } from '../../src/routes/api/call-json';
 import { JsonBlock, StatusBadge, formatMs, formatUsd } from '../components/ui';
+import { groupHref } from './groups';
 import { Layout } from '../layout';
 
 export type CallRow = ReturnType<typeof callSummaryJson>;
@@ -153,7 +154,7 @@ export function CallDetailPage(props: { call: CallDetail; groups: Array<{ id: nu
               {props.groups.length === 0
                 ? 'none'
                 : props.groups.map((g) => (
-                    <a class="tag" href={g.group_type === 'batch' ? `/studies/${g.id}` : g.group_type === 'conversation' ? `/conversations/${g.id}` : `/groups/${g.id}`}>
+                    <a class="tag" href={groupHref(g)}>
                       {g.group_type}: {g.name}
                     </a>
                   ))}
