@@ -1,5 +1,11 @@
 // Shared pieces of the benchmarks: a provider in another process, percentiles, verdict lines.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from '../src/app';
+import { bootstrap } from '../src/bootstrap';
 import { fileURLToPath } from 'node:url';
 
 export interface BenchResult {
@@ -80,4 +86,34 @@ export function overheadResult(name: string, directMs: number[], throughMs: numb
   };
   console.log(verdict(result));
   return result;
+}
+
+/**
+ * The app as `npm start` serves it, over a temp database, in front of a local provider in its own
+ * process (configured as `openai`). Log lines are built and scrubbed, then dropped.
+ */
+export async function startCapturingServer(name: string) {
+  const provider = await startFakeProvider(0);
+  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  const deps = await bootstrap(
+    { DATABASE_URL: `file:${join(dir, 'bench.db')}`, OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: provider.url },
+    { log: () => {} },
+  );
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  return {
+    providerUrl: provider.url,
+    base: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    async successRows() {
+      const rows = await deps.database.client.execute("SELECT count(*) AS n FROM raw_calls WHERE status = 'success'");
+      return Number(rows.rows[0]!.n);
+    },
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      deps.database.close();
+      provider.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
