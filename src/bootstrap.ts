@@ -5,6 +5,7 @@ import { migrateDatabase } from './db/migrate';
 import { nativeCallInserter } from './db/native-call-inserter';
 import { createDeps, type AppDeps } from './deps';
 import { createLogger, type LoggerOptions } from './logging';
+import { undiciRequestFetch } from './providers/node-fetch';
 import { ProviderRegistry } from './providers/registry';
 
 export async function bootstrap(
@@ -23,7 +24,7 @@ export async function bootstrap(
   return createDeps({
     config,
     database,
-    providers: ProviderRegistry.fromConfig(config),
+    providers: ProviderRegistry.fromConfig(config, { fetch: undiciRequestFetch() }),
     logger: createLogger({ write: options.log, secrets: config.secrets, logPrompts: config.logPrompts }),
     nativeInsert,
   });

@@ -4,6 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
+import { undiciRequestFetch } from '../../src/providers/node-fetch';
 import { ProviderRegistry } from '../../src/providers/registry';
 import { countCalls, createTestApp, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
@@ -20,9 +21,10 @@ describe('streaming through the gateway', () => {
   /** performance.now() at which each upstream response body ended, as the gateway read it. */
   const upstreamBodyEnds: number[] = [];
 
-  // Wraps the gateway's own fetch to the provider, to learn when the upstream stream has finished.
+  // Wraps the gateway's own fetch to the provider (the one Node uses), to learn when the upstream stream has finished.
+  const providerFetch = undiciRequestFetch();
   const tracingFetch: typeof fetch = async (input, init) => {
-    const res = await fetch(input, init);
+    const res = await providerFetch(input, init);
     if (!res.body) return res;
     const reader = res.body.getReader();
     const body = new ReadableStream<Uint8Array>({

@@ -1,0 +1,45 @@
+// Node only: the `fetch` the openai SDK gets on Node, built on undici's `request` over one
+// keep-alive pool. Node's built-in fetch costs about 0.3 ms more per call than this and caps a
+// process near 1,000 SDK calls/s; the SDK still does everything else (headers, errors, SSE).
+import { Readable } from 'node:stream';
+import { Agent, request } from 'undici';
+
+type RequestBody = NonNullable<Parameters<typeof request>[1]>['body'];
+
+let pool: Agent | undefined;
+
+export function undiciRequestFetch(dispatcher: Agent = (pool ??= new Agent())): typeof fetch {
+  return async (input, init = {}) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const method = (init.method ?? 'GET').toUpperCase();
+    const { statusCode, headers, body } = await request(url, {
+      method: method as 'GET',
+      headers: new Headers(init.headers),
+      body: requestBody(init.body),
+      signal: init.signal ?? undefined,
+      dispatcher,
+    });
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(headers)) {
+      if (Array.isArray(value)) value.forEach((v) => responseHeaders.append(name, v));
+      else if (value !== undefined) responseHeaders.set(name, value);
+    }
+    if (method === 'HEAD' || statusCode === 204 || statusCode === 304) {
+      body.resume();
+      return new Response(null, { status: statusCode, headers: responseHeaders });
+    }
+    // Event streams are relayed as they arrive; anything else is read whole, as the SDK would.
+    const streamed = responseHeaders.get('content-type')?.includes('text/event-stream');
+    const content = streamed ? (Readable.toWeb(body) as ReadableStream<Uint8Array>) : await body.arrayBuffer();
+    return new Response(content, { status: statusCode, headers: responseHeaders });
+  };
+}
+
+function requestBody(body: RequestInit['body']): RequestBody {
+  if (body == null) return null;
+  if (body instanceof ReadableStream) return Readable.fromWeb(body as import('node:stream/web').ReadableStream);
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (body instanceof URLSearchParams) return body.toString();
+  if (body instanceof Blob) return Readable.fromWeb(body.stream() as import('node:stream/web').ReadableStream);
+  return body as RequestBody;
+}

@@ -1,0 +1,68 @@
+// The fetch the SDK uses on Node (undici `request` underneath) behaves as fetch for what the SDK needs.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { undiciRequestFetch } from '../../src/providers/node-fetch';
+
+describe('undiciRequestFetch', () => {
+  let server: http.Server;
+  let base: string;
+  const fetchNode = undiciRequestFetch();
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        if (req.url === '/echo') {
+          res.setHeader('set-cookie', ['a=1', 'b=2']);
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ method: req.method, auth: req.headers.authorization, body }));
+        } else if (req.url === '/empty') {
+          res.statusCode = 204;
+          res.end();
+        } else if (req.url === '/hang') {
+          // never answers
+        } else {
+          res.statusCode = 404;
+          res.end('nope');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('sends method, headers and body, and returns status, every header and the body', async () => {
+    const res = await fetchNode(`${base}/echo`, { method: 'post', headers: new Headers({ authorization: 'Bearer k' }), body: 'hi' });
+    expect(res.status).toBe(200);
+    expect(res.ok).toBe(true);
+    expect(res.headers.get('set-cookie')).toBe('a=1, b=2');
+    expect(await res.json()).toEqual({ method: 'POST', auth: 'Bearer k', body: 'hi' });
+  });
+
+  it('answers 204 and error statuses as fetch does', async () => {
+    const empty = await fetchNode(`${base}/empty`);
+    expect([empty.status, empty.body]).toEqual([204, null]);
+    const missing = await fetchNode(new URL(`${base}/missing`));
+    expect([missing.status, missing.ok, await missing.text()]).toEqual([404, false, 'nope']);
+  });
+
+  it('rejects with an AbortError when the signal aborts, as the SDK expects for its timeout', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await expect(fetchNode(`${base}/hang`, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('rejects when nothing listens', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(fetchNode(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
