@@ -1,8 +1,9 @@
 // Node wiring shared by the server entry, tests and benchmarks: config → database → deps.
 import { loadConfig, type Config } from './config';
-import { openDatabase } from './db/client';
+import { localDatabasePath, openDatabase } from './db/client';
 import { migrateDatabase } from './db/migrate';
 import { nativeCallInserter } from './db/native-call-inserter';
+import { startWalCheckpointer } from './db/wal-checkpointer';
 import { createDeps, type AppDeps } from './deps';
 import { createLogger, type LoggerOptions } from './logging';
 import { undiciRequestFetch } from './providers/node-fetch';
@@ -15,9 +16,15 @@ export async function bootstrap(
   const config = { ...loadConfig(env), ...options.config };
   const database = await openDatabase(config.databaseUrl, config.databaseAuthToken);
   await migrateDatabase(database.db);
+  const logger = createLogger({ write: options.log, secrets: config.secrets, logPrompts: config.logPrompts });
   const nativeInsert = nativeCallInserter(config.databaseUrl);
+  const path = localDatabasePath(config.databaseUrl);
+  const checkpointer = path
+    ? startWalCheckpointer(path, (message) => logger.error({ event: 'wal_checkpoint_error', message }))
+    : undefined;
   const closeClient = database.close;
   database.close = () => {
+    checkpointer?.close();
     nativeInsert?.close?.();
     closeClient();
   };
@@ -25,7 +32,7 @@ export async function bootstrap(
     config,
     database,
     providers: ProviderRegistry.fromConfig(config, { fetch: undiciRequestFetch() }),
-    logger: createLogger({ write: options.log, secrets: config.secrets, logPrompts: config.logPrompts }),
+    logger,
     nativeInsert,
   });
 }

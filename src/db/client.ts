@@ -5,6 +5,11 @@ import * as schema from './schema';
 
 export const BUSY_TIMEOUT_MS = 10_000;
 
+/** The file behind a `file:` URL; undefined for anything else (remote libSQL, `:memory:`). */
+export function localDatabasePath(url: string): string | undefined {
+  return url.startsWith('file:') ? url.slice('file:'.length).split('?')[0] : undefined;
+}
+
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
 
 export interface DatabaseHandle {
@@ -19,10 +24,10 @@ export function wrapClient(client: Client): DatabaseHandle {
 
 /** Node: embedded libSQL file (directory created), tuned for many small concurrent writes. */
 export async function openDatabase(url: string, authToken?: string): Promise<DatabaseHandle> {
-  if (url.startsWith('file:')) {
+  const path = localDatabasePath(url);
+  if (path) {
     const { mkdir } = await import('node:fs/promises');
     const { dirname } = await import('node:path');
-    const path = url.slice('file:'.length).split('?')[0]!;
     await mkdir(dirname(path), { recursive: true });
   }
   // `timeout` is the busy timeout of every pooled connection: a database locked by another
@@ -30,7 +35,7 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
   // atomic), never interactive transactions, so our own connections never wait on each other.
   // One connection for an embedded file: every statement runs synchronously on it anyway, and a
   // pool of connections would contend for SQLite's single write lock (and lose per-connection PRAGMAs).
-  const local = url.startsWith('file:');
+  const local = path !== undefined;
   const client = createClient({ url, authToken, timeout: BUSY_TIMEOUT_MS, ...(local ? { concurrency: 1 } : {}) });
   if (local) {
     // WAL lets readers run beside the writer; NORMAL sync is durable across process crashes.

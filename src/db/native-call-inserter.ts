@@ -3,7 +3,7 @@
 // prepares every statement anew — with raw_calls' triggers that costs more than the insert.)
 // Synchronous from BEGIN to COMMIT, so it never interleaves with the client's own writes.
 import Database from 'libsql';
-import { BUSY_TIMEOUT_MS } from './client';
+import { BUSY_TIMEOUT_MS, localDatabasePath } from './client';
 import type { NewRawCall } from './schema';
 
 const COLUMNS = [
@@ -25,8 +25,9 @@ export type CallInserter = ((rows: NewRawCall[]) => number[]) & { close?: () => 
 
 /** For `file:` URLs only; undefined elsewhere (remote libSQL goes through the client). */
 export function nativeCallInserter(url: string): CallInserter | undefined {
-  if (!url.startsWith('file:')) return undefined;
-  const db = new Database(url.slice('file:'.length).split('?')[0]!, { timeout: BUSY_TIMEOUT_MS });
+  const path = localDatabasePath(url);
+  if (!path) return undefined;
+  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   db.exec('PRAGMA synchronous = NORMAL');
   const prepare = () =>
     db.prepare(`INSERT INTO raw_calls (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')}) RETURNING id`);

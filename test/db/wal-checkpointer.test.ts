@@ -1,0 +1,37 @@
+// WAL checkpoints happen in the checkpointer's thread: pages reach the database file without any
+// of our connections checkpointing.
+import { statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertCall } from '../../src/db/calls-repository';
+import { localDatabasePath } from '../../src/db/client';
+import { createTestApp, type TestApp } from '../support/app';
+import { waitFor } from '../support/wait';
+
+describe('WAL checkpointer thread', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('copies committed pages into the database file by itself', async () => {
+    // Our connection never checkpoints now, so only the thread can move pages out of the WAL.
+    await t.deps.database.client.execute('PRAGMA wal_autocheckpoint = 0');
+    const path = localDatabasePath(t.deps.config.databaseUrl)!;
+    const before = statSync(path).size;
+    for (let i = 0; i < 200; i++) {
+      await insertCall(t.deps.database.db, {
+        provider: 'echo',
+        model: 'echo-1',
+        modality: 'chat',
+        status: 'success',
+        requestJson: { messages: [{ role: 'user', content: `checkpoint row ${i} ${'x'.repeat(2_000)}` }] },
+        responseJson: { text: `answer ${i}` },
+        requestHash: `ckpt-${i}`,
+        metadataJson: {},
+      });
+    }
+    const grown = await waitFor(async () => statSync(path).size - before, (growth) => growth > 200 * 2_000, 5_000);
+    expect(grown).toBeGreaterThan(200 * 2_000);
+  });
+});
