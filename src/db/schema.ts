@@ -204,6 +204,8 @@ export const batchTasks = sqliteTable(
   (t) => [
     uniqueIndex('batch_tasks_key_idx').on(t.batchId, t.itemId, t.targetIndex, t.sampleIndex),
     index('batch_tasks_status_idx').on(t.batchId, t.status, t.ordinal),
+    // The runner reads unfinished tasks a page at a time in run order.
+    index('batch_tasks_ordinal_idx').on(t.batchId, t.ordinal),
   ],
 );
 

@@ -1,8 +1,7 @@
 // Runs a batch's unfinished tasks in this process with a concurrency limit. (Workers use a queue
 // backend behind the same BatchExecutor interface.)
-import pLimit from 'p-limit';
 import type { BatchTarget } from '../db/schema';
-import { getBatch, setBatchStatus, unfinishedTasks } from '../db/batches-repository';
+import { getBatch, setBatchStatus, taskCounts, unfinishedTasksAfter } from '../db/batches-repository';
 import type { ChatMessage } from '../providers/types';
 import { runChatCall } from './capture';
 import { BackoffGate } from './inflight';
@@ -27,6 +26,8 @@ export interface BatchExecutor {
 /** One (item, target, sample) task with what it needs to run. */
 export interface BatchTask {
   taskId: number;
+  /** Position in run order: item-major, then sample, then target. */
+  ordinal: number;
   targetIndex: number;
   sampleIndex: number;
   itemKey: string;
@@ -38,14 +39,18 @@ export interface BatchTask {
 export class InProcessBatchExecutor implements BatchExecutor {
   private readonly runs = new Map<number, BatchRun>();
 
-  constructor(private readonly ctx: InferenceContext) {}
+  constructor(
+    private readonly ctx: InferenceContext,
+    /** Tasks read from the database at a time; the next page is fetched while these run. */
+    private readonly taskPage = 1_000,
+  ) {}
 
   async start(batchId: number) {
     if (this.runs.has(batchId)) return;
     const found = await getBatch(this.ctx.db, batchId);
     if (!found) return;
-    const tasks = await unfinishedTasks(this.ctx.db, batchId);
-    const run = new BatchRun(this.ctx, batchId, found.batch, tasks);
+    const counts = await taskCounts(this.ctx.db, batchId);
+    const run = new BatchRun(this.ctx, batchId, found.batch, counts.total - counts.success, this.taskPage);
     this.runs.set(batchId, run);
     await setBatchStatus(this.ctx.db, batchId, 'running');
     void run
@@ -75,6 +80,41 @@ export class InProcessBatchExecutor implements BatchExecutor {
   }
 }
 
+/** Unfinished tasks in run order, read a page at a time; the next page is fetched while half remain. */
+class TaskPages {
+  private buffer: BatchTask[] = [];
+  private afterOrdinal = -1;
+  private exhausted = false;
+  private fetching: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: InferenceContext['db'],
+    private readonly batchId: number,
+    private readonly pageSize: number,
+  ) {}
+
+  async next(): Promise<BatchTask | undefined> {
+    for (;;) {
+      if (this.buffer.length <= this.pageSize / 2 && !this.exhausted) this.fetching ??= this.fetchPage();
+      const task = this.buffer.shift();
+      if (task) return task;
+      if (!this.fetching) return undefined;
+      await this.fetching;
+    }
+  }
+
+  private async fetchPage() {
+    try {
+      const page = await unfinishedTasksAfter(this.db, this.batchId, this.afterOrdinal, this.pageSize);
+      if (page.length < this.pageSize) this.exhausted = true;
+      if (page.length) this.afterOrdinal = page[page.length - 1]!.ordinal;
+      this.buffer.push(...page);
+    } finally {
+      this.fetching = undefined;
+    }
+  }
+}
+
 class BatchRun {
   readonly stats: RunnerStats;
   private cancelled = false;
@@ -86,19 +126,24 @@ class BatchRun {
     private readonly ctx: InferenceContext,
     private readonly batchId: number,
     private readonly batch: { targetsJson: BatchTarget[]; concurrency: number; template: string | null; optionsJson: Record<string, unknown> },
-    private readonly tasks: BatchTask[],
+    unfinished: number,
+    private readonly taskPage: number,
   ) {
-    this.stats = { queued: tasks.length, running: 0, finished: 0, startedAt: Date.now() };
+    this.stats = { queued: unfinished, running: 0, finished: 0, startedAt: Date.now() };
   }
 
   cancel() {
     this.cancelled = true;
   }
 
+  /** `concurrency` workers, each taking the next task as soon as its last one is captured. */
   async execute() {
     try {
-      const limit = pLimit(this.batch.concurrency);
-      await Promise.all(this.tasks.map((task) => limit(() => this.runTask(task))));
+      const tasks = new TaskPages(this.ctx.db, this.batchId, this.taskPage);
+      const worker = async () => {
+        for (let task = await tasks.next(); task && !this.cancelled; task = await tasks.next()) await this.runTask(task);
+      };
+      await Promise.all(Array.from({ length: this.batch.concurrency }, worker));
       if (!this.cancelled) await setBatchStatus(this.ctx.db, this.batchId, 'completed');
     } finally {
       this.resolveDone();
@@ -106,8 +151,7 @@ class BatchRun {
   }
 
   private async runTask(task: BatchTask) {
-    if (this.cancelled) return;
-    this.stats.queued--;
+    this.stats.queued = Math.max(0, this.stats.queued - 1);
     this.stats.running++;
     try {
       await runBatchTask(this.ctx, { groupId: this.batchId, ...this.batch }, task, { gates: this.gates });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { serviceContext } from '../../src/deps';
+import { InProcessBatchExecutor } from '../../src/services/batch-runner';
 import { createTestApp, countCalls, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';
@@ -54,6 +56,29 @@ describe('batches', () => {
     expect((await taskRows(started.id)).every((r) => r.status === 'success' && Number(r.calls) === 1)).toBe(true);
   });
 
+  it('stores items with messages, vars and awkward text exactly as given', async () => {
+    const messages = [
+      { role: 'system', content: 'Be terse — "quoted", \\backslashed\\, ünïcödé 🙂' },
+      { role: 'user', content: 'Line one\nline two' },
+    ];
+    const res = await t.post('/api/v1/batches', {
+      items: [{ id: 'conv', messages }, { id: "it's", prompt: 'x = {n}; y = "{n}"', vars: { n: '4.50' } }],
+      targets: [{ provider: 'openai', model: 'gpt-test' }],
+      concurrency: 1,
+    });
+    const { id } = await res.json();
+    expect(await finished(id)).toMatchObject({ status: 'completed', done: 2 });
+    expect(fake.requests.map((r) => r.body.messages)).toEqual([messages, [{ role: 'user', content: 'x = 4.50; y = "4.50"' }]]);
+    const items = await t.deps.database.client.execute({
+      sql: 'SELECT item_key, position, prompt, messages_json, vars_json FROM batch_items WHERE batch_id = ? ORDER BY position',
+      args: [id],
+    });
+    expect(items.rows.map((r) => [r.item_key, r.position, r.prompt, r.messages_json && JSON.parse(String(r.messages_json)), r.vars_json])).toEqual([
+      ['conv', 0, null, messages, null],
+      ["it's", 1, 'x = {n}; y = "{n}"', null, '{"n":"4.50"}'],
+    ]);
+  });
+
   it('captures failed tasks, and resume re-runs only those', async () => {
     fake.setFaultPolicy((req) => (String(req.body?.messages?.[0]?.content).includes('bad') ? { kind: 'status', status: 400 } : undefined));
     const res = await t.post('/api/v1/batches', {
@@ -73,6 +98,29 @@ describe('batches', () => {
     expect(fake.requests.every((r) => r.body.messages[0].content === 'bad 2')).toBe(true);
     const rows = await taskRows(id);
     expect(rows.filter((r) => Number(r.calls) === 2)).toHaveLength(2); // a failure row and a success row each
+  });
+
+  it('resumes a batch larger than one page of tasks, running only the unfinished ones, in order', async () => {
+    const bad = new Set([1, 4, 5, 10, 13]);
+    fake.setFaultPolicy((req) => (String(req.body?.messages?.[0]?.content).startsWith('bad') ? { kind: 'status', status: 400 } : undefined));
+    const res = await t.post('/api/v1/batches', {
+      items: Array.from({ length: 15 }, (_, i) => ({ prompt: `${bad.has(i) ? 'bad' : 'good'} ${i}` })),
+      targets: [{ provider: 'openai', model: 'gpt-test' }],
+      concurrency: 1,
+    });
+    const { id } = await res.json();
+    expect(await finished(id)).toMatchObject({ status: 'completed', done: 10, failed: 5 });
+
+    fake.reset();
+    // Two tasks per page: the five failed ones are spread over pages full of finished tasks.
+    const runner = new InProcessBatchExecutor(serviceContext(t.deps), 2);
+    await runner.start(id);
+    expect(runner.stats(id)).toMatchObject({ queued: 5 });
+    await runner.idle();
+    expect(fake.requests.map((r) => r.body.messages[0].content)).toEqual([...bad].map((i) => `bad ${i}`));
+    expect((await taskRows(id)).map((r) => [r.status, Number(r.calls)])).toEqual(
+      Array.from({ length: 15 }, (_, i) => ['success', bad.has(i) ? 2 : 1]),
+    );
   });
 
   it('cancels a running batch and resumes it to completion without running anything twice', async () => {

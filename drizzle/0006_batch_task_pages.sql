@@ -1,0 +1,1 @@
+CREATE INDEX `batch_tasks_ordinal_idx` ON `batch_tasks` (`batch_id`,`ordinal`);
