@@ -31,7 +31,7 @@ export async function bootstrap(
   return createDeps({
     config,
     database,
-    providers: ProviderRegistry.fromConfig(config, { fetch: undiciRequestFetch() }),
+    providers: ProviderRegistry.fromConfig(config, { fetch: undiciRequestFetch({ idleTimeoutMs: config.providerTimeoutMs }) }),
     logger,
     nativeInsert,
   });

@@ -6,9 +6,16 @@ import { Agent, request } from 'undici';
 
 type RequestBody = NonNullable<Parameters<typeof request>[1]>['body'];
 
-let pool: Agent | undefined;
+export interface NodeFetchOptions {
+  /**
+   * Longest silence allowed while a response body arrives (undici's bodyTimeout): a stream the
+   * provider stops feeding fails after this long instead of holding its connection open for good.
+   */
+  idleTimeoutMs?: number;
+}
 
-export function undiciRequestFetch(dispatcher: Agent = (pool ??= new Agent())): typeof fetch {
+export function undiciRequestFetch(options: NodeFetchOptions = {}): typeof fetch {
+  const dispatcher = new Agent(options.idleTimeoutMs ? { bodyTimeout: options.idleTimeoutMs } : {});
   return async (input, init = {}) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const method = (init.method ?? 'GET').toUpperCase();

@@ -22,7 +22,7 @@ describe('streaming through the gateway', () => {
   const upstreamBodyEnds: number[] = [];
 
   // Wraps the gateway's own fetch to the provider (the one Node uses), to learn when the upstream stream has finished.
-  const providerFetch = undiciRequestFetch();
+  const providerFetch = undiciRequestFetch({ idleTimeoutMs: 2000 });
   const tracingFetch: typeof fetch = async (input, init) => {
     const res = await providerFetch(input, init);
     if (!res.body) return res;
@@ -198,5 +198,46 @@ describe('streaming through the gateway', () => {
     });
     expect(Number(member.rows[0]!.n)).toBe(1);
     expect(call.metadata.group_id).toEqual(expect.any(Number));
+  });
+});
+
+describe('a stream the provider stops feeding', () => {
+  let fake: FakeOpenAI;
+  let t: TestApp;
+  let server: ServerType;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+    t = await createTestApp({ OPENAI_API_KEY: 'sk-upstream-1234', OPENAI_BASE_URL: fake.url, RETRY_MAX_ATTEMPTS: '1', PROVIDER_TIMEOUT_MS: '300' });
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: createApp(t.deps).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    t.close();
+    await fake.close();
+  });
+
+  it('is cut after PROVIDER_TIMEOUT_MS of silence and captured as failed with what had arrived', async () => {
+    fake.setStreamChunkDelay(5_000);
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, apiKey: 'sk-client', maxRetries: 0 });
+    const started = performance.now();
+    let received = '';
+    const error = await (async () => {
+      const stream = await client.chat.completions.create({ model: 'openai/gpt-test', messages: [{ role: 'user', content: PROMPT }], stream: true });
+      for await (const chunk of stream) received += chunk.choices[0]?.delta?.content ?? '';
+    })().catch((e) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    const row = await waitFor(
+      async () => (await t.deps.database.client.execute("SELECT status, error_json FROM raw_calls WHERE modality = 'chat' ORDER BY id DESC LIMIT 1")).rows[0],
+      (r) => r !== undefined,
+      5_000,
+    );
+    expect(row!.status).toBe('failed');
+    const captured = JSON.parse(String(row!.error_json));
+    expect(captured).toMatchObject({ class: 'StreamInterrupted' });
+    expect(captured.partial_text).toBe(received);
+    expect(await countCalls(t)).toBe(1);
   });
 });
