@@ -39,8 +39,14 @@ export async function findOrCreateGroup(db: Database, idOrName: string, groupTyp
     const byId = await getGroup(db, Number(idOrName));
     if (byId) return byId;
   }
+  // One statement: SQLite takes the write lock before the NOT EXISTS check, so two first uses of a
+  // new name at the same moment (two requests, or two Worker isolates) still make one group.
+  await db.run(sql`
+    INSERT INTO ${groups} (group_type, name, metadata_json)
+    SELECT ${groupType}, ${idOrName}, '{}'
+     WHERE NOT EXISTS (SELECT 1 FROM ${groups} WHERE name = ${idOrName})`);
   const [byName] = await db.select().from(groups).where(eq(groups.name, idOrName)).orderBy(groups.id).limit(1);
-  return byName ?? createGroup(db, { groupType, name: idOrName });
+  return byName!;
 }
 
 export async function listGroups(db: Database, filters: { type?: string; q?: string }, limit: number, cursor?: number) {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findOrCreateGroup } from '../../src/db/groups-repository';
 import { countCalls, createTestApp, dumpDatabase, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';
@@ -231,6 +232,26 @@ describe('OpenAI-compatible gateway (/v1) through the openai SDK', () => {
       const rows = await t.deps.database.client.execute({ sql: 'SELECT g.name, g.group_type, m.call_id FROM groups g JOIN group_members m ON m.group_id = g.id WHERE g.id = ? ORDER BY m.position', args: [groupId] });
       expect(rows.rows.map((r) => [r.name, r.group_type, Number(r.call_id)])).toEqual(ids.map((id) => ['gateway-sweep-1', 'label', id]));
       const named = await t.deps.database.client.execute("SELECT count(*) AS n FROM groups WHERE name = 'gateway-sweep-1'");
+      expect(Number(named.rows[0]!.n)).toBe(1);
+    });
+
+    it('creates one group when several calls name a new x-study-group at the same moment', async () => {
+      const headers = { 'x-study-group': 'gateway-concurrent-first-use' };
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          client.chat.completions.create({ model: 'echo/test', messages: [{ role: 'user', content: `at once ${i}` }] }, { headers }).withResponse(),
+        ),
+      );
+      const groups = await t.deps.database.client.execute("SELECT id FROM groups WHERE name = 'gateway-concurrent-first-use'");
+      expect(groups.rows).toHaveLength(1);
+      const members = await t.deps.database.client.execute({ sql: 'SELECT call_id FROM group_members WHERE group_id = ?', args: [Number(groups.rows[0]!.id)] });
+      expect(members.rows.map((r) => Number(r.call_id)).sort((a, b) => a - b)).toEqual(
+        answers.map((a) => Number(a.response.headers.get('x-study-call-id'))).sort((a, b) => a - b),
+      );
+      // The same, with every lookup guaranteed to run before any insert.
+      const found = await Promise.all(Array.from({ length: 5 }, () => findOrCreateGroup(t.deps.database.db, 'looked-up-at-once')));
+      expect(new Set(found.map((g) => g.id)).size).toBe(1);
+      const named = await t.deps.database.client.execute("SELECT count(*) AS n FROM groups WHERE name = 'looked-up-at-once'");
       expect(Number(named.rows[0]!.n)).toBe(1);
     });
 
