@@ -7,7 +7,6 @@ const WARMUP = 200;
 
 export async function run(requests = Number(process.env.BENCH_CAPTURE_REQUESTS ?? 2_000)): Promise<BenchResult> {
   const app = await startCapturingServer('capture');
-  const api = `${app.base}/api/v1/inference`;
   const direct = new OpenAI({ baseURL: app.providerUrl, apiKey: 'sk-bench', maxRetries: 0 });
   const prompt = (i: number) => `Benchmark prompt number ${i}: name a colour.`;
   const viaSdk = async (i: number) => {
@@ -16,9 +15,9 @@ export async function run(requests = Number(process.env.BENCH_CAPTURE_REQUESTS ?
     if (!answer.choices[0]?.message.content) throw new Error('empty answer');
     return performance.now() - started;
   };
-  const viaApi = async (i: number) => {
+  const viaApi = (base: string) => async (i: number) => {
     const started = performance.now();
-    const res = await fetch(api, {
+    const res = await fetch(`${base}/api/v1/inference`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ provider: 'openai', model: 'bench-model', prompt: prompt(i), params: { temperature: 0.7 } }),
@@ -28,8 +27,13 @@ export async function run(requests = Number(process.env.BENCH_CAPTURE_REQUESTS ?
     return performance.now() - started;
   };
   try {
-    const [directMs, apiMs] = await interleaved(viaSdk, viaApi, requests, WARMUP);
-    return overheadResult('capture overhead (/api/v1/inference)', directMs, apiMs, await app.successRows(), WARMUP + requests);
+    const [directMs, proxyMs, throughMs] = await interleaved([viaSdk, viaApi(app.bareProxyBase), viaApi(app.base)], requests, WARMUP);
+    return overheadResult(
+      'capture overhead (/api/v1/inference)',
+      { directMs: directMs!, proxyMs: proxyMs!, throughMs: throughMs! },
+      await app.successRows(),
+      WARMUP + requests,
+    );
   } finally {
     await app.close();
   }

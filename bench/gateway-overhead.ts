@@ -11,6 +11,7 @@ export async function run(requests = Number(process.env.BENCH_GATEWAY_REQUESTS ?
   const app = await startCapturingServer('gateway');
   const direct = new OpenAI({ baseURL: app.providerUrl, apiKey: 'sk-bench', maxRetries: 0 });
   const gateway = new OpenAI({ baseURL: `${app.base}/v1`, apiKey: 'sk-bench', maxRetries: 0 });
+  const proxy = new OpenAI({ baseURL: `${app.bareProxyBase}/v1`, apiKey: 'sk-bench', maxRetries: 0 });
   const timeCall = async (client: OpenAI, model: string, i: number) => {
     const started = performance.now();
     const answer = await client.chat.completions.create({
@@ -24,13 +25,17 @@ export async function run(requests = Number(process.env.BENCH_GATEWAY_REQUESTS ?
   };
 
   try {
-    const [directMs, gatewayMs] = await interleaved(
-      (i) => timeCall(direct, 'bench-model', i),
-      (i) => timeCall(gateway, 'openai/bench-model', i),
+    const [directMs, proxyMs, throughMs] = await interleaved(
+      [(i) => timeCall(direct, 'bench-model', i), (i) => timeCall(proxy, 'openai/bench-model', i), (i) => timeCall(gateway, 'openai/bench-model', i)],
       requests,
       WARMUP,
     );
-    return overheadResult('gateway capture overhead (/v1/chat/completions)', directMs, gatewayMs, await app.successRows(), WARMUP + requests);
+    return overheadResult(
+      'gateway capture overhead (/v1/chat/completions)',
+      { directMs: directMs!, proxyMs: proxyMs!, throughMs: throughMs! },
+      await app.successRows(),
+      WARMUP + requests,
+    );
   } finally {
     await app.close();
   }
