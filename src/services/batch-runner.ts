@@ -136,14 +136,25 @@ class BatchRun {
     this.cancelled = true;
   }
 
-  /** `concurrency` workers, each taking the next task as soon as its last one is captured. */
+  /**
+   * `concurrency` workers, each taking the next task as soon as its last one is captured. A task
+   * that throws (its capture could not be written, its provider is no longer configured) stops
+   * them all, and the run ends only once none is left running: the batch shows as interrupted and
+   * a resume can never overlap it.
+   */
   async execute() {
     try {
       const tasks = new TaskPages(this.ctx.db, this.batchId, this.taskPage);
+      let failure: { error: unknown } | undefined;
       const worker = async () => {
-        for (let task = await tasks.next(); task && !this.cancelled; task = await tasks.next()) await this.runTask(task);
+        try {
+          for (let task = await tasks.next(); task && !this.cancelled && !failure; task = await tasks.next()) await this.runTask(task);
+        } catch (error) {
+          failure ??= { error };
+        }
       };
       await Promise.all(Array.from({ length: this.batch.concurrency }, worker));
+      if (failure) throw failure.error;
       if (!this.cancelled) await setBatchStatus(this.ctx.db, this.batchId, 'completed');
     } finally {
       this.resolveDone();

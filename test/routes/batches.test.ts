@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceContext } from '../../src/deps';
+import { createBatch } from '../../src/db/batches-repository';
 import { InProcessBatchExecutor } from '../../src/services/batch-runner';
 import { createTestApp, countCalls, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
@@ -121,6 +122,35 @@ describe('batches', () => {
     expect((await taskRows(id)).map((r) => [r.status, Number(r.calls)])).toEqual(
       Array.from({ length: 15 }, (_, i) => ['success', bad.has(i) ? 2 : 1]),
     );
+  });
+
+  it('stops the whole run when a task cannot run, and ends it only once no task is left running', async () => {
+    const before = await countCalls(t);
+    fake.setLatency(150);
+    // Every item's second target is a provider no longer configured (as after a config change and
+    // a restart): its first task throws while the first item's openai task is still in flight.
+    const id = await createBatch(t.deps.database.db, {
+      name: 'orphaned target',
+      targets: [
+        { provider: 'openai', model: 'gpt-test', params: {} },
+        { provider: 'gone', model: 'm', params: {} },
+      ],
+      samples: 1,
+      concurrency: 2,
+      options: {},
+      items: Array.from({ length: 10 }, (_, i) => ({ key: String(i + 1), prompt: `p ${i}` })),
+    });
+    const runner = new InProcessBatchExecutor(serviceContext(t.deps), 5);
+    await runner.start(id);
+    await runner.idle();
+    // The task in flight was captured before the run ended, and nothing started after the failure.
+    expect(await countCalls(t)).toBe(before + 1);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(fake.requests).toHaveLength(1);
+    expect(await countCalls(t)).toBe(before + 1);
+    expect(runner.isRunning(id)).toBe(false);
+    expect(t.logs.some((line) => line.includes('batch_error') && line.includes('gone'))).toBe(true);
+    expect(await progress(id)).toMatchObject({ status: 'interrupted', done: 1, pending: 19 });
   });
 
   it('cancels a running batch and resumes it to completion without running anything twice', async () => {
