@@ -58,11 +58,13 @@ export async function startBatch(ctx: BatchContext, input: BatchInput) {
 }
 
 export async function batchProgress(ctx: BatchContext, batchId: number) {
+  // Whether a run is going first, the stored state after: a run seen as over has already stored
+  // its outcome, so a run finishing between these reads can never show as interrupted.
+  const running = await ctx.batches.isRunning(batchId);
+  const stats = await ctx.batches.stats(batchId);
   const found = await getBatch(ctx.db, batchId);
   if (!found) throw notFound('batch', batchId);
   const counts = await taskCounts(ctx.db, batchId);
-  const running = await ctx.batches.isRunning(batchId);
-  const stats = await ctx.batches.stats(batchId);
   const elapsedS = stats ? (Date.now() - stats.startedAt) / 1000 : 0;
   const rate = stats && elapsedS > 0 ? stats.finished / elapsedS : null;
   const remaining = stats ? stats.queued + stats.running : 0;

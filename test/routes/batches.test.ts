@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceContext } from '../../src/deps';
 import { createBatch } from '../../src/db/batches-repository';
-import { InProcessBatchExecutor } from '../../src/services/batch-runner';
+import { InProcessBatchExecutor, type BatchExecutor } from '../../src/services/batch-runner';
+import { batchProgress } from '../../src/services/batches';
 import { createTestApp, countCalls, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';
@@ -151,6 +152,31 @@ describe('batches', () => {
     expect(runner.isRunning(id)).toBe(false);
     expect(t.logs.some((line) => line.includes('batch_error') && line.includes('gone'))).toBe(true);
     expect(await progress(id)).toMatchObject({ status: 'interrupted', done: 1, pending: 19 });
+  });
+
+  it('never reports a run that ends while its progress is being read as interrupted', async () => {
+    const id = await createBatch(t.deps.database.db, {
+      name: 'finishing now',
+      targets: [{ provider: 'echo', model: 'echo-1', params: {} }],
+      samples: 1,
+      concurrency: 1,
+      options: {},
+      items: [{ key: '1', prompt: 'p' }, { key: '2', prompt: 'q' }],
+    });
+    const db = t.deps.database.client;
+    // A runner whose last tasks land, and which stores its outcome, just as it is asked about.
+    const finishingRunner: BatchExecutor = {
+      start: async () => {},
+      cancel: async () => {},
+      stats: () => undefined,
+      isRunning: async () => {
+        await db.execute({ sql: "UPDATE batch_tasks SET status = 'success' WHERE batch_id = ?", args: [id] });
+        await db.execute({ sql: "UPDATE batches SET status = 'completed' WHERE group_id = ?", args: [id] });
+        return false;
+      },
+    };
+    const progress = await batchProgress({ ...serviceContext(t.deps), batches: finishingRunner }, id);
+    expect(progress).toMatchObject({ status: 'completed', pending: 0, done: 2 });
   });
 
   it('cancels a running batch and resumes it to completion without running anything twice', async () => {
