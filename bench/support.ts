@@ -98,10 +98,6 @@ export function overheadResult(
   return result;
 }
 
-/**
- * The app as `npm start` serves it, over a temp database, in front of a local provider in its own
- * process (configured as `openai`). Log lines are built and scrubbed, then dropped.
- */
 const listen = (fetch: (request: Request) => Response | Promise<Response>) =>
   new Promise<ServerType>((resolve) => {
     const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
@@ -127,6 +123,10 @@ function bareProxy(providerUrl: string) {
   return app;
 }
 
+/**
+ * The app as `npm start` serves it, over a temp database, in front of a local provider in its own
+ * process (configured as `openai`). Log lines are built and scrubbed, then dropped.
+ */
 export async function startCapturingServer(name: string) {
   const provider = await startFakeProvider(0);
   const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
