@@ -1,9 +1,7 @@
 // Spec target 1 (API part): POST /api/v1/inference (every call captured) vs the openai SDK calling the
 // same local server directly, interleaved in one run. Target: added p50 <= 1 ms, added p99 <= 5 ms.
 import OpenAI from 'openai';
-import { interleaved, isMain, overheadResult, startCapturingServer, type BenchResult } from './support';
-
-const WARMUP = 200;
+import { isMain, measureOverhead, startCapturingServer, type BenchResult } from './support';
 
 export async function run(requests = Number(process.env.BENCH_CAPTURE_REQUESTS ?? 2_000)): Promise<BenchResult> {
   const app = await startCapturingServer('capture');
@@ -26,17 +24,12 @@ export async function run(requests = Number(process.env.BENCH_CAPTURE_REQUESTS ?
     if (body.calls[0]?.status !== 'success') throw new Error('call failed');
     return performance.now() - started;
   };
-  try {
-    const [directMs, proxyMs, throughMs] = await interleaved([viaSdk, viaApi(app.bareProxyBase), viaApi(app.base)], requests, WARMUP);
-    return overheadResult(
-      'capture overhead (/api/v1/inference)',
-      { directMs: directMs!, proxyMs: proxyMs!, throughMs: throughMs! },
-      await app.successRows(),
-      WARMUP + requests,
-    );
-  } finally {
-    await app.close();
-  }
+  return measureOverhead(
+    'capture overhead (/api/v1/inference)',
+    app,
+    { direct: viaSdk, bareProxy: viaApi(app.bareProxyBase), through: viaApi(app.base) },
+    requests,
+  );
 }
 
 if (isMain(import.meta.url)) {

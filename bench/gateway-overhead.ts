@@ -2,9 +2,7 @@
 // vs through /v1/chat/completions (every call captured), interleaved in one run.
 // Target: added p50 <= 1 ms, added p99 <= 5 ms.   Run: npx tsx bench/gateway-overhead.ts [requests-each-way]
 import OpenAI from 'openai';
-import { interleaved, isMain, overheadResult, startCapturingServer, type BenchResult } from './support';
-
-const WARMUP = 200;
+import { isMain, measureOverhead, startCapturingServer, type BenchResult } from './support';
 
 export async function run(requests = Number(process.env.BENCH_GATEWAY_REQUESTS ?? 2_000)): Promise<BenchResult> {
   // The gateway runs here, as `npm start` would run it.
@@ -24,21 +22,16 @@ export async function run(requests = Number(process.env.BENCH_GATEWAY_REQUESTS ?
     return ms;
   };
 
-  try {
-    const [directMs, proxyMs, throughMs] = await interleaved(
-      [(i) => timeCall(direct, 'bench-model', i), (i) => timeCall(proxy, 'openai/bench-model', i), (i) => timeCall(gateway, 'openai/bench-model', i)],
-      requests,
-      WARMUP,
-    );
-    return overheadResult(
-      'gateway capture overhead (/v1/chat/completions)',
-      { directMs: directMs!, proxyMs: proxyMs!, throughMs: throughMs! },
-      await app.successRows(),
-      WARMUP + requests,
-    );
-  } finally {
-    await app.close();
-  }
+  return measureOverhead(
+    'gateway capture overhead (/v1/chat/completions)',
+    app,
+    {
+      direct: (i) => timeCall(direct, 'bench-model', i),
+      bareProxy: (i) => timeCall(proxy, 'openai/bench-model', i),
+      through: (i) => timeCall(gateway, 'openai/bench-model', i),
+    },
+    requests,
+  );
 }
 
 if (isMain(import.meta.url)) {

@@ -41,7 +41,7 @@ export function verdict(result: BenchResult): string {
 export const isMain = (url: string) => url === `file://${process.argv[1]}`;
 
 /** Times several ways of making the same call, rotating which goes first, after a warm-up; sorted ms each. */
-export async function interleaved(ways: Array<(i: number) => Promise<number>>, requests: number, warmup: number): Promise<number[][]> {
+async function interleaved(ways: Array<(i: number) => Promise<number>>, requests: number, warmup: number): Promise<number[][]> {
   for (let i = 0; i < warmup; i++) for (const way of ways) await way(i);
   const timings: number[][] = ways.map(() => []);
   for (let i = 0; i < requests; i++) {
@@ -60,7 +60,7 @@ const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;
  * proxy (same HTTP server, same SDK and provider fetch, no validation, no capture) shows how much of
  * that any extra hop costs on this machine.
  */
-export function overheadResult(
+function overheadResult(
   name: string,
   timings: { directMs: number[]; proxyMs: number[]; throughMs: number[] },
   captured: number,
@@ -123,6 +123,28 @@ function bareProxy(providerUrl: string) {
   return app;
 }
 
+const OVERHEAD_WARMUP = 200;
+type Timed = (i: number) => Promise<number>;
+
+/**
+ * Spec target 1, both parts: times calling the provider directly, through the bare proxy and
+ * through the app, interleaved after a warm-up; every call through the app must be captured.
+ * Closes the app.
+ */
+export async function measureOverhead(
+  name: string,
+  app: CapturingServer,
+  ways: { direct: Timed; bareProxy: Timed; through: Timed },
+  requests: number,
+): Promise<BenchResult> {
+  try {
+    const [directMs, proxyMs, throughMs] = await interleaved([ways.direct, ways.bareProxy, ways.through], requests, OVERHEAD_WARMUP);
+    return overheadResult(name, { directMs: directMs!, proxyMs: proxyMs!, throughMs: throughMs! }, await app.successRows(), OVERHEAD_WARMUP + requests);
+  } finally {
+    await app.close();
+  }
+}
+
 /**
  * The app as `npm start` serves it, over a temp database, in front of a local provider in its own
  * process (configured as `openai`). Log lines are built and scrubbed, then dropped.
@@ -154,3 +176,5 @@ export async function startCapturingServer(name: string) {
     },
   };
 }
+
+export type CapturingServer = Awaited<ReturnType<typeof startCapturingServer>>;
