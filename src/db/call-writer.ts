@@ -2,6 +2,7 @@
 // transaction. Each caller still gets its own id, and only after the row is committed.
 import { rawCalls, type NewRawCall } from './schema';
 import type { Database } from './client';
+import { isBusyError, retryWhileBusy } from './busy-retry';
 import { insertCall } from './calls-repository';
 import type { CallInserter } from './native-call-inserter';
 
@@ -14,10 +15,13 @@ interface Pending {
 const MAX_ROWS_PER_COMMIT = 256;
 const nextTurn: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
+// The native inserter opens a fresh connection itself after any failure.
+const NOTHING_TO_REOPEN = { reopen: () => undefined };
 
 export class CallWriter {
   private queue: Pending[] = [];
   private scheduled = false;
+  private readonly flushing = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -30,14 +34,27 @@ export class CallWriter {
       this.queue.push({ row, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        nextTurn(() => void this.flush());
+        nextTurn(() => this.startFlush());
       }
     });
   }
 
+  /** Resolves once every row handed to the writer so far is committed (or has failed). */
+  async drain(): Promise<void> {
+    while (this.queue.length || this.flushing.size || this.scheduled) {
+      if (this.flushing.size) await Promise.all(this.flushing);
+      else await new Promise<void>((resolve) => nextTurn(resolve));
+    }
+  }
+
+  private startFlush() {
+    const flush = this.flush().finally(() => this.flushing.delete(flush));
+    this.flushing.add(flush);
+  }
+
   private async flush() {
     const pending = this.queue.splice(0, MAX_ROWS_PER_COMMIT);
-    if (this.queue.length) nextTurn(() => void this.flush());
+    if (this.queue.length) nextTurn(() => this.startFlush());
     else this.scheduled = false;
     if (this.nativeInsert) return this.flushNative(pending);
     if (pending.length === 1) return this.insertOne(pending[0]!);
@@ -51,16 +68,19 @@ export class CallWriter {
     }
   }
 
-  private flushNative(pending: Pending[]) {
+  /** Another process holding the write lock makes the group wait (on timers, not on the event loop). */
+  private async flushNative(pending: Pending[]) {
     const insert = this.nativeInsert!;
     try {
-      insert(pending.map((p) => p.row)).forEach((id, i) => pending[i]!.resolve(id));
-    } catch {
+      const ids = await retryWhileBusy(async () => insert(pending.map((p) => p.row)), NOTHING_TO_REOPEN);
+      ids.forEach((id, i) => pending[i]!.resolve(id));
+    } catch (error) {
+      if (isBusyError(error)) return pending.forEach((p) => p.reject(error));
       for (const p of pending) {
         try {
-          p.resolve(insert([p.row])[0]!);
-        } catch (error) {
-          p.reject(error);
+          p.resolve((await retryWhileBusy(async () => insert([p.row]), NOTHING_TO_REOPEN))[0]!);
+        } catch (rowError) {
+          p.reject(rowError);
         }
       }
     }

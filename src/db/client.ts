@@ -1,9 +1,8 @@
 // Opens libSQL (embedded file, :memory: or a remote server) as a drizzle database.
 import { createClient, type Client } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
+import { retryWhileBusy } from './busy-retry';
 import * as schema from './schema';
-
-export const BUSY_TIMEOUT_MS = 10_000;
 
 /** The file behind a `file:` URL; undefined for anything else (remote libSQL, `:memory:`). */
 export function localDatabasePath(url: string): string | undefined {
@@ -22,6 +21,13 @@ export function wrapClient(client: Client): DatabaseHandle {
   return { client, db: drizzle(client, { schema }), close: () => client.close() };
 }
 
+/**
+ * Per-connection settings of every local connection. libSQL builds enforce foreign keys by default;
+ * saying so here keeps them enforced whatever the build. NORMAL sync in WAL mode is durable across
+ * process crashes.
+ */
+export const LOCAL_CONNECTION_PRAGMAS = ['PRAGMA foreign_keys = ON', 'PRAGMA synchronous = NORMAL'];
+
 /** Node: embedded libSQL file (directory created), tuned for many small concurrent writes. */
 export async function openDatabase(url: string, authToken?: string): Promise<DatabaseHandle> {
   const path = localDatabasePath(url);
@@ -30,17 +36,36 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
     const { dirname } = await import('node:path');
     await mkdir(dirname(path), { recursive: true });
   }
-  // `timeout` is the busy timeout of every pooled connection: a database locked by another
-  // writer makes writes wait, not fail. Multi-statement writes use batch() (one connection,
-  // atomic), never interactive transactions, so our own connections never wait on each other.
-  // One connection for an embedded file: every statement runs synchronously on it anyway, and a
-  // pool of connections would contend for SQLite's single write lock (and lose per-connection PRAGMAs).
-  const local = path !== undefined;
-  const client = createClient({ url, authToken, timeout: BUSY_TIMEOUT_MS, ...(local ? { concurrency: 1 } : {}) });
-  if (local) {
-    // WAL lets readers run beside the writer; NORMAL sync is durable across process crashes.
-    await client.execute('PRAGMA journal_mode = WAL');
-    await client.execute('PRAGMA synchronous = NORMAL');
-  }
+  if (path === undefined) return wrapClient(createClient({ url, authToken }));
+  // One connection for an embedded file: every statement runs synchronously on it anyway, and a pool
+  // would contend for SQLite's single write lock (and lose per-connection PRAGMAs). No busy timeout:
+  // see busy-retry.ts for how another process's lock is waited for.
+  const raw = createClient({ url, timeout: 0, concurrency: 1 });
+  const applyPragmas = async () => {
+    for (const pragma of LOCAL_CONNECTION_PRAGMAS) await raw.execute(pragma);
+  };
+  const reopen = async () => {
+    await raw.reconnect();
+    await applyPragmas();
+  };
+  const client = waitingForLocks(raw, reopen);
+  // WAL lets readers run beside the writer (and beside other processes' writers).
+  await client.execute('PRAGMA journal_mode = WAL');
+  await applyPragmas();
   return wrapClient(client);
+}
+
+/** The client, with every call that meets another process's write lock waited for and retried. */
+function waitingForLocks(client: Client, reopen: () => Promise<void>): Client {
+  const retried = new Set<PropertyKey>(['execute', 'batch', 'migrate', 'transaction']);
+  return new Proxy(client, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const method = (value as (...args: unknown[]) => unknown).bind(target);
+      // executeMultiple is not atomic: a retry could run its first statements twice.
+      if (!retried.has(property)) return method;
+      return (...args: unknown[]) => retryWhileBusy(() => method(...args) as Promise<unknown>, { reopen });
+    },
+  });
 }
