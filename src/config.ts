@@ -30,6 +30,8 @@ export interface Config {
   providerTimeoutMs: number;
   retry: RetryPolicy;
   logPrompts: boolean;
+  /** How long a stopping server waits for provider calls in flight before cancelling them. */
+  shutdownGraceMs: number;
   /** Every configured secret, so logs and error messages can be scrubbed of them. */
   secrets: string[];
 }
@@ -72,6 +74,7 @@ const envSchema = z.object({
   RETRY_BASE_DELAY_MS: intWithDefault(500, 0, 60_000),
   RETRY_MAX_DELAY_MS: intWithDefault(30_000, 0, 600_000),
   LOG_PROMPTS: optionalText,
+  SHUTDOWN_GRACE_MS: intWithDefault(10_000, 0, 600_000),
 });
 
 const ENDPOINT_VAR = /^LLM_ENDPOINT_([A-Z0-9_]+)_BASE_URL$/;
@@ -155,6 +158,7 @@ export function loadConfig(env: Env): Config {
     providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
     retry: { maxAttempts: e.RETRY_MAX_ATTEMPTS, baseDelayMs: e.RETRY_BASE_DELAY_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
     logPrompts: e.LOG_PROMPTS === '1' || e.LOG_PROMPTS === 'true',
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     secrets,
   };
 }

@@ -9,6 +9,7 @@ import { InProcessBatchExecutor, type BatchExecutor } from './services/batch-run
 import type { BatchContext } from './services/batches';
 import { KeyedLock, type ConversationContext } from './services/conversations';
 import { InflightRequests } from './services/inflight';
+import { Lifecycle } from './services/lifecycle';
 import { PriceBook } from './services/price-book';
 
 export interface AppDeps {
@@ -22,6 +23,8 @@ export interface AppDeps {
   writer: CallWriter;
   prices: PriceBook;
   batches: BatchExecutor;
+  /** Provider calls in flight; a stopping server waits for them, then cancels the rest. */
+  lifecycle: Lifecycle;
 }
 
 export type ServiceContext = BatchContext & ConversationContext;
@@ -42,6 +45,7 @@ export function createDeps(
     locks: new KeyedLock(),
     writer: new CallWriter(parts.database.db, parts.nativeInsert),
     prices: new PriceBook(parts.database.db),
+    lifecycle: new Lifecycle(),
   };
   const ctx = serviceContextOf(base);
   return { ...base, batches: parts.batches ? parts.batches(ctx) : new InProcessBatchExecutor(ctx) };
@@ -58,6 +62,7 @@ function serviceContextOf(deps: Omit<AppDeps, 'batches'>): Omit<ServiceContext, 
     locks: deps.locks,
     writer: deps.writer,
     prices: deps.prices,
+    lifecycle: deps.lifecycle,
   };
 }
 

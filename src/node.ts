@@ -3,24 +3,29 @@ import { existsSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
+import { errorBody } from './http/errors';
+import { installShutdown } from './shutdown';
 import { nodeStaticAssets } from './static-assets';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const deps = await bootstrap(process.env);
 const app = createApp(deps, { staticAssets: nodeStaticAssets() });
-const server = serve({ fetch: app.fetch, port: deps.config.port, hostname: deps.config.host }, (info) => {
-  deps.logger.info({
-    event: 'server_started',
-    url: `http://${deps.config.host}:${info.port}`,
-    database: deps.config.databaseUrl.startsWith('file:') ? deps.config.databaseUrl : '(remote libSQL)',
-    providers: deps.providers.list().map((p) => p.name),
-  });
-});
+let stopping = false;
+const refuse = () =>
+  Response.json(errorBody('shutting_down', 'The server is shutting down; try again shortly'), { status: 503, headers: { connection: 'close' } });
+// Every request counts as in flight until answered, so a shutdown never closes the database under one.
+const handle = (request: Request, env: unknown) => (stopping ? refuse() : deps.lifecycle.track(Promise.resolve(app.fetch(request, env))));
+const server = serve(
+  { fetch: handle, port: deps.config.port, hostname: deps.config.host },
+  (info) => {
+    deps.logger.info({
+      event: 'server_started',
+      url: `http://${deps.config.host}:${info.port}`,
+      pid: process.pid,
+      database: deps.config.databaseUrl.startsWith('file:') ? deps.config.databaseUrl : '(remote libSQL)',
+      providers: deps.providers.list().map((p) => p.name),
+    });
+  },
+);
 
-const shutdown = () => {
-  server.close();
-  deps.database.close();
-  process.exit(0);
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+installShutdown({ server, deps, refuseNewRequests: () => (stopping = true) });

@@ -63,7 +63,7 @@ describe('a batch survives SIGKILL of the server', () => {
 
     const db = createClient({ url: env.DATABASE_URL });
     const perTask = await db.execute({
-      sql: `SELECT json_extract(metadata_json, '$.batch_task_id') AS task, sum(status = 'success') AS ok
+      sql: `SELECT batch_task_id AS task, sum(status = 'success') AS ok
               FROM raw_calls WHERE json_extract(metadata_json, '$.batch_id') = ? GROUP BY task`,
       args: [id],
     });

@@ -93,6 +93,11 @@ describe('Dockerfile (its steps in a plain shell)', () => {
       const page = await fetch(`http://127.0.0.1:${port}/`);
       expect(page.status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/static/htmx.min.js`)).status).toBe(200);
+      // `docker stop` signals the CMD's process alone: it must be the server, and stop gracefully.
+      const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+      process.kill(server.pid!, 'SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output.join('')).toContain('"shutdown_complete"');
     } finally {
       try {
         process.kill(-server.pid!, 'SIGTERM');

@@ -1,22 +1,15 @@
-// SQL for the queue backend (Workers): runs are stamped, tasks claimed by status, progress read from the DB.
+// SQL for the queue backend (Workers): tasks claimed one by one within a run, progress read from the DB.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { selectRunnableTasks } from './batches-repository';
 import type { Database } from './client';
 import { batches, batchTasks, rawCalls } from './schema';
 
-/**
- * Starts a queue run: failed tasks go back to pending (they will be tried again), the batch is
- * running, and `options_json.queue_run` records the run's stamp so messages of an earlier run
- * (before a cancel or resume) are recognised and dropped.
- */
-export async function beginQueueRun(db: Database, batchId: number, run: string) {
-  await db.batch([
-    db.update(batchTasks).set({ status: 'pending' }).where(and(eq(batchTasks.batchId, batchId), eq(batchTasks.status, 'failed'))),
-    db
-      .update(batches)
-      .set({ status: 'running', updatedAt: run, optionsJson: sql`json_set(${batches.optionsJson}, '$.queue_run', ${run})` })
-      .where(eq(batches.groupId, batchId)),
-  ]);
+/** A new queue run (already claimed): failed tasks go back to pending, to be tried again. */
+export async function beginQueueRun(db: Database, batchId: number) {
+  await db
+    .update(batchTasks)
+    .set({ status: 'pending' })
+    .where(and(eq(batchTasks.batchId, batchId), eq(batchTasks.status, 'failed')));
 }
 
 export async function pendingTaskIds(db: Database, batchId: number): Promise<number[]> {
@@ -35,44 +28,51 @@ export async function pendingTasksByIds(db: Database, batchId: number, taskIds: 
 }
 
 /**
- * Whether a task is still due just before it runs: pending, in a running batch, of the current run.
- * A redelivered message, a cancelled batch or a message of an earlier run all answer false.
+ * Takes a task for the run just before it is called: pending, in a running batch, of the current run,
+ * and not yet taken by this run. One conditional UPDATE, so of two deliveries of the same message
+ * (queues deliver at least once) only one runs the task; a message of an earlier run, or of a
+ * cancelled batch, takes nothing.
  */
-export async function isTaskDue(db: Database, taskId: number, run: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: batchTasks.id })
-    .from(batchTasks)
-    .innerJoin(batches, eq(batches.groupId, batchTasks.batchId))
+export async function claimQueueTask(db: Database, taskId: number, run: string): Promise<boolean> {
+  const rows = await db
+    .update(batchTasks)
+    .set({ claimedRun: run })
     .where(
       and(
         eq(batchTasks.id, taskId),
         eq(batchTasks.status, 'pending'),
-        eq(batches.status, 'running'),
-        sql`json_extract(${batches.optionsJson}, '$.queue_run') = ${run}`,
+        sql`${batchTasks.claimedRun} IS NOT ${run}`,
+        sql`EXISTS (SELECT 1 FROM ${batches} WHERE ${batches.groupId} = ${batchTasks.batchId} AND ${batches.status} = 'running' AND ${batches.runId} = ${run})`,
       ),
     )
-    .limit(1);
-  return row !== undefined;
+    .returning({ id: batchTasks.id });
+  return rows.length === 1;
 }
 
-/** Notes progress (the run is alive) and marks the batch completed once no task is pending, in one statement. */
-export async function settleQueueRun(db: Database, batchId: number) {
+/**
+ * Notes progress (the heartbeat: the run is alive) and marks the batch completed once no task is
+ * pending, in one statement. updated_at keeps the run's start until the run ends.
+ */
+export async function settleQueueRun(db: Database, batchId: number, run: string) {
+  const now = new Date().toISOString();
+  const pending = sql`EXISTS (SELECT 1 FROM ${batchTasks} WHERE ${batchTasks.batchId} = ${batchId} AND ${batchTasks.status} = 'pending')`;
   await db
     .update(batches)
     .set({
-      updatedAt: new Date().toISOString(),
-      status: sql`CASE WHEN EXISTS (SELECT 1 FROM ${batchTasks} WHERE ${batchTasks.batchId} = ${batchId} AND ${batchTasks.status} = 'pending') THEN ${batches.status} ELSE 'completed' END`,
+      heartbeatAt: now,
+      status: sql`CASE WHEN ${pending} THEN ${batches.status} ELSE 'completed' END`,
+      updatedAt: sql`CASE WHEN ${pending} THEN ${batches.updatedAt} ELSE ${now} END`,
     })
-    .where(and(eq(batches.groupId, batchId), eq(batches.status, 'running')));
+    .where(and(eq(batches.groupId, batchId), eq(batches.status, 'running'), eq(batches.runId, run)));
 }
 
-/** Status, run stamp, last progress and task counts of a queue run. */
+/** Status, run, start and task counts of a queue run. */
 export async function queueRunState(db: Database, batchId: number) {
   const [row] = await db
     .select({
       status: batches.status,
-      run: sql<string | null>`json_extract(${batches.optionsJson}, '$.queue_run')`,
-      updatedAt: batches.updatedAt,
+      run: batches.runId,
+      startedAt: batches.updatedAt,
       pending: sql<number>`(SELECT count(*) FROM ${batchTasks} WHERE ${batchTasks.batchId} = ${batchId} AND ${batchTasks.status} = 'pending')`,
     })
     .from(batches)

@@ -1,5 +1,6 @@
 // SQL for batches: the matrix of (item, target, sample) tasks, their progress and their answers.
 import { and, asc, eq, gt, ne, sql, type SQL } from 'drizzle-orm';
+import type { RunStamp } from './batch-runs-repository';
 import type { Database } from './client';
 import { batchItems, batches, batchTasks, groups, type BatchTarget, type JsonObject } from './schema';
 
@@ -23,9 +24,9 @@ export interface NewBatch {
 
 const ITEMS_PER_STATEMENT = 2_000;
 
-/** Creates the batch group, its items and every (item, target, sample) task, atomically. */
-export async function createBatch(db: Database, batch: NewBatch): Promise<number> {
-  const now = new Date().toISOString();
+/** Creates the batch group, its items and every (item, target, sample) task, atomically, owned by the run `stamp`. */
+export async function createBatch(db: Database, batch: NewBatch, stamp: RunStamp): Promise<number> {
+  const now = stamp.now;
   const [group] = await db
     .insert(groups)
     .values({
@@ -54,6 +55,9 @@ export async function createBatch(db: Database, batch: NewBatch): Promise<number
       template: batch.template ?? null,
       optionsJson: batch.options,
       updatedAt: now,
+      runId: stamp.runId,
+      runner: stamp.runner,
+      heartbeatAt: now,
     }),
     ...itemChunks.map((items, c) =>
       db.run(sql`
@@ -92,10 +96,6 @@ export async function listBatches(db: Database, limit = 50) {
     .innerJoin(groups, eq(groups.id, batches.groupId))
     .orderBy(sql`${batches.groupId} DESC`)
     .limit(limit);
-}
-
-export async function setBatchStatus(db: Database, batchId: number, status: string) {
-  await db.update(batches).set({ status, updatedAt: new Date().toISOString() }).where(eq(batches.groupId, batchId));
 }
 
 export async function taskCounts(db: Database, batchId: number) {

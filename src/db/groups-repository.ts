@@ -8,18 +8,17 @@ export async function getGroup(db: Database, id: number) {
   return row;
 }
 
-/** Appends calls to a group; positions continue after the current last member. */
+/**
+ * Appends calls to a group; positions continue after the current last member. One statement, so two
+ * additions at the same moment (two requests, two servers) never take the same positions.
+ */
 export async function addGroupMembers(db: Database, groupId: number, callIds: number[], role?: string) {
   if (callIds.length === 0) return;
-  const [last] = await db
-    .select({ position: sql<number | null>`max(${groupMembers.position})` })
-    .from(groupMembers)
-    .where(eq(groupMembers.groupId, groupId));
-  const start = (last?.position ?? -1) + 1;
-  await db
-    .insert(groupMembers)
-    .values(callIds.map((callId, i) => ({ groupId, callId, position: start + i, role: role ?? null })))
-    .onConflictDoNothing();
+  await db.run(sql`
+    INSERT OR IGNORE INTO ${groupMembers} (group_id, call_id, position, role)
+    SELECT ${groupId}, j.value,
+           (SELECT coalesce(max(position), -1) FROM ${groupMembers} WHERE group_id = ${groupId}) + 1 + j.key, ${role ?? null}
+      FROM json_each(${JSON.stringify(callIds)}) j`);
 }
 
 export async function createGroup(

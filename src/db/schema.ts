@@ -2,7 +2,7 @@
 // Triggers and FTS5 are hand-written SQL in drizzle/ (drizzle-kit cannot express them); the per-(model, dimension)
 // vector index tables are created at run time by src/services/vector-index.ts.
 import { sql } from 'drizzle-orm';
-import { customType, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { customType, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -37,12 +37,21 @@ export const rawCalls = sqliteTable(
     requestHash: text('request_hash').notNull(),
     metadataJson: text('metadata_json', { mode: 'json' }).$type<JsonObject>().notNull(),
     createdAt: createdAt(),
+    // Bookkeeping links, written only by the batch runner and the conversation service (never from
+    // caller JSON): triggers mark the task done / append the turn in the same statement as the row.
+    batchTaskId: integer('batch_task_id').references((): AnySQLiteColumn => batchTasks.id),
+    conversationId: integer('conversation_id').references((): AnySQLiteColumn => groups.id),
   },
   (t) => [
     index('raw_calls_created_at_idx').on(t.createdAt),
     index('raw_calls_provider_model_created_idx').on(t.provider, t.model, t.createdAt),
     index('raw_calls_status_created_idx').on(t.status, t.createdAt),
     index('raw_calls_request_hash_idx').on(t.requestHash),
+    // At most one success row per batch task, whatever any code tries.
+    uniqueIndex('raw_calls_batch_task_success_idx')
+      .on(t.batchTaskId)
+      .where(sql`status = 'success' AND batch_task_id IS NOT NULL`),
+    index('raw_calls_conversation_idx').on(t.conversationId).where(sql`conversation_id IS NOT NULL`),
   ],
 );
 
@@ -145,7 +154,7 @@ export const batches = sqliteTable('batches', {
   groupId: integer('group_id')
     .primaryKey()
     .references(() => groups.id),
-  // running | cancelled | completed (interrupted is derived: running with no runner in this process)
+  // running | cancelled | completed | interrupted (also derived: running, but its runner is gone)
   status: text('status').notNull(),
   targetsJson: text('targets_json', { mode: 'json' }).$type<BatchTarget[]>().notNull(),
   samples: integer('samples').notNull(),
@@ -154,6 +163,14 @@ export const batches = sqliteTable('batches', {
   optionsJson: text('options_json', { mode: 'json' }).$type<JsonObject>().notNull(),
   createdAt: createdAt(),
   updatedAt: text('updated_at').notNull(),
+  /** The run that owns the batch: claimed by one conditional UPDATE, so two servers never run it at once. */
+  runId: text('run_id'),
+  /** Who runs it (JSON: host, pid, process start, app instance; or "queue"), to tell a dead runner from a live one. */
+  runner: text('runner'),
+  /** Refreshed by a live in-process run; a run silent for long is taken to be dead. */
+  heartbeatAt: text('heartbeat_at'),
+  /** Why the batch stopped (interrupted or cancelled): shown with its status. */
+  statusReason: text('status_reason'),
 });
 
 export interface BatchTarget {
@@ -200,6 +217,8 @@ export const batchTasks = sqliteTable(
     status: text('status').notNull().default('pending'),
     lastCallId: integer('last_call_id'),
     calls: integer('calls').notNull().default(0),
+    /** Queue runs: the run that has taken this task, so a redelivered message never runs it twice. */
+    claimedRun: text('claimed_run'),
   },
   (t) => [
     uniqueIndex('batch_tasks_key_idx').on(t.batchId, t.itemId, t.targetIndex, t.sampleIndex),

@@ -1,8 +1,9 @@
 // zod validation for every route, failing with one error shape that names the offending field.
 import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from '../errors';
+import { findDepthProblem, MAX_JSON_DEPTH } from '../services/storable-json';
 
 export function validationError(issues: readonly z.core.$ZodIssue[], target: keyof ValidationTargets): AppError {
   const details = issues.map((issue) => ({
@@ -14,7 +15,20 @@ export function validationError(issues: readonly z.core.$ZodIssue[], target: key
   return new AppError(400, 'invalid_request', `${first.path}: ${first.message}${more}`, details);
 }
 
+/**
+ * `schema`, after a check that the value nests no deeper than MAX_JSON_DEPTH: everything a request
+ * carries may end up stored as JSON, and what cannot be stored is refused before any work is done.
+ */
+export const withinJsonDepth = <Schema extends z.ZodType>(schema: Schema) =>
+  z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const problem = findDepthProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: `nested deeper than ${MAX_JSON_DEPTH} levels` });
+    })
+    .pipe(schema);
+
 export const validate = <Target extends keyof ValidationTargets, Schema extends z.ZodType>(target: Target, schema: Schema) =>
-  zValidator(target, schema, (result) => {
+  zValidator(target, target === 'json' ? (withinJsonDepth(schema) as unknown as Schema) : schema, (result) => {
     if (!result.success) throw validationError(result.error.issues, target);
   });

@@ -60,7 +60,7 @@ export class EchoProvider implements Provider {
   async embed(texts: string[], model: string, options: EmbedOptions = {}): Promise<EmbeddingResult> {
     const started = performance.now();
     const dimensions = options.dimensions ?? DEFAULT_DIMENSIONS;
-    const vectors = texts.map((t) => deterministicVector(`${model}\u0000${t}`, dimensions));
+    const vectors = texts.map((t) => Float32Array.from(deterministicVector(`${model}\u0000${t}`, dimensions)));
     const prompt = texts.reduce((sum, t) => sum + countWords(t), 0);
     return {
       vectors,

@@ -1,6 +1,7 @@
 // OpenAI, Azure OpenAI, Hyperbolic and any OpenAI-compatible endpoint, all through the official SDK.
 import OpenAI, { AzureOpenAI } from 'openai';
 import type { ProviderConfig } from '../config';
+import { decodeEmbeddings } from './embedding-wire';
 import { toProviderError } from './provider-errors';
 import {
   ProviderError,
@@ -112,7 +113,8 @@ export class OpenAICompatibleProvider implements Provider {
           model,
           input: texts,
           ...(options.dimensions ? { dimensions: options.dimensions } : {}),
-          ...(options.encodingFormat ? { encoding_format: options.encodingFormat } : {}),
+          // Always named: left out, the SDK asks for base64 and decodes whatever comes back as base64.
+          encoding_format: options.encodingFormat ?? 'base64',
         },
         { signal: options.signal },
       );
@@ -125,7 +127,8 @@ export class OpenAICompatibleProvider implements Provider {
         retryable: false,
       });
     }
-    const vectors = [...body.data].sort((a, b) => a.index - b.index).map((d) => d.embedding as unknown as number[]);
+    const data = [...body.data].sort((a, b) => a.index - b.index).map((d) => d.embedding as unknown);
+    const vectors = decodeEmbeddings(data, { count: texts.length, dimensions: options.dimensions });
     return {
       vectors,
       provider: this.name,

@@ -43,7 +43,8 @@ export interface EmbedOptions {
 }
 
 export interface EmbeddingResult {
-  vectors: number[][];
+  /** One checked vector per input text, in input order. */
+  vectors: Float32Array[];
   provider: string;
   model: string;
   tokens: TokenUsage;

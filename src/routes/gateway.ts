@@ -7,14 +7,19 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { samplingParamFields } from './api/schemas';
 import { serviceContext, type AppDeps } from '../deps';
-import type { Database } from '../db/client';
 import { findOrCreateGroup } from '../db/groups-repository';
 import type { ProviderRegistry } from '../providers/registry';
 import type { ChatMessage, Provider, ProviderError } from '../providers/types';
 import type { CallSummary, CaptureContext } from '../services/capture';
 import { runGatewayChat, runGatewayEmbedding, type GatewayCallOptions } from '../services/gateway-calls';
 import { openGatewayStream } from '../services/gateway-stream';
+import { reservedKeyMessage, reservedMetadataKey } from '../services/call-metadata';
+import { assertOpenGroup } from '../services/groups';
+import { controllerFollowing } from '../services/lifecycle';
 import { prepareMessages } from '../services/inference';
+import { findDepthProblem, MAX_JSON_DEPTH } from '../services/storable-json';
+import { float32Base64 } from '../providers/embedding-wire';
+import { AppError } from '../errors';
 import type { PreprocessOptions } from '../services/preprocess';
 
 // Larger than the JSON API's limit: images reach chat models inline, as base64.
@@ -67,6 +72,10 @@ export function gatewayRoutes(deps: AppDeps) {
   gateway.use(limitBody(GATEWAY_MAX_BODY_BYTES, tooLarge));
   gateway.onError((err, c) => {
     if (err instanceof GatewayError) return c.json(openAIError(err), err.status, err.headers);
+    if (err instanceof AppError) {
+      const type = err.status === 409 ? 'conflict_error' : err.status === 404 ? 'not_found_error' : 'invalid_request_error';
+      return c.json(openAIError(new GatewayError(err.status, deps.redact(err.message), type, err.code)), err.status);
+    }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       return c.json(openAIError(new GatewayError(status, err.message || 'Request failed', 'invalid_request_error', null)), status);
@@ -93,7 +102,7 @@ export function gatewayRoutes(deps: AppDeps) {
     const { messages, preprocessing } = headers.preprocess
       ? prepareMessages({ messages: sent as ChatMessage[], preprocess: headers.preprocess })
       : { messages: sent as ChatMessage[], preprocessing: undefined };
-    const options = await callOptions(c, ctx.db, headers, preprocessing ? { preprocessing } : {});
+    const options = await callOptions(c, deps, headers, preprocessing ? { preprocessing } : {});
     const spec = { ...options, provider, model, messages, params };
 
     if (!stream) {
@@ -131,13 +140,14 @@ export function gatewayRoutes(deps: AppDeps) {
       throw new GatewayError(400, `Provider ${provider.name} does not embed`, 'invalid_request_error', 'model_not_supported', 'model');
     }
     const texts = embeddingTexts(body.input);
-    const options = await callOptions(c, ctx.db, studyHeaders(c), {});
+    const options = await callOptions(c, deps, studyHeaders(c), {});
     const { summary, result } = await runGatewayEmbedding(ctx, {
       ...options,
       provider: provider as Provider & Required<Pick<Provider, 'embed'>>,
       model,
       texts,
       dimensions: body.dimensions,
+      encodingFormat: body.encoding_format,
     });
     if (!result.ok) throw upstreamError(result.error, summary, deps.redact);
     c.header('x-study-call-id', String(summary.id));
@@ -146,7 +156,7 @@ export function gatewayRoutes(deps: AppDeps) {
       data: result.value.vectors.map((vector, index) => ({
         object: 'embedding',
         index,
-        embedding: body.encoding_format === 'base64' ? float32Base64(vector) : vector,
+        embedding: body.encoding_format === 'base64' ? float32Base64(vector) : Array.from(vector),
       })),
       model: result.value.model,
       usage: { prompt_tokens: result.value.tokens.prompt ?? 0, total_tokens: result.value.tokens.total ?? 0 },
@@ -170,6 +180,12 @@ async function readBody<Schema extends z.ZodType>(c: Context, schema: Schema): P
     json = await c.req.json();
   } catch {
     throw new GatewayError(400, 'We could not parse the JSON body of your request.', 'invalid_request_error', 'invalid_json');
+  }
+  // Checked before anything else: what cannot be stored is never sent to a provider.
+  const tooDeep = findDepthProblem(json);
+  if (tooDeep) {
+    const param = tooDeep.path.map(String).join('.') || null;
+    throw new GatewayError(400, `${param ?? 'body'}: nested deeper than ${MAX_JSON_DEPTH} levels`, 'invalid_request_error', 'too_deeply_nested', param);
   }
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
@@ -220,6 +236,9 @@ function studyHeaders(c: Context): StudyHeaders {
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw invalidHeader('x-study-metadata', 'must be a JSON object');
     }
+    if (findDepthProblem(parsed)) throw invalidHeader('x-study-metadata', `nested deeper than ${MAX_JSON_DEPTH} levels`);
+    const reserved = reservedMetadataKey(parsed as Record<string, unknown>);
+    if (reserved) throw invalidHeader('x-study-metadata', reservedKeyMessage(reserved));
     headers.metadata = parsed as Record<string, unknown>;
   }
   const group = c.req.header('x-study-group')?.trim();
@@ -250,15 +269,14 @@ const invalidHeader = (header: string, message: string) =>
 /** Everything a call needs besides its body. The group is looked up (or created) only when asked for. */
 async function callOptions(
   c: Context,
-  db: Database,
+  deps: AppDeps,
   headers: StudyHeaders,
   extra: Record<string, unknown>,
 ): Promise<GatewayCallOptions & { abort: () => void }> {
-  const group = headers.group !== undefined ? await findOrCreateGroup(db, headers.group) : undefined;
-  const controller = new AbortController();
-  const clientSignal = c.req.raw.signal;
-  if (clientSignal.aborted) controller.abort();
-  else clientSignal.addEventListener('abort', () => controller.abort(), { once: true });
+  const group = headers.group !== undefined ? await findOrCreateGroup(deps.database.db, headers.group) : undefined;
+  if (group) assertOpenGroup(group);
+  // The call stops when the client goes away, or when the server stops waiting at shutdown.
+  const controller = controllerFollowing(c.req.raw.signal);
   const userAgent = c.req.header('user-agent');
   return {
     metadata: {
@@ -269,7 +287,7 @@ async function callOptions(
       ...(group ? { group_id: group.id } : {}),
     },
     groupId: group?.id,
-    signal: controller.signal,
+    controller,
     abort: () => controller.abort(),
   };
 }
@@ -303,12 +321,4 @@ function embeddingTexts(input: z.infer<typeof embeddingBodySchema>['input']): st
   if (input.length === 0) throw new GatewayError(400, 'input: must not be empty', 'invalid_request_error', 'invalid_value', 'input');
   if (input.every((item): item is string => typeof item === 'string')) return input;
   throw new GatewayError(400, 'input: token arrays are not supported by the gateway; send text', 'invalid_request_error', 'invalid_value', 'input');
-}
-
-/** The `encoding_format: base64` wire form: little-endian float32s, base64-encoded (what the SDKs decode). */
-function float32Base64(vector: number[]): string {
-  const bytes = new Uint8Array(new Float32Array(vector).buffer);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }

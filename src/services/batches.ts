@@ -1,6 +1,7 @@
 // Study matrix runs: items × targets × samples, started in the background, with progress,
 // cancel and resume. Resume runs only tasks without a success row.
 import { batchAnswers, createBatch, getBatch, taskCounts, type NewBatchItem } from '../db/batches-repository';
+import { ACTIVE_STATUSES, cancelBatchRun, claimBatchRun, type RunStamp } from '../db/batch-runs-repository';
 import type { BatchTarget } from '../db/schema';
 import { AppError, notFound } from '../errors';
 import type { ChatParams } from '../providers/types';
@@ -43,6 +44,7 @@ export async function startBatch(ctx: BatchContext, input: BatchInput) {
     messages: item.messages,
     vars: item.vars,
   }));
+  const stamp = newRunStamp(ctx.batches);
   const batchId = await createBatch(ctx.db, {
     name: input.name ?? `batch ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
     description: input.description,
@@ -52,29 +54,44 @@ export async function startBatch(ctx: BatchContext, input: BatchInput) {
     template: input.template,
     options: { collapse_samples: input.collapse_samples ?? false },
     items,
-  });
-  await ctx.batches.start(batchId);
+  }, stamp);
+  await ctx.batches.launch(batchId, stamp.runId);
   return batchProgress(ctx, batchId);
 }
 
+const newRunStamp = (executor: BatchExecutor): RunStamp => ({
+  runId: crypto.randomUUID(),
+  runner: executor.runner,
+  now: new Date().toISOString(),
+});
+
+type StoredBatch = NonNullable<Awaited<ReturnType<typeof getBatch>>>['batch'];
+
+/** Whether the batch's run is working (`live`), known or taken to be dead (`dead`), or there is none (`stopped`). */
+function runState(executor: BatchExecutor, batch: StoredBatch, now = Date.now()): 'live' | 'dead' | 'stopped' {
+  if (!(ACTIVE_STATUSES as readonly string[]).includes(batch.status)) return executor.isRunningHere(batch.groupId) ? 'live' : 'stopped';
+  if (executor.isRunningHere(batch.groupId)) return 'live';
+  if (executor.runIsGone(batch)) return 'dead';
+  const beat = batch.heartbeatAt ? Date.parse(batch.heartbeatAt) : NaN;
+  return Number.isNaN(beat) || now - beat > executor.staleAfterMs ? 'dead' : 'live';
+}
+
 export async function batchProgress(ctx: BatchContext, batchId: number) {
-  // Whether a run is going first, the stored state after: a run seen as over has already stored
-  // its outcome, so a run finishing between these reads can never show as interrupted.
-  const running = await ctx.batches.isRunning(batchId);
-  const stats = await ctx.batches.stats(batchId);
   const found = await getBatch(ctx.db, batchId);
   if (!found) throw notFound('batch', batchId);
+  const stats = await ctx.batches.stats(batchId);
   const counts = await taskCounts(ctx.db, batchId);
   const elapsedS = stats ? (Date.now() - stats.startedAt) / 1000 : 0;
   const rate = stats && elapsedS > 0 ? stats.finished / elapsedS : null;
   const remaining = stats ? stats.queued + stats.running : 0;
   const stored = found.batch.status;
+  // A run whose runner is gone (killed, crashed) still reads "running" in the database.
+  const dead = (ACTIVE_STATUSES as readonly string[]).includes(stored) && runState(ctx.batches, found.batch) === 'dead';
   return {
     id: batchId,
     name: found.group.name,
-    // Stored "running" with no runner: every task tried means the run is over (its last step, marking
-    // the batch completed, may just not have landed yet); otherwise it was interrupted.
-    status: stored === 'running' && !running ? (counts.pending === 0 ? 'completed' : 'interrupted') : stored,
+    status: dead ? (stored === 'cancelling' ? 'cancelled' : 'interrupted') : stored,
+    status_reason: dead ? 'its runner stopped without finishing (the server was stopped or crashed)' : found.batch.statusReason,
     total: counts.total,
     done: counts.success,
     failed: counts.failed,
@@ -91,16 +108,39 @@ export async function batchProgress(ctx: BatchContext, batchId: number) {
   };
 }
 
+/**
+ * Cancels a running or interrupted batch: no new task starts; tasks in flight finish and are captured.
+ * A completed batch's status is final (409).
+ */
 export async function cancelBatch(ctx: BatchContext, batchId: number) {
-  if (!(await getBatch(ctx.db, batchId))) throw notFound('batch', batchId);
-  await ctx.batches.cancel(batchId);
+  const found = await getBatch(ctx.db, batchId);
+  if (!found) throw notFound('batch', batchId);
+  const live = ctx.batches.cancelWaitsForTasksInFlight && runState(ctx.batches, found.batch) === 'live';
+  const status = await cancelBatchRun(ctx.db, batchId, live);
+  if (status === undefined) throw new AppError(409, 'conflict', `batch ${batchId} is completed; a finished batch cannot be cancelled`);
+  ctx.batches.stop(batchId);
   return batchProgress(ctx, batchId);
 }
 
+/**
+ * Runs every task without a success row again, as a new run. The run is claimed in the database, so
+ * of any number of resumes at the same moment — from any number of servers — exactly one starts it.
+ */
 export async function resumeBatch(ctx: BatchContext, batchId: number) {
-  if (!(await getBatch(ctx.db, batchId))) throw notFound('batch', batchId);
-  if (await ctx.batches.isRunning(batchId)) throw new AppError(409, 'conflict', `batch ${batchId} is already running`);
-  await ctx.batches.start(batchId);
+  const found = await getBatch(ctx.db, batchId);
+  if (!found) throw notFound('batch', batchId);
+  if (ctx.batches.isRunningHere(batchId)) {
+    throw new AppError(409, 'conflict', `batch ${batchId} is running (or still finishing the tasks in flight after a cancel)`);
+  }
+  const stamp = newRunStamp(ctx.batches);
+  const deadRunId = ctx.batches.runIsGone(found.batch) ? found.batch.runId : null;
+  const staleBefore = new Date(Date.now() - ctx.batches.staleAfterMs).toISOString();
+  if (!(await claimBatchRun(ctx.db, batchId, stamp, { staleBefore, deadRunId }))) {
+    const counts = await taskCounts(ctx.db, batchId);
+    if (counts.success === counts.total) throw new AppError(409, 'conflict', `batch ${batchId} has nothing left to run: every task has its answer`);
+    throw new AppError(409, 'conflict', `batch ${batchId} is already running`);
+  }
+  await ctx.batches.launch(batchId, stamp.runId);
   return batchProgress(ctx, batchId);
 }
 

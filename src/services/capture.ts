@@ -12,6 +12,8 @@ import type { InflightRequests } from './inflight';
 import type { PriceBook } from './price-book';
 import { requestHash } from './request-hash';
 import { withRetry, type RetryHooks } from './retry';
+import { controllerFollowing, serverStopping, type Lifecycle } from './lifecycle';
+import { storableJson } from './storable-json';
 
 export interface CaptureContext {
   db: Database;
@@ -24,6 +26,8 @@ export interface CaptureContext {
   writer?: CallWriter;
   /** Prices in memory; without it each capture looks its price up. */
   prices?: PriceBook;
+  /** Provider calls in flight, for a graceful shutdown; its `stopping` signal cancels them. */
+  lifecycle?: Lifecycle;
 }
 
 export interface CallSummary {
@@ -53,6 +57,12 @@ export function successOutcome(response: ProviderResponse): CallOutcome {
   };
 }
 
+/** Bookkeeping links of a captured row: set only by the batch runner and the conversation service. */
+export interface CallLink {
+  batchTaskId?: number;
+  conversationId?: number;
+}
+
 export interface CallRecord {
   provider: string;
   model: string;
@@ -67,32 +77,35 @@ export interface CallRecord {
   metadata?: Record<string, unknown>;
   /** Text for the log line when LOG_PROMPTS=1. */
   promptText?: string;
+  link?: CallLink;
 }
 
 export async function recordCall(ctx: CaptureContext, record: CallRecord): Promise<CallSummary> {
   const createdAt = new Date().toISOString();
   const hash = record.requestHash ?? (await requestHash({ provider: record.provider, request: record.request }));
   const metadata = { ...record.metadata, attempts: record.attempts, total_ms: round(record.elapsedMs) };
+  // Everything stored is made storable first: a provider call that was made always ends in a row.
   const common = {
     provider: record.provider,
     model: record.model,
     modality: record.modality,
-    requestJson: record.request,
+    requestJson: storableJson(record.request),
     requestHash: hash,
-    metadataJson: metadata,
+    metadataJson: storableJson(metadata),
     createdAt,
+    batchTaskId: record.link?.batchTaskId ?? null,
+    conversationId: record.link?.conversationId ?? null,
   };
   const { outcome } = record;
-  const insert = (row: NewRawCall) => (ctx.writer ? ctx.writer.insert(row) : insertCall(ctx.db, row));
   let summary: CallSummary;
   if (outcome.ok) {
     const price = ctx.prices
       ? await ctx.prices.priceAt(record.provider, record.model, createdAt)
       : await findPriceInForce(ctx.db, record.provider, record.model, createdAt);
-    const id = await insert({
+    const id = await insertRow(ctx, record, {
       ...common,
       status: 'success',
-      responseJson: { text: outcome.text, ...outcome.response },
+      responseJson: storableJson({ text: outcome.text, ...outcome.response }),
       errorJson: null,
       latencyMs: round(outcome.latencyMs),
       tokensJson: { ...outcome.tokens },
@@ -113,7 +126,7 @@ export async function recordCall(ctx: CaptureContext, record: CallRecord): Promi
       ...(failure.options.code ? { code: failure.options.code } : {}),
       ...outcome.extra,
     };
-    const id = await insert({ ...common, status: 'failed', responseJson: null, errorJson: error, latencyMs: round(record.elapsedMs), tokensJson: null });
+    const id = await insertRow(ctx, record, { ...common, status: 'failed', responseJson: null, errorJson: storableJson(error), latencyMs: round(record.elapsedMs), tokensJson: null });
     summary = {
       id,
       status: 'failed',
@@ -129,12 +142,34 @@ export async function recordCall(ctx: CaptureContext, record: CallRecord): Promi
   return summary;
 }
 
+/**
+ * Stores the row. A batch task holds at most one success row (a unique index); should a second
+ * success for the same task ever arrive (a run taken over from a server that was only slow), the
+ * answer is still kept — as a call of its own, not counted for the task — because the provider
+ * was called and every call ends in a row.
+ */
+async function insertRow(ctx: CaptureContext, record: CallRecord, row: NewRawCall): Promise<number> {
+  const insert = (r: NewRawCall) => (ctx.writer ? ctx.writer.insert(r) : insertCall(ctx.db, r));
+  try {
+    return await insert(row);
+  } catch (error) {
+    if (row.batchTaskId != null && isTaskSuccessTaken(error)) {
+      return insert({ ...row, batchTaskId: null, metadataJson: { ...row.metadataJson, duplicate_of_batch_task: row.batchTaskId } });
+    }
+    ctx.logger.error({ event: 'capture_failed', provider: record.provider, model: record.model, status: row.status, error: ctx.redact(String(error)) });
+    throw error;
+  }
+}
+
+const isTaskSuccessTaken = (error: unknown) => String((error as Error)?.message ?? error).includes('raw_calls.batch_task_id');
+
 export interface ChatCallSpec {
   provider: Provider;
   model: string;
   messages: ChatMessage[];
   params: ChatParams;
   metadata?: Record<string, unknown>;
+  link?: CallLink;
   signal?: AbortSignal;
   retryHooks?: RetryHooks;
   /**
@@ -145,20 +180,27 @@ export interface ChatCallSpec {
 }
 
 /** One chat call through retries (shared with identical in-flight requests), captured. */
-export async function runChatCall(ctx: CaptureContext, spec: ChatCallSpec): Promise<CallSummary> {
+export function runChatCall(ctx: CaptureContext, spec: ChatCallSpec): Promise<CallSummary> {
+  if (!ctx.lifecycle) return runAndCapture(ctx, spec, spec.signal);
+  const controller = controllerFollowing(spec.signal);
+  return ctx.lifecycle.track(runAndCapture(ctx, spec, controller.signal), controller);
+}
+
+async function runAndCapture(ctx: CaptureContext, spec: ChatCallSpec, signal: AbortSignal | undefined): Promise<CallSummary> {
   const request = { ...spec.params, model: spec.model, messages: spec.messages };
   const hash = await requestHash({ provider: spec.provider.name, request });
   const started = performance.now();
   const call = () =>
     withRetry(
-      () => spec.provider.complete({ model: spec.model, messages: spec.messages, params: spec.params, signal: spec.signal }),
+      () => spec.provider.complete({ model: spec.model, messages: spec.messages, params: spec.params, signal }),
       ctx.retry,
-      { ...spec.retryHooks, signal: spec.signal },
+      { ...spec.retryHooks, signal },
     );
   const { value: result, shared } = ctx.inflight
     ? await ctx.inflight.share(`${hash}#${spec.dedupScope ?? ''}`, call)
     : { value: await call(), shared: false };
-  const outcome: CallOutcome = result.ok ? successOutcome(result.value) : { ok: false, error: result.error };
+  const stopped = !result.ok && ctx.lifecycle?.stopping && !spec.signal?.aborted;
+  const outcome: CallOutcome = result.ok ? successOutcome(result.value) : { ok: false, error: stopped ? serverStopping() : result.error };
   return recordCall(ctx, {
     provider: spec.provider.name,
     model: spec.model,
@@ -170,6 +212,7 @@ export async function runChatCall(ctx: CaptureContext, spec: ChatCallSpec): Prom
     elapsedMs: performance.now() - started,
     metadata: shared ? { ...spec.metadata, deduplicated: true } : spec.metadata,
     promptText: spec.messages.map((m) => contentText(m.content)).join('\n'),
+    link: spec.link,
   });
 }
 

@@ -1,7 +1,7 @@
 // Multi-turn chats persisted as conversation groups: history is rebuilt from the captured turns,
 // so it survives restarts, and a failed turn is kept in the log but left out of the history.
-import { sql } from 'drizzle-orm';
-import { addGroupMembers, createGroup, getGroup } from '../db/groups-repository';
+import { conversationTurns } from '../db/conversations-repository';
+import { createGroup, getGroup } from '../db/groups-repository';
 import { AppError, notFound } from '../errors';
 import type { ChatMessage, ChatParams } from '../providers/types';
 import { runChatCall } from './capture';
@@ -41,11 +41,7 @@ export async function createConversation(
 async function loadConversation(ctx: ConversationContext, id: number) {
   const group = await getGroup(ctx.db, id);
   if (!group || group.groupType !== 'conversation') throw notFound('conversation', id);
-  const turns = await ctx.db.all<{ call_id: number; status: string; request_json: string; response_json: string | null; error_json: string | null; created_at: string }>(sql`
-    SELECT c.id AS call_id, c.status, c.request_json, c.response_json, c.error_json, c.created_at
-      FROM group_members m JOIN raw_calls c ON c.id = m.call_id
-     WHERE m.group_id = ${id}
-     ORDER BY m.position`);
+  const turns = await conversationTurns(ctx.db, id);
   const settings = group.metadataJson as unknown as ConversationSettings;
   const messages: Array<ChatMessage & { call_id?: number }> = settings.system_prompt
     ? [{ role: 'system', content: settings.system_prompt }]
@@ -98,8 +94,9 @@ export async function sendMessage(ctx: ConversationContext, id: number, input: {
       messages: [...history, { role: 'user', content: input.content }],
       params: { ...settings.params, ...input.params },
       metadata: { source: 'conversation', conversation_id: id, turn: history.filter((m) => m.role === 'user').length },
+      // The turn joins the conversation in the statement that captures it (a trigger on this column).
+      link: { conversationId: id },
     });
-    await addGroupMembers(ctx.db, id, [call.id], 'turn');
     return { call, conversation: await getConversation(ctx, id) };
   });
 }

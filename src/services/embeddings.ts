@@ -10,8 +10,9 @@ import type { Provider, ProviderError } from '../providers/types';
 import { recordCall, type CaptureContext } from './capture';
 import { embeddingCacheKey, normalizeEmbeddingText, type EncodingFormat } from './embedding-cache-key';
 import { DeploymentMemo, deploymentMissing } from './embedding-deployments';
-import { decodeVectors } from './embedding-vectors';
 import { resolveProvider } from './inference';
+import { openGroup } from './groups';
+import { serverStopping } from './lifecycle';
 import { withRetry } from './retry';
 import { VectorIndex, type Neighbor } from './vector-index';
 
@@ -86,7 +87,7 @@ export class EmbeddingService {
 
   async embed(input: EmbedInput): Promise<EmbedResult> {
     const provider = this.embeddingProvider(input.provider);
-    if (input.group_id !== undefined && !(await getGroup(this.ctx.db, input.group_id))) throw notFound('group', input.group_id);
+    if (input.group_id !== undefined) await openGroup(this.ctx.db, input.group_id);
     const texts = input.texts.map((text, i) => {
       const normalized = normalizeEmbeddingText(text);
       if (!normalized) throw invalidInput(`texts.${i}`, 'is empty once null bytes are removed and whitespace trimmed');
@@ -222,7 +223,19 @@ export class EmbeddingService {
   }
 
   /** One provider request, retried on transient errors, captured, its vectors cached. */
-  private async send(provider: EmbeddingProvider, input: EmbedInput, chunk: Array<[string, string]>, requestMetadata: Record<string, unknown>): Promise<Sent> {
+  private send(provider: EmbeddingProvider, input: EmbedInput, chunk: Array<[string, string]>, requestMetadata: Record<string, unknown>): Promise<Sent> {
+    const controller = new AbortController();
+    const work = this.sendAndCapture(provider, input, chunk, requestMetadata, controller.signal);
+    return this.ctx.lifecycle ? this.ctx.lifecycle.track(work, controller) : work;
+  }
+
+  private async sendAndCapture(
+    provider: EmbeddingProvider,
+    input: EmbedInput,
+    chunk: Array<[string, string]>,
+    requestMetadata: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<Sent> {
     const texts = chunk.map(([, text]) => text);
     const request = {
       model: input.model,
@@ -232,20 +245,12 @@ export class EmbeddingService {
     };
     const started = performance.now();
     const result = await withRetry(
-      () => provider.embed(texts, input.model, { dimensions: input.dimensions, encodingFormat: input.encoding_format }),
+      () => provider.embed(texts, input.model, { dimensions: input.dimensions, encodingFormat: input.encoding_format, signal }),
       this.ctx.retry,
+      { signal },
     );
-    let vectors: Float32Array[] | undefined;
-    let error: ProviderError | undefined;
-    if (result.ok) {
-      try {
-        vectors = decodeVectors(result.value.vectors, texts.length);
-      } catch (thrown) {
-        error = thrown as ProviderError;
-      }
-    } else {
-      error = result.error;
-    }
+    const vectors = result.ok ? result.value.vectors : undefined;
+    const error = result.ok ? undefined : signal?.aborted ? serverStopping() : result.error;
     const summary = await recordCall(this.ctx, {
       provider: provider.name,
       model: input.model,

@@ -3,6 +3,7 @@ import { addGroupMembers } from '../db/groups-repository';
 import { contentText } from '../providers/echo';
 import { ProviderError, type ChatMessage, type ChatParams, type EmbeddingResult, type Provider, type ProviderResponse } from '../providers/types';
 import { recordCall, successOutcome, type CallOutcome, type CallRecord, type CallSummary, type CaptureContext } from './capture';
+import { serverStopping } from './lifecycle';
 import { withRetry, type RetryOutcome } from './retry';
 
 /** What every gateway call carries besides its body: where it is filed and how to stop it. */
@@ -11,8 +12,8 @@ export interface GatewayCallOptions {
   metadata: Record<string, unknown>;
   /** x-study-group, resolved: the captured call is added to this group. */
   groupId?: number;
-  /** Aborts when the client goes away; the call is then captured with `client_aborted`. */
-  signal?: AbortSignal;
+  /** Aborts when the client goes away (captured with `client_aborted`) or when a stopping server gives up waiting. */
+  controller?: AbortController;
 }
 
 export interface GatewayChatSpec extends GatewayCallOptions {
@@ -29,22 +30,27 @@ export interface GatewayEmbeddingSpec extends GatewayCallOptions {
   model: string;
   texts: string[];
   dimensions?: number;
+  encodingFormat?: 'float' | 'base64';
 }
 
-export async function runGatewayChat(
+export function runGatewayChat(ctx: CaptureContext, spec: GatewayChatSpec) {
+  return tracked(ctx, gatewayChat(ctx, spec), spec.controller);
+}
+
+async function gatewayChat(
   ctx: CaptureContext,
   spec: GatewayChatSpec,
 ): Promise<{ summary: CallSummary; result: RetryOutcome<ProviderResponse> }> {
   const request = { ...spec.params, model: spec.model, messages: spec.messages };
   const started = performance.now();
   const result = await withRetry(
-    () => spec.provider.complete({ model: spec.model, messages: spec.messages, params: spec.params, signal: spec.signal }),
+    () => spec.provider.complete({ model: spec.model, messages: spec.messages, params: spec.params, signal: spec.controller?.signal }),
     ctx.retry,
-    { signal: spec.signal },
+    { signal: spec.controller?.signal },
   );
   const outcome: CallOutcome = result.ok
     ? successOutcome(result.value)
-    : { ok: false, error: spec.signal?.aborted ? clientAborted() : result.error };
+    : { ok: false, error: spec.controller?.signal.aborted ? abortedBy(ctx) : result.error };
   const summary = await captureGatewayCall(ctx, spec, {
     provider: spec.provider.name,
     model: spec.model,
@@ -58,16 +64,25 @@ export async function runGatewayChat(
   return { summary, result };
 }
 
-export async function runGatewayEmbedding(
+export function runGatewayEmbedding(ctx: CaptureContext, spec: GatewayEmbeddingSpec) {
+  return tracked(ctx, gatewayEmbedding(ctx, spec), spec.controller);
+}
+
+async function gatewayEmbedding(
   ctx: CaptureContext,
   spec: GatewayEmbeddingSpec,
 ): Promise<{ summary: CallSummary; result: RetryOutcome<EmbeddingResult> }> {
-  const request = { model: spec.model, input: spec.texts, ...(spec.dimensions ? { dimensions: spec.dimensions } : {}) };
+  const request = {
+    model: spec.model,
+    input: spec.texts,
+    ...(spec.dimensions ? { dimensions: spec.dimensions } : {}),
+    ...(spec.encodingFormat ? { encoding_format: spec.encodingFormat } : {}),
+  };
   const started = performance.now();
   const result = await withRetry(
-    () => spec.provider.embed(spec.texts, spec.model, { dimensions: spec.dimensions, signal: spec.signal }),
+    () => spec.provider.embed(spec.texts, spec.model, { dimensions: spec.dimensions, encodingFormat: spec.encodingFormat, signal: spec.controller?.signal }),
     ctx.retry,
-    { signal: spec.signal },
+    { signal: spec.controller?.signal },
   );
   // The vectors themselves are not kept in response_json: they belong in embedding_vectors (the cache).
   const outcome: CallOutcome = result.ok
@@ -83,7 +98,7 @@ export async function runGatewayEmbedding(
           raw: result.value.raw,
         },
       }
-    : { ok: false, error: spec.signal?.aborted ? clientAborted() : result.error };
+    : { ok: false, error: spec.controller?.signal.aborted ? abortedBy(ctx) : result.error };
   const summary = await captureGatewayCall(ctx, spec, {
     provider: spec.provider.name,
     model: spec.model,
@@ -107,7 +122,7 @@ export async function captureGatewayCall(
   const metadata = {
     ...options.metadata,
     ...extraMetadata,
-    ...(options.signal?.aborted ? { client_aborted: true } : {}),
+    ...(options.controller?.signal.aborted && !ctx.lifecycle?.stopping ? { client_aborted: true } : {}),
   };
   const summary = await recordCall(ctx, { ...record, metadata });
   if (options.groupId !== undefined) await addGroupMembers(ctx.db, options.groupId, [summary.id]);
@@ -117,5 +132,12 @@ export async function captureGatewayCall(
 /** The failure recorded when the client went away before the answer was complete. */
 export const clientAborted = () =>
   new ProviderError('ClientAborted', 'The client disconnected before the answer was complete', { retryable: false });
+
+/** Why an aborted gateway call stopped: the server shutting down, or else the client leaving. */
+export const abortedBy = (ctx: CaptureContext) => (ctx.lifecycle?.stopping ? serverStopping() : clientAborted());
+
+/** Counts gateway work as in flight, with the controller a stopping server aborts. */
+export const tracked = <T>(ctx: CaptureContext, work: Promise<T>, controller?: AbortController): Promise<T> =>
+  ctx.lifecycle ? ctx.lifecycle.track(work, controller) : work;
 
 export const promptOf = (messages: ChatMessage[]) => messages.map((m) => contentText(m.content ?? '')).join('\n');

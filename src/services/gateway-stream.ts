@@ -1,9 +1,9 @@
 // Streamed chat through the gateway: open with retries, relay chunk by chunk as they arrive, capture once it ends.
 import { usageToTokens } from '../providers/openai-compatible';
-import type { ChatParams, ChatStreamChunk, ProviderError, ToolCallDelta } from '../providers/types';
+import { ProviderError, type ChatParams, type ChatStreamChunk, type ToolCallDelta } from '../providers/types';
 import { toProviderError } from '../providers/provider-errors';
 import type { CallOutcome, CallSummary, CaptureContext } from './capture';
-import { captureGatewayCall, clientAborted, promptOf, type GatewayChatSpec } from './gateway-calls';
+import { abortedBy, captureGatewayCall, promptOf, tracked, type GatewayChatSpec } from './gateway-calls';
 import { withRetry } from './retry';
 
 /** Where the relayed stream goes; the route turns these into server-sent events. */
@@ -24,7 +24,11 @@ export type OpenedStream =
  * is in hand nothing has reached the client, so a failure can still be answered with an HTTP status.
  * A failure to open is captured here; an opened stream is captured by `relay` when it ends.
  */
-export async function openGatewayStream(ctx: CaptureContext, spec: GatewayChatSpec): Promise<OpenedStream> {
+export function openGatewayStream(ctx: CaptureContext, spec: GatewayChatSpec): Promise<OpenedStream> {
+  return tracked(ctx, openStream(ctx, spec), spec.controller);
+}
+
+async function openStream(ctx: CaptureContext, spec: GatewayChatSpec): Promise<OpenedStream> {
   const stream = spec.provider.stream?.bind(spec.provider);
   if (!stream) throw new Error(`provider ${spec.provider.name} cannot stream`);
   const { params, clientWantsUsage, usageAdded } = requestUsage(spec.params);
@@ -35,12 +39,14 @@ export async function openGatewayStream(ctx: CaptureContext, spec: GatewayChatSp
   const opened = await withRetry(
     async () => {
       attemptStarted = performance.now();
-      const iterator = stream({ model: spec.model, messages: spec.messages, params, signal: spec.signal })[Symbol.asyncIterator]();
+      const iterator = stream({ model: spec.model, messages: spec.messages, params, signal: spec.controller?.signal })[Symbol.asyncIterator]();
       const first = await iterator.next();
+      // An empty stream (or a plain JSON body where a stream was asked for) is no answer at all.
+      if (first.done && !spec.controller?.signal.aborted) throw streamIncomplete('before sending any chunk');
       return { iterator, first, firstChunkMs: performance.now() - attemptStarted };
     },
     ctx.retry,
-    { signal: spec.signal },
+    { signal: spec.controller?.signal },
   );
   const capture = (outcome: CallOutcome) =>
     captureGatewayCall(
@@ -60,50 +66,61 @@ export async function openGatewayStream(ctx: CaptureContext, spec: GatewayChatSp
     );
 
   if (!opened.ok) {
-    const error = spec.signal?.aborted ? clientAborted() : opened.error;
+    const error = spec.controller?.signal.aborted ? abortedBy(ctx) : opened.error;
     return { ok: false, error, summary: await capture({ ok: false, error }) };
   }
 
-  const { iterator, firstChunkMs } = opened.value;
+  const { iterator, first, firstChunkMs } = opened.value;
+  // The open stream counts as in flight until relay() has captured it.
+  let relayed!: (summary: Promise<CallSummary>) => void;
+  void tracked(ctx, new Promise<void>((resolve) => (relayed = (summary) => void summary.then(() => resolve(), () => resolve()))), spec.controller);
   return {
     ok: true,
-    async relay(sink) {
-      const transcript = new StreamTranscript();
-      let next = opened.value.first;
-      let failure: ProviderError | undefined;
-      try {
-        while (!next.done) {
-          transcript.add(next.value);
-          const visible = clientWantsUsage ? next.value : withoutUsage(next.value);
-          if (visible) await sink.chunk(visible);
-          next = await iterator.next();
-        }
-      } catch (thrown) {
-        failure = toProviderError(thrown);
-      } finally {
-        if (!next.done) await iterator.return?.().catch(() => undefined);
-      }
-      const latencyMs = performance.now() - attemptStarted;
-      const partial = { partial_text: transcript.text, chunks_received: transcript.chunks, first_chunk_ms: round(firstChunkMs) };
-      // A client gone after the last answer chunk still leaves a complete answer (marked client_aborted).
-      if (spec.signal?.aborted && !transcript.finished) return capture({ ok: false, error: clientAborted(), extra: partial });
-      // Captured before the client hears the end, so a client that saw the stream end finds the row.
-      if (failure) {
-        const summary = await capture({ ok: false, error: failure, extra: partial });
-        await sink.fail(failure);
-        return summary;
-      }
-      const summary = await capture({
-        ok: true,
-        text: transcript.text,
-        tokens: usageToTokens(transcript.usage),
-        latencyMs,
-        response: { ...transcript.response(), first_chunk_ms: round(firstChunkMs) },
-      });
-      await sink.end();
+    relay(sink) {
+      const summary = relay(sink);
+      relayed(summary);
       return summary;
     },
   };
+
+  async function relay(sink: StreamSink): Promise<CallSummary> {
+    const transcript = new StreamTranscript();
+    let next = first;
+    let failure: ProviderError | undefined;
+    try {
+      while (!next.done) {
+        transcript.add(next.value);
+        const visible = clientWantsUsage ? next.value : withoutUsage(next.value);
+        if (visible) await sink.chunk(visible);
+        next = await iterator.next();
+      }
+    } catch (thrown) {
+      failure = toProviderError(thrown);
+    } finally {
+      if (!next.done) await iterator.return?.().catch(() => undefined);
+    }
+    // A stream that just stops, without a finish reason, is cut short: never a success.
+    if (!failure && !spec.controller?.signal.aborted && !transcript.complete) failure = streamIncomplete('without a finish reason');
+    const latencyMs = performance.now() - attemptStarted;
+    const partial = { partial_text: transcript.text, chunks_received: transcript.chunks, first_chunk_ms: round(firstChunkMs) };
+    // A client gone after the last answer chunk still leaves a complete answer (marked client_aborted).
+    if (spec.controller?.signal.aborted && !transcript.finished) return capture({ ok: false, error: abortedBy(ctx), extra: partial });
+    // Captured before the client hears the end, so a client that saw the stream end finds the row.
+    if (failure) {
+      const summary = await capture({ ok: false, error: failure, extra: partial });
+      await sink.fail(failure);
+      return summary;
+    }
+    const summary = await capture({
+      ok: true,
+      text: transcript.text,
+      tokens: usageToTokens(transcript.usage),
+      latencyMs,
+      response: { ...transcript.response(), first_chunk_ms: round(firstChunkMs) },
+    });
+    await sink.end();
+    return summary;
+  }
 }
 
 /**
@@ -162,6 +179,11 @@ class StreamTranscript {
     return (this.choices.get(0)?.finishReason ?? null) !== null;
   }
 
+  /** Every choice the stream opened has its finish reason. */
+  get complete() {
+    return this.choices.size > 0 && [...this.choices.values()].every((choice) => choice.finishReason !== null);
+  }
+
   response(): Record<string, unknown> {
     const first = this.choices.get(0);
     const toolCalls = (state: ChoiceState | undefined) =>
@@ -200,3 +222,6 @@ class StreamTranscript {
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+const streamIncomplete = (when: string) =>
+  new ProviderError('StreamIncomplete', `The provider's stream ended ${when}`, { status: 200, retryable: false });

@@ -1,9 +1,10 @@
 // The inference service: resolve the target, preprocess the prompt, run n samples, capture each.
-import { AppError, notFound } from '../errors';
-import { addGroupMembers, getGroup } from '../db/groups-repository';
+import { AppError } from '../errors';
+import { addGroupMembers } from '../db/groups-repository';
 import type { ProviderRegistry } from '../providers/registry';
 import type { ChatMessage, ChatParams, Provider } from '../providers/types';
 import { runChatCall, type CallSummary, type CaptureContext } from './capture';
+import { openGroup } from './groups';
 import { preprocessPrompt, type PreprocessOptions } from './preprocess';
 
 export interface InferenceContext extends CaptureContext {
@@ -56,7 +57,7 @@ export function prepareMessages(input: Pick<InferenceInput, 'prompt' | 'messages
 
 export async function runInference(ctx: InferenceContext, input: InferenceInput): Promise<CallSummary[]> {
   const provider = resolveProvider(ctx.providers, input.provider);
-  if (input.group_id !== undefined && !(await getGroup(ctx.db, input.group_id))) throw notFound('group', input.group_id);
+  if (input.group_id !== undefined) await openGroup(ctx.db, input.group_id);
   const model = input.model ?? provider.defaultModel;
   const { messages, preprocessing } = prepareMessages(input);
   const samples = input.samples ?? 1;

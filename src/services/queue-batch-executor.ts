@@ -3,14 +3,15 @@
 import pLimit from 'p-limit';
 import {
   beginQueueRun,
-  isTaskDue,
+  claimQueueTask,
   pendingTaskIds,
   pendingTasksByIds,
   queueRunState,
   settleQueueRun,
   tasksFinishedSince,
 } from '../db/batch-queue-repository';
-import { getBatch, setBatchStatus } from '../db/batches-repository';
+import { finishBatchRun } from '../db/batch-runs-repository';
+import { getBatch } from '../db/batches-repository';
 import { AppError } from '../errors';
 import { runBatchTask, type BatchExecutor, type RunnerStats } from './batch-runner';
 import { BackoffGate } from './inflight';
@@ -23,7 +24,7 @@ const MESSAGES_PER_SEND = 100;
 /**
  * A run with pending tasks but no progress for this long is reported as interrupted (its messages
  * may have been dropped after their retries) and can be resumed; a resume starts a new run, and
- * any message of the old run still in the queue is then dropped, so nothing runs twice.
+ * any message of the old run still in the queue then takes nothing, so nothing runs twice.
  */
 export const STALE_RUN_MS = 15 * 60_000;
 
@@ -48,23 +49,27 @@ export interface BatchQueueMessage {
 }
 
 export class QueueBatchExecutor implements BatchExecutor {
+  readonly runner = 'queue';
+  readonly staleAfterMs = STALE_RUN_MS;
+  /** Consumers take no new task of a cancelled batch; there is no run here to report back. */
+  readonly cancelWaitsForTasksInFlight = false;
+
   constructor(
     private readonly ctx: InferenceContext,
     private readonly queue: BatchQueueProducer | undefined,
   ) {}
 
-  /** Enqueues every pending task (failed ones become pending again) as a new run. */
-  async start(batchId: number) {
+  /** Enqueues every pending task (failed ones become pending again) of the run just claimed. */
+  async launch(batchId: number, run: string) {
     const queue = this.queue;
     if (!queue) {
+      await finishBatchRun(this.ctx.db, batchId, run, 'no queue is bound as BATCH_QUEUE');
       throw new AppError(503, 'queue_unavailable', 'Batches on Workers run through a queue: bind one as BATCH_QUEUE in wrangler.toml.');
     }
-    if (!(await getBatch(this.ctx.db, batchId))) return;
-    const run = new Date().toISOString();
-    await beginQueueRun(this.ctx.db, batchId, run);
+    await beginQueueRun(this.ctx.db, batchId);
     const taskIds = await pendingTaskIds(this.ctx.db, batchId);
     if (!taskIds.length) {
-      await setBatchStatus(this.ctx.db, batchId, 'completed');
+      await finishBatchRun(this.ctx.db, batchId, run);
       return;
     }
     const messages: { body: BatchMessageBody }[] = [];
@@ -76,31 +81,31 @@ export class QueueBatchExecutor implements BatchExecutor {
     }
   }
 
-  /** Consumers skip every task of a cancelled batch; messages already in the queue drain as no-ops. */
-  async cancel(batchId: number) {
-    await setBatchStatus(this.ctx.db, batchId, 'cancelled');
+  stop() {}
+
+  /** A queue run has no process to check on: only its heartbeat (progress) tells it is alive. */
+  runIsGone() {
+    return false;
   }
 
-  async isRunning(batchId: number) {
-    const state = await queueRunState(this.ctx.db, batchId);
-    if (!state || state.status !== 'running' || state.pending === 0) return false;
-    return Date.now() - Date.parse(state.updatedAt) < STALE_RUN_MS;
+  isRunningHere() {
+    return false;
   }
 
   async stats(batchId: number): Promise<RunnerStats | undefined> {
     const state = await queueRunState(this.ctx.db, batchId);
     if (!state?.run || state.status !== 'running') return undefined;
-    const finished = await tasksFinishedSince(this.ctx.db, batchId, state.run);
+    const finished = await tasksFinishedSince(this.ctx.db, batchId, state.startedAt);
     // How many tasks are being called right now is not known outside the consumers.
-    return { queued: state.pending, running: 0, finished, startedAt: Date.parse(state.run) };
+    return { queued: state.pending, running: 0, finished, startedAt: Date.parse(state.startedAt) };
   }
 }
 
 /**
- * The queue consumer (the worker's `queue()` handler). Each task runs only if it is still pending
- * in the current run of a running batch, so a redelivered message or one from before a cancel is
- * harmless: the unique task key (metadata.batch_task_id) is marked done with its captured row.
- * A message whose work failed (the database was unreachable, say) is retried by the queue.
+ * The queue consumer (the worker's `queue()` handler). Each task runs only once it is claimed for the
+ * current run of a running batch, so a redelivered message or one from before a cancel or resume
+ * runs nothing twice. A message whose work failed (the database was unreachable, say) is retried by
+ * the queue.
  */
 export async function consumeBatchMessages(ctx: InferenceContext, messages: readonly BatchQueueMessage[]) {
   const limits = new Map<number, ReturnType<typeof pLimit>>();
@@ -131,18 +136,18 @@ async function consumeOne(
   gates: Map<string, BackoffGate>,
 ) {
   const found = await getBatch(ctx.db, body.batchId);
-  if (!found || found.batch.status !== 'running' || found.batch.optionsJson.queue_run !== body.run) return;
+  if (!found || found.batch.status !== 'running' || found.batch.runId !== body.run) return;
   const tasks = await pendingTasksByIds(ctx.db, body.batchId, body.taskIds);
   let limit = limits.get(body.batchId);
   if (!limit) limits.set(body.batchId, (limit = pLimit(found.batch.concurrency)));
   await Promise.all(
     tasks.map((task) =>
       limit(async () => {
-        if (await isTaskDue(ctx.db, task.taskId, body.run)) await runBatchTask(ctx, found.batch, task, { gates });
+        if (await claimQueueTask(ctx.db, task.taskId, body.run)) await runBatchTask(ctx, found.batch, task, { gates });
       }),
     ),
   );
-  await settleQueueRun(ctx.db, body.batchId);
+  await settleQueueRun(ctx.db, body.batchId, body.run);
 }
 
 function parseBody(body: unknown): BatchMessageBody | undefined {

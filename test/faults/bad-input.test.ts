@@ -146,6 +146,17 @@ function generateCases(): Case[] {
       }
     }
     if (route.strict) json('unknown field with HTML', { ...route.valid, '<img src=x onerror=alert(1)>': 1 });
+    // Nested deeper than the database stores JSON: refused before any work.
+    const deepObject = JSON.parse('{"a":'.repeat(1000) + '1' + '}'.repeat(1000));
+    const deepArray = JSON.parse('['.repeat(1000) + ']'.repeat(1000));
+    for (const [field, kind] of Object.entries(route.fields)) {
+      if (kind === 'object') json(`${field} nested 1,000 deep`, { ...route.valid, [field]: deepObject });
+      if (kind === 'array') json(`${field} nested 1,000 deep`, { ...route.valid, [field]: deepArray });
+    }
+    // Keys the app writes into a call's metadata itself.
+    if ('metadata' in route.fields && route.path !== '/api/v1/groups') {
+      for (const key of ['batch_task_id', 'source', 'conversation_id']) json(`metadata.${key} (reserved)`, { ...route.valid, metadata: { [key]: 1 } });
+    }
     // 10 MB everywhere; batches accept whole item lists up to 32 MiB, so they get 33 MB.
     const megabytes = route.path === '/api/v1/batches' ? 33 : 10;
     cases.push({

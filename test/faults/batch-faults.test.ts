@@ -101,8 +101,8 @@ describe('fault injection: a 1,000-call batch through every provider fault and a
     const db = createClient({ url: env.DATABASE_URL });
     const mismatched = await db.execute({
       sql: `SELECT t.id, t.calls, t.status,
-                   (SELECT count(*) FROM raw_calls c WHERE json_extract(c.metadata_json, '$.batch_task_id') = t.id) AS rows,
-                   (SELECT count(*) FROM raw_calls c WHERE json_extract(c.metadata_json, '$.batch_task_id') = t.id AND c.status = 'success') AS successes
+                   (SELECT count(*) FROM raw_calls c WHERE c.batch_task_id = t.id) AS rows,
+                   (SELECT count(*) FROM raw_calls c WHERE c.batch_task_id = t.id AND c.status = 'success') AS successes
               FROM batch_tasks t WHERE t.batch_id = ?`,
       args: [id],
     });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceContext } from '../../src/deps';
-import { createBatch } from '../../src/db/batches-repository';
+import { createBatch, type NewBatch } from '../../src/db/batches-repository';
+import { createGroup } from '../../src/db/groups-repository';
 import { InProcessBatchExecutor, type BatchExecutor } from '../../src/services/batch-runner';
-import { batchProgress } from '../../src/services/batches';
+import { batchProgress, resumeBatch } from '../../src/services/batches';
 import { createTestApp, countCalls, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';
@@ -22,6 +23,13 @@ describe('batches', () => {
 
   const progress = async (id: number) => (await t.get(`/api/v1/batches/${id}`)).json();
   const finished = (id: number) => waitFor(() => progress(id), (p) => p.status !== 'running');
+  /** A batch created as owned by `runner` (as POST /api/v1/batches does), then launched by it. */
+  const launchWith = async (runner: BatchExecutor, batch: NewBatch) => {
+    const runId = crypto.randomUUID();
+    const id = await createBatch(t.deps.database.db, batch, { runId, runner: runner.runner, now: new Date().toISOString() });
+    await runner.launch(id, runId);
+    return id;
+  };
   const taskRows = async (id: number) =>
     (
       await t.deps.database.client.execute({
@@ -115,9 +123,10 @@ describe('batches', () => {
 
     fake.reset();
     // Two tasks per page: the five failed ones are spread over pages full of finished tasks.
-    const runner = new InProcessBatchExecutor(serviceContext(t.deps), 2);
-    await runner.start(id);
-    expect(runner.stats(id)).toMatchObject({ queued: 5 });
+    const runner = new InProcessBatchExecutor(serviceContext(t.deps), { taskPage: 2 });
+    await resumeBatch({ ...serviceContext(t.deps), batches: runner }, id);
+    const stats = runner.stats(id)!;
+    expect(stats.queued + stats.running + stats.finished).toBe(5);
     await runner.idle();
     expect(fake.requests.map((r) => r.body.messages[0].content)).toEqual([...bad].map((i) => `bad ${i}`));
     expect((await taskRows(id)).map((r) => [r.status, Number(r.calls)])).toEqual(
@@ -130,7 +139,8 @@ describe('batches', () => {
     fake.setLatency(150);
     // Every item's second target is a provider no longer configured (as after a config change and
     // a restart): its first task throws while the first item's openai task is still in flight.
-    const id = await createBatch(t.deps.database.db, {
+    const runner = new InProcessBatchExecutor(serviceContext(t.deps), { taskPage: 5 });
+    const id = await launchWith(runner, {
       name: 'orphaned target',
       targets: [
         { provider: 'openai', model: 'gpt-test', params: {} },
@@ -141,42 +151,52 @@ describe('batches', () => {
       options: {},
       items: Array.from({ length: 10 }, (_, i) => ({ key: String(i + 1), prompt: `p ${i}` })),
     });
-    const runner = new InProcessBatchExecutor(serviceContext(t.deps), 5);
-    await runner.start(id);
     await runner.idle();
     // The task in flight was captured before the run ended, and nothing started after the failure.
     expect(await countCalls(t)).toBe(before + 1);
     await new Promise((r) => setTimeout(r, 400));
     expect(fake.requests).toHaveLength(1);
     expect(await countCalls(t)).toBe(before + 1);
-    expect(runner.isRunning(id)).toBe(false);
+    expect(runner.isRunningHere(id)).toBe(false);
     expect(t.logs.some((line) => line.includes('batch_error') && line.includes('gone'))).toBe(true);
     expect(await progress(id)).toMatchObject({ status: 'interrupted', done: 1, pending: 19 });
+    expect((await progress(id)).status_reason).toContain('a task could not run');
   });
 
-  it('never reports a run that ends while its progress is being read as interrupted', async () => {
-    const id = await createBatch(t.deps.database.db, {
-      name: 'finishing now',
+  it('tells a live run on another server from a dead one by its heartbeat and its process', async () => {
+    const batch = (name: string): NewBatch => ({
+      name,
       targets: [{ provider: 'echo', model: 'echo-1', params: {} }],
       samples: 1,
       concurrency: 1,
       options: {},
-      items: [{ key: '1', prompt: 'p' }, { key: '2', prompt: 'q' }],
+      items: [{ key: '1', prompt: 'p' }],
     });
-    const db = t.deps.database.client;
-    // A runner whose last tasks land, and which stores its outcome, just as it is asked about.
-    const finishingRunner: BatchExecutor = {
-      start: async () => {},
-      cancel: async () => {},
-      stats: () => undefined,
-      isRunning: async () => {
-        await db.execute({ sql: "UPDATE batch_tasks SET status = 'success' WHERE batch_id = ?", args: [id] });
-        await db.execute({ sql: "UPDATE batches SET status = 'completed' WHERE group_id = ?", args: [id] });
-        return false;
-      },
-    };
-    const progress = await batchProgress({ ...serviceContext(t.deps), batches: finishingRunner }, id);
-    expect(progress).toMatchObject({ status: 'completed', pending: 0, done: 2 });
+    const db = t.deps.database.db;
+    const stamp = (runner: object, beatAgoMs: number) => ({
+      runId: crypto.randomUUID(),
+      runner: JSON.stringify(runner),
+      now: new Date(Date.now() - beatAgoMs).toISOString(),
+    });
+    const host = (await import('node:os')).hostname();
+    const started = Math.round(Date.now() - process.uptime() * 1000);
+    // Another server (another host) that beat a moment ago is running it; resume must not start a second run.
+    const elsewhere = await createBatch(db, batch('elsewhere'), stamp({ host: 'other-host', pid: 1, started: 1, instance: 'x' }, 1000));
+    expect(await progress(elsewhere)).toMatchObject({ status: 'running' });
+    expect((await t.post(`/api/v1/batches/${elsewhere}/resume`, {})).status).toBe(409);
+    // The same server, silent for longer than the stale limit: taken to be dead.
+    const silent = await createBatch(db, batch('silent'), stamp({ host: 'other-host', pid: 1, started: 1, instance: 'x' }, 60_000));
+    expect(await progress(silent)).toMatchObject({ status: 'interrupted' });
+    // A process on this host that no longer exists (a killed server): dead at once, resumable at once.
+    const killed = await createBatch(db, batch('killed'), stamp({ host, pid: 2 ** 22 + 17, started, instance: 'y' }, 10));
+    expect(await progress(killed)).toMatchObject({ status: 'interrupted' });
+    // A restarted container reuses the pid: an earlier process with our pid is gone too.
+    const restarted = await createBatch(db, batch('restarted'), stamp({ host, pid: process.pid, started: started - 60_000, instance: 'z' }, 10));
+    expect(await progress(restarted)).toMatchObject({ status: 'interrupted' });
+    for (const id of [silent, killed, restarted]) {
+      expect((await t.post(`/api/v1/batches/${id}/resume`, {})).status).toBe(202);
+      expect(await finished(id)).toMatchObject({ status: 'completed', done: 1 });
+    }
   });
 
   it('cancels a running batch and resumes it to completion without running anything twice', async () => {
@@ -189,11 +209,13 @@ describe('batches', () => {
     const { id } = await res.json();
     await waitFor(() => progress(id), (p) => p.done >= 2);
     const cancelled = await (await t.post(`/api/v1/batches/${id}/cancel`, {})).json();
-    expect(cancelled.status).toBe('cancelled');
-    await new Promise((r) => setTimeout(r, 300));
-    const afterCancel = await progress(id);
+    // The task in flight finishes and is captured; then the run marks the batch cancelled.
+    expect(cancelled.status).toBe('cancelling');
+    expect((await t.post(`/api/v1/batches/${id}/resume`, {})).status).toBe(409);
+    const afterCancel = await waitFor(() => progress(id), (p) => p.status === 'cancelled');
     expect(afterCancel.done).toBeLessThan(10);
-    expect(afterCancel.status).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await progress(id)).done).toBe(afterCancel.done);
 
     fake.setLatency(0);
     await t.post(`/api/v1/batches/${id}/resume`, {});
@@ -250,7 +272,9 @@ describe('study pages for batch groups without a run', () => {
   it('sends a batch group that has no study run (a v1 import) to its group page', async () => {
     const t = await createTestApp();
     try {
-      const { group } = await (await t.post('/api/v1/groups', { group_type: 'batch', name: 'imported v1 batch' })).json();
+      // The v1 importer makes batch groups itself; the groups API refuses to.
+      expect((await t.post('/api/v1/groups', { group_type: 'batch', name: 'imported v1 batch' })).status).toBe(400);
+      const group = await createGroup(t.deps.database.db, { groupType: 'batch', name: 'imported v1 batch' });
       const res = await t.get(`/studies/${group.id}`);
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe(`/groups/${group.id}`);

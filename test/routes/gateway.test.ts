@@ -319,7 +319,8 @@ describe('OpenAI-compatible gateway (/v1) through the openai SDK', () => {
       }
       const call = await callById(response.headers.get('x-study-call-id'));
       expect(call).toMatchObject({ modality: 'embedding', provider: 'openai', model: 'text-embedding-3-small', status: 'success' });
-      expect(call.request).toEqual({ model: 'text-embedding-3-small', input });
+      // As forwarded: the SDK asks for base64 unless told otherwise, and so does the gateway upstream.
+      expect(call.request).toEqual({ model: 'text-embedding-3-small', input, encoding_format: 'base64' });
       expect(call.response).toMatchObject({ vectors: 2, dimension: 8 });
       expect(call.tokens).toMatchObject({ prompt: 4, total: 4 });
     });

@@ -60,3 +60,13 @@ export async function countCalls(t: TestApp): Promise<number> {
   const result = await t.deps.database.client.execute('SELECT count(*) AS n FROM raw_calls');
   return Number(result.rows[0]!.n);
 }
+
+/** Serves an app on a free loopback port, for clients that need real HTTP (the openai SDK, fetch streams). */
+export async function serveApp(app: { fetch: (request: Request) => Response | Promise<Response> }): Promise<{ base: string; close(): Promise<void> }> {
+  const { serve } = await import('@hono/node-server');
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const { port } = server.address() as { port: number };
+  return { base: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

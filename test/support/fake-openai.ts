@@ -25,7 +25,17 @@ export type Fault =
   | { kind: 'timeout' }
   | { kind: 'malformed-json' }
   | { kind: 'cut-stream'; afterChunks: number }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** a stream that ends cleanly after its content, with no finish_reason and no [DONE] */
+  | { kind: 'stream-without-finish' }
+  /** 200 text/event-stream with no events at all */
+  | { kind: 'empty-stream' }
+  /** a plain JSON chat completion where a stream was asked for */
+  | { kind: 'json-instead-of-stream' }
+  /** embeddings answered as float arrays even when base64 was asked for (older TEI, sglang, infinity), optionally of another dimension */
+  | { kind: 'floats-despite-base64'; dimensions?: number }
+  /** a success whose body carries a field nested `depth` levels deep */
+  | { kind: 'deeply-nested-success'; depth: number };
 
 export interface RecordedRequest {
   method: string;
@@ -148,7 +158,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     const wantsStream = route.endpoint === 'chat' && body !== null && typeof body === 'object' && body.stream === true;
 
     if (fault) {
-      applyFault(fault, req, res, wantsStream ? body : undefined, route.deployment);
+      applyFault(fault, req, res, wantsStream ? body : undefined, route.deployment, body);
       return;
     }
 
@@ -181,6 +191,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     res: http.ServerResponse,
     streamBody: any,
     deployment: string | undefined,
+    requestBody: any,
   ): void => {
     switch (fault.kind) {
       case 'reset':
@@ -212,6 +223,35 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
           });
           res.end(text);
         });
+        return;
+      case 'stream-without-finish':
+      case 'empty-stream':
+        respond(res, latencyMs, () => {
+          res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+          if (fault.kind === 'empty-stream') return res.end();
+          const chunk = (delta: Record<string, unknown>) =>
+            `data: ${JSON.stringify({ id: 'chatcmpl-nofinish', object: 'chat.completion.chunk', created: 0, model: modelOf(requestBody), choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] })}\n\n`;
+          res.end(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'half an ' }) + chunk({ content: 'answer' }));
+        });
+        return;
+      case 'json-instead-of-stream':
+      case 'deeply-nested-success':
+        respond(res, latencyMs, () => {
+          let nested: unknown = 'bottom';
+          for (let i = 0; fault.kind === 'deeply-nested-success' && i < fault.depth; i++) nested = { n: nested };
+          sendJson(res, 200, {
+            id: `chatcmpl-fake${nextId()}`,
+            object: 'chat.completion',
+            created: 0,
+            model: modelOf(requestBody ?? {}),
+            choices: [{ index: 0, message: { role: 'assistant', content: 'a plain answer' }, logprobs: null, finish_reason: 'stop' }],
+            usage: usage(2, 3),
+            ...(fault.kind === 'deeply-nested-success' ? { provider_extras: nested } : {}),
+          });
+        });
+        return;
+      case 'floats-despite-base64':
+        handleEmbeddings(res, { ...requestBody, encoding_format: 'float', ...(fault.dimensions ? { dimensions: fault.dimensions } : {}) }, deployment);
         return;
       case 'cut-stream': {
         if (streamBody !== undefined) {

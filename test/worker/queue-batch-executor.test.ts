@@ -102,7 +102,7 @@ describe('queue batch executor (Workers backend)', () => {
     (
       await deps.database.client.execute({
         sql: `SELECT t.status, t.calls,
-                     (SELECT count(*) FROM raw_calls c WHERE json_extract(c.metadata_json, '$.batch_task_id') = t.id AND c.status = 'success') AS successes
+                     (SELECT count(*) FROM raw_calls c WHERE c.batch_task_id = t.id AND c.status = 'success') AS successes
                 FROM batch_tasks t WHERE t.batch_id = ? ORDER BY t.ordinal`,
         args: [id],
       })

@@ -199,7 +199,7 @@ describe('the Workers build in local workerd', () => {
     const tasks = await rows(
       `SELECT t.id, t.status, t.calls,
               (SELECT count(*) FROM raw_calls c
-                WHERE json_extract(c.metadata_json, '$.batch_task_id') = t.id AND c.status = 'success') AS successes
+                WHERE c.batch_task_id = t.id AND c.status = 'success') AS successes
          FROM batch_tasks t WHERE t.batch_id = ?`,
       [id],
     );

@@ -11,6 +11,7 @@ import {
 import type { AppDeps } from '../../deps';
 import { AppError, notFound } from '../../errors';
 import { validate } from '../../http/validation';
+import { assertCreatableGroupType, assertOpenGroup } from '../../services/groups';
 import { groupBodySchema, groupDetailQuerySchema, groupMembersBodySchema, groupsQuerySchema, idParamSchema } from './schemas';
 
 const groupJson = (g: { id: number; groupType: string; name: string; description: string | null; metadataJson: unknown; createdAt: string }) => ({
@@ -27,6 +28,7 @@ export function groupRoutes(deps: AppDeps) {
   return new Hono()
     .post('/', validate('json', groupBodySchema), async (c) => {
       const body = c.req.valid('json');
+      assertCreatableGroupType(body.group_type);
       const group = await createGroup(db, { groupType: body.group_type, name: body.name, description: body.description, metadata: body.metadata });
       return c.json({ group: groupJson(group) }, 201);
     })
@@ -63,7 +65,9 @@ export function groupRoutes(deps: AppDeps) {
     .post('/:id/members', validate('param', idParamSchema), validate('json', groupMembersBodySchema), async (c) => {
       const { id } = c.req.valid('param');
       const { call_ids, role } = c.req.valid('json');
-      if (!(await getGroup(db, id))) throw notFound('group', id);
+      const group = await getGroup(db, id);
+      if (!group) throw notFound('group', id);
+      assertOpenGroup(group);
       const unique = [...new Set(call_ids)];
       const found = await existingCallIds(db, unique);
       const missing = unique.filter((callId) => !found.has(callId));

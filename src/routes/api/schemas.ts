@@ -1,5 +1,6 @@
 // Request schemas of the JSON API: used for validation and for the OpenAPI document alike.
 import { z } from 'zod';
+import { reservedKeyMessage, reservedMetadataKey } from '../../services/call-metadata';
 
 const NO_NULL_BYTES = 'must not contain null bytes';
 export const text = (max: number) =>
@@ -8,6 +9,12 @@ export const text = (max: number) =>
     .max(max)
     .refine((s) => !s.includes('\u0000'), NO_NULL_BYTES);
 export const name = (max = 200) => text(max).trim().min(1);
+
+/** Metadata a caller attaches to its calls: any JSON object, minus the keys the app writes itself. */
+export const callerMetadataSchema = z.record(z.string(), z.unknown()).superRefine((metadata, ctx) => {
+  const reserved = reservedMetadataKey(metadata);
+  if (reserved) ctx.addIssue({ code: 'custom', path: [reserved], message: reservedKeyMessage(reserved) });
+});
 
 export const chatMessageSchema = z
   .object({
@@ -69,7 +76,7 @@ export const inferenceBodySchema = z
     samples: z.int().min(1).max(100).optional(),
     collapse_samples: z.boolean().optional(),
     group_id: z.int().positive().optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: callerMetadataSchema.optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -278,7 +285,7 @@ export const embeddingsBodySchema = z
     dimensions: embeddingDimensions.optional(),
     encoding_format: encodingFormat.optional(),
     group_id: z.int().positive().optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: callerMetadataSchema.optional(),
     return_vectors: z.boolean().optional(),
   })
   .strict();

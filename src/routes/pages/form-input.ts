@@ -1,7 +1,7 @@
 // Turns HTML form fields into the same validated inputs the JSON API takes.
 import { z } from 'zod';
 import { AppError } from '../../errors';
-import { validationError } from '../../http/validation';
+import { validationError, withinJsonDepth } from '../../http/validation';
 import { chatParamsSchema, preprocessSchema } from '../api/schemas';
 
 export type FormBody = Record<string, string | File | (string | File)[]>;
@@ -21,7 +21,7 @@ export const fields = (body: FormBody, key: string): string[] => {
 const optionalNumber = (body: FormBody, key: string) => (field(body, key) === '' ? undefined : Number(field(body, key)));
 
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
+  const result = withinJsonDepth(schema).safeParse(value);
   if (!result.success) throw validationError(result.error.issues, 'form');
   return result.data;
 }

@@ -1,0 +1,147 @@
+// Stopping the real server (`npm start`) with SIGTERM loses nothing: calls in flight finish and are
+// captured, running batches are left interrupted and resume to exactly one success per task; after
+// SHUTDOWN_GRACE_MS what is left is cancelled and captured as failed; a second signal exits at once.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@libsql/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+import { startServer, type ServerProcess } from '../support/server';
+import { waitFor } from '../support/wait';
+
+/** The node process serving (npm and tsx sit above it); signals go to it alone, as Docker's would. */
+function serverPid(server: ServerProcess): number {
+  const line = server.output.join('').split('\n').find((l) => l.includes('"server_started"'));
+  return JSON.parse(line!).pid;
+}
+
+const exitCode = (server: ServerProcess) =>
+  new Promise<number | null>((resolve) => (server.child.exitCode !== null ? resolve(server.child.exitCode) : server.child.once('exit', (code) => resolve(code))));
+
+describe('graceful shutdown', () => {
+  let dir: string;
+  let fake: FakeOpenAI;
+  const servers: ServerProcess[] = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'study-shutdown-'));
+    fake = await startFakeOpenAI();
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.kill('SIGKILL')));
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const envFor = (name: string, extra: Record<string, string> = {}) => ({
+    DATABASE_URL: `file:${join(dir, `${name}.db`)}`,
+    OPENAI_API_KEY: 'sk-shutdown-test',
+    OPENAI_BASE_URL: fake.url,
+    RETRY_MAX_ATTEMPTS: '1',
+    ...extra,
+  });
+  const start = async (env: Record<string, string>) => {
+    const server = await startServer(env);
+    servers.push(server);
+    return server;
+  };
+  const json = async (res: Response) => (await res.json()) as Record<string, any>;
+
+  it('lets calls in flight finish and be captured, mid-batch and mid-stream, then exits 0; the batch resumes exactly', async () => {
+    fake.reset();
+    fake.setLatency(400);
+    fake.setStreamChunkDelay(80);
+    const env = envFor('mid-batch');
+    const first = await start(env);
+    const { id } = await json(
+      await fetch(`${first.base}/api/v1/batches`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ items: Array.from({ length: 30 }, (_, i) => ({ prompt: `item ${i}` })), targets: [{ provider: 'openai', model: 'gpt-test' }], concurrency: 4 }),
+      }),
+    );
+    await waitFor(async () => json(await fetch(`${first.base}/api/v1/batches/${id}`)), (p) => p.done >= 4);
+    // A streamed answer in flight: its first chunk has arrived when the signal comes.
+    const streamed = await fetch(`${first.base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-test', stream: true, messages: [{ role: 'user', content: 'one two three four five six seven eight' }] }),
+    });
+    const reader = streamed.body!.getReader();
+    let text = new TextDecoder().decode((await reader.read()).value);
+
+    process.kill(serverPid(first), 'SIGTERM');
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
+    expect(await exitCode(first)).toBe(0);
+    // The stream was allowed to finish.
+    expect(text).toContain('data: [DONE]');
+    expect(first.output.join('')).toContain('"shutdown_complete"');
+
+    const db = createClient({ url: env.DATABASE_URL });
+    const rows = Number((await db.execute('SELECT count(*) FROM raw_calls')).rows[0]![0]);
+    // Every call that reached the provider has its row.
+    expect(rows).toBe(fake.requestCount);
+    const streamRow = (await db.execute("SELECT status FROM raw_calls WHERE json_extract(metadata_json, '$.stream') = 1")).rows[0]!;
+    expect(streamRow.status).toBe('success');
+    const batch = (await db.execute({ sql: 'SELECT status, status_reason FROM batches WHERE group_id = ?', args: [id] })).rows[0]!;
+    expect(batch).toMatchObject({ status: 'interrupted', status_reason: expect.stringContaining('shut down') });
+    db.close();
+
+    fake.setLatency(0);
+    const second = await start(env);
+    expect((await json(await fetch(`${second.base}/api/v1/batches/${id}`))).status).toBe('interrupted');
+    expect((await fetch(`${second.base}/api/v1/batches/${id}/resume`, { method: 'POST' })).status).toBe(202);
+    await waitFor(async () => json(await fetch(`${second.base}/api/v1/batches/${id}`)), (p) => p.status === 'completed');
+    await second.kill();
+    const check = createClient({ url: env.DATABASE_URL });
+    const perTask = await check.execute({
+      sql: `SELECT t.id, (SELECT count(*) FROM raw_calls c WHERE c.batch_task_id = t.id AND c.status = 'success') AS ok FROM batch_tasks t WHERE t.batch_id = ?`,
+      args: [id],
+    });
+    expect(perTask.rows).toHaveLength(30);
+    expect(perTask.rows.every((r) => Number(r.ok) === 1)).toBe(true);
+    expect(Number((await check.execute('SELECT count(*) FROM raw_calls')).rows[0]![0])).toBe(fake.requestCount);
+    check.close();
+  }, 60_000);
+
+  it('after SHUTDOWN_GRACE_MS cancels what is left, captures it as failed, and exits 0', async () => {
+    fake.reset();
+    fake.setLatency(20_000);
+    const env = envFor('grace', { SHUTDOWN_GRACE_MS: '300' });
+    const server = await start(env);
+    const pending = fetch(`${server.base}/api/v1/inference`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'openai', model: 'gpt-test', prompt: 'never answered' }),
+    });
+    await waitFor(async () => fake.requestCount, (n) => n === 1);
+    const signalled = Date.now();
+    process.kill(serverPid(server), 'SIGTERM');
+    const answer = await json(await pending);
+    expect(answer.calls[0]).toMatchObject({ status: 'failed', error: { class: 'ServerShutdown' } });
+    expect(await exitCode(server)).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(15_000);
+    const db = createClient({ url: env.DATABASE_URL });
+    const rows = await db.execute("SELECT status, json_extract(error_json, '$.class') AS class FROM raw_calls");
+    expect(rows.rows.map((r) => [r.status, r.class])).toEqual([['failed', 'ServerShutdown']]);
+    db.close();
+  }, 30_000);
+
+  it('exits at once on a second signal', async () => {
+    fake.reset();
+    fake.setLatency(20_000);
+    const server = await start(envFor('second-signal', { SHUTDOWN_GRACE_MS: '60000' }));
+    void fetch(`${server.base}/api/v1/inference`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'openai', model: 'gpt-test', prompt: 'slow' }),
+    }).catch(() => undefined);
+    await waitFor(async () => fake.requestCount, (n) => n === 1);
+    const pid = serverPid(server);
+    process.kill(pid, 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(server.child.exitCode).toBeNull();
+    process.kill(pid, 'SIGTERM');
+    expect(await exitCode(server)).toBe(1);
+    expect(server.output.join('')).toContain('"shutdown_forced"');
+  }, 30_000);
+});
