@@ -110,12 +110,6 @@ export async function v1BatchRunIds(legacy: Client, batchId: string | number): P
   return runs.rows.map((r) => Number(r.id));
 }
 
-/** The smallest and largest created_at as stored (text compares as text). */
-export async function v1CreatedAtRange(legacy: Client): Promise<{ first: unknown; last: unknown }> {
-  const row = (await legacy.execute('SELECT min(created_at) AS first, max(created_at) AS last FROM inference_runs')).rows[0]!;
-  return { first: row.first, last: row.last };
-}
-
 export async function v1BatchSizes(legacy: Client): Promise<Array<{ batchId: string; runs: number }>> {
   const sizes = await legacy.execute('SELECT batch_id, count(*) AS n FROM inference_runs WHERE batch_id IS NOT NULL GROUP BY batch_id');
   return sizes.rows.map((r) => ({ batchId: String(r.batch_id), runs: Number(r.n) }));

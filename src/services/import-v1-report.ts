@@ -3,7 +3,7 @@
 import type { Client, Row } from '@libsql/client';
 import {
   callRow, importedBatchGroup, importedBatchSizes, importedCallIds, importedRunCount, importedTimeRange, isGroupMember,
-  v1BatchSizes, v1ColumnNames, v1CreatedAtRange, v1RunAtOffset, v1RunCount, v1SelectList,
+  v1BatchSizes, v1ColumnNames, v1RunAtOffset, v1RunCount, v1SelectList, v1TimestampPage,
 } from '../db/import-v1-repository';
 import { canonicalJson } from './request-hash';
 import { parseJson, v1TimestampToIso, type ImportCounts, type ImportTarget } from './import-v1';
@@ -30,6 +30,7 @@ export interface BackfillReport {
   ok: boolean;
 }
 
+const RANGE_PAGE_SIZE = 1000;
 const SAMPLE_FIELDS = ['status', 'provider', 'prompt', 'response', 'tokens', 'latency_ms', 'created_at', 'metadata', 'batch'];
 
 export async function validateBackfill(target: ImportTarget, legacy: Client, options: { sampleSize?: number } = {}): Promise<BackfillReport> {
@@ -40,9 +41,8 @@ export async function validateBackfill(target: ImportTarget, legacy: Client, opt
 
   const batches = await compareBatches(target, legacy, present.has('batch_id'));
 
-  const v1Range = await v1CreatedAtRange(legacy);
   const timestamps = {
-    v1: { first: v1TimestampToIso(v1Range.first), last: v1TimestampToIso(v1Range.last) },
+    v1: await v1TimeRange(legacy),
     v2: await importedTimeRange(target.client),
     ok: false,
   };
@@ -64,6 +64,27 @@ export async function validateBackfill(target: ImportTarget, legacy: Client, opt
   };
   report.ok = report.counts.ok && report.batches.ok && report.timestamps.ok && report.sample.ok;
   return report;
+}
+
+/**
+ * The earliest and latest v1 created_at, compared as times: v1 rows mix formats ("2024-03-05 10:00",
+ * "2024-03-05T04:00+05:00") whose text order is not their time order.
+ */
+async function v1TimeRange(legacy: Client): Promise<{ first: string | null; last: string | null }> {
+  let first: string | null = null;
+  let last: string | null = null;
+  for (let after = Number.MIN_SAFE_INTEGER; ; ) {
+    const page = await v1TimestampPage(legacy, after, RANGE_PAGE_SIZE);
+    for (const row of page) {
+      const iso = v1TimestampToIso(row.createdAt); // ISO-8601 in UTC: text order is time order
+      if (iso === null) continue;
+      if (first === null || iso < first) first = iso;
+      if (last === null || iso > last) last = iso;
+    }
+    if (page.length < RANGE_PAGE_SIZE) break;
+    after = page[page.length - 1]!.id;
+  }
+  return { first, last };
 }
 
 async function compareBatches(target: ImportTarget, legacy: Client, hasBatches: boolean): Promise<BackfillReport['batches']> {

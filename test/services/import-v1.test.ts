@@ -194,6 +194,19 @@ describe('legacy v1 import', () => {
     });
   });
 
+  it('compares timestamp ranges by time, not by how v1 happened to write them', async () => {
+    // As text, '2024-03-05 10:…' sorts before '2024-03-05T…', but 04:00+05:00 is 2024-03-04T23:00Z: the earliest.
+    await insertRuns(legacy, [v1Run(131, { created_at: '2024-03-05T04:00:00+05:00' }), v1Run(132, { created_at: '2024-03-05T11:30:00Z' })]);
+    await importV1(target(), legacy);
+    const report = await validateBackfill(target(), legacy);
+    expect(report.timestamps).toEqual({
+      v1: { first: '2024-03-04T23:00:00.000Z', last: '2024-03-05T11:30:00.000Z' },
+      v2: { first: '2024-03-04T23:00:00.000Z', last: '2024-03-05T11:30:00.000Z' },
+      ok: true,
+    });
+    expect(report.ok).toBe(true);
+  });
+
   it('refuses a database without inference_runs', async () => {
     const other = createClient({ url: `file:${join(t.dir, 'not-v1.db')}` });
     await other.execute('CREATE TABLE something_else (id INTEGER)');
