@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createClient, type Client } from '@libsql/client';
@@ -15,11 +15,14 @@ describe('npm run import:v1', () => {
   let legacy: Client;
   let legacyPath: string;
   let targetPath: string;
+  let tempDir: string;
 
   beforeEach(async () => {
     t = await createTestApp();
     legacyPath = join(t.dir, 'legacy-v1.db');
     targetPath = join(t.dir, 'cli-target.db');
+    tempDir = join(t.dir, 'tmp');
+    mkdirSync(tempDir);
     legacy = await createV1Database(legacyPath, v1Runs());
   });
   afterEach(() => {
@@ -30,7 +33,7 @@ describe('npm run import:v1', () => {
   const cli = (args: string[]) =>
     run(process.execPath, ['--import', 'tsx', 'scripts/import-v1.ts', ...args], {
       cwd: join(import.meta.dirname, '..', '..'),
-      env: { ...process.env, DATABASE_URL: `file:${targetPath}` },
+      env: { ...process.env, DATABASE_URL: `file:${targetPath}`, TMPDIR: tempDir },
     }).then(
       (out) => ({ code: 0, stdout: out.stdout, stderr: out.stderr }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
@@ -46,6 +49,8 @@ describe('npm run import:v1', () => {
   };
   const targetCalls = async () => Number((await onTarget('SELECT count(*) AS n FROM raw_calls'))[0]!.n);
   const STACK_FRAME = /^\s+at /m;
+  /** The CLI reads a copy of the v1 file under TMPDIR; it must be gone once the CLI exits (tsx keeps its cache there). */
+  const expectNoCopyLeft = () => expect(readdirSync(tempDir).filter((name) => name.startsWith('study-import-v1-'))).toEqual([]);
 
   it('imports, prints the validation report and exits 0; a re-run imports nothing and still agrees', async () => {
     const first = await cli(['--from', legacyPath]);
@@ -56,6 +61,7 @@ describe('npm run import:v1', () => {
     const second = await cli(['--from', legacyPath]);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/imported 0 run\(s\), 130 already imported/);
+    expectNoCopyLeft();
   });
 
   it('exits 2 with a message and no stack trace on a usage error, and creates no target', async () => {
@@ -96,6 +102,7 @@ describe('npm run import:v1', () => {
     ]);
     expect(result.stdout).toBe('');
     expect(existsSync(targetPath)).toBe(false);
+    expectNoCopyLeft();
   });
 
   it('leaves an existing target byte for byte as it was when a later v1 row is bad', async () => {
@@ -130,6 +137,7 @@ describe('npm run import:v1', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr.trim()).toMatch(/^import failed and was rolled back; nothing from this run was written: .*target refuses run 99$/);
     expect(await targetCalls()).toBe(0);
+    expectNoCopyLeft();
 
     await onTarget('DROP TRIGGER refuse_99');
     const retried = await cli(['--from', legacyPath]);
