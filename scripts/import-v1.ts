@@ -1,16 +1,20 @@
 // `npm run import:v1 -- --from path/to/legacy.db [--sample 25]`: imports the earlier app's v1 SQLite
-// database into the v2 database at DATABASE_URL (created and migrated if needed), then prints the
-// backfill validation report. Exit code 0 when v1 and v2 agree, 1 when anything disagrees, 2 on a
-// usage error. Re-running it adds nothing twice. The v1 file is only read.
+// database into the v2 database at DATABASE_URL, then prints the backfill validation report.
+// Exit 0 when v1 and v2 agree; 1 when they disagree or the import failed (and was rolled back);
+// 2 on a usage error or a v1 file that cannot be imported as it is — then nothing is written and the
+// target is not even opened. Re-running adds nothing twice. The v1 file is only read, as bytes: the
+// import works on a private copy of it (see openV1Copy).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createClient } from '@libsql/client';
 import { bootstrap } from '../src/bootstrap';
-import { importV1, LegacyImportError } from '../src/services/import-v1';
+import type { AppDeps } from '../src/deps';
+import { checkV1Source, describeProblem, importV1, LegacyImportError, openV1Copy, type V1Copy } from '../src/services/import-v1';
 import { formatBackfillReport, validateBackfill } from '../src/services/import-v1-report';
 
 const USAGE = 'usage: npm run import:v1 -- --from path/to/legacy.db [--sample N]   (target: DATABASE_URL, default file:./data/study.db)';
+
+const firstLine = (error: unknown) => String((error as Error)?.message ?? error).split('\n')[0];
 
 async function main(): Promise<number> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -18,7 +22,7 @@ async function main(): Promise<number> {
   try {
     ({ values } = parseArgs({ options: { from: { type: 'string' }, sample: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
+    console.error(`${firstLine(error)}\n${USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -31,30 +35,67 @@ async function main(): Promise<number> {
     return 2;
   }
   const from = resolve(values.from);
-  // libSQL would create a missing file: check first, so a typo never leaves an empty database behind.
-  if (!existsSync(from)) {
-    console.error(`no such file: ${from}`);
+
+  let source: V1Copy;
+  try {
+    source = await openV1Copy(from);
+  } catch (error) {
+    if (!(error instanceof LegacyImportError)) throw error;
+    console.error(`cannot import: ${error.message}`);
     return 2;
   }
-  const legacy = createClient({ url: `file:${from}` });
-  const deps = await bootstrap(process.env, { log: (line) => process.stderr.write(`${line}\n`) });
+  // Ctrl-C or a kill: the temp copy goes; an open import transaction is simply never committed.
+  const interrupted = (signal: NodeJS.Signals) => {
+    source.close();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
-    console.log(`importing ${from} into ${deps.config.databaseUrl.startsWith('file:') ? deps.config.databaseUrl : '(remote libSQL)'}`);
-    const target = { client: deps.database.client };
-    const counts = await importV1(target, legacy);
-    const report = await validateBackfill(target, legacy, { sampleSize });
-    for (const line of formatBackfillReport(report, counts)) console.log(line);
-    return report.ok ? 0 : 1;
-  } catch (error) {
-    if (error instanceof LegacyImportError) {
-      console.error(`cannot import: ${error.message}`);
+    const problems = await checkV1Source(source.client);
+    if (problems.length) {
+      console.error(`cannot import ${from}: ${problems.length} problem(s) found; nothing was written`);
+      for (const problem of problems) console.error(`  ${describeProblem(problem)}`);
       return 2;
     }
-    throw error;
+    let deps: AppDeps;
+    try {
+      deps = await bootstrap(process.env, { log: (line) => process.stderr.write(`${line}\n`) });
+    } catch (error) {
+      console.error(`cannot open the target database (DATABASE_URL): ${firstLine(error)}`);
+      return 2;
+    }
+    try {
+      return await importAndReport(deps, source, from, sampleSize);
+    } finally {
+      deps.database.close();
+    }
   } finally {
-    legacy.close();
-    deps.database.close();
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+    source.close();
   }
 }
 
-process.exitCode = await main();
+async function importAndReport(deps: AppDeps, source: V1Copy, from: string, sampleSize: number): Promise<number> {
+  console.log(`importing ${from} into ${deps.config.databaseUrl.startsWith('file:') ? deps.config.databaseUrl : '(remote libSQL)'}`);
+  const target = { client: deps.database.client };
+  let counts;
+  try {
+    counts = await importV1(target, source.client);
+  } catch (error) {
+    console.error(`import failed and was rolled back; nothing from this run was written: ${firstLine(error)}`);
+    return 1;
+  }
+  try {
+    const report = await validateBackfill(target, source.client, { sampleSize });
+    for (const line of formatBackfillReport(report, counts)) console.log(line);
+    return report.ok ? 0 : 1;
+  } catch (error) {
+    console.error(`the import was committed, but the validation report failed: ${firstLine(error)}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main().catch((error: unknown) => {
+  console.error(`import:v1 failed: ${firstLine(error)}`);
+  return 1;
+});

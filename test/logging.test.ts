@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRedactor } from '../src/logging';
+import { createLogger, createRedactor } from '../src/logging';
 import { createTestApp, type TestApp } from './support/app';
 
 const parse = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -42,5 +42,65 @@ describe('structured logs', () => {
     expect(redact('key sk-live-abcdef123456 and Authorization: Bearer abcdefghijklmnop')).toBe(
       'key [redacted] and Authorization: Bearer [redacted]',
     );
+  });
+
+  describe('secrets that JSON escapes', () => {
+    // Each of these reads differently once JSON-encoded: `"` → \", `\` → \\, tab → \t, new line → \n.
+    const SECRETS = {
+      quote: 'sk-with"quote-123',
+      backslash: 'sk-with\\backslash-456',
+      tab: 'sk-with\ttab-789',
+      newline: 'sk-with\nnewline-012',
+      unicode: 'clé-secrète-✓-🔑-345',
+    };
+    const logOnce = (record: Record<string, unknown>) => {
+      const lines: string[] = [];
+      createLogger({ write: (line) => lines.push(line), secrets: Object.values(SECRETS) }).error({ event: 'failure', ...record });
+      expect(lines).toHaveLength(1);
+      return lines[0]!;
+    };
+    const leaks = (line: string) =>
+      Object.entries(SECRETS)
+        .filter(([, secret]) => line.includes(secret) || line.includes(JSON.stringify(secret).slice(1, -1)))
+        .map(([name]) => name);
+
+    for (const [name, secret] of Object.entries(SECRETS)) {
+      it(`scrubs a secret with a ${name} from a top-level field`, () => {
+        const line = logOnce({ message: `upstream said: key ${secret} is invalid` });
+        expect(leaks(line)).toEqual([]);
+        expect(JSON.parse(line).message).toBe('upstream said: key [redacted] is invalid');
+      });
+    }
+
+    it('scrubs them from nested objects, arrays, keys and error stacks', () => {
+      const error = new Error(`auth failed for ${SECRETS.quote}`);
+      const line = logOnce({
+        error,
+        request: { headers: { 'api-key': SECRETS.backslash }, attempts: [{ note: `tab ${SECRETS.tab}` }, [SECRETS.newline]] },
+        [`key-${SECRETS.unicode}`]: 1,
+        stack: `Error: ${SECRETS.newline}\n    at call (provider.ts:1:1)`,
+      });
+      expect(leaks(line)).toEqual([]);
+      const parsed = JSON.parse(line);
+      expect(parsed.request).toEqual({ headers: { 'api-key': '[redacted]' }, attempts: [{ note: 'tab [redacted]' }, ['[redacted]']] });
+      expect(parsed['key-[redacted]']).toBe(1);
+      expect(parsed.stack).toBe('Error: [redacted]\n    at call (provider.ts:1:1)');
+      // An Error keeps its name, message and stack (JSON.stringify alone would write {}), all scrubbed.
+      expect(parsed.error).toMatchObject({ name: 'Error', message: 'auth failed for [redacted]' });
+      expect(parsed.error.stack).toMatch(/^Error: auth failed for \[redacted\]\n\s+at /);
+    });
+
+    it('keeps numbers, booleans, nulls and dates as they were, and survives a cycle', () => {
+      const cyclic: Record<string, unknown> = { name: 'loop' };
+      cyclic.self = cyclic;
+      const parsed = JSON.parse(logOnce({ ms: 12.5, ok: false, none: null, at: new Date('2025-01-02T03:04:05.000Z'), cyclic }));
+      expect(parsed).toMatchObject({ ms: 12.5, ok: false, none: null, at: '2025-01-02T03:04:05.000Z', cyclic: { name: 'loop', self: '[circular]' } });
+    });
+
+    it('still scrubs bearer tokens from the encoded line', () => {
+      const line = logOnce({ header: 'Authorization: Bearer abcdefghijklmnop' });
+      expect(line).not.toContain('abcdefghijklmnop');
+      expect(JSON.parse(line).header).toBe('Authorization: Bearer [redacted]');
+    });
   });
 });

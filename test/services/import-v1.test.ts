@@ -1,95 +1,10 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createClient, type Client } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importV1, LegacyImportError, v1TimestampToIso } from '../../src/services/import-v1';
 import { formatBackfillReport, validateBackfill } from '../../src/services/import-v1-report';
 import { createTestApp, type TestApp } from '../support/app';
-
-const run = promisify(execFile);
-
-/** The table exactly as the v1 app's SQLAlchemy model created it on SQLite. */
-const V1_SCHEMA = [
-  `CREATE TABLE inference_runs (
-	id INTEGER NOT NULL,
-	prompt TEXT NOT NULL,
-	response TEXT NOT NULL,
-	provider VARCHAR(50) NOT NULL,
-	tokens INTEGER,
-	latency_ms FLOAT,
-	metadata JSON,
-	created_at DATETIME,
-	batch_id VARCHAR(36),
-	PRIMARY KEY (id)
-)`,
-  'CREATE INDEX ix_inference_runs_provider ON inference_runs (provider)',
-  'CREATE INDEX ix_inference_runs_created_at ON inference_runs (created_at)',
-  'CREATE INDEX ix_inference_runs_batch_id ON inference_runs (batch_id)',
-];
-
-interface V1Run {
-  id: number;
-  prompt: string;
-  response: string;
-  provider: string;
-  tokens: number | null;
-  latency_ms: number | null;
-  metadata: string | null;
-  created_at: string | null;
-  batch_id: string | null;
-}
-
-const BATCH_A = '3f1c2a9e-0000-4000-8000-00000000000a';
-const BATCH_B = '3f1c2a9e-0000-4000-8000-00000000000b';
-
-/** 130 runs: most standalone, two batches whose created_at order differs from their id order. */
-function v1Runs(): V1Run[] {
-  const runs: V1Run[] = [];
-  for (let id = 1; id <= 130; id++) {
-    const second = String(id % 60).padStart(2, '0');
-    const minute = String(Math.floor(id / 60)).padStart(2, '0');
-    runs.push({
-      id,
-      prompt: `Question ${id}: what is ${id} × 2?`,
-      response: `Answer ${id}: ${id * 2}`,
-      provider: id % 3 === 0 ? 'openai' : 'azure_openai',
-      tokens: id % 10 === 0 ? null : 20 + id,
-      latency_ms: id % 10 === 0 ? null : 100.25 + id,
-      metadata: id % 10 === 0 ? null : JSON.stringify({ model: id % 3 === 0 ? 'gpt-4o-mini' : 'gpt-35-turbo', temperature: 0.7 }),
-      created_at: `2024-03-05 10:${minute}:${second}.${String(id * 1000 + 123).padStart(6, '0')}`,
-      batch_id: null,
-    });
-  }
-  // Batch A: ids 20, 21, 22, created in reverse order — members must follow created_at.
-  runs[19]!.batch_id = runs[20]!.batch_id = runs[21]!.batch_id = BATCH_A;
-  runs[19]!.created_at = '2024-03-05 11:00:03.000000';
-  runs[20]!.created_at = '2024-03-05 11:00:02.000000';
-  runs[21]!.created_at = '2024-03-05 11:00:01.000000';
-  // Batch B: spread across pages.
-  for (const id of [5, 64, 99, 130]) runs[id - 1]!.batch_id = BATCH_B;
-  // v1 metadata with a key v2 uses for batch tasks must not reach v2's own metadata keys.
-  runs[6]!.metadata = JSON.stringify({ batch_task_id: 999, note: 'unicode ✓ "quoted"' });
-  runs[7]!.prompt = 'Ünïcödé prompt with\nnew lines, commas, and "quotes"';
-  return runs;
-}
-
-async function createV1Database(path: string, runs: V1Run[]): Promise<Client> {
-  const legacy = createClient({ url: `file:${path}` });
-  for (const statement of V1_SCHEMA) await legacy.execute(statement);
-  await insertRuns(legacy, runs);
-  return legacy;
-}
-
-async function insertRuns(legacy: Client, runs: V1Run[]) {
-  await legacy.batch(
-    runs.map((r) => ({
-      sql: 'INSERT INTO inference_runs (id, prompt, response, provider, tokens, latency_ms, metadata, created_at, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      args: [r.id, r.prompt, r.response, r.provider, r.tokens, r.latency_ms, r.metadata, r.created_at, r.batch_id],
-    })),
-    'write',
-  );
-}
+import { BATCH_A, BATCH_B, createV1Database, insertRuns, v1Run, v1Runs } from './import-v1-fixtures';
 
 describe('legacy v1 import', () => {
   let t: TestApp;
@@ -224,6 +139,74 @@ describe('legacy v1 import', () => {
     expect(formatBackfillReport(report).join('\n')).toMatch(/DIFF/);
   });
 
+  describe('all or nothing', () => {
+    const count = async (table: string) => Number((await rows(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
+    const nothingWritten = async () => {
+      expect(await count('raw_calls')).toBe(0);
+      expect(await count('legacy_imported_runs')).toBe(0);
+      expect(await count('groups')).toBe(0);
+      expect(await count('legacy_imported_batches')).toBe(0);
+      expect(await count('group_members')).toBe(0);
+    };
+
+    it('refuses a v1 database with a bad row on a later page before writing anything', async () => {
+      await insertRuns(legacy, [v1Run(777, { tokens: 'n/a' })]);
+      const refused = await importV1(target(), legacy, { pageSize: 50 }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(LegacyImportError);
+      expect((refused as LegacyImportError).problems).toEqual([{ problem: 'tokens is not a whole number', rows: 1, ids: [777] }]);
+      expect((refused as Error).message).toMatch(/tokens is not a whole number: 1 row\(s\), id\(s\) 777/);
+      await nothingWritten();
+    });
+
+    it('leaves nothing behind when a write fails mid-import, so a re-run imports every row once', async () => {
+      // The target refuses v1 run 77 (on the second page of 50): the first page must not stay committed.
+      await t.deps.database.client.execute(`CREATE TRIGGER refuse_77 BEFORE INSERT ON legacy_imported_runs WHEN NEW.v1_id = 77
+                                            BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+      await expect(importV1(target(), legacy, { pageSize: 50 })).rejects.toThrow(/disk on fire/);
+      await nothingWritten();
+
+      await t.deps.database.client.execute('DROP TRIGGER refuse_77');
+      expect(await importV1(target(), legacy, { pageSize: 50 })).toMatchObject({ runs_imported: 130, runs_already_imported: 0, batches_created: 2 });
+      expect(await count('raw_calls')).toBe(130);
+      expect((await validateBackfill(target(), legacy)).ok).toBe(true);
+    });
+
+    it('rolls the calls back too when a batch group fails to fill', async () => {
+      await t.deps.database.client.execute(`CREATE TRIGGER refuse_members BEFORE INSERT ON group_members
+                                            BEGIN SELECT RAISE(ABORT, 'no members today'); END`);
+      await expect(importV1(target(), legacy)).rejects.toThrow(/no members today/);
+      await nothingWritten();
+    });
+
+    it('keeps an earlier import whole when a later run fails, and the next run adds only the new rows', async () => {
+      await importV1(target(), legacy);
+      await insertRuns(legacy, [v1Run(131, { batch_id: BATCH_A }), v1Run(132)]);
+      await t.deps.database.client.execute(`CREATE TRIGGER refuse_132 BEFORE INSERT ON legacy_imported_runs WHEN NEW.v1_id = 132
+                                            BEGIN SELECT RAISE(ABORT, 'not now'); END`);
+      await expect(importV1(target(), legacy)).rejects.toThrow(/not now/);
+      expect(await count('raw_calls')).toBe(130);
+      expect(await count('group_members')).toBe(7);
+
+      await t.deps.database.client.execute('DROP TRIGGER refuse_132');
+      expect(await importV1(target(), legacy)).toMatchObject({ runs_imported: 2, runs_already_imported: 130, batches_created: 0, members_added: 1 });
+      expect(await count('raw_calls')).toBe(132);
+      expect((await validateBackfill(target(), legacy)).ok).toBe(true);
+    });
+  });
+
+  it('compares timestamp ranges by time, not by how v1 happened to write them', async () => {
+    // As text, '2024-03-05 10:…' sorts before '2024-03-05T…', but 04:00+05:00 is 2024-03-04T23:00Z: the earliest.
+    await insertRuns(legacy, [v1Run(131, { created_at: '2024-03-05T04:00:00+05:00' }), v1Run(132, { created_at: '2024-03-05T11:30:00Z' })]);
+    await importV1(target(), legacy);
+    const report = await validateBackfill(target(), legacy);
+    expect(report.timestamps).toEqual({
+      v1: { first: '2024-03-04T23:00:00.000Z', last: '2024-03-05T11:30:00.000Z' },
+      v2: { first: '2024-03-04T23:00:00.000Z', last: '2024-03-05T11:30:00.000Z' },
+      ok: true,
+    });
+    expect(report.ok).toBe(true);
+  });
+
   it('refuses a database without inference_runs', async () => {
     const other = createClient({ url: `file:${join(t.dir, 'not-v1.db')}` });
     await other.execute('CREATE TABLE something_else (id INTEGER)');
@@ -238,43 +221,5 @@ describe('legacy v1 import', () => {
     expect(v1TimestampToIso('2024-03-05')).toBe('2024-03-05T00:00:00.000Z');
     expect(v1TimestampToIso('yesterday')).toBeNull();
     expect(v1TimestampToIso(null)).toBeNull();
-  });
-
-  describe('npm run import:v1', () => {
-    const cli = (args: string[]) =>
-      run(process.execPath, ['--import', 'tsx', 'scripts/import-v1.ts', ...args], {
-        cwd: join(import.meta.dirname, '..', '..'),
-        env: { ...process.env, DATABASE_URL: `file:${join(t.dir, 'cli-target.db')}` },
-      }).then(
-        (out) => ({ code: 0, stdout: out.stdout, stderr: out.stderr }),
-        (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-      );
-
-    it('imports, prints the validation report and exits 0; a re-run imports nothing and still agrees', async () => {
-      const first = await cli(['--from', legacyPath]);
-      expect(first.code).toBe(0);
-      expect(first.stdout).toMatch(/imported 130 run\(s\), 0 already imported; 2 batch group\(s\) created, 7 member\(s\) added/);
-      expect(first.stdout).toMatch(/ok {3}rows: v1 130, v2 130/);
-      expect(first.stdout).toMatch(/result: v1 and v2 agree/);
-      const second = await cli(['--from', legacyPath]);
-      expect(second.code).toBe(0);
-      expect(second.stdout).toMatch(/imported 0 run\(s\), 130 already imported/);
-    });
-
-    it('exits non-zero when v1 and v2 disagree, and 2 on a usage error', async () => {
-      expect((await cli(['--from', legacyPath])).code).toBe(0);
-      // A v1 row whose created_at cannot be read is imported, but its time cannot match.
-      await insertRuns(legacy, [
-        { id: 300, prompt: 'p', response: 'r', provider: 'openai', tokens: 1, latency_ms: 1, metadata: null, created_at: 'last tuesday', batch_id: null },
-      ]);
-      const disagreeing = await cli(['--from', legacyPath]);
-      expect(disagreeing.code).toBe(1);
-      expect(disagreeing.stdout).toMatch(/warning: 1 v1 row\(s\) had an unreadable created_at \(ids 300\)/);
-      expect(disagreeing.stdout).toMatch(/DIFF timestamps/);
-      expect(disagreeing.stdout).toMatch(/result: v1 and v2 DISAGREE/);
-
-      expect((await cli([])).code).toBe(2);
-      expect((await cli(['--from', join(t.dir, 'missing.db')])).code).toBe(2);
-    });
   });
 });

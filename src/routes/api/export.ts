@@ -41,7 +41,10 @@ const FORMATS = {
     encode: (rows: RawCall[], first: boolean) =>
       stringify(
         rows.map((row) => CSV_COLUMNS.map(([, value]) => value(row) ?? null)),
-        { header: first, columns: CSV_COLUMNS.map(([name]) => name) },
+        // escape_formulas: a text cell starting with =, +, -, @, tab or CR (or their full-width forms)
+        // gets a leading ' so a spreadsheet shows it instead of running it (OWASP, CSV injection).
+        // Numbers are left alone, so a negative latency stays a number.
+        { header: first, columns: CSV_COLUMNS.map(([name]) => name), escape_formulas: true },
       ),
   },
   jsonl: {
