@@ -17,7 +17,7 @@ const regexExtractionSchema = z
   .superRefine((extraction, ctx) => {
     const problem = regexProblem(extraction.pattern, extraction.flags);
     if (problem) {
-      ctx.addIssue({ code: 'custom', path: [problem.startsWith('flags') ? 'flags' : 'pattern'], message: problem });
+      ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
       return;
     }
     const { group } = extraction;

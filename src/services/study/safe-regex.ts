@@ -8,23 +8,28 @@ export const MAX_REGEX_INPUT_CHARS = 10_000;
 /** i, m, s, u: flags that change what matches. g and y would make the match depend on lastIndex. */
 export const REGEX_FLAGS = /^(?!.*(.).*\1)[imsu]*$/;
 
-/** Why the pattern cannot be used, or null when it can. */
-export function regexProblem(pattern: string, flags = ''): string | null {
-  if (!REGEX_FLAGS.test(flags)) return `flags may only be i, m, s and u, each once (got "${flags}")`;
+export interface RegexProblem {
+  field: 'pattern' | 'flags';
+  message: string;
+}
+
+/** Why the pattern (or its flags) cannot be used, or null when it can. */
+export function regexProblem(pattern: string, flags = ''): RegexProblem | null {
+  if (!REGEX_FLAGS.test(flags)) return { field: 'flags', message: `may only be i, m, s and u, each once (got "${flags}")` };
   try {
     new RegExp(pattern, flags);
   } catch (error) {
-    return `invalid regular expression: ${(error as Error).message}`;
+    return { field: 'pattern', message: `invalid regular expression: ${(error as Error).message}` };
   }
   const nested = nestedRepetition(pattern);
-  if (nested) return `${nested} repeats a group that itself repeats, which can take exponential time on a long answer; rewrite it without the nesting`;
-  return null;
+  if (!nested) return null;
+  return { field: 'pattern', message: `${nested} repeats a group that itself repeats, which can take exponential time on a long answer; rewrite it without the nesting` };
 }
 
-/** Compiles a pattern that passed regexProblem; throws with the same message otherwise. */
+/** Compiles a pattern that passed regexProblem; throws with its message otherwise. */
 export function compileUserRegex(pattern: string, flags = ''): RegExp {
   const problem = regexProblem(pattern, flags);
-  if (problem) throw new Error(problem);
+  if (problem) throw new Error(`${problem.field}: ${problem.message}`);
   return new RegExp(pattern, flags);
 }
 

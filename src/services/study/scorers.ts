@@ -38,7 +38,7 @@ export const scorerConfigSchema = z.discriminatedUnion('type', [
     .strict()
     .superRefine(({ pattern, flags }, ctx) => {
       const problem = regexProblem(pattern, flags);
-      if (problem) ctx.addIssue({ code: 'custom', path: [problem.startsWith('flags') ? 'flags' : 'pattern'], message: problem });
+      if (problem) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
     }),
   z
     .object({
@@ -178,7 +178,7 @@ function scoreRegex(pattern: string, flags: string, candidate: { text: string | 
 function jsonSchemaProblem(schema: boolean | Record<string, unknown>, draft: JsonSchemaDraft): string | null {
   for (const pattern of schemaPatterns(schema)) {
     const problem = regexProblem(pattern, 'u');
-    if (problem) return `pattern "${pattern}": ${problem}`;
+    if (problem) return `pattern "${pattern}": ${problem.message}`;
   }
   try {
     const validator = new Validator(schema as Schema | boolean, draft, false);

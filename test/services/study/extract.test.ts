@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractAnswer, extractChoiceLetter, extractionSchema, firstNumber } from '../../../src/services/study/extract';
+import { extractAnswer, extractChoiceLetter, extractionSchema, extractRegexGroup, firstNumber } from '../../../src/services/study/extract';
 
 const extract = (text: string, extraction: unknown) => extractAnswer(text, extractionSchema.parse(extraction)).value;
 
@@ -36,11 +36,15 @@ describe('extracting a regex group', () => {
     expect(problem({ type: 'regex', pattern: '(unclosed' })).toMatch(/^pattern: invalid regular expression/);
     expect(problem({ type: 'regex', pattern: '^(a+)+$' })).toMatch(/^pattern: \(a\+\)\+ repeats a group that itself repeats/);
     expect(problem({ type: 'regex', pattern: '(?:\\w+\\s?)*!' })).toMatch(/^pattern: \(\?:\\w\+\\s\?\)\* repeats/);
-    expect(problem({ type: 'regex', pattern: 'a', flags: 'g' })).toMatch(/^flags: flags may only be i, m, s and u/);
+    expect(problem({ type: 'regex', pattern: 'a', flags: 'g' })).toMatch(/^flags: may only be i, m, s and u/);
     expect(problem({ type: 'regex', pattern: 'a', flags: 'ii' })).toMatch(/^flags:/);
     expect(problem({ type: 'regex', pattern: '(a)', group: 2 })).toBe('group: the pattern has no group 2');
     expect(problem({ type: 'regex', pattern: '(?<x>a)', group: 'y' })).toBe('group: the pattern has no group y');
     expect(problem({ type: 'regex', pattern: '' })).toMatch(/^pattern:/);
+  });
+
+  it('refuses to run a pattern that skipped validation', () => {
+    expect(() => extractRegexGroup('aaaa!', '^(a+)+$')).toThrow(/^pattern: \(a\+\)\+ repeats a group/);
   });
 
   it('accepts repetition that does not nest: escaped parentheses, classes, single repeats', () => {
