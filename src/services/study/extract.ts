@@ -108,17 +108,18 @@ export function firstNumber(text: string): number | null {
  *   3. the whole answer is a letter: "B", "(B)", "**B**", "B."
  *   4. the answer starts with one: "B. Paris", "(B) Paris", "**B** Paris"
  *   5. bold "**C**" or parenthesised "(C)" letters, only when they all name the same letter
- * Letters are capitals only ("a" is an article), and "I" followed by a word is the pronoun.
+ * Letters are capitals only ("a" is an article), and "I think", "I'd" are the pronoun.
  */
 export function extractChoiceLetter(text: string, letters = 'ABCDEFGHIJ'): string | null {
+  if (!/^[A-Z]+$/.test(letters)) throw new RangeError(`letters must be capital letters, got "${letters}"`);
   const letter = `([${letters}])`;
-  const end = `(?![\\p{L}\\p{N}'\u2019])`;
+  const end = '(?![\\p{L}\\p{N}])';
   const answerPhrase = `(?:${anyCase('answer')}|${anyCase('correct')}\\s{1,3}(?:${anyCase('option')}|${anyCase('choice')}))`;
   const explicit = [
     new RegExp(`\\\\boxed\\{\\s{0,3}(?:\\\\text(?:bf)?\\{)?\\s{0,3}\\(?${letter}\\)?\\}`, 'gu'),
     new RegExp(
       `${answerPhrase}\\s{0,3}(?:${anyCase('is')}|:|=)?\\s{0,3}:?\\s{0,3}(?:(?:${anyCase('option')}|${anyCase('choice')})\\s{1,3})?` +
-        `[([]?\\s{0,2}(?:\\*\\*)?\\s{0,2}[([]?${letter}[)\\]]?(?:\\*\\*)?${end}`,
+        `[([]?\\s{0,2}(?:\\*\\*)?\\s{0,2}[(["'\u201c\u2018]?${letter}[)\\]"'\u201d\u2019]?(?:\\*\\*)?${end}`,
       'gu',
     ),
   ];
@@ -145,10 +146,11 @@ function anyCase(word: string): string {
   return [...word].map((char) => `[${char.toUpperCase()}${char.toLowerCase()}]`).join('');
 }
 
+/** "I think…", "I'd…", "I’m…": the pronoun, not option I. */
 function isPronoun(text: string, match: RegExpMatchArray): boolean {
   if (match[1] !== 'I') return false;
   const after = match.index! + match[0].length;
-  return /^\s+\p{Ll}/u.test(text.slice(after, after + 3));
+  return /^(?:\s+\p{Ll}|['\u2019]\p{Ll})/u.test(text.slice(after, after + 3));
 }
 
 /** The value at the path inside the JSON of the answer, as text: strings as they are, anything else as canonical JSON. */

@@ -85,6 +85,8 @@ describe('extracting a multiple-choice letter', () => {
     ['**Final Answer:** D', 'D'],
     ['Answer: **E**', 'E'],
     ['The correct option is F', 'F'],
+    ["The answer is 'C'.", 'C'],
+    ['Answer: \u201cD\u201d', 'D'],
     ['Therefore $\\boxed{G}$', 'G'],
     ['B.', 'B'],
     ['(H)', 'H'],
@@ -108,6 +110,8 @@ describe('extracting a multiple-choice letter', () => {
     expect(extractChoiceLetter('The answer is a matter of taste.')).toBeNull();
     expect(extractChoiceLetter('Answer: Because the sky is blue.')).toBeNull();
     expect(extractChoiceLetter("Answer: I think it's hard to say")).toBeNull();
+    expect(extractChoiceLetter("The answer: I'd say it depends")).toBeNull();
+    expect(extractChoiceLetter('Final answer: I')).toBe('I');
     expect(extractChoiceLetter('Answer: I think the answer is A')).toBe('A');
   });
 
