@@ -128,12 +128,11 @@ function numberExample(schema: Schema, integer: boolean, variant: number): numbe
   const [hi, hiOpen] = bound(schema.maximum, schema.exclusiveMaximum, Math.min, Infinity);
   const fits = (v: number) => (v > lo || (!loOpen && v === lo)) && (v < hi || (!hiOpen && v === hi));
   const unit = step ?? 1;
-  const preferred = clean(variant * unit);
-  if (fits(preferred)) return preferred;
-  // Outside the bounds, start at the edge nearest zero and step inwards, so variants still differ.
-  const edge = step ? steppedEdge(lo, hi, step, fits) : Number.isFinite(lo) ? openEdge(lo, loOpen, hi, 1) : openEdge(hi, hiOpen, lo, -1);
-  const varied = clean(edge + (Number.isFinite(lo) ? 1 : -1) * variant * unit);
-  return fits(varied) ? varied : edge;
+  // Start at zero, or at the edge nearest zero when zero is out of bounds, and step inwards by the variant.
+  const inwards = fits(0) || Number.isFinite(lo) ? 1 : -1;
+  const start = fits(0) ? 0 : step ? steppedEdge(lo, hi, step, fits) : Number.isFinite(lo) ? openEdge(lo, loOpen, hi, 1) : openEdge(hi, hiOpen, lo, -1);
+  const varied = clean(start + inwards * variant * unit);
+  return fits(varied) ? varied : start;
 }
 
 /** The bound itself when it is inclusive; inside it otherwise (halfway to the other bound, or one unit in). */

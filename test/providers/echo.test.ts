@@ -86,7 +86,7 @@ describe('EchoProvider', () => {
     for (const value of values) expect(valid(tripSchema, value)).toEqual([]);
     expect(values).toEqual([
       { city: 'Paris', nights: 1, stops: ['example', 'example 1'] },
-      { city: 'Rome', nights: 1, stops: ['example 1', 'example 2'] },
+      { city: 'Rome', nights: 2, stops: ['example 1', 'example 2'] },
     ]);
   });
 

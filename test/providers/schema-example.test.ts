@@ -77,6 +77,12 @@ describe('schemaExample', () => {
     expect(expectExampleValid(schema)).toBe(expected);
   });
 
+  it('steps variants inwards from the nearest bound, so they differ even when zero is out of bounds', () => {
+    expect([0, 1, 2].map((variant) => expectExampleValid({ type: 'integer', minimum: 1, maximum: 7 }, '2020-12', variant))).toEqual([1, 2, 3]);
+    expect([0, 1].map((variant) => expectExampleValid({ type: 'number', maximum: -10 }, '2020-12', variant))).toEqual([-10, -11]);
+    expect(expectExampleValid({ type: 'integer', minimum: 1, maximum: 1 }, '2020-12', 5)).toBe(1);
+  });
+
   it('reads draft 4 boolean exclusive bounds', () => {
     expect(expectExampleValid({ type: 'integer', minimum: 3, exclusiveMinimum: true }, '4')).toBe(4);
   });
