@@ -35,7 +35,9 @@ export function completionsToChat(body: unknown): ChatRequestBody {
   const { prompt, echo, suffix, best_of, logprobs, ...passthrough } = readAt(completionsRequestSchema, body, []);
   if (echo) throw unsupportedValue('echo', 'a chat model does not continue the prompt, so it cannot be echoed in front of the answer');
   if (suffix) throw unsupportedParameter('suffix', 'inserting text before a suffix is not available through a chat-completions provider');
-  if (best_of != null && best_of > 1) throw unsupportedParameter('best_of', 'ranking candidates by log probability is not available through a chat-completions provider');
+  if (best_of != null && best_of > 1) {
+    throw unsupportedParameter('best_of', 'ranking candidates by log probability is not available through a chat-completions provider');
+  }
   if (logprobs != null) throw unsupportedParameter('logprobs', 'legacy log probabilities are not translated from chat completions');
   return { ...passthrough, messages: [{ role: 'user', content: promptText(prompt) }] };
 }

@@ -86,7 +86,9 @@ function userPart(part: Part, at: Array<string | number>): ChatCompletionContent
       return { type: 'text', text: readAt(textPart, part, at).text };
     case 'input_image': {
       const image = readAt(imagePart, part, at);
-      if (!image.image_url) throw unsupportedValue(paramPath([...at, 'file_id']), 'images are translated from image_url only; chat providers cannot read uploaded files by id');
+      if (!image.image_url) {
+        throw unsupportedValue(paramPath([...at, 'file_id']), 'images are translated from image_url only; chat providers cannot read uploaded files by id');
+      }
       const detail = image.detail ?? undefined;
       if (detail !== undefined && detail !== 'auto' && detail !== 'low' && detail !== 'high') {
         throw unsupportedValue(paramPath([...at, 'detail']), `chat image detail is auto, low or high, not '${detail}'`);
@@ -96,7 +98,8 @@ function userPart(part: Part, at: Array<string | number>): ChatCompletionContent
     case 'input_file': {
       const { file_data, file_id, filename, file_url } = readAt(filePart, part, at);
       if (file_url !== undefined) throw unsupportedValue(paramPath([...at, 'file_url']), 'chat file parts carry file_data or file_id, not a URL');
-      return { type: 'file', file: { ...(file_data !== undefined ? { file_data } : {}), ...(file_id ? { file_id } : {}), ...(filename !== undefined ? { filename } : {}) } };
+      const file = { ...(file_data !== undefined ? { file_data } : {}), ...(file_id ? { file_id } : {}), ...(filename !== undefined ? { filename } : {}) };
+      return { type: 'file', file };
     }
     default:
       throw unsupportedValue(paramPath([...at, 'type']), `'${part.type}' content parts cannot be translated to chat`);

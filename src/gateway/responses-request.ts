@@ -97,7 +97,9 @@ function refuseStatefulFields(request: ResponsesRequest) {
   const keptState = 'the gateway keeps no responses or conversations; send the whole conversation as input';
   if (request.previous_response_id != null) throw unsupportedParameter('previous_response_id', keptState);
   if (request.conversation != null) throw unsupportedParameter('conversation', keptState);
-  if (request.prompt != null) throw unsupportedParameter('prompt', 'stored prompt templates are not available through the gateway; send instructions and input');
+  if (request.prompt != null) {
+    throw unsupportedParameter('prompt', 'stored prompt templates are not available through the gateway; send instructions and input');
+  }
   if (request.background) throw unsupportedParameter('background', 'background responses need stored responses to poll; the gateway keeps none');
   if (Array.isArray(request.context_management) && request.context_management.length > 0) {
     throw unsupportedParameter('context_management', 'context compaction is not available through a chat-completions provider');
@@ -113,7 +115,8 @@ function refuseStatefulFields(request: ResponsesRequest) {
 function chatTools(tools: Array<z.infer<typeof typed>>): ChatCompletionTool[] {
   return tools.map((tool, index) => {
     if (tool.type !== 'function') {
-      throw unsupportedValue(`tools[${index}].type`, `the built-in tool '${tool.type}' is not available through a chat-completions provider; only function tools are`);
+      const message = `the built-in tool '${tool.type}' is not available through a chat-completions provider; only function tools are`;
+      throw unsupportedValue(`tools[${index}].type`, message);
     }
     const { name, description, parameters, strict } = readAt(functionTool, tool, ['tools', index]);
     return {

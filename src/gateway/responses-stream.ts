@@ -94,8 +94,7 @@ export class ResponsesStreamTranslator {
     this.closeAll(events);
     // As in the non-streamed translation, an answer with no output at all still has one (empty) message.
     if (this.items.length === 0) {
-      this.openMessage(events);
-      this.openPart(events, this.message!, 'output_text');
+      this.openPart(events, this.openMessage(events), 'output_text');
       this.closeAll(events);
     }
     this.ended = true;

@@ -1,7 +1,16 @@
 // Offline, deterministic provider for dry runs, demos and tests: no model is called.
 import { z } from 'zod';
 import { schemaExample } from './schema-example';
-import { ProviderError, type ChatParams, type ChatStreamChunk, type CompletionRequest, type EmbedOptions, type EmbeddingResult, type Provider, type ProviderResponse } from './types';
+import {
+  ProviderError,
+  type ChatParams,
+  type ChatStreamChunk,
+  type CompletionRequest,
+  type EmbedOptions,
+  type EmbeddingResult,
+  type Provider,
+  type ProviderResponse,
+} from './types';
 
 const DEFAULT_DIMENSIONS = 16;
 const nextTurn = () =>
@@ -56,9 +65,8 @@ export class EchoProvider implements Provider {
     });
     for (const { index, message, finish_reason } of raw.choices) {
       const call = message.tool_calls?.[0];
-      const opening = call
-        ? { role: 'assistant', content: null, tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }
-        : { role: 'assistant', content: '' };
+      const announced = call && { index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } };
+      const opening = announced ? { role: 'assistant', content: null, tool_calls: [announced] } : { role: 'assistant', content: '' };
       yield chunk(index, opening, null);
       for (const piece of streamPieces(call ? call.function.arguments : (message.content ?? ''))) {
         // Yield to the event loop between pieces, so the stream is really delivered piece by piece.
@@ -161,12 +169,14 @@ const requiredAllowedChoice = z.looseObject({
 
 /** The tool a tool_choice makes the model call: a named function, or the first one for `required`; none for `auto`/`none`. */
 function forcedTool(choice: unknown, tools: Array<z.infer<typeof functionTool>>) {
-  const name =
-    choice === 'required' ? (tools[0]?.function.name ?? '')
-    : namedChoice.safeParse(choice).data?.function.name ?? requiredAllowedChoice.safeParse(choice).data?.allowed_tools.tools[0]!.function.name;
+  if (choice === 'required') {
+    if (!tools[0]) throw badRequest("tool_choice 'required' needs a function in tools");
+    return tools[0];
+  }
+  const name = namedChoice.safeParse(choice).data?.function.name ?? requiredAllowedChoice.safeParse(choice).data?.allowed_tools.tools[0]!.function.name;
   if (name === undefined) return undefined;
   const tool = tools.find((t) => t.function.name === name);
-  if (!tool) throw badRequest(choice === 'required' ? "tool_choice 'required' needs a function in tools" : `tool_choice names the function '${name}', which is not in tools`);
+  if (!tool) throw badRequest(`tool_choice names the function '${name}', which is not in tools`);
   return tool;
 }
 
