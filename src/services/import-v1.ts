@@ -14,6 +14,7 @@ import {
   V1_ID_RULES, V1_REQUIRED_COLUMNS, V1_ROW_RULES, type ImportedCall, type SqlRunner,
 } from '../db/import-v1-repository';
 import { requestHash } from './request-hash';
+import { findDepthProblem } from './storable-json';
 
 export interface ImportTarget {
   client: Client;
@@ -298,7 +299,9 @@ export function parseJson(value: unknown): unknown {
   if (value == null) return undefined;
   if (typeof value !== 'string') return value;
   try {
-    return JSON.parse(value);
+    const parsed: unknown = JSON.parse(value);
+    // JSON nested deeper than the database stores is kept as the text it was, like any non-JSON text.
+    return findDepthProblem(parsed) ? value : parsed;
   } catch {
     return value;
   }
