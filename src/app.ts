@@ -1,12 +1,14 @@
 // createApp(deps): the whole Hono app, the same on Node and Workers. No I/O at import time.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { AppDeps } from './deps';
 import { limitBody } from './http/body-limit';
 import { errorBody, handleError } from './http/errors';
 import { requestLog } from './http/request-log';
-import { accessControl } from './http/access';
+import { accessControl, type AccessGate } from './http/access';
+import { AuthThrottle } from './http/auth-throttle';
 import { pageGuards, pageSecureHeaders } from './http/page-guards';
+import { corsForConfiguredOrigins, crossSiteGuard, hostAllowlist } from './http/site-guards';
 import { analyticsRoutes, priceRoutes, searchRoutes } from './routes/api/analytics';
 import { batchRoutes } from './routes/api/batches';
 import { callRoutes } from './routes/api/calls';
@@ -31,14 +33,32 @@ export interface AppOptions {
   staticAssets?: Hono;
   /** Workers: refuse to serve data (503) while STUDY_ACCESS_TOKEN is not configured. */
   requireAccessToken?: boolean;
+  /**
+   * The client's address, for throttling failed sign-ins. Node passes the connection's; the default
+   * reads Cloudflare's CF-Connecting-IP, which only Cloudflare can set.
+   */
+  clientAddress?: (c: Context) => string;
 }
+
+const cloudflareClientAddress = (c: Context) => c.req.header('cf-connecting-ip') ?? 'unknown';
 
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const app = new Hono();
+  const gate: AccessGate = {
+    token: deps.config.accessToken,
+    requireToken: options.requireAccessToken,
+    db: deps.database.db,
+    throttle: new AuthThrottle(deps.config.exposure.authFailuresPerMinute),
+    clientAddress: options.clientAddress ?? cloudflareClientAddress,
+  };
   app.use(requestId());
   app.use(requestLog(deps.logger));
+  app.use(hostAllowlist(deps.config.exposure, deps.config.host));
   app.use(pageSecureHeaders());
-  app.use(accessControl({ token: deps.config.accessToken, requireToken: options.requireAccessToken }));
+  app.use('/api/*', corsForConfiguredOrigins(deps.config.exposure));
+  app.use('/v1/*', corsForConfiguredOrigins(deps.config.exposure));
+  app.use(crossSiteGuard(deps.config.exposure));
+  app.use(accessControl(gate));
   // Study uploads (/studies) carry a whole item file, like POST /api/v1/batches.
   app.use(pageGuards({ maxBodyBytes: (path) => (path.startsWith('/studies') ? MAX_BATCH_BODY_BYTES : MAX_BODY_BYTES) }));
   const apiBodyLimit = (maxSize: number) =>
@@ -65,7 +85,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.route('/api/v1/openapi.json', openApiRoutes());
   app.route('/v1', gatewayRoutes(deps));
   if (options.staticAssets) app.route('/static', options.staticAssets);
-  app.route('/', loginRoutes(deps.config.accessToken));
+  app.route('/', loginRoutes(gate));
   app.route('/', pageRoutes(deps));
   return app;
 }

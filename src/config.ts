@@ -20,6 +20,40 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** What one request may cost, checked before any work; each refusal names its variable. */
+export interface Limits {
+  /** Texts per embeddings request (API and gateway). */
+  embeddingInputs: number;
+  /** `dimensions` an embeddings request may ask for. */
+  embeddingDimensions: number;
+  /** Texts × dimensions per embeddings request: the floats it makes, stores and may return. */
+  embeddingFloats: number;
+  /** Prompt bytes × samples of one /api/v1/inference request. */
+  inferenceBytes: number;
+  /** Items × targets × samples of one batch. */
+  batchTasks: number;
+  /** Rows (lines) of one uploaded study file. */
+  uploadRows: number;
+}
+
+/** Who may reach the server, and how (see http/site-guards.ts). */
+export interface Exposure {
+  /** Host names the server answers to ('*' for any); localhost names are always allowed. */
+  allowedHosts: string[];
+  /** Browser origins allowed to call the API and gateway cross-origin (CORS); none by default. */
+  corsOrigins: string[];
+  /** Failed sign-ins and bearer tokens per client address per minute before 429. */
+  authFailuresPerMinute: number;
+}
+
+/** Node's HTTP server: how long a client may take, and how many connections it may hold. */
+export interface ServerTimeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnectionsPerAddress: number;
+}
+
 export interface Config {
   databaseUrl: string;
   databaseAuthToken?: string;
@@ -32,6 +66,9 @@ export interface Config {
   logPrompts: boolean;
   /** How long a stopping server waits for provider calls in flight before cancelling them. */
   shutdownGraceMs: number;
+  limits: Limits;
+  exposure: Exposure;
+  server: ServerTimeouts;
   /** Every configured secret, so logs and error messages can be scrubbed of them. */
   secrets: string[];
 }
@@ -75,7 +112,23 @@ const envSchema = z.object({
   RETRY_MAX_DELAY_MS: intWithDefault(30_000, 0, 600_000),
   LOG_PROMPTS: optionalText,
   SHUTDOWN_GRACE_MS: intWithDefault(10_000, 0, 600_000),
+  MAX_EMBEDDING_INPUTS: intWithDefault(10_000, 1, 1_000_000),
+  MAX_EMBEDDING_DIMENSIONS: intWithDefault(8_192, 1, 65_536),
+  MAX_EMBEDDING_FLOATS: intWithDefault(4_194_304, 1, 1_000_000_000),
+  MAX_INFERENCE_BYTES: intWithDefault(4 * 1024 * 1024, 1, 1_000_000_000),
+  MAX_BATCH_TASKS: intWithDefault(1_000_000, 1, 100_000_000),
+  MAX_UPLOAD_ROWS: intWithDefault(100_000, 1, 100_000_000),
+  ALLOWED_HOSTS: optionalText,
+  CORS_ORIGINS: optionalText,
+  AUTH_FAILURES_PER_MINUTE: intWithDefault(10, 1, 100_000),
+  HEADERS_TIMEOUT_MS: intWithDefault(15_000, 100, 600_000),
+  REQUEST_TIMEOUT_MS: intWithDefault(60_000, 100, 3_600_000),
+  KEEP_ALIVE_TIMEOUT_MS: intWithDefault(5_000, 100, 600_000),
+  MAX_CONNECTIONS_PER_ADDRESS: intWithDefault(256, 1, 100_000),
 });
+
+/** A token anyone could guess in an afternoon protects nothing: refuse to start with one. */
+export const MIN_ACCESS_TOKEN_LENGTH = 16;
 
 const ENDPOINT_VAR = /^LLM_ENDPOINT_([A-Z0-9_]+)_BASE_URL$/;
 const PROVIDER_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -91,6 +144,15 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError(`Invalid configuration: ${issues}`);
   }
   const e = parsed.data;
+  if (e.STUDY_ACCESS_TOKEN !== undefined && e.STUDY_ACCESS_TOKEN.length < MIN_ACCESS_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `Invalid configuration: STUDY_ACCESS_TOKEN is ${e.STUDY_ACCESS_TOKEN.length} characters; use at least ${MIN_ACCESS_TOKEN_LENGTH} (e.g. \`openssl rand -hex 32\`)`,
+    );
+  }
+  const corsOrigins = list(e.CORS_ORIGINS);
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) throw new ConfigError(`Invalid configuration: CORS_ORIGINS: "${origin}" is not an origin like https://app.example`);
+  }
   const providers: ProviderConfig[] = [
     {
       name: 'echo',
@@ -159,6 +221,25 @@ export function loadConfig(env: Env): Config {
     retry: { maxAttempts: e.RETRY_MAX_ATTEMPTS, baseDelayMs: e.RETRY_BASE_DELAY_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
     logPrompts: e.LOG_PROMPTS === '1' || e.LOG_PROMPTS === 'true',
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    limits: {
+      embeddingInputs: e.MAX_EMBEDDING_INPUTS,
+      embeddingDimensions: e.MAX_EMBEDDING_DIMENSIONS,
+      embeddingFloats: e.MAX_EMBEDDING_FLOATS,
+      inferenceBytes: e.MAX_INFERENCE_BYTES,
+      batchTasks: e.MAX_BATCH_TASKS,
+      uploadRows: e.MAX_UPLOAD_ROWS,
+    },
+    exposure: {
+      allowedHosts: list(e.ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+      corsOrigins,
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    },
+    server: {
+      headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+    },
     secrets,
   };
 }

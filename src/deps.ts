@@ -11,6 +11,7 @@ import { KeyedLock, type ConversationContext } from './services/conversations';
 import { InflightRequests } from './services/inflight';
 import { Lifecycle } from './services/lifecycle';
 import { PriceBook } from './services/price-book';
+import { secretScrubber, type SecretScrubber } from './services/scrub-secrets';
 
 export interface AppDeps {
   config: Config;
@@ -18,6 +19,8 @@ export interface AppDeps {
   providers: ProviderRegistry;
   logger: Logger;
   redact: (text: string) => string;
+  /** Removes configured secrets from data (provider answers) before it is stored, relayed or shown. */
+  scrub: SecretScrubber;
   inflight: InflightRequests;
   locks: KeyedLock;
   writer: CallWriter;
@@ -41,6 +44,7 @@ export function createDeps(
     providers: parts.providers,
     logger: parts.logger,
     redact: createRedactor(parts.config.secrets),
+    scrub: secretScrubber(parts.config.secrets),
     inflight: new InflightRequests(),
     locks: new KeyedLock(),
     writer: new CallWriter(parts.database.db, parts.nativeInsert),
@@ -56,7 +60,9 @@ function serviceContextOf(deps: Omit<AppDeps, 'batches'>): Omit<ServiceContext, 
     db: deps.database.db,
     logger: deps.logger,
     retry: deps.config.retry,
+    limits: deps.config.limits,
     redact: deps.redact,
+    scrub: deps.scrub,
     providers: deps.providers,
     inflight: deps.inflight,
     locks: deps.locks,

@@ -9,6 +9,8 @@ import type { AppDeps } from './deps';
 const SAME_SIGNAL_MS = 1000;
 /** After the grace period, how long cancelled calls get to be captured as failed. */
 const CANCELLED_CAPTURE_MS = 5000;
+/** How long answers already made may take to reach their clients before the last connections are cut. */
+const CLOSING_CONNECTIONS_MS = 2000;
 
 export interface ShutdownOptions {
   server: ServerType;
@@ -46,7 +48,7 @@ async function shutdown({ server, deps, refuseNewRequests }: ShutdownOptions, si
   refuseNewRequests();
   logger.info({ event: 'shutdown_started', signal, in_flight: lifecycle.inFlight, grace_ms: deps.config.shutdownGraceMs });
   const http = server as ServerType & { closeIdleConnections?: () => void; closeAllConnections?: () => void };
-  server.close();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   http.closeIdleConnections?.();
 
   const batchesStopped = deps.batches.interruptAll?.('the server was shut down; resume to run the rest');
@@ -58,6 +60,10 @@ async function shutdown({ server, deps, refuseNewRequests }: ShutdownOptions, si
   }
   await batchesStopped;
   await deps.writer.drain();
+  // The last answers are still being written to their sockets: let them go out before closing.
+  const closeIdle = setInterval(() => http.closeIdleConnections?.(), 50);
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, CLOSING_CONNECTIONS_MS))]);
+  clearInterval(closeIdle);
   http.closeAllConnections?.();
   deps.database.close();
   logger.info({ event: 'shutdown_complete', calls_cancelled: !finished });

@@ -26,7 +26,9 @@ let built: Built | undefined;
 
 function build(env: WorkerEnv): Built {
   const strings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  const config = loadConfig(strings);
+  const loaded = loadConfig(strings);
+  // Cloudflare routes by host name, so DNS rebinding cannot reach a worker: any Host is fine unless listed.
+  const config = loaded.exposure.allowedHosts.length ? loaded : { ...loaded, exposure: { ...loaded.exposure, allowedHosts: ['*'] } };
   const database = wrapClient(createClient({ url: config.databaseUrl, authToken: config.databaseAuthToken }));
   const deps = createDeps({
     config,

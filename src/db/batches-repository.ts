@@ -22,11 +22,25 @@ export interface NewBatch {
   items: NewBatchItem[];
 }
 
+// A batch of up to a million tasks is created a statement at a time, with a turn of the event loop
+// between statements, so the server keeps answering while it is written. Each statement stays small.
 const ITEMS_PER_STATEMENT = 2_000;
+const ITEM_BYTES_PER_STATEMENT = 1_000_000;
+const TASKS_PER_STATEMENT = 20_000;
+const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
-/** Creates the batch group, its items and every (item, target, sample) task, atomically, owned by the run `stamp`. */
+/**
+ * Creates the batch group, its items and every (item, target, sample) task, owned by the run `stamp`.
+ * A batch that fits in one statement of each kind is written in one transaction. A larger one is
+ * `creating` while it is written, a statement at a time, and `running` once complete; should writing
+ * fail, what was written is removed again.
+ */
 export async function createBatch(db: Database, batch: NewBatch, stamp: RunStamp): Promise<number> {
-  const now = stamp.now;
+  const T = batch.targets.length;
+  const S = batch.samples;
+  const totalTasks = batch.items.length * T * S;
+  const itemChunks = chunkItems(batch.items);
+  const oneStep = itemChunks.length === 1 && totalTasks <= TASKS_PER_STATEMENT;
   const [group] = await db
     .insert(groups)
     .values({
@@ -37,46 +51,97 @@ export async function createBatch(db: Database, batch: NewBatch, stamp: RunStamp
     })
     .returning({ id: groups.id });
   const batchId = group!.id;
-  // Items go in as one JSON array parameter per statement: building a multi-row INSERT of 10,000
-  // items through the query builder cost ten times what SQLite takes to store them.
-  const itemChunks = chunk(
-    batch.items.map((item) => ({ key: item.key, prompt: item.prompt, messages: item.messages, vars: item.vars })),
-    ITEMS_PER_STATEMENT,
-  );
-  const T = batch.targets.length;
-  const S = batch.samples;
-  const statements = [
-    db.insert(batches).values({
-      groupId: batchId,
-      status: 'running',
-      targetsJson: batch.targets,
-      samples: S,
-      concurrency: batch.concurrency,
-      template: batch.template ?? null,
-      optionsJson: batch.options,
-      updatedAt: now,
-      runId: stamp.runId,
-      runner: stamp.runner,
-      heartbeatAt: now,
-    }),
-    ...itemChunks.map((items, c) =>
-      db.run(sql`
-        INSERT INTO batch_items (batch_id, item_key, position, prompt, messages_json, vars_json)
-        SELECT ${batchId}, value ->> '$.key', ${c * ITEMS_PER_STATEMENT} + key, value ->> '$.prompt', value -> '$.messages', value -> '$.vars'
-          FROM json_each(${JSON.stringify(items)})`),
-    ),
-    // Ordinal: item-major, then sample, then target — each item's samples run side by side.
-    db.run(sql`
-      WITH RECURSIVE t(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM t WHERE v + 1 < ${T}),
-                     s(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM s WHERE v + 1 < ${S})
-      INSERT INTO batch_tasks (batch_id, item_id, target_index, sample_index, ordinal, status, calls)
-      SELECT i.batch_id, i.id, t.v, s.v, (i.position * ${S} + s.v) * ${T} + t.v, 'pending', 0
-        FROM batch_items i, t, s
-       WHERE i.batch_id = ${batchId}
-       ORDER BY i.position, s.v, t.v`),
-  ];
-  await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
-  return batchId;
+  const batchRow = db.insert(batches).values({
+    groupId: batchId,
+    status: oneStep ? 'running' : 'creating',
+    targetsJson: batch.targets,
+    samples: S,
+    concurrency: batch.concurrency,
+    template: batch.template ?? null,
+    optionsJson: batch.options,
+    updatedAt: stamp.now,
+    runId: stamp.runId,
+    runner: stamp.runner,
+    heartbeatAt: stamp.now,
+    tasksTotal: totalTasks,
+  });
+  if (oneStep) {
+    await db.batch([batchRow, insertItems(db, batchId, itemChunks[0]!), insertTasks(db, batchId, T, S, 0, totalTasks)]);
+    return batchId;
+  }
+  try {
+    await batchRow;
+    for (const items of itemChunks) {
+      await nextTurn();
+      await insertItems(db, batchId, items);
+    }
+    for (let from = 0; from < totalTasks; from += TASKS_PER_STATEMENT) {
+      await nextTurn();
+      await insertTasks(db, batchId, T, S, from, Math.min(totalTasks, from + TASKS_PER_STATEMENT));
+    }
+    await db.update(batches).set({ status: 'running', heartbeatAt: new Date().toISOString() }).where(eq(batches.groupId, batchId));
+    return batchId;
+  } catch (error) {
+    await discardBatch(db, batchId).catch(() => undefined);
+    throw error;
+  }
+}
+
+interface ItemRow {
+  key: string;
+  position: number;
+  prompt?: string;
+  messages?: JsonObject[];
+  vars?: Record<string, string>;
+}
+
+/** Items in statements of at most ITEMS_PER_STATEMENT items and about ITEM_BYTES_PER_STATEMENT of JSON. */
+function chunkItems(items: NewBatchItem[]): ItemRow[][] {
+  const chunks: ItemRow[][] = [[]];
+  let bytes = 0;
+  items.forEach((item, position) => {
+    const size = (item.prompt?.length ?? 0) + (item.messages ? JSON.stringify(item.messages).length : 0) + (item.vars ? JSON.stringify(item.vars).length : 0);
+    const current = chunks[chunks.length - 1]!;
+    if (current.length && (current.length >= ITEMS_PER_STATEMENT || bytes + size > ITEM_BYTES_PER_STATEMENT)) {
+      chunks.push([]);
+      bytes = 0;
+    }
+    chunks[chunks.length - 1]!.push({ key: item.key, position, prompt: item.prompt, messages: item.messages, vars: item.vars });
+    bytes += size;
+  });
+  return chunks;
+}
+
+// Items go in as one JSON array parameter per statement: building a multi-row INSERT of 10,000
+// items through the query builder cost ten times what SQLite takes to store them.
+const insertItems = (db: Database, batchId: number, items: ItemRow[]) =>
+  db.run(sql`
+    INSERT INTO batch_items (batch_id, item_key, position, prompt, messages_json, vars_json)
+    SELECT ${batchId}, value ->> '$.key', value ->> '$.position', value ->> '$.prompt', value -> '$.messages', value -> '$.vars'
+      FROM json_each(${JSON.stringify(items)})`);
+
+/**
+ * The tasks with ordinals [from, to). Ordinal: item-major, then sample, then target — each item's
+ * samples run side by side: ordinal = (position × S + sample) × T + target.
+ */
+// (Parameters may arrive as floating point: cast, so that the divisions are integer divisions.)
+const insertTasks = (db: Database, batchId: number, T: number, S: number, from: number, to: number) =>
+  db.run(sql`
+    WITH RECURSIVE
+      k(t, s, ts) AS (SELECT CAST(${T} AS INTEGER), CAST(${S} AS INTEGER), CAST(${T * S} AS INTEGER)),
+      o(v) AS (SELECT CAST(${from} AS INTEGER) UNION ALL SELECT v + 1 FROM o WHERE v + 1 < ${to})
+    INSERT INTO batch_tasks (batch_id, item_id, target_index, sample_index, ordinal, status, calls)
+    SELECT ${batchId}, i.id, o.v % k.t, (o.v / k.t) % k.s, o.v, 'pending', 0
+      FROM o, k JOIN batch_items i ON i.batch_id = ${batchId} AND i.position = o.v / k.ts`);
+
+/** Removes a batch that failed while it was being created (it has no calls yet). */
+async function discardBatch(db: Database, batchId: number) {
+  await db.batch([
+    db.delete(batchTasks).where(eq(batchTasks.batchId, batchId)),
+    db.delete(batchItems).where(eq(batchItems.batchId, batchId)),
+    db.delete(batches).where(eq(batches.groupId, batchId)),
+    db.delete(groups).where(eq(groups.id, batchId)),
+  ]);
 }
 
 export async function getBatch(db: Database, batchId: number) {
@@ -98,18 +163,15 @@ export async function listBatches(db: Database, limit = 50) {
     .limit(limit);
 }
 
+/** Tasks by status, from the counts the batch row keeps (see batch_tasks_count_status). */
 export async function taskCounts(db: Database, batchId: number) {
-  const rows = await db
-    .select({ status: batchTasks.status, n: sql<number>`count(*)` })
-    .from(batchTasks)
-    .where(eq(batchTasks.batchId, batchId))
-    .groupBy(batchTasks.status);
-  const counts = { total: 0, success: 0, failed: 0, pending: 0 };
-  for (const row of rows) {
-    counts.total += row.n;
-    if (row.status === 'success' || row.status === 'failed' || row.status === 'pending') counts[row.status] += row.n;
-  }
-  return counts;
+  const [row] = await db
+    .select({ total: batches.tasksTotal, success: batches.tasksSuccess, failed: batches.tasksFailed })
+    .from(batches)
+    .where(eq(batches.groupId, batchId))
+    .limit(1);
+  const counts = row ?? { total: 0, success: 0, failed: 0 };
+  return { ...counts, pending: counts.total - counts.success - counts.failed };
 }
 
 /** Tasks matching `where`, in run order, with what each needs to run (its item's prompt or messages). */
@@ -159,10 +221,4 @@ export async function batchAnswers(db: Database, batchId: number, offset: number
      GROUP BY i.id, t.target_index, t.status, text
      ORDER BY i.position, t.target_index, n DESC`);
   return result;
-}
-
-function chunk<T>(values: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < values.length; i += size) chunks.push(values.slice(i, i + size));
-  return chunks;
 }

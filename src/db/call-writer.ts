@@ -5,18 +5,30 @@ import type { Database } from './client';
 import { isBusyError, retryWhileBusy } from './busy-retry';
 import { insertCall } from './calls-repository';
 import type { CallInserter } from './native-call-inserter';
+import { rawCallValues } from './raw-call-row';
 
 interface Pending {
   row: NewRawCall;
+  /** The row as the native driver takes it (JSON encoded), when the native path is used. */
+  values?: unknown[];
+  /** Roughly what committing it writes: the length of its encoded values. */
+  bytes: number;
   resolve: (id: number) => void;
   reject: (error: unknown) => void;
 }
 
 const MAX_ROWS_PER_COMMIT = 256;
+/**
+ * A commit runs on the event loop (and indexes every prompt and answer for search): big rows are
+ * committed a few at a time, with a turn of the loop between commits, so none blocks for long.
+ */
+const MAX_BYTES_PER_COMMIT = 256 * 1024;
 const nextTurn: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
 // The native inserter opens a fresh connection itself after any failure.
 const NOTHING_TO_REOPEN = { reopen: () => undefined };
+
+const encodedLength = (values: unknown[]) => values.reduce<number>((sum, v) => sum + (typeof v === 'string' ? v.length : 8), 0);
 
 export class CallWriter {
   private queue: Pending[] = [];
@@ -30,8 +42,9 @@ export class CallWriter {
   ) {}
 
   insert(row: NewRawCall): Promise<number> {
+    const values = rawCallValues(row);
     return new Promise((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
+      this.queue.push({ row, values: this.nativeInsert ? values : undefined, bytes: encodedLength(values), resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         nextTurn(() => this.startFlush());
@@ -52,8 +65,19 @@ export class CallWriter {
     this.flushing.add(flush);
   }
 
+  /** The next group: up to MAX_ROWS_PER_COMMIT rows and MAX_BYTES_PER_COMMIT bytes (at least one row). */
+  private takeGroup(): Pending[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.queue.length && count < MAX_ROWS_PER_COMMIT && (count === 0 || bytes + this.queue[count]!.bytes <= MAX_BYTES_PER_COMMIT)) {
+      bytes += this.queue[count]!.bytes;
+      count++;
+    }
+    return this.queue.splice(0, count);
+  }
+
   private async flush() {
-    const pending = this.queue.splice(0, MAX_ROWS_PER_COMMIT);
+    const pending = this.takeGroup();
     if (this.queue.length) nextTurn(() => this.startFlush());
     else this.scheduled = false;
     if (this.nativeInsert) return this.flushNative(pending);
@@ -72,13 +96,13 @@ export class CallWriter {
   private async flushNative(pending: Pending[]) {
     const insert = this.nativeInsert!;
     try {
-      const ids = await retryWhileBusy(async () => insert(pending.map((p) => p.row)), NOTHING_TO_REOPEN);
+      const ids = await retryWhileBusy(async () => insert(pending.map((p) => p.values!)), NOTHING_TO_REOPEN);
       ids.forEach((id, i) => pending[i]!.resolve(id));
     } catch (error) {
       if (isBusyError(error)) return pending.forEach((p) => p.reject(error));
       for (const p of pending) {
         try {
-          p.resolve((await retryWhileBusy(async () => insert([p.row]), NOTHING_TO_REOPEN))[0]!);
+          p.resolve((await retryWhileBusy(async () => insert([p.values!]), NOTHING_TO_REOPEN))[0]!);
         } catch (rowError) {
           p.reject(rowError);
         }

@@ -23,9 +23,15 @@ export interface CachedVector {
 const LOOKUP_CHUNK = 500;
 
 /** Cache lookup through the unique index on request_hash — never a scan. */
-export async function findCachedVectors(client: Client, hashes: string[], withVectors: boolean): Promise<Map<string, CachedVector>> {
+export async function findCachedVectors(
+  client: Client,
+  hashes: string[],
+  withVectors: boolean,
+  slice?: () => Promise<void> | undefined,
+): Promise<Map<string, CachedVector>> {
   const found = new Map<string, CachedVector>();
   for (let start = 0; start < hashes.length; start += LOOKUP_CHUNK) {
+    await slice?.();
     const chunk = hashes.slice(start, start + LOOKUP_CHUNK);
     const result = await client.execute({
       sql: `SELECT id, request_hash, call_id, dimension${withVectors ? ', vector' : ''} FROM embedding_vectors
@@ -56,9 +62,11 @@ export interface NewVector {
 }
 
 // Each insert also feeds the vector index (a trigger), which costs milliseconds per row at 1,536
-// dimensions; embedded libSQL runs on the event loop, so rows go in small transactions with a
-// turn of the loop between them and the server keeps answering meanwhile.
-const INSERT_CHUNK = 64;
+// dimensions, about in proportion to the dimension; embedded libSQL runs on the event loop, so rows
+// go in small transactions (about this many floats each) with a turn of the loop between them and
+// the server keeps answering meanwhile.
+const FLOATS_PER_TRANSACTION = 8_192;
+const MAX_ROWS_PER_TRANSACTION = 64;
 const yieldTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
@@ -68,9 +76,10 @@ const yieldTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 
 export async function insertVectors(client: Client, vectors: NewVector[]): Promise<Map<string, number>> {
   if (vectors.length === 0) return new Map();
   const createdAt = new Date().toISOString();
-  for (let start = 0; start < vectors.length; start += INSERT_CHUNK) {
+  const rowsPerTransaction = Math.max(1, Math.min(MAX_ROWS_PER_TRANSACTION, Math.floor(FLOATS_PER_TRANSACTION / vectors[0]!.vector.length)));
+  for (let start = 0; start < vectors.length; start += rowsPerTransaction) {
     if (start > 0) await yieldTurn();
-    const statements: InStatement[] = vectors.slice(start, start + INSERT_CHUNK).map((v) => ({
+    const statements: InStatement[] = vectors.slice(start, start + rowsPerTransaction).map((v) => ({
       sql: `INSERT INTO embedding_vectors (call_id, request_hash, provider, model, dimension, vector, norm, metadata_json, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_hash) DO NOTHING`,
       args: [v.callId, v.requestHash, v.provider, v.model, v.vector.length, vectorBlob(v.vector), v.norm, JSON.stringify(v.metadata), createdAt],
@@ -111,4 +120,11 @@ export async function cachedModels(client: Client): Promise<Array<{ model: strin
     'SELECT model, dimension, count(*) AS vectors FROM embedding_vectors GROUP BY model, dimension ORDER BY model, dimension',
   );
   return result.rows.map((row) => ({ model: String(row.model), dimension: Number(row.dimension), vectors: Number(row.vectors) }));
+}
+
+/** The largest dimension cached for a model (one index row per model and dimension), or undefined. */
+export async function largestCachedDimension(client: Client, model: string): Promise<number | undefined> {
+  const result = await client.execute({ sql: 'SELECT max(dimension) AS d FROM embedding_indexes WHERE model = ?', args: [model] });
+  const value = result.rows[0]?.d;
+  return value == null ? undefined : Number(value);
 }

@@ -154,7 +154,8 @@ export const batches = sqliteTable('batches', {
   groupId: integer('group_id')
     .primaryKey()
     .references(() => groups.id),
-  // running | cancelled | completed | interrupted (also derived: running, but its runner is gone)
+  // creating | running | cancelling | cancelled | completed | interrupted (also derived: running, but
+  // its runner is gone)
   status: text('status').notNull(),
   targetsJson: text('targets_json', { mode: 'json' }).$type<BatchTarget[]>().notNull(),
   samples: integer('samples').notNull(),
@@ -171,6 +172,10 @@ export const batches = sqliteTable('batches', {
   heartbeatAt: text('heartbeat_at'),
   /** Why the batch stopped (interrupted or cancelled): shown with its status. */
   statusReason: text('status_reason'),
+  // Task counts, kept by a trigger on batch_tasks: progress of a million-task batch is one row read.
+  tasksTotal: integer('tasks_total').notNull().default(0),
+  tasksSuccess: integer('tasks_success').notNull().default(0),
+  tasksFailed: integer('tasks_failed').notNull().default(0),
 });
 
 export interface BatchTarget {
@@ -192,7 +197,11 @@ export const batchItems = sqliteTable(
     messagesJson: text('messages_json', { mode: 'json' }).$type<JsonObject[]>(),
     varsJson: text('vars_json', { mode: 'json' }).$type<Record<string, string>>(),
   },
-  (t) => [uniqueIndex('batch_items_key_idx').on(t.batchId, t.itemKey)],
+  (t) => [
+    uniqueIndex('batch_items_key_idx').on(t.batchId, t.itemKey),
+    // Tasks are created a range of ordinals at a time, each joined to its item by position.
+    uniqueIndex('batch_items_position_idx').on(t.batchId, t.position),
+  ],
 );
 
 /**
@@ -281,4 +290,17 @@ export const legacyImportedBatches = sqliteTable('legacy_imported_batches', {
     .notNull()
     .references(() => groups.id),
   createdAt: createdAt(),
+});
+
+/**
+ * Signed-in browser sessions. The cookie holds a random secret; this table holds only its SHA-256,
+ * so a database copy signs no one in. Signing out revokes the row; a changed access token no longer
+ * matches `token_fingerprint` (an HMAC of the token), which signs everyone out.
+ */
+export const sessions = sqliteTable('sessions', {
+  id: text('id').primaryKey(),
+  tokenFingerprint: text('token_fingerprint').notNull(),
+  createdAt: createdAt(),
+  expiresAt: text('expires_at').notNull(),
+  revokedAt: text('revoked_at'),
 });

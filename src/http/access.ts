@@ -1,10 +1,13 @@
-// Access control with STUDY_ACCESS_TOKEN: bearer for the API and gateway, a signed session cookie
-// (from the login form) for pages. Health, static files and the login page stay open.
+// Access control with STUDY_ACCESS_TOKEN: bearer for the API and gateway, a server-side session (from
+// the login form) for pages. Health, static files and the login page stay open. Failed attempts are
+// throttled per client address.
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { timingSafeEqual } from 'hono/utils/buffer';
-import { errorBody } from './errors';
-import { isCrossSiteRequest } from './page-guards';
+import type { Database } from '../db/client';
+import { createSession, isLiveSession, revokeSession } from '../db/sessions-repository';
+import type { AuthThrottle } from './auth-throttle';
+import { areaOf, refuse } from './site-guards';
 
 export const SESSION_COOKIE = 'study_session';
 export const SESSION_MAX_AGE_S = 30 * 24 * 3600;
@@ -12,37 +15,39 @@ export const SESSION_MAX_AGE_S = 30 * 24 * 3600;
 const OPEN_PATHS = new Set(['/api/v1/health', '/login']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export interface AccessOptions {
+/** Everything access control needs: the token, where sessions live, who is asking and how often they failed. */
+export interface AccessGate {
   /** STUDY_ACCESS_TOKEN; unset means access control is off (Node only). */
   token?: string;
   /** Workers: without a token, refuse to serve anything but health. */
   requireToken?: boolean;
+  db: Database;
+  throttle: AuthThrottle;
+  /** The client's address (the connection's on Node, Cloudflare's header on Workers). */
+  clientAddress: (c: Context) => string;
 }
-
-type Area = 'api' | 'gateway' | 'page';
-
-const areaOf = (path: string): Area =>
-  path.startsWith('/api/') ? 'api' : path === '/v1' || path.startsWith('/v1/') ? 'gateway' : 'page';
 
 export const isOpenPath = (path: string) => OPEN_PATHS.has(path) || path.startsWith('/static/');
 
-export function accessControl(options: AccessOptions): MiddlewareHandler {
-  const { token } = options;
+export function accessControl(gate: AccessGate): MiddlewareHandler {
+  const { token } = gate;
   return async (c, next) => {
     const path = c.req.path;
     if (isOpenPath(path)) return next();
     const area = areaOf(path);
     if (!token) {
-      if (!options.requireToken) return next();
+      if (!gate.requireToken) return next();
       const message = 'This deployment serves no data until STUDY_ACCESS_TOKEN is configured (wrangler secret put STUDY_ACCESS_TOKEN).';
-      return refuse(c, area, 503, 'access_token_required', message);
+      return refuse(c, 503, 'access_token_required', message);
     }
     const bearer = bearerToken(c.req.header('authorization'));
-    if (bearer !== undefined && (await timingSafeEqual(bearer, token))) return next();
-    if (area !== 'gateway' && (await hasValidSession(c, token))) {
-      // A cookie rides along on cross-site requests too: unsafe methods must come from our own pages.
-      if (!isCrossSiteRequest(c)) return next();
-      return refuse(c, area, 403, 'forbidden', 'Cross-site request refused (CSRF protection).');
+    if (bearer !== undefined) {
+      const wait = gate.throttle.retryAfterS(gate.clientAddress(c));
+      if (wait) return tooManyAttempts(c, wait);
+      if (await timingSafeEqual(bearer, token)) return next();
+      gate.throttle.fail(gate.clientAddress(c));
+    } else if (area !== 'gateway' && (await hasLiveSession(c, gate))) {
+      return next();
     }
     if (area === 'page') return toLogin(c);
     const message =
@@ -50,17 +55,13 @@ export function accessControl(options: AccessOptions): MiddlewareHandler {
         ? 'Authentication required: send the access token as "Authorization: Bearer <STUDY_ACCESS_TOKEN>".'
         : 'The bearer token is not valid.';
     c.header('www-authenticate', 'Bearer realm="study-query-llm"');
-    return refuse(c, area, 401, area === 'gateway' ? 'invalid_api_key' : 'unauthorized', message);
+    return refuse(c, 401, area === 'gateway' ? 'invalid_api_key' : 'unauthorized', message);
   };
 }
 
-function refuse(c: Context, area: Area, status: 401 | 403 | 503, code: string, message: string) {
-  if (area === 'gateway') {
-    const type = status === 401 ? 'authentication_error' : status === 403 ? 'permission_error' : 'server_error';
-    return c.json({ error: { message, type, param: null, code } }, status);
-  }
-  if (area === 'api') return c.json(errorBody(code, message), status);
-  return c.text(message, status);
+export function tooManyAttempts(c: Context, retryAfterS: number) {
+  c.header('retry-after', String(retryAfterS));
+  return refuse(c, 429, 'too_many_attempts', `Too many failed attempts from this address; try again in ${retryAfterS} s.`);
 }
 
 /** Pages without a session go to the login form (htmx requests are told to, by header). */
@@ -79,52 +80,61 @@ function bearerToken(header: string | undefined): string | undefined {
   return match?.[1]?.trim();
 }
 
-// --- sessions: `<issued-at>.<HMAC-SHA256(token, "study-session:<issued-at>")>`; the raw token is never stored.
+// --- sessions: the cookie holds 32 random bytes; the database holds their SHA-256 (see the sessions table).
 
-async function sign(token: string, issuedAt: number): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(token), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`study-session:${issuedAt}`));
-  return base64url(new Uint8Array(mac));
+const encoder = new TextEncoder();
+
+async function sha256(text: string): Promise<string> {
+  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
 }
 
-export async function sessionValue(token: string, issuedAt = Math.floor(Date.now() / 1000)): Promise<string> {
-  return `${issuedAt}.${await sign(token, issuedAt)}`;
+/** An HMAC of the token: sessions made under another token do not match it. */
+async function tokenFingerprint(token: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(token), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode('study-session'))));
 }
 
-export async function isValidSession(value: string | undefined, token: string, now = Date.now()): Promise<boolean> {
-  const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value ?? '');
-  if (!match) return false;
-  const issuedAt = Number(match[1]);
-  const ageS = now / 1000 - issuedAt;
-  if (ageS < -60 || ageS > SESSION_MAX_AGE_S) return false;
-  return timingSafeEqual(match[2]!, await sign(token, issuedAt));
-}
+const SESSION_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
-const hasValidSession = (c: Context, token: string) => isValidSession(getCookie(c, SESSION_COOKIE), token);
+async function hasLiveSession(c: Context, gate: AccessGate): Promise<boolean> {
+  const value = getCookie(c, SESSION_COOKIE);
+  if (!value || !SESSION_VALUE.test(value)) return false;
+  return isLiveSession(gate.db, await sha256(value), await tokenFingerprint(gate.token!));
+}
 
 const isHttps = (c: Context) =>
   new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
 
-export async function startSession(c: Context, token: string) {
-  setCookie(c, SESSION_COOKIE, await sessionValue(token), {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'Lax',
-    secure: isHttps(c),
-    maxAge: SESSION_MAX_AGE_S,
+export async function startSession(c: Context, gate: AccessGate) {
+  const value = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  await createSession(gate.db, {
+    id: await sha256(value),
+    tokenFingerprint: await tokenFingerprint(gate.token!),
+    expiresAt: new Date(Date.now() + SESSION_MAX_AGE_S * 1000).toISOString(),
   });
+  setCookie(c, SESSION_COOKIE, value, { path: '/', httpOnly: true, sameSite: 'Lax', secure: isHttps(c), maxAge: SESSION_MAX_AGE_S });
 }
 
-export function endSession(c: Context) {
+/** Signs out: the session is revoked in the database (a copy of the cookie is worthless), and the cookie cleared. */
+export async function endSession(c: Context, gate: AccessGate) {
+  const value = getCookie(c, SESSION_COOKIE);
+  if (value && SESSION_VALUE.test(value)) await revokeSession(gate.db, await sha256(value));
   deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Lax', secure: isHttps(c) });
 }
 
 export const tokenMatches = (given: string, token: string) => timingSafeEqual(given, token);
 
-/** Where to go after signing in: a local path only (never another site). */
+/**
+ * Where to go after signing in: a path of this site only. Browsers drop tabs and newlines from URLs
+ * and read `\` as `/`, so `/%09/evil.example` would leave the site: any control character, any
+ * backslash and a leading `//` send the user home instead.
+ */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || next.startsWith('/login')) return '/';
-  return next;
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/login')) return '/';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+  const resolved = new URL(next, 'http://this.site');
+  return resolved.host === 'this.site' ? next : '/';
 }
 
 function base64url(bytes: Uint8Array): string {

@@ -1,5 +1,6 @@
 // Offline, deterministic provider for dry runs, demos and tests: no model is called.
 import { z } from 'zod';
+import { timeSlicer } from '../concurrency/time-slice';
 import { schemaExample } from './schema-example';
 import {
   ProviderError,
@@ -12,7 +13,8 @@ import {
   type ProviderResponse,
 } from './types';
 
-const DEFAULT_DIMENSIONS = 16;
+/** The dimension of echo's vectors when none is asked for. */
+export const ECHO_DIMENSIONS = 16;
 const nextTurn = () =>
   new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
@@ -82,8 +84,14 @@ export class EchoProvider implements Provider {
 
   async embed(texts: string[], model: string, options: EmbedOptions = {}): Promise<EmbeddingResult> {
     const started = performance.now();
-    const dimensions = options.dimensions ?? DEFAULT_DIMENSIONS;
-    const vectors = texts.map((t) => Float32Array.from(deterministicVector(`${model}\u0000${t}`, dimensions)));
+    const dimensions = options.dimensions ?? ECHO_DIMENSIONS;
+    const vectors: Float32Array[] = [];
+    // Millions of floats take a while to make: other requests run in between.
+    const slice = timeSlicer();
+    for (const text of texts) {
+      await slice();
+      vectors.push(deterministicVector(`${model}\u0000${text}`, dimensions));
+    }
     const prompt = texts.reduce((sum, t) => sum + countWords(t), 0);
     return {
       vectors,
@@ -211,7 +219,7 @@ function fnv1a(text: string): number {
 }
 
 /** A unit vector seeded by the text (mulberry32), so the same text always embeds the same way. */
-function deterministicVector(text: string, dimensions: number): number[] {
+function deterministicVector(text: string, dimensions: number): Float32Array {
   let seed = fnv1a(text);
   const next = () => {
     seed = (seed + 0x6d2b79f5) >>> 0;
@@ -220,7 +228,9 @@ function deterministicVector(text: string, dimensions: number): number[] {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
   };
-  const vector = Array.from({ length: dimensions }, next);
-  const norm = Math.hypot(...vector) || 1;
-  return vector.map((v) => v / norm);
+  const vector = new Float64Array(dimensions);
+  let squares = 0;
+  for (let i = 0; i < dimensions; i++) squares += (vector[i] = next()) ** 2;
+  const norm = Math.sqrt(squares) || 1;
+  return Float32Array.from(vector, (v) => v / norm);
 }

@@ -19,6 +19,9 @@ import { controllerFollowing } from '../services/lifecycle';
 import { prepareMessages } from '../services/inference';
 import { findDepthProblem, MAX_JSON_DEPTH } from '../services/storable-json';
 import { float32Base64 } from '../providers/embedding-wire';
+import { ECHO_DIMENSIONS } from '../providers/echo';
+import { largestCachedDimension } from '../db/embeddings-repository';
+import { checkEmbeddingCost } from '../services/limits';
 import { AppError } from '../errors';
 import type { PreprocessOptions } from '../services/preprocess';
 
@@ -109,22 +112,24 @@ export function gatewayRoutes(deps: AppDeps) {
       const { summary, result } = await runGatewayChat(ctx, spec);
       if (!result.ok) throw upstreamError(result.error, summary, deps.redact);
       c.header('x-study-call-id', String(summary.id));
-      return c.json(result.value.raw as Record<string, unknown>);
+      return c.json(deps.scrub(result.value.raw as Record<string, unknown>));
     }
     if (!provider.stream) {
       throw new GatewayError(400, `Provider ${provider.name} cannot stream`, 'invalid_request_error', 'stream_unsupported', 'stream');
     }
     const opened = await openGatewayStream(ctx, spec);
     if (!opened.ok) throw upstreamError(opened.error, opened.summary, deps.redact);
+    const requestId = c.get('requestId' as never) as string;
     return streamSSE(
       c,
       async (sse) => {
         sse.onAbort(() => options.abort());
         await opened.relay({
-          chunk: (chunk) => sse.write(`data: ${JSON.stringify(chunk)}\n\n`),
+          chunk: (chunk) => sse.write(`data: ${JSON.stringify(deps.scrub(chunk))}\n\n`),
           end: () => sse.write('data: [DONE]\n\n'),
           // The SDKs raise an `error` data event as an APIError, so the client learns the stream broke.
-          fail: (error) => sse.write(`data: ${JSON.stringify(openAIError(upstreamError(error, undefined, deps.redact)))}\n\n`),
+          // Its text is ours, not the provider's or the server's: what broke, and where to look.
+          fail: (error, callId) => sse.write(`data: ${JSON.stringify(openAIError(streamFailure(error, callId, requestId)))}\n\n`),
         });
       },
       async (err) => {
@@ -140,6 +145,15 @@ export function gatewayRoutes(deps: AppDeps) {
       throw new GatewayError(400, `Provider ${provider.name} does not embed`, 'invalid_request_error', 'model_not_supported', 'model');
     }
     const texts = embeddingTexts(body.input);
+    checkEmbeddingCost(
+      deps.config.limits,
+      {
+        texts: texts.length,
+        dimensions: body.dimensions,
+        knownDimension: provider.kind === 'echo' ? ECHO_DIMENSIONS : await largestCachedDimension(deps.database.client, model),
+      },
+      'input',
+    );
     const options = await callOptions(c, deps, studyHeaders(c), {});
     const { summary, result } = await runGatewayEmbedding(ctx, {
       ...options,
@@ -175,6 +189,10 @@ function openAIError(err: GatewayError) {
 }
 
 async function readBody<Schema extends z.ZodType>(c: Context, schema: Schema): Promise<z.infer<Schema>> {
+  // What a web page can send without asking (a no-cors text/plain or form post) is never taken for JSON.
+  if (!/^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(c.req.header('content-type') ?? '')) {
+    throw new GatewayError(415, 'Send the request body as JSON, with Content-Type: application/json.', 'invalid_request_error', 'unsupported_media_type');
+  }
   let json: unknown;
   try {
     json = await c.req.json();
@@ -311,6 +329,12 @@ function upstreamError(error: ProviderError, summary: CallSummary | undefined, r
   const message = redact(error.message.replace(/^\d{3}\s+/, ''));
   const code = error.options.code ?? (status >= 500 || error.status === undefined ? snakeCase(error.errorClass) : null);
   return new GatewayError(status as ContentfulStatusCode, message, type, code, null, headers);
+}
+
+/** The error event that ends a broken stream: the failure's class, the captured call and the request id. */
+function streamFailure(error: ProviderError, callId: number, requestId: string): GatewayError {
+  const message = `The answer broke off before it was complete (${error.errorClass}); it is captured as call ${callId}, request ${requestId}.`;
+  return new GatewayError(502, message, error.status === 429 ? 'rate_limit_error' : 'server_error', snakeCase(error.errorClass));
 }
 
 const snakeCase = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();

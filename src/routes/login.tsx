@@ -1,9 +1,10 @@
 // GET/POST /login and POST /logout: the form that turns the access token into a session cookie.
 import { Hono } from 'hono';
-import { endSession, safeNext, startSession, tokenMatches } from '../http/access';
+import { endSession, safeNext, startSession, tokenMatches, tooManyAttempts, type AccessGate } from '../http/access';
 import { LoginPage } from '../../views/pages/login';
 
-export function loginRoutes(token: string | undefined) {
+export function loginRoutes(gate: AccessGate) {
+  const { token } = gate;
   return new Hono()
     .get('/login', (c) => {
       const next = safeNext(c.req.query('next'));
@@ -14,13 +15,19 @@ export function loginRoutes(token: string | undefined) {
       const body = await c.req.parseBody();
       const next = safeNext(typeof body.next === 'string' ? body.next : undefined);
       if (!token) return c.redirect(next, 303);
+      const address = gate.clientAddress(c);
+      const wait = gate.throttle.retryAfterS(address);
+      if (wait) return tooManyAttempts(c, wait);
       const given = typeof body.token === 'string' ? body.token.trim() : '';
-      if (!given || !(await tokenMatches(given, token))) return c.html(<LoginPage next={next} failed />, 401);
-      await startSession(c, token);
+      if (!given || !(await tokenMatches(given, token))) {
+        gate.throttle.fail(address);
+        return c.html(<LoginPage next={next} failed />, 401);
+      }
+      await startSession(c, gate);
       return c.redirect(next, 303);
     })
-    .post('/logout', (c) => {
-      endSession(c);
+    .post('/logout', async (c) => {
+      await endSession(c, gate);
       return c.redirect('/login', 303);
     });
 }

@@ -18,6 +18,8 @@ import type { Database } from '../db/client';
 
 export interface AnalyticsContext {
   db: Database;
+  /** Removes configured secrets from what is shown (rows captured before answers were scrubbed). */
+  scrub?: <T>(value: T) => T;
 }
 
 export interface WindowQuery {
@@ -162,7 +164,7 @@ export async function timeSeries(
 }
 
 export async function recentActivity(ctx: AnalyticsContext, limit: number) {
-  const rows = await recentCalls(ctx.db, limit);
+  const rows = (await recentCalls(ctx.db, limit)).map((row) => (ctx.scrub ? ctx.scrub(row) : row));
   return rows.map((r) => ({ ...r, cost_usd: r.cost_usd == null ? null : roundUsd(r.cost_usd), priced: r.cost_usd != null }));
 }
 
@@ -190,7 +192,8 @@ function splitOnce(text: string, separator: string): [string, string] {
 export async function searchAll(ctx: AnalyticsContext, query: { q: string; limit: number; order?: 'newest' | 'relevance' }) {
   const match = ftsQuery(query.q);
   // Input with no word characters (only quotes, operators, punctuation) matches nothing.
-  const rows = match === '""' ? [] : await searchCalls(ctx.db, match, query.limit, query.order ?? 'newest');
+  const found = match === '""' ? [] : await searchCalls(ctx.db, match, query.limit, query.order ?? 'newest');
+  const rows = found.map((row) => (ctx.scrub ? ctx.scrub(row) : row));
   return rows.map((r) => {
     const fields = (['prompt', 'response', 'error'] as const).filter((f) => r[f]?.includes(MATCH_START));
     return {

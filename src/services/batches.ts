@@ -7,6 +7,7 @@ import { AppError, notFound } from '../errors';
 import type { ChatParams } from '../providers/types';
 import type { BatchExecutor } from './batch-runner';
 import { resolveProvider, type InferenceContext } from './inference';
+import { checkBatchTasks } from './limits';
 
 export interface BatchInput {
   name?: string;
@@ -24,6 +25,7 @@ export interface BatchContext extends InferenceContext {
 }
 
 export async function startBatch(ctx: BatchContext, input: BatchInput) {
+  checkBatchTasks(ctx.limits, { items: input.items.length, targets: input.targets.length, samples: input.samples });
   const targets: BatchTarget[] = input.targets.map((t, i) => {
     let provider;
     try {
@@ -68,12 +70,17 @@ const newRunStamp = (executor: BatchExecutor): RunStamp => ({
 type StoredBatch = NonNullable<Awaited<ReturnType<typeof getBatch>>>['batch'];
 
 /** Whether the batch's run is working (`live`), known or taken to be dead (`dead`), or there is none (`stopped`). */
-function runState(executor: BatchExecutor, batch: StoredBatch, now = Date.now()): 'live' | 'dead' | 'stopped' {
-  if (!(ACTIVE_STATUSES as readonly string[]).includes(batch.status)) return executor.isRunningHere(batch.groupId) ? 'live' : 'stopped';
+function runState(executor: BatchExecutor, batch: StoredBatch): 'live' | 'dead' | 'stopped' {
   if (executor.isRunningHere(batch.groupId)) return 'live';
-  if (executor.runIsGone(batch)) return 'dead';
+  if (!(ACTIVE_STATUSES as readonly string[]).includes(batch.status)) return 'stopped';
+  return runnerAlive(executor, batch) ? 'live' : 'dead';
+}
+
+/** Whether whoever the batch records as its runner is still at work: its process lives and its heartbeat is fresh. */
+function runnerAlive(executor: BatchExecutor, batch: StoredBatch, now = Date.now()): boolean {
+  if (executor.runIsGone(batch)) return false;
   const beat = batch.heartbeatAt ? Date.parse(batch.heartbeatAt) : NaN;
-  return Number.isNaN(beat) || now - beat > executor.staleAfterMs ? 'dead' : 'live';
+  return !Number.isNaN(beat) && now - beat <= executor.staleAfterMs;
 }
 
 export async function batchProgress(ctx: BatchContext, batchId: number) {
@@ -87,11 +94,18 @@ export async function batchProgress(ctx: BatchContext, batchId: number) {
   const stored = found.batch.status;
   // A run whose runner is gone (killed, crashed) still reads "running" in the database.
   const dead = (ACTIVE_STATUSES as readonly string[]).includes(stored) && runState(ctx.batches, found.batch) === 'dead';
+  const abandoned = stored === 'creating' && !runnerAlive(ctx.batches, found.batch);
+  const status = abandoned ? 'failed' : dead ? (stored === 'cancelling' ? 'cancelled' : 'interrupted') : stored;
+  const reason = abandoned
+    ? 'the server stopped before this study was fully created; nothing of it ran: create it again'
+    : dead
+      ? 'its runner stopped without finishing (the server was stopped or crashed)'
+      : found.batch.statusReason;
   return {
     id: batchId,
     name: found.group.name,
-    status: dead ? (stored === 'cancelling' ? 'cancelled' : 'interrupted') : stored,
-    status_reason: dead ? 'its runner stopped without finishing (the server was stopped or crashed)' : found.batch.statusReason,
+    status,
+    status_reason: reason,
     total: counts.total,
     done: counts.success,
     failed: counts.failed,

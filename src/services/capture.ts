@@ -13,6 +13,7 @@ import type { PriceBook } from './price-book';
 import { requestHash } from './request-hash';
 import { withRetry, type RetryHooks } from './retry';
 import { controllerFollowing, serverStopping, type Lifecycle } from './lifecycle';
+import type { SecretScrubber } from './scrub-secrets';
 import { storableJson } from './storable-json';
 
 export interface CaptureContext {
@@ -20,6 +21,8 @@ export interface CaptureContext {
   logger: Logger;
   retry: RetryPolicy;
   redact: (text: string) => string;
+  /** Removes configured secrets from what providers answer (see scrub-secrets.ts). */
+  scrub?: SecretScrubber;
   /** Shares one provider call among identical requests in flight at the same moment. */
   inflight?: InflightRequests;
   /** Group-commits captured rows; without it each row is its own transaction. */
@@ -85,18 +88,20 @@ export async function recordCall(ctx: CaptureContext, record: CallRecord): Promi
   const hash = record.requestHash ?? (await requestHash({ provider: record.provider, request: record.request }));
   const metadata = { ...record.metadata, attempts: record.attempts, total_ms: round(record.elapsedMs) };
   // Everything stored is made storable first: a provider call that was made always ends in a row.
+  // Configured secrets are removed from all of it (a prompt or an answer may quote a key).
+  const scrub = ctx.scrub ?? (<T>(value: T) => value);
   const common = {
     provider: record.provider,
     model: record.model,
     modality: record.modality,
-    requestJson: storableJson(record.request),
+    requestJson: storableJson(scrub(record.request)),
     requestHash: hash,
-    metadataJson: storableJson(metadata),
+    metadataJson: storableJson(scrub(metadata)),
     createdAt,
     batchTaskId: record.link?.batchTaskId ?? null,
     conversationId: record.link?.conversationId ?? null,
   };
-  const { outcome } = record;
+  const outcome = scrubOutcome(record.outcome, scrub);
   let summary: CallSummary;
   if (outcome.ok) {
     const price = ctx.prices
@@ -159,6 +164,12 @@ async function insertRow(ctx: CaptureContext, record: CallRecord, row: NewRawCal
     ctx.logger.error({ event: 'capture_failed', provider: record.provider, model: record.model, status: row.status, error: ctx.redact(String(error)) });
     throw error;
   }
+}
+
+/** The outcome with configured secrets removed from the answer (a provider may echo a key back). */
+function scrubOutcome(outcome: CallOutcome, scrub: SecretScrubber): CallOutcome {
+  if (outcome.ok) return { ...outcome, text: scrub(outcome.text), response: scrub(outcome.response) };
+  return outcome.extra ? { ...outcome, extra: scrub(outcome.extra) } : outcome;
 }
 
 const isTaskSuccessTaken = (error: unknown) => String((error as Error)?.message ?? error).includes('raw_calls.batch_task_id');

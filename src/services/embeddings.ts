@@ -2,8 +2,10 @@
 // are de-duplicated and sent in as few requests as the provider's input limit allows. Every
 // provider request is captured in raw_calls; every distinct text's vector lives in embedding_vectors.
 import type { Client } from '@libsql/client';
-import { addVectorsToGroup, findCachedVectors, insertVectors, vectorNorm, type CachedVector } from '../db/embeddings-repository';
+import { addVectorsToGroup, findCachedVectors, insertVectors, largestCachedDimension, vectorNorm, type CachedVector } from '../db/embeddings-repository';
+import { ECHO_DIMENSIONS } from '../providers/echo';
 import { addGroupMembers, getGroup } from '../db/groups-repository';
+import type { Limits } from '../config';
 import { AppError, invalidInput, notFound } from '../errors';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Provider, ProviderError } from '../providers/types';
@@ -12,11 +14,13 @@ import { embeddingCacheKey, normalizeEmbeddingText, type EncodingFormat } from '
 import { DeploymentMemo, deploymentMissing } from './embedding-deployments';
 import { resolveProvider } from './inference';
 import { openGroup } from './groups';
+import { checkEmbeddingCost } from './limits';
 import { serverStopping } from './lifecycle';
 import { withRetry } from './retry';
+import { timeSlicer } from '../concurrency/time-slice';
 import { VectorIndex, type Neighbor } from './vector-index';
 
-export type EmbeddingContext = CaptureContext & { providers: ProviderRegistry };
+export type EmbeddingContext = CaptureContext & { providers: ProviderRegistry; limits: Limits };
 type EmbeddingProvider = Provider & Required<Pick<Provider, 'embed'>>;
 
 export interface EmbedInput {
@@ -87,18 +91,24 @@ export class EmbeddingService {
 
   async embed(input: EmbedInput): Promise<EmbedResult> {
     const provider = this.embeddingProvider(input.provider);
+    checkEmbeddingCost(this.ctx.limits, {
+      texts: input.texts.length,
+      dimensions: input.dimensions,
+      knownDimension: await this.knownDimension(provider, input.model),
+    });
     if (input.group_id !== undefined) await openGroup(this.ctx.db, input.group_id);
     const texts = input.texts.map((text, i) => {
       const normalized = normalizeEmbeddingText(text);
       if (!normalized) throw invalidInput(`texts.${i}`, 'is empty once null bytes are removed and whitespace trimmed');
       return normalized;
     });
-    const hashes = await Promise.all(
-      texts.map((text) =>
-        embeddingCacheKey({ provider: provider.name, model: input.model, text, dimensions: input.dimensions, encodingFormat: input.encoding_format }),
-      ),
-    );
-    const cached = await findCachedVectors(this.client, [...new Set(hashes)], input.return_vectors === true);
+    const slice = timeSlicer();
+    const hashes: string[] = [];
+    for (const text of texts) {
+      await slice();
+      hashes.push(await embeddingCacheKey({ provider: provider.name, model: input.model, text, dimensions: input.dimensions, encodingFormat: input.encoding_format }));
+    }
+    const cached = await findCachedVectors(this.client, [...new Set(hashes)], input.return_vectors === true, slice);
     const misses = new Map<string, string>();
     hashes.forEach((hash, i) => {
       if (!cached.has(hash) && !misses.has(hash)) misses.set(hash, texts[i]!);
@@ -165,6 +175,12 @@ export class EmbeddingService {
       excludeIds: query?.vector_id ? [query.vector_id] : [],
     });
     return { model: input.model, dimension: vector.length, k: input.k, query, neighbors };
+  }
+
+  /** The dimension this model's vectors had so far (the largest), to price a request that names none. */
+  async knownDimension(provider: Provider, model: string): Promise<number | undefined> {
+    if (provider.kind === 'echo') return ECHO_DIMENSIONS;
+    return largestCachedDimension(this.client, model);
   }
 
   private embeddingProvider(name: string): EmbeddingProvider {

@@ -11,8 +11,8 @@ export interface StreamSink {
   chunk(chunk: ChatStreamChunk): Promise<unknown>;
   /** The provider finished the stream. */
   end(): Promise<unknown>;
-  /** The provider failed after chunks had already reached the client. */
-  fail(error: ProviderError): Promise<unknown>;
+  /** The provider failed after chunks had already reached the client; the failure is captured as `callId`. */
+  fail(error: ProviderError, callId: number): Promise<unknown>;
 }
 
 export type OpenedStream =
@@ -108,7 +108,7 @@ async function openStream(ctx: CaptureContext, spec: GatewayChatSpec): Promise<O
     // Captured before the client hears the end, so a client that saw the stream end finds the row.
     if (failure) {
       const summary = await capture({ ok: false, error: failure, extra: partial });
-      await sink.fail(failure);
+      await sink.fail(failure, summary.id);
       return summary;
     }
     const summary = await capture({

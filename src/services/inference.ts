@@ -1,14 +1,19 @@
 // The inference service: resolve the target, preprocess the prompt, run n samples, capture each.
+import type { Limits } from '../config';
 import { AppError } from '../errors';
 import { addGroupMembers } from '../db/groups-repository';
 import type { ProviderRegistry } from '../providers/registry';
 import type { ChatMessage, ChatParams, Provider } from '../providers/types';
 import { runChatCall, type CallSummary, type CaptureContext } from './capture';
 import { openGroup } from './groups';
+import { checkInferenceCost } from './limits';
+import { timeSlicer } from '../concurrency/time-slice';
 import { preprocessPrompt, type PreprocessOptions } from './preprocess';
 
 export interface InferenceContext extends CaptureContext {
   providers: ProviderRegistry;
+  /** What one request may cost (MAX_* variables). */
+  limits: Limits;
 }
 
 export interface InferenceInput {
@@ -57,28 +62,37 @@ export function prepareMessages(input: Pick<InferenceInput, 'prompt' | 'messages
 
 export async function runInference(ctx: InferenceContext, input: InferenceInput): Promise<CallSummary[]> {
   const provider = resolveProvider(ctx.providers, input.provider);
-  if (input.group_id !== undefined) await openGroup(ctx.db, input.group_id);
-  const model = input.model ?? provider.defaultModel;
   const { messages, preprocessing } = prepareMessages(input);
   const samples = input.samples ?? 1;
-  const calls = await Promise.all(
-    Array.from({ length: samples }, (_, sampleIndex) =>
-      runChatCall(ctx, {
-        provider,
-        model,
-        messages,
-        params: input.params ?? {},
-        dedupScope: input.collapse_samples ? undefined : sampleIndex,
-        metadata: {
-          ...input.metadata,
-          source: 'inference',
-          ...(samples > 1 ? { sample_index: sampleIndex, samples } : {}),
-          ...(preprocessing ? { preprocessing } : {}),
-          ...(input.group_id !== undefined ? { group_id: input.group_id } : {}),
-        },
-      }),
-    ),
-  );
+  checkInferenceCost(ctx.limits, { promptBytes: utf8Bytes(JSON.stringify(messages)), samples });
+  if (input.group_id !== undefined) await openGroup(ctx.db, input.group_id);
+  const model = input.model ?? provider.defaultModel;
+  // The samples run side by side; starting them is sliced, so a hundred big ones never hold the loop.
+  const slice = timeSlicer();
+  const running: Array<Promise<CallSummary>> = [];
+  for (let sampleIndex = 0; sampleIndex < samples; sampleIndex++) {
+    await slice();
+    const call = runChatCall(ctx, {
+      provider,
+      model,
+      messages,
+      params: input.params ?? {},
+      dedupScope: input.collapse_samples ? undefined : sampleIndex,
+      metadata: {
+        ...input.metadata,
+        source: 'inference',
+        ...(samples > 1 ? { sample_index: sampleIndex, samples } : {}),
+        ...(preprocessing ? { preprocessing } : {}),
+        ...(input.group_id !== undefined ? { group_id: input.group_id } : {}),
+      },
+    });
+    // Handled here already, so a sample that fails while later ones are still starting is no unhandled rejection.
+    call.catch(() => undefined);
+    running.push(call);
+  }
+  const calls = await Promise.all(running);
   if (input.group_id !== undefined) await addGroupMembers(ctx.db, input.group_id, calls.map((c) => c.id), 'sample');
   return calls;
 }
+
+const utf8Bytes = (text: string) => new TextEncoder().encode(text).byteLength;

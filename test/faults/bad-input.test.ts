@@ -123,6 +123,7 @@ interface Case {
   body?: string;
   shape: 'api' | 'openai';
   expectStatus?: number;
+  headers?: Record<string, string>;
 }
 
 function generateCases(): Case[] {
@@ -153,6 +154,15 @@ function generateCases(): Case[] {
       if (kind === 'object') json(`${field} nested 1,000 deep`, { ...route.valid, [field]: deepObject });
       if (kind === 'array') json(`${field} nested 1,000 deep`, { ...route.valid, [field]: deepArray });
     }
+    // From where no request should come: another host name (DNS rebinding), another site's page, or
+    // a body a web page can send without asking (text/plain).
+    const valid = JSON.stringify(route.valid);
+    const exposed = (label: string, headers: Record<string, string>, expectStatus: number) =>
+      cases.push({ label, method: 'POST', path: route.path, body: valid, shape: route.shape, headers: { 'content-type': 'application/json', ...headers }, expectStatus });
+    exposed('Host evil.example', { host: 'evil.example' }, 421);
+    exposed('cross-site browser request', { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' }, 403);
+    exposed('same-site browser request from another port', { origin: 'http://127.0.0.1:3000', 'sec-fetch-site': 'same-site' }, 403);
+    if (route.shape === 'openai') exposed('text/plain body', { 'content-type': 'text/plain' }, 415);
     // Keys the app writes into a call's metadata itself.
     if ('metadata' in route.fields && route.path !== '/api/v1/groups') {
       for (const key of ['batch_task_id', 'source', 'conversation_id']) json(`metadata.${key} (reserved)`, { ...route.valid, metadata: { [key]: 1 } });
@@ -232,7 +242,7 @@ describe('bad input on every JSON route and the gateway', () => {
     for (const c of cases) {
       const res = await t.app.request(c.path, {
         method: c.method,
-        ...(c.body !== undefined ? { body: c.body, headers: { 'content-type': 'application/json' } } : {}),
+        ...(c.body !== undefined ? { body: c.body, headers: c.headers ?? { 'content-type': 'application/json' } } : {}),
       });
       const text = await res.text();
       let body: { error?: { message?: unknown; code?: unknown; type?: unknown } } | undefined;

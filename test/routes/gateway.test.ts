@@ -110,9 +110,12 @@ describe('OpenAI-compatible gateway (/v1) through the openai SDK', () => {
       const body = await missing.json();
       expect(body).toEqual({ error: { message: expect.stringContaining('messages'), type: 'invalid_request_error', param: 'messages', code: 'invalid_value' } });
 
-      const notJson = await fetch(`${gatewayUrl}/chat/completions`, { method: 'POST', body: '{"model": ' });
+      const notJson = await fetch(`${gatewayUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": ' });
       expect(notJson.status).toBe(400);
       expect((await notJson.json()).error.type).toBe('invalid_request_error');
+      // A body not declared as JSON is not read as JSON (what web pages can send without asking).
+      const plain = await fetch(`${gatewayUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ model: 'echo/test', messages: [] }) });
+      expect(plain.status).toBe(415);
 
       const wrongType = await client.chat.completions
         .create({ model: 'echo/test', messages: 'hello' as never })

@@ -12,12 +12,12 @@ export function callRoutes(deps: AppDeps) {
     .get('/', validate('query', callsQuerySchema), async (c) => {
       const { limit, cursor, group_id, ...filters } = c.req.valid('query');
       const page = await listCalls(db, { ...filters, groupId: group_id }, limit, cursor);
-      return c.json({ calls: page.rows.map(callSummaryJson), next_cursor: page.nextCursor });
+      return c.json({ calls: page.rows.map((row) => callSummaryJson(deps.scrub(row))), next_cursor: page.nextCursor });
     })
     .get('/:id', validate('param', idParamSchema), async (c) => {
       const { id } = c.req.valid('param');
       const row = await getCall(db, id);
       if (!row) throw notFound('call', id);
-      return c.json({ call: callJson(row) });
+      return c.json({ call: callJson(deps.scrub(row)) });
     });
 }

@@ -58,7 +58,7 @@ export function exportRoutes(deps: AppDeps) {
     const { format, group_id, ...filters } = c.req.valid('query');
     const { contentType, encode } = FORMATS[format];
     const filename = `calls-${new Date().toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.${format}`;
-    const body = pagedStream(callPages(deps.database.db, { ...filters, groupId: group_id }), encode, (error) =>
+    const body = pagedStream(callPages(deps.database.db, { ...filters, groupId: group_id }), (rows, first) => encode(rows.map(deps.scrub), first), (error) =>
       deps.logger.error({ event: 'export_failed', request_id: c.get('requestId' as never), error: deps.redact(String(error)) }),
     );
     return c.body(body, 200, {

@@ -106,7 +106,8 @@ export const callsQuerySchema = z
 
 export const idParamSchema = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
-export const MAX_BATCH_TASKS = 1_000_000;
+/** A hard bound on items × targets × samples, far above MAX_BATCH_TASKS' default (which the service checks). */
+const BATCH_TASKS_CEILING = 100_000_000;
 
 const batchItemSchema = z
   .object({
@@ -143,8 +144,8 @@ export const batchBodySchema = z
   .strict()
   .superRefine((body, ctx) => {
     const tasks = body.items.length * body.targets.length * body.samples;
-    if (tasks > MAX_BATCH_TASKS) {
-      ctx.addIssue({ code: 'custom', path: ['items'], message: `items × targets × samples is ${tasks}; at most ${MAX_BATCH_TASKS}` });
+    if (tasks > BATCH_TASKS_CEILING) {
+      ctx.addIssue({ code: 'custom', path: ['items'], message: `items × targets × samples is ${tasks}; at most ${BATCH_TASKS_CEILING}` });
     }
     const seen = new Set<string>();
     body.items.forEach((item, i) => {
@@ -272,7 +273,8 @@ export const priceBodySchema = z
 export const pricesQuerySchema = z.object({ provider: name(100).optional(), model: name().optional() }).strict();
 
 // --- Embeddings and export ----------------------------------------------------------------------
-const EMBEDDING_MAX_TEXTS = 10_000;
+/** A hard bound on texts per request; MAX_EMBEDDING_INPUTS (checked by the service) is the one that applies. */
+const EMBEDDING_TEXTS_CEILING = 1_000_000;
 const embeddingDimensions = z.int().min(1).max(65_536);
 const encodingFormat = z.enum(['float', 'base64']);
 
@@ -281,7 +283,7 @@ export const embeddingsBodySchema = z
   .object({
     provider: name(100),
     model: name(),
-    texts: z.array(z.string().max(1_000_000)).min(1).max(EMBEDDING_MAX_TEXTS),
+    texts: z.array(z.string().max(1_000_000)).min(1).max(EMBEDDING_TEXTS_CEILING),
     dimensions: embeddingDimensions.optional(),
     encoding_format: encodingFormat.optional(),
     group_id: z.int().positive().optional(),

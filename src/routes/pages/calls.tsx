@@ -28,7 +28,7 @@ async function callsTable(deps: AppDeps, c: Context) {
     const { limit, cursor: after, group_id, ...rest } = query;
     const page = await listCalls(deps.database.db, { ...rest, groupId: group_id }, limit, after);
     const next = page.nextCursor ? `/calls?${new URLSearchParams({ ...filters, cursor: String(page.nextCursor) })}` : null;
-    return <CallsTable calls={page.rows.map(callSummaryJson)} nextHref={next} />;
+    return <CallsTable calls={page.rows.map((row) => callSummaryJson(deps.scrub(row)))} nextHref={next} />;
   } catch (error) {
     if (error instanceof AppError) return <CallsTable calls={[]} nextHref={null} error={error.message} />;
     throw error;
@@ -50,6 +50,6 @@ export function callPages(deps: AppDeps) {
       const groups = await db.all<{ id: number; name: string; group_type: string }>(
         sql`SELECT g.id, g.name, g.group_type FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.call_id = ${row.id}`,
       );
-      return c.html(<CallDetailPage call={callJson(row)} groups={groups} />);
+      return c.html(<CallDetailPage call={callJson(deps.scrub(row))} groups={groups} />);
     });
 }

@@ -5,6 +5,7 @@ import { getGroup } from '../../db/groups-repository';
 import { serviceContext, type AppDeps } from '../../deps';
 import { AppError } from '../../errors';
 import { batchProgress, batchResults, cancelBatch, resumeBatch, startBatch } from '../../services/batches';
+import { checkUploadRows } from '../../services/limits';
 import { itemsFromLines, itemsFromUpload, type StudyItem } from '../../services/study-items';
 import { StudiesPage, StudyLive, StudyPage } from '../../../views/pages/studies';
 import { batchBodySchema, idParamSchema } from '../api/schemas';
@@ -30,7 +31,9 @@ export function studyPages(deps: AppDeps) {
       try {
         const file = body.file;
         const upload = file instanceof File && file.size > 0 ? file : undefined;
-        const items: StudyItem[] = upload ? itemsFromUpload(upload.name, await upload.text()) : itemsFromLines(field(body, 'prompts'));
+        const text = upload ? await upload.text() : field(body, 'prompts');
+        checkUploadRows(deps.config.limits, text);
+        const items: StudyItem[] = upload ? await itemsFromUpload(upload.name, text) : itemsFromLines(text);
         if (items.length === 0) throw new AppError(400, 'invalid_request', 'prompts: paste prompts or upload a file');
         const params = formParams(body);
         const template = field(body, 'template');

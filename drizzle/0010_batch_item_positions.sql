@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `batch_items_position_idx` ON `batch_items` (`batch_id`,`position`);

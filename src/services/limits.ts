@@ -1,0 +1,59 @@
+// What one request may cost, checked before any work is done (nothing is called, stored or created
+// for a request over a ceiling). Each refusal names the variable that sets the ceiling.
+import type { Limits } from '../config';
+import { AppError } from '../errors';
+
+export const limitExceeded = (path: string, message: string, variable: string) =>
+  new AppError(400, 'limit_exceeded', `${path}: ${message} (the limit is set by ${variable})`, [{ path, message, limit: variable }]);
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** The dimension assumed for a model whose dimension is neither asked for nor known yet (OpenAI's most common). */
+export const ASSUMED_EMBEDDING_DIMENSION = 1_536;
+
+/** Texts, dimensions and the floats they make (texts × dimensions). */
+export function checkEmbeddingCost(limits: Limits, request: { texts: number; dimensions?: number; knownDimension?: number }, field = 'texts') {
+  if (request.texts > limits.embeddingInputs) {
+    throw limitExceeded(field, `${n(request.texts)} texts; at most ${n(limits.embeddingInputs)} per request`, 'MAX_EMBEDDING_INPUTS');
+  }
+  if (request.dimensions !== undefined && request.dimensions > limits.embeddingDimensions) {
+    throw limitExceeded('dimensions', `${n(request.dimensions)}; at most ${n(limits.embeddingDimensions)}`, 'MAX_EMBEDDING_DIMENSIONS');
+  }
+  const dimension = request.dimensions ?? request.knownDimension ?? ASSUMED_EMBEDDING_DIMENSION;
+  const floats = request.texts * dimension;
+  if (floats > limits.embeddingFloats) {
+    throw limitExceeded(
+      field,
+      `${n(request.texts)} texts × ${n(dimension)} dimensions is ${n(floats)} floats; at most ${n(limits.embeddingFloats)} per request`,
+      'MAX_EMBEDDING_FLOATS',
+    );
+  }
+}
+
+/** Prompt bytes × samples: what one inference request stores and sends. */
+export function checkInferenceCost(limits: Limits, request: { promptBytes: number; samples: number }) {
+  const bytes = request.promptBytes * request.samples;
+  if (bytes > limits.inferenceBytes) {
+    throw limitExceeded(
+      'samples',
+      `${n(request.promptBytes)} prompt bytes × ${n(request.samples)} samples is ${n(bytes)} bytes; at most ${n(limits.inferenceBytes)}`,
+      'MAX_INFERENCE_BYTES',
+    );
+  }
+}
+
+export function checkBatchTasks(limits: Limits, counts: { items: number; targets: number; samples: number }) {
+  const tasks = counts.items * counts.targets * counts.samples;
+  if (tasks > limits.batchTasks) {
+    throw limitExceeded('items', `items × targets × samples is ${n(tasks)}; at most ${n(limits.batchTasks)} per batch`, 'MAX_BATCH_TASKS');
+  }
+}
+
+/** Counted before the file is parsed, so an oversized upload is refused without reading it row by row. */
+export function checkUploadRows(limits: Limits, text: string) {
+  let rows = 0;
+  for (let at = text.indexOf('\n'); at !== -1 && rows <= limits.uploadRows + 1; at = text.indexOf('\n', at + 1)) rows++;
+  if (rows > limits.uploadRows + 1) {
+    throw limitExceeded('file', `more than ${n(limits.uploadRows)} rows`, 'MAX_UPLOAD_ROWS');
+  }
+}
