@@ -20,7 +20,7 @@ import { healthRoutes } from './routes/api/health';
 import { inferenceRoutes } from './routes/api/inference';
 import { openApiRoutes } from './routes/api/openapi';
 import { providerRoutes } from './routes/api/providers';
-import { gatewayRoutes } from './routes/gateway';
+import { gatewayRoutes } from './routes/gateway/index';
 import { loginRoutes } from './routes/login';
 import { pageRoutes } from './routes/pages';
 

@@ -54,6 +54,13 @@ export interface ServerTimeouts {
   maxConnectionsPerAddress: number;
 }
 
+/** A bare model name (or an alias) the gateway routes to a provider's model. */
+export interface ModelRoute {
+  name: string;
+  provider: string;
+  model: string;
+}
+
 export interface Config {
   databaseUrl: string;
   databaseAuthToken?: string;
@@ -61,6 +68,10 @@ export interface Config {
   host: string;
   accessToken?: string;
   providers: ProviderConfig[];
+  /** MODEL_ROUTES: bare names and aliases the gateway takes besides provider/model. */
+  modelRoutes: ModelRoute[];
+  /** DEFAULT_PROVIDER: where a bare model name nothing else claims goes. */
+  defaultProvider?: string;
   providerTimeoutMs: number;
   retry: RetryPolicy;
   logPrompts: boolean;
@@ -112,6 +123,8 @@ const envSchema = z.object({
   RETRY_MAX_DELAY_MS: intWithDefault(30_000, 0, 600_000),
   LOG_PROMPTS: optionalText,
   SHUTDOWN_GRACE_MS: intWithDefault(10_000, 0, 600_000),
+  MODEL_ROUTES: optionalText,
+  DEFAULT_PROVIDER: optionalText,
   MAX_EMBEDDING_INPUTS: intWithDefault(10_000, 1, 1_000_000),
   MAX_EMBEDDING_DIMENSIONS: intWithDefault(8_192, 1, 65_536),
   MAX_EMBEDDING_FLOATS: intWithDefault(4_194_304, 1, 1_000_000_000),
@@ -203,6 +216,11 @@ export function loadConfig(env: Env): Config {
     });
   }
   providers.push(...namedEndpoints(env));
+  const providerNames = new Set(providers.map((p) => p.name));
+  const modelRoutes = parseModelRoutes(e.MODEL_ROUTES, providerNames);
+  if (e.DEFAULT_PROVIDER && !providerNames.has(e.DEFAULT_PROVIDER)) {
+    throw new ConfigError(`Invalid configuration: DEFAULT_PROVIDER: "${e.DEFAULT_PROVIDER}" is not a configured provider (${[...providerNames].join(', ')})`);
+  }
 
   const secrets = unique(
     [e.OPENAI_API_KEY, e.AZURE_OPENAI_API_KEY, e.HYPERBOLIC_API_KEY, e.STUDY_ACCESS_TOKEN, e.DATABASE_AUTH_TOKEN]
@@ -217,6 +235,8 @@ export function loadConfig(env: Env): Config {
     host: e.HOST ?? '127.0.0.1',
     accessToken: e.STUDY_ACCESS_TOKEN,
     providers,
+    modelRoutes,
+    defaultProvider: e.DEFAULT_PROVIDER,
     providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
     retry: { maxAttempts: e.RETRY_MAX_ATTEMPTS, baseDelayMs: e.RETRY_BASE_DELAY_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
     logPrompts: e.LOG_PROMPTS === '1' || e.LOG_PROMPTS === 'true',
@@ -272,6 +292,27 @@ function namedEndpoints(env: Env): ProviderConfig[] {
     });
   }
   return endpoints;
+}
+
+/**
+ * MODEL_ROUTES: comma-separated `name=provider` (the model keeps its name: `gpt-4o-mini=openai`) or
+ * `alias=provider/model` (`fast=openai/gpt-4o-mini`).
+ */
+function parseModelRoutes(value: string | undefined, providers: ReadonlySet<string>): ModelRoute[] {
+  const routes: ModelRoute[] = [];
+  for (const entry of list(value)) {
+    const at = entry.indexOf('=');
+    const name = entry.slice(0, at).trim();
+    const target = entry.slice(at + 1).trim();
+    const slash = target.indexOf('/');
+    const provider = slash === -1 ? target : target.slice(0, slash);
+    const model = slash === -1 ? name : target.slice(slash + 1);
+    if (at <= 0 || !provider || !model) throw new ConfigError(`Invalid configuration: MODEL_ROUTES: "${entry}" is not name=provider or alias=provider/model`);
+    if (!providers.has(provider)) throw new ConfigError(`Invalid configuration: MODEL_ROUTES: "${entry}" names provider "${provider}", which is not configured`);
+    if (routes.some((r) => r.name === name)) throw new ConfigError(`Invalid configuration: MODEL_ROUTES: "${name}" is routed twice`);
+    routes.push({ name, provider, model });
+  }
+  return routes;
 }
 
 function unique<T>(values: T[]): T[] {

@@ -11,6 +11,7 @@ export interface CallFilters {
   q?: string;
   from?: string;
   to?: string;
+  requestId?: string;
 }
 
 export async function insertCall(db: Database, call: NewRawCall): Promise<number> {
@@ -43,6 +44,7 @@ export function callConditions(filters: CallFilters): SQL[] {
     filters.status ? eq(rawCalls.status, filters.status) : undefined,
     filters.from ? gte(rawCalls.createdAt, filters.from) : undefined,
     filters.to ? lt(rawCalls.createdAt, filters.to) : undefined,
+    filters.requestId ? eq(rawCalls.requestId, filters.requestId) : undefined,
     filters.groupId !== undefined
       ? inArray(
           rawCalls.id,

@@ -41,6 +41,10 @@ export const rawCalls = sqliteTable(
     // caller JSON): triggers mark the task done / append the turn in the same statement as the row.
     batchTaskId: integer('batch_task_id').references((): AnySQLiteColumn => batchTasks.id),
     conversationId: integer('conversation_id').references((): AnySQLiteColumn => groups.id),
+    /** The HTTP request that made the call (x-study-request-id): how a streaming client finds its row. */
+    requestId: text('request_id'),
+    /** The API the client called: inference | chat.completions | completions | responses | embeddings. */
+    clientApi: text('client_api'),
   },
   (t) => [
     index('raw_calls_created_at_idx').on(t.createdAt),
@@ -52,6 +56,7 @@ export const rawCalls = sqliteTable(
       .on(t.batchTaskId)
       .where(sql`status = 'success' AND batch_task_id IS NOT NULL`),
     index('raw_calls_conversation_idx').on(t.conversationId).where(sql`conversation_id IS NOT NULL`),
+    index('raw_calls_request_id_idx').on(t.requestId).where(sql`request_id IS NOT NULL`),
   ],
 );
 

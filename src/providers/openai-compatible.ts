@@ -8,7 +8,10 @@ import {
   type ChatStreamChunk,
   type CompletionRequest,
   type EmbedOptions,
+  type EmbeddingInput,
   type EmbeddingResult,
+  type PassthroughApi,
+  type PassthroughEndpoint,
   type Provider,
   type ProviderResponse,
   type TokenUsage,
@@ -27,6 +30,11 @@ export class OpenAICompatibleProvider implements Provider {
   readonly defaultModel: string;
   /** The SDK client; the gateway streams through it. Retries are ours, so the SDK's are off. */
   readonly client: OpenAI;
+  /**
+   * Every OpenAI-style server takes legacy completions itself; only OpenAI's own API speaks Responses
+   * (Azure deployments, Hyperbolic and named endpoints get it translated to chat by the gateway).
+   */
+  readonly passthrough: PassthroughApi;
 
   constructor(config: ProviderConfig, options: OpenAICompatibleOptions) {
     this.name = config.name;
@@ -44,6 +52,7 @@ export class OpenAICompatibleProvider implements Provider {
           apiVersion: config.azure.apiVersion,
         })
       : new OpenAI({ ...common, apiKey: config.apiKey ?? 'not-needed', baseURL: config.baseURL });
+    this.passthrough = sdkPassthrough(this.client, new Set<PassthroughEndpoint>(config.kind === 'openai' ? ['responses', 'completions'] : ['completions']));
   }
 
   async complete(request: CompletionRequest): Promise<ProviderResponse> {
@@ -104,7 +113,7 @@ export class OpenAICompatibleProvider implements Provider {
     }
   }
 
-  async embed(texts: string[], model: string, options: EmbedOptions = {}): Promise<EmbeddingResult> {
+  async embed(texts: EmbeddingInput, model: string, options: EmbedOptions = {}): Promise<EmbeddingResult> {
     const started = performance.now();
     let body: OpenAI.Embeddings.CreateEmbeddingResponse;
     try {
@@ -113,6 +122,7 @@ export class OpenAICompatibleProvider implements Provider {
           model,
           input: texts,
           ...(options.dimensions ? { dimensions: options.dimensions } : {}),
+          ...(options.user !== undefined ? { user: options.user } : {}),
           // Always named: left out, the SDK asks for base64 and decodes whatever comes back as base64.
           encoding_format: options.encodingFormat ?? 'base64',
         },
@@ -140,17 +150,43 @@ export class OpenAICompatibleProvider implements Provider {
   }
 }
 
+/** Responses and legacy completions through the SDK, bodies as the client sent them. */
+function sdkPassthrough(client: OpenAI, endpoints: ReadonlySet<PassthroughEndpoint>): PassthroughApi {
+  const create = (endpoint: PassthroughEndpoint, body: Record<string, unknown>, signal?: AbortSignal) =>
+    endpoint === 'responses'
+      ? client.responses.create(body as never, { signal })
+      : client.completions.create(body as never, { signal });
+  return {
+    endpoints,
+    async send(endpoint, body, signal) {
+      try {
+        return await create(endpoint, { ...body, stream: false }, signal);
+      } catch (error) {
+        throw toProviderError(error);
+      }
+    },
+    async *stream(endpoint, body, signal) {
+      let events: AsyncIterable<Record<string, unknown>>;
+      try {
+        events = (await create(endpoint, { ...body, stream: true }, signal)) as unknown as AsyncIterable<Record<string, unknown>>;
+      } catch (error) {
+        throw toProviderError(error);
+      }
+      try {
+        for await (const event of events) yield event;
+      } catch (error) {
+        throw streamBrokeOff(error);
+      }
+    },
+  };
+}
+
 /**
  * An error met while reading an open stream: an `error` event the provider sent (its message kept),
  * or the connection dropping mid-way (`StreamInterrupted`, transient like any dropped connection).
  */
 function streamBrokeOff(error: unknown): ProviderError {
-  if (error instanceof OpenAI.APIError && typeof error.status !== 'number') {
-    return new ProviderError('StreamError', error.message, {
-      retryable: false,
-      code: typeof error.code === 'string' ? error.code : undefined,
-    });
-  }
+  if (error instanceof OpenAI.APIError && typeof error.status !== 'number') return streamErrorEvent(error);
   const mapped = toProviderError(error);
   if (mapped.status !== undefined || mapped.errorClass === 'Aborted' || mapped.errorClass === 'MalformedResponse') return mapped;
   const cause = (error as { cause?: { message?: string } })?.cause?.message;
@@ -159,6 +195,21 @@ function streamBrokeOff(error: unknown): ProviderError {
     `The provider's stream broke off before it ended (${mapped.message}${cause ? `: ${cause}` : ''})`,
     { retryable: true },
   );
+}
+
+/**
+ * An error the provider sent inside a 200 stream: its type or code says what HTTP status it stands
+ * for, so a rate limit stays a (retryable) 429 and an overload a 5xx, and is answered as such.
+ */
+function streamErrorEvent(error: InstanceType<typeof OpenAI.APIError>): ProviderError {
+  const body = (error.error ?? {}) as { type?: unknown; code?: unknown };
+  const said = `${String(body.type ?? '')} ${String(error.code ?? body.code ?? '')}`.toLowerCase();
+  const status = /rate_limit|too_many|429/.test(said) ? 429 : /overload|unavailable|server_error|internal|503|500/.test(said) ? 503 : undefined;
+  return new ProviderError(status === 429 ? 'RateLimitError' : status ? 'ServerError' : 'StreamError', error.message, {
+    ...(status ? { status } : {}),
+    retryable: status !== undefined,
+    code: typeof error.code === 'string' ? error.code : undefined,
+  });
 }
 
 export function usageToTokens(usage: unknown): TokenUsage {

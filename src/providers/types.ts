@@ -39,8 +39,13 @@ export interface ProviderResponse {
 export interface EmbedOptions {
   dimensions?: number;
   encodingFormat?: 'float' | 'base64';
+  /** OpenAI's end-user id, forwarded as given. */
+  user?: string;
   signal?: AbortSignal;
 }
+
+/** What an embeddings request embeds: texts, or texts already turned into token ids. */
+export type EmbeddingInput = string[] | number[][];
 
 export interface EmbeddingResult {
   /** One checked vector per input text, in input order. */
@@ -83,12 +88,24 @@ export interface Provider {
   readonly models: string[];
   readonly defaultModel: string;
   complete(request: CompletionRequest): Promise<ProviderResponse>;
-  embed?(texts: string[], model: string, options?: EmbedOptions): Promise<EmbeddingResult>;
+  embed?(inputs: EmbeddingInput, model: string, options?: EmbedOptions): Promise<EmbeddingResult>;
+  /** The OpenAI APIs besides chat that this provider speaks itself: their bodies go through unchanged. */
+  passthrough?: PassthroughApi;
   /**
    * Streams a chat completion chunk by chunk. Failures are thrown as ProviderError from the
    * iterator; an abort through `request.signal` ends the iteration quietly.
    */
   stream?(request: CompletionRequest): AsyncIterable<ChatStreamChunk>;
+}
+
+export type PassthroughEndpoint = 'responses' | 'completions';
+
+export interface PassthroughApi {
+  readonly endpoints: ReadonlySet<PassthroughEndpoint>;
+  /** One request, answered whole: the provider's response body. */
+  send(endpoint: PassthroughEndpoint, body: Record<string, unknown>, signal?: AbortSignal): Promise<unknown>;
+  /** One streamed request: the provider's events (Responses) or chunks (completions), as they come. */
+  stream(endpoint: PassthroughEndpoint, body: Record<string, unknown>, signal?: AbortSignal): AsyncIterable<Record<string, unknown>>;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { BatchTarget } from '../db/schema';
 import { getBatch, taskCounts, unfinishedTasksAfter } from '../db/batches-repository';
 import { beatBatchRun, finishBatchRun } from '../db/batch-runs-repository';
 import type { ChatMessage } from '../providers/types';
-import { runChatCall } from './capture';
+import { runChatCall } from './provider-call';
 import { BackoffGate } from './inflight';
 import { resolveProvider, type InferenceContext } from './inference';
 import { applyTemplate } from './preprocess';

@@ -8,7 +8,7 @@ export const RESERVED_METADATA_KEYS = [
   'source', 'attempts', 'total_ms', 'deduplicated', 'sample_index', 'samples', 'preprocessing', 'group_id',
   'batch_id', 'batch_task_id', 'item_key', 'target_index', 'conversation_id', 'turn', 'stream',
   'usage_requested_by_gateway', 'user_agent', 'client_aborted', 'deployment_probe', 'request', 'requests',
-  'duplicate_of_batch_task', 'v1_id', 'v1_created_at', 'v1_batch_id', 'v1_metadata',
+  'duplicate_of_batch_task', 'v1_id', 'v1_created_at', 'v1_batch_id', 'v1_metadata', 'cache_hits',
 ] as const;
 
 const RESERVED = new Set<string>(RESERVED_METADATA_KEYS);

@@ -6,13 +6,12 @@ import { insertCall } from '../db/calls-repository';
 import type { CallWriter } from '../db/call-writer';
 import { findPriceInForce, priceTokens } from '../db/prices-repository';
 import type { Logger } from '../logging';
-import { contentText } from '../providers/echo';
-import type { ChatMessage, ChatParams, Provider, ProviderError, ProviderResponse, TokenUsage } from '../providers/types';
+import type { ProviderError, ProviderResponse, TokenUsage } from '../providers/types';
+import { chatCompletionAnswer } from './answer-shape';
 import type { InflightRequests } from './inflight';
+import type { Lifecycle } from './lifecycle';
 import type { PriceBook } from './price-book';
 import { requestHash } from './request-hash';
-import { withRetry, type RetryHooks } from './retry';
-import { controllerFollowing, serverStopping, type Lifecycle } from './lifecycle';
 import type { SecretScrubber } from './scrub-secrets';
 import { storableJson } from './storable-json';
 
@@ -49,14 +48,15 @@ export type CallOutcome =
   | { ok: true; text: string; tokens: TokenUsage; latencyMs: number; response: Record<string, unknown> }
   | { ok: false; error: ProviderError; extra?: Record<string, unknown> };
 
-/** A provider's answer as the outcome every capture path records. */
+/** A chat provider's answer as the outcome every capture path records (see answer-shape.ts for the shape). */
 export function successOutcome(response: ProviderResponse): CallOutcome {
+  const { text: _text, ...answer } = chatCompletionAnswer(response.raw);
   return {
     ok: true,
     text: response.text,
     tokens: response.tokens,
     latencyMs: response.latencyMs,
-    response: { model: response.model, ...response.metadata, raw: response.raw },
+    response: { model: response.model, ...response.metadata, ...answer, raw: response.raw },
   };
 }
 
@@ -64,6 +64,15 @@ export function successOutcome(response: ProviderResponse): CallOutcome {
 export interface CallLink {
   batchTaskId?: number;
   conversationId?: number;
+}
+
+/** The APIs a client can call us through: which one a captured call came in by. */
+export type ClientApi = 'inference' | 'chat.completions' | 'completions' | 'responses' | 'embeddings';
+
+/** Where a call came from: the HTTP request that made it (x-study-request-id) and the API it used. */
+export interface CallOrigin {
+  requestId?: string;
+  clientApi?: ClientApi;
 }
 
 export interface CallRecord {
@@ -81,6 +90,7 @@ export interface CallRecord {
   /** Text for the log line when LOG_PROMPTS=1. */
   promptText?: string;
   link?: CallLink;
+  origin?: CallOrigin;
 }
 
 export async function recordCall(ctx: CaptureContext, record: CallRecord): Promise<CallSummary> {
@@ -100,6 +110,8 @@ export async function recordCall(ctx: CaptureContext, record: CallRecord): Promi
     createdAt,
     batchTaskId: record.link?.batchTaskId ?? null,
     conversationId: record.link?.conversationId ?? null,
+    requestId: record.origin?.requestId ?? null,
+    clientApi: record.origin?.clientApi ?? null,
   };
   const outcome = scrubOutcome(record.outcome, scrub);
   let summary: CallSummary;
@@ -173,59 +185,6 @@ function scrubOutcome(outcome: CallOutcome, scrub: SecretScrubber): CallOutcome 
 }
 
 const isTaskSuccessTaken = (error: unknown) => String((error as Error)?.message ?? error).includes('raw_calls.batch_task_id');
-
-export interface ChatCallSpec {
-  provider: Provider;
-  model: string;
-  messages: ChatMessage[];
-  params: ChatParams;
-  metadata?: Record<string, unknown>;
-  link?: CallLink;
-  signal?: AbortSignal;
-  retryHooks?: RetryHooks;
-  /**
-   * Part of the dedup identity besides provider and full request body: the sample index, so that
-   * samples are never collapsed into one call unless the caller asks (then leave it undefined).
-   */
-  dedupScope?: string | number;
-}
-
-/** One chat call through retries (shared with identical in-flight requests), captured. */
-export function runChatCall(ctx: CaptureContext, spec: ChatCallSpec): Promise<CallSummary> {
-  if (!ctx.lifecycle) return runAndCapture(ctx, spec, spec.signal);
-  const controller = controllerFollowing(spec.signal);
-  return ctx.lifecycle.track(runAndCapture(ctx, spec, controller.signal), controller);
-}
-
-async function runAndCapture(ctx: CaptureContext, spec: ChatCallSpec, signal: AbortSignal | undefined): Promise<CallSummary> {
-  const request = { ...spec.params, model: spec.model, messages: spec.messages };
-  const hash = await requestHash({ provider: spec.provider.name, request });
-  const started = performance.now();
-  const call = () =>
-    withRetry(
-      () => spec.provider.complete({ model: spec.model, messages: spec.messages, params: spec.params, signal }),
-      ctx.retry,
-      { ...spec.retryHooks, signal },
-    );
-  const { value: result, shared } = ctx.inflight
-    ? await ctx.inflight.share(`${hash}#${spec.dedupScope ?? ''}`, call)
-    : { value: await call(), shared: false };
-  const stopped = !result.ok && ctx.lifecycle?.stopping && !spec.signal?.aborted;
-  const outcome: CallOutcome = result.ok ? successOutcome(result.value) : { ok: false, error: stopped ? serverStopping() : result.error };
-  return recordCall(ctx, {
-    provider: spec.provider.name,
-    model: spec.model,
-    modality: 'chat',
-    request,
-    requestHash: hash,
-    outcome,
-    attempts: result.attempts,
-    elapsedMs: performance.now() - started,
-    metadata: shared ? { ...spec.metadata, deduplicated: true } : spec.metadata,
-    promptText: spec.messages.map((m) => contentText(m.content)).join('\n'),
-    link: spec.link,
-  });
-}
 
 function logCall(logger: Logger, record: CallRecord, summary: CallSummary) {
   const line = {

@@ -4,7 +4,7 @@ import { conversationTurns } from '../db/conversations-repository';
 import { createGroup, getGroup } from '../db/groups-repository';
 import { AppError, notFound } from '../errors';
 import type { ChatMessage, ChatParams } from '../providers/types';
-import { runChatCall } from './capture';
+import { runChatCall } from './provider-call';
 import { resolveProvider, type InferenceContext } from './inference';
 
 export interface ConversationContext extends InferenceContext {

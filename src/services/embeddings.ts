@@ -9,14 +9,13 @@ import type { Limits } from '../config';
 import { AppError, invalidInput, notFound } from '../errors';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Provider, ProviderError } from '../providers/types';
-import { recordCall, type CaptureContext } from './capture';
+import type { CallOrigin, CaptureContext } from './capture';
+import { callAndCapture, embeddingOutcome } from './provider-call';
 import { embeddingCacheKey, normalizeEmbeddingText, type EncodingFormat } from './embedding-cache-key';
 import { DeploymentMemo, deploymentMissing } from './embedding-deployments';
 import { resolveProvider } from './inference';
 import { openGroup } from './groups';
 import { checkEmbeddingCost } from './limits';
-import { serverStopping } from './lifecycle';
-import { withRetry } from './retry';
 import { timeSlicer } from '../concurrency/time-slice';
 import { VectorIndex, type Neighbor } from './vector-index';
 
@@ -32,6 +31,10 @@ export interface EmbedInput {
   group_id?: number;
   metadata?: Record<string, unknown>;
   return_vectors?: boolean;
+  /** OpenAI's end-user id, forwarded (the gateway). */
+  user?: string;
+  /** Where the request came from (the gateway records its request id and API). */
+  origin?: CallOrigin;
 }
 
 export interface EmbeddingItem {
@@ -55,6 +58,8 @@ export interface EmbedResult {
   embedded: number;
   failed: number;
   provider_requests: number;
+  /** Tokens the provider counted for the requests sent (cache hits cost none). */
+  prompt_tokens: number;
 }
 
 export interface SimilarInput {
@@ -72,7 +77,7 @@ export interface SimilarInput {
 export const DEFAULT_MAX_INPUTS: Record<string, number> = { echo: Infinity, openai: 2048, azure: 2048, 'openai-compatible': 2048 };
 
 type Sent =
-  | { ok: true; callId: number; vectors: Float32Array[]; vectorIds: Map<string, number> }
+  | { ok: true; callId: number; vectors: Float32Array[]; vectorIds: Map<string, number>; promptTokens: number }
   | { ok: false; callId: number; error: ProviderError };
 
 export class EmbeddingService {
@@ -117,7 +122,8 @@ export class EmbeddingService {
     const sent: Sent[] = [];
     const produced = new Map<string, { sent: Sent; position: number }>();
     try {
-      if (misses.size) await this.embedMisses(provider, input, [...misses], sent, produced);
+      const cacheHits = hashes.filter((hash) => cached.has(hash)).length;
+      if (misses.size) await this.embedMisses(provider, input, [...misses], sent, produced, cacheHits);
     } finally {
       if (input.group_id !== undefined && sent.length) {
         await addGroupMembers(this.ctx.db, input.group_id, sent.map((s) => s.callId), 'embedding');
@@ -139,6 +145,7 @@ export class EmbeddingService {
       embedded: count((e) => !e.cached && e.status === 'success'),
       failed: count((e) => e.status === 'failed'),
       provider_requests: sent.length,
+      prompt_tokens: sent.reduce((sum, s) => sum + (s.ok ? s.promptTokens : 0), 0),
     };
   }
 
@@ -205,6 +212,8 @@ export class EmbeddingService {
     misses: Array<[string, string]>,
     sent: Sent[],
     produced: Map<string, { sent: Sent; position: number }>,
+    /** Texts of the same request answered from the cache (recorded with each provider request). */
+    cacheHits: number,
   ) {
     const key = `${provider.name}\u0000${input.model}`;
     // The offline echo provider has no deployments to validate.
@@ -221,7 +230,12 @@ export class EmbeddingService {
     try {
       for (const [i, chunk] of chunks.entries()) {
         const probe = probing !== undefined && i === 0;
-        const result = await this.send(provider, input, chunk, { ...(probe ? { deployment_probe: true } : {}), request: i + 1, requests: chunks.length });
+        const result = await this.send(provider, input, chunk, {
+          ...(probe ? { deployment_probe: true } : {}),
+          request: i + 1,
+          requests: chunks.length,
+          cache_hits: cacheHits,
+        });
         sent.push(result);
         chunk.forEach(([hash], position) => produced.set(hash, { sent: result, position }));
         if (result.ok) {
@@ -239,60 +253,28 @@ export class EmbeddingService {
   }
 
   /** One provider request, retried on transient errors, captured, its vectors cached. */
-  private send(provider: EmbeddingProvider, input: EmbedInput, chunk: Array<[string, string]>, requestMetadata: Record<string, unknown>): Promise<Sent> {
-    const controller = new AbortController();
-    const work = this.sendAndCapture(provider, input, chunk, requestMetadata, controller.signal);
-    return this.ctx.lifecycle ? this.ctx.lifecycle.track(work, controller) : work;
-  }
-
-  private async sendAndCapture(
-    provider: EmbeddingProvider,
-    input: EmbedInput,
-    chunk: Array<[string, string]>,
-    requestMetadata: Record<string, unknown>,
-    signal: AbortSignal,
-  ): Promise<Sent> {
+  /** One provider request, retried on transient errors, captured, its vectors cached. */
+  private async send(provider: EmbeddingProvider, input: EmbedInput, chunk: Array<[string, string]>, requestMetadata: Record<string, unknown>): Promise<Sent> {
     const texts = chunk.map(([, text]) => text);
-    const request = {
-      model: input.model,
-      input: texts,
-      ...(input.dimensions !== undefined ? { dimensions: input.dimensions } : {}),
-      ...(input.encoding_format !== undefined ? { encoding_format: input.encoding_format } : {}),
-    };
-    const started = performance.now();
-    const result = await withRetry(
-      () => provider.embed(texts, input.model, { dimensions: input.dimensions, encodingFormat: input.encoding_format, signal }),
-      this.ctx.retry,
-      { signal },
-    );
-    const vectors = result.ok ? result.value.vectors : undefined;
-    const error = result.ok ? undefined : signal?.aborted ? serverStopping() : result.error;
-    const summary = await recordCall(this.ctx, {
+    const { summary, result } = await callAndCapture(this.ctx, {
       provider: provider.name,
       model: input.model,
       modality: 'embedding',
-      request,
-      // The vectors are not kept in response_json: they live in embedding_vectors.
-      outcome:
-        result.ok && vectors
-          ? {
-              ok: true,
-              text: '',
-              tokens: result.value.tokens,
-              latencyMs: result.value.latencyMs,
-              response: { model: result.value.model, vectors: vectors.length, dimension: vectors[0]!.length, raw: result.value.raw },
-            }
-          : { ok: false, error: error! },
-      attempts: result.attempts,
-      elapsedMs: performance.now() - started,
-      metadata: {
-        ...input.metadata,
-        source: 'embeddings',
-        ...requestMetadata,
-        ...(input.group_id !== undefined ? { group_id: input.group_id } : {}),
+      request: {
+        model: input.model,
+        input: texts,
+        ...(input.dimensions !== undefined ? { dimensions: input.dimensions } : {}),
+        ...(input.encoding_format !== undefined ? { encoding_format: input.encoding_format } : {}),
+        ...(input.user !== undefined ? { user: input.user } : {}),
       },
       promptText: texts.join('\n'),
+      attempt: (signal) => provider.embed(texts, input.model, { dimensions: input.dimensions, encodingFormat: input.encoding_format, user: input.user, signal }),
+      outcome: embeddingOutcome,
+      metadata: { ...input.metadata, source: 'embeddings', ...requestMetadata, ...(input.group_id !== undefined ? { group_id: input.group_id } : {}) },
+      origin: input.origin,
     });
+    const vectors = result.ok ? result.value.vectors : undefined;
+    const error = result.ok ? undefined : result.error;
     if (!vectors) return { ok: false, callId: summary.id, error: error! };
     await this.index.ensure(input.model, vectors[0]!.length);
     const vectorIds = await insertVectors(
@@ -312,7 +294,7 @@ export class EmbeddingService {
         },
       })),
     );
-    return { ok: true, callId: summary.id, vectors, vectorIds };
+    return { ok: true, callId: summary.id, vectors, vectorIds, promptTokens: result.ok ? (result.value.tokens.prompt ?? 0) : 0 };
   }
 }
 

@@ -4,7 +4,8 @@ import { AppError } from '../errors';
 import { addGroupMembers } from '../db/groups-repository';
 import type { ProviderRegistry } from '../providers/registry';
 import type { ChatMessage, ChatParams, Provider } from '../providers/types';
-import { runChatCall, type CallSummary, type CaptureContext } from './capture';
+import type { CallSummary, CaptureContext } from './capture';
+import { runChatCall } from './provider-call';
 import { openGroup } from './groups';
 import { checkInferenceCost } from './limits';
 import { timeSlicer } from '../concurrency/time-slice';
@@ -29,6 +30,11 @@ export interface InferenceInput {
   metadata?: Record<string, unknown>;
   /** Let identical samples share one provider call (off: each sample index is its own call). */
   collapse_samples?: boolean;
+}
+
+/** Where the request came from (its request id), recorded on each call. */
+export interface InferenceOrigin {
+  requestId?: string;
 }
 
 export function resolveProvider(providers: ProviderRegistry, name: string): Provider {
@@ -60,7 +66,7 @@ export function prepareMessages(input: Pick<InferenceInput, 'prompt' | 'messages
   return { messages, preprocessing };
 }
 
-export async function runInference(ctx: InferenceContext, input: InferenceInput): Promise<CallSummary[]> {
+export async function runInference(ctx: InferenceContext, input: InferenceInput, from: InferenceOrigin = {}): Promise<CallSummary[]> {
   const provider = resolveProvider(ctx.providers, input.provider);
   const { messages, preprocessing } = prepareMessages(input);
   const samples = input.samples ?? 1;
@@ -78,6 +84,7 @@ export async function runInference(ctx: InferenceContext, input: InferenceInput)
       messages,
       params: input.params ?? {},
       dedupScope: input.collapse_samples ? undefined : sampleIndex,
+      origin: { requestId: from.requestId, clientApi: 'inference' },
       metadata: {
         ...input.metadata,
         source: 'inference',

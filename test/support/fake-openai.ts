@@ -19,6 +19,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { handleCompletions, handleResponses } from './fake-openai-more';
 
 export type Fault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
@@ -35,7 +36,9 @@ export type Fault =
   /** embeddings answered as float arrays even when base64 was asked for (older TEI, sglang, infinity), optionally of another dimension */
   | { kind: 'floats-despite-base64'; dimensions?: number }
   /** a success whose body carries a field nested `depth` levels deep */
-  | { kind: 'deeply-nested-success'; depth: number };
+  | { kind: 'deeply-nested-success'; depth: number }
+  /** a 200 event stream whose only event is an error, as providers report errors mid-stream */
+  | { kind: 'stream-error-event'; type: string; code: string | null; message?: string };
 
 export interface RecordedRequest {
   method: string;
@@ -80,7 +83,7 @@ export interface StartFakeOpenAIOptions {
   recordBodies?: boolean;
 }
 
-type Endpoint = 'chat' | 'embeddings' | 'models';
+type Endpoint = 'chat' | 'embeddings' | 'models' | 'responses' | 'completions';
 
 interface Route {
   endpoint: Endpoint | null;
@@ -143,7 +146,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       return;
     }
 
-    const isPostEndpoint = method === 'POST' && (route.endpoint === 'chat' || route.endpoint === 'embeddings');
+    const isPostEndpoint = method === 'POST' && (route.endpoint === 'chat' || route.endpoint === 'embeddings' || route.endpoint === 'responses' || route.endpoint === 'completions');
     if (!isPostEndpoint) {
       respond(res, latencyMs, () =>
         sendJson(res, 404, errorBody(`Invalid URL (${method} ${stripQuery(target)})`, 'invalid_request_error', null)),
@@ -177,7 +180,11 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       return;
     }
 
-    if (route.endpoint === 'chat') {
+    if (route.endpoint === 'responses') {
+      handleResponses(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn));
+    } else if (route.endpoint === 'completions') {
+      handleCompletions(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn));
+    } else if (route.endpoint === 'chat') {
       handleChat(res, body, route.deployment, wantsStream);
     } else {
       handleEmbeddings(res, body, route.deployment);
@@ -232,6 +239,12 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
           const chunk = (delta: Record<string, unknown>) =>
             `data: ${JSON.stringify({ id: 'chatcmpl-nofinish', object: 'chat.completion.chunk', created: 0, model: modelOf(requestBody), choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] })}\n\n`;
           res.end(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'half an ' }) + chunk({ content: 'answer' }));
+        });
+        return;
+      case 'stream-error-event':
+        respond(res, latencyMs, () => {
+          res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+          res.end(`data: ${JSON.stringify({ error: { message: fault.message ?? 'Rate limit reached (fake, in stream).', type: fault.type, code: fault.code, param: null } })}\n\n`);
         });
         return;
       case 'json-instead-of-stream':
@@ -563,7 +576,12 @@ function parseRoute(target: string): Route {
   }
   if (path.endsWith('/') && path.length > 1) path = path.slice(0, -1);
   const endpoint: Endpoint | null =
-    path === '/chat/completions' ? 'chat' : path === '/embeddings' ? 'embeddings' : path === '/models' ? 'models' : null;
+    path === '/chat/completions' ? 'chat'
+    : path === '/embeddings' ? 'embeddings'
+    : path === '/models' ? 'models'
+    : path === '/responses' ? 'responses'
+    : path === '/completions' ? 'completions'
+    : null;
   return { endpoint, deployment };
 }
 

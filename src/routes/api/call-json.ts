@@ -1,5 +1,6 @@
 // How a captured call looks in the API: snake_case, JSON columns as objects.
 import type { RawCall } from '../../db/schema';
+import { normalizedResponse } from '../../services/answer-shape';
 
 export function callSummaryJson(row: RawCall) {
   return {
@@ -26,13 +27,17 @@ export function callJson(row: RawCall) {
     modality: row.modality,
     status: row.status,
     request: row.requestJson,
-    response: row.responseJson,
+    response: normalizedResponse(row.responseJson),
     error: row.errorJson,
     latency_ms: row.latencyMs,
     tokens: row.tokensJson,
     cost_usd: row.costUsd,
     request_hash: row.requestHash,
     metadata: row.metadataJson,
+    request_id: row.requestId,
+    client_api: row.clientApi,
+    batch_task_id: row.batchTaskId,
+    conversation_id: row.conversationId,
     created_at: row.createdAt,
   };
 }

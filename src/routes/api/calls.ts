@@ -10,8 +10,8 @@ export function callRoutes(deps: AppDeps) {
   const db = deps.database.db;
   return new Hono()
     .get('/', validate('query', callsQuerySchema), async (c) => {
-      const { limit, cursor, group_id, ...filters } = c.req.valid('query');
-      const page = await listCalls(db, { ...filters, groupId: group_id }, limit, cursor);
+      const { limit, cursor, group_id, request_id, ...filters } = c.req.valid('query');
+      const page = await listCalls(db, { ...filters, groupId: group_id, requestId: request_id }, limit, cursor);
       return c.json({ calls: page.rows.map((row) => callSummaryJson(deps.scrub(row))), next_cursor: page.nextCursor });
     })
     .get('/:id', validate('param', idParamSchema), async (c) => {

@@ -55,10 +55,10 @@ const FORMATS = {
 
 export function exportRoutes(deps: AppDeps) {
   return new Hono().get('/', validate('query', exportQuerySchema), (c) => {
-    const { format, group_id, ...filters } = c.req.valid('query');
+    const { format, group_id, request_id, ...filters } = c.req.valid('query');
     const { contentType, encode } = FORMATS[format];
     const filename = `calls-${new Date().toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.${format}`;
-    const body = pagedStream(callPages(deps.database.db, { ...filters, groupId: group_id }), (rows, first) => encode(rows.map(deps.scrub), first), (error) =>
+    const body = pagedStream(callPages(deps.database.db, { ...filters, groupId: group_id, requestId: request_id }), (rows, first) => encode(rows.map(deps.scrub), first), (error) =>
       deps.logger.error({ event: 'export_failed', request_id: c.get('requestId' as never), error: deps.redact(String(error)) }),
     );
     return c.body(body, 200, {

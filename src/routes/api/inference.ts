@@ -6,7 +6,7 @@ import { inferenceBodySchema } from './schemas';
 
 export function inferenceRoutes(deps: AppDeps) {
   return new Hono().post('/', validate('json', inferenceBodySchema), async (c) => {
-    const calls = await runInference(inferenceContext(deps), c.req.valid('json'));
+    const calls = await runInference(inferenceContext(deps), c.req.valid('json'), { requestId: c.get('requestId') });
     return c.json({ calls });
   });
 }

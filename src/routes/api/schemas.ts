@@ -99,6 +99,7 @@ export const callsQuerySchema = z
     q: text(500).trim().min(1).optional(),
     from: isoDateTime.optional(),
     to: isoDateTime.optional(),
+    request_id: name(200).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: z.coerce.number().int().positive().optional(),
   })

@@ -25,8 +25,8 @@ async function callsTable(deps: AppDeps, c: Context) {
   const cursor = c.req.query('cursor') || undefined;
   try {
     const query = parseWith(callsQuerySchema, { ...filters, ...(cursor ? { cursor } : {}) });
-    const { limit, cursor: after, group_id, ...rest } = query;
-    const page = await listCalls(deps.database.db, { ...rest, groupId: group_id }, limit, after);
+    const { limit, cursor: after, group_id, request_id, ...rest } = query;
+    const page = await listCalls(deps.database.db, { ...rest, groupId: group_id, requestId: request_id }, limit, after);
     const next = page.nextCursor ? `/calls?${new URLSearchParams({ ...filters, cursor: String(page.nextCursor) })}` : null;
     return <CallsTable calls={page.rows.map((row) => callSummaryJson(deps.scrub(row)))} nextHref={next} />;
   } catch (error) {
