@@ -2,8 +2,20 @@
 #   docker build -t study-query-llm .
 #   docker run -d -p 8787:8787 -v study-data:/app/data --env-file .env study-query-llm
 # (test/dockerfile.test.ts runs these steps in a plain shell, since no Docker engine runs in CI.)
-FROM node:20-slim
 
+# Build: the server compiled to plain JavaScript (dist/server/), with every dependency available.
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY views ./views
+COPY scripts ./scripts
+RUN node scripts/build-server.mjs
+
+# Run: production dependencies and the compiled server only — no TypeScript, no build tools.
+FROM node:20-slim
 WORKDIR /app
 # SHUTDOWN_GRACE_MS leaves the cancelled calls time to be captured within `docker stop`'s 10 s.
 ENV NODE_ENV=production \
@@ -12,13 +24,11 @@ ENV NODE_ENV=production \
     DATABASE_URL=file:/app/data/study.db \
     SHUTDOWN_GRACE_MS=8000
 
-# Dependencies first, so code changes reuse this layer. tsx (a runtime dependency) runs the TypeScript.
+# Dependencies first, so code changes reuse this layer.
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-COPY tsconfig.json ./
-COPY src ./src
-COPY views ./views
+COPY --from=build /app/dist/server ./dist/server
 COPY drizzle ./drizzle
 COPY public ./public
 
@@ -31,6 +41,7 @@ EXPOSE 8787
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8787) + '/api/v1/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# node itself is PID 1's command (no npm or shell in between), so `docker stop`'s SIGTERM reaches it
-# and it shuts down gracefully: calls in flight finish and are captured, running batches are interrupted.
-CMD ["node", "--import", "tsx", "src/node.ts"]
+# node itself is the container's command (no npm or shell in between), so `docker stop`'s SIGTERM
+# reaches it and it shuts down gracefully: calls in flight finish and are captured, running
+# batches are interrupted. `npm run import:v1` / `db:migrate` run as `node dist/server/<script>.js`.
+CMD ["node", "dist/server/node.js"]

@@ -85,6 +85,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.route('/api/v1/openapi.json', openApiRoutes());
   app.route('/v1', gatewayRoutes(deps));
   if (options.staticAssets) app.route('/static', options.staticAssets);
+  // Browsers ask for it on every page that names no icon (JSON opened in a tab, say).
+  app.get('/favicon.ico', (c) => c.redirect('/static/favicon.svg', 301));
   app.route('/', loginRoutes(gate));
   app.route('/', pageRoutes(deps));
   return app;

@@ -1,15 +1,17 @@
 // Node: serves the stylesheet and vendored browser libraries straight from public/ and node_modules.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Hono } from 'hono';
+import { projectRoot } from './project-root';
 
-const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+const root = (path: string) => join(projectRoot(), path);
 
 export const STATIC_FILES: Record<string, { path: string; type: string }> = {
   'app.css': { path: 'public/app.css', type: 'text/css; charset=utf-8' },
   'htmx.min.js': { path: 'node_modules/htmx.org/dist/htmx.min.js', type: 'text/javascript; charset=utf-8' },
   'chart.umd.js': { path: 'node_modules/chart.js/dist/chart.umd.min.js', type: 'text/javascript; charset=utf-8' },
   'charts.js': { path: 'public/charts.js', type: 'text/javascript; charset=utf-8' },
+  'favicon.svg': { path: 'public/favicon.svg', type: 'image/svg+xml' },
 };
 
 export function nodeStaticAssets() {

@@ -1,8 +1,9 @@
-// No Docker engine runs here or in CI, so the Dockerfile's steps run in a plain shell instead: copy what
-// it COPYs into an empty directory, install production dependencies only, start its CMD with its ENV,
-// and run its HEALTHCHECK. Not checked: the base image itself, the non-root user and the volume.
+// No Docker engine runs here or in CI, so the Dockerfile's steps run in a plain shell instead: each
+// stage in its own empty directory — COPY (from the context, or from an earlier stage), RUN (npm ci,
+// the build, mkdir), ENV — then the last stage's CMD is started with its ENV, its HEALTHCHECK run,
+// and it is stopped as `docker stop` would. Not checked: the base image, the non-root user, the volume.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +33,6 @@ function parseDockerfile(text: string): Instruction[] {
 describe('Dockerfile (its steps in a plain shell)', () => {
   const instructions = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
   const dir = mkdtempSync(join(tmpdir(), 'study-docker-'));
-  const app = join(dir, 'app');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps secrets, data and dependencies out of the build context', () => {
@@ -43,17 +43,29 @@ describe('Dockerfile (its steps in a plain shell)', () => {
     expect(instructions.find((i) => i.op === 'VOLUME')?.args).toBe('/app/data');
   });
 
-  it('installs production dependencies only, starts with its CMD and ENV, and passes its HEALTHCHECK', async () => {
-    mkdirSync(app);
+  it('builds, installs production dependencies only, starts with its CMD and ENV, and passes its HEALTHCHECK', async () => {
     const workdir = instructions.find((i) => i.op === 'WORKDIR')!.args;
-    // The image's absolute paths (/app/...) map onto the temp directory.
+    const stages = new Map<string, string>();
+    let app = '';
+    // The image's absolute paths (/app/...) map onto the current stage's directory.
     const inApp = (text: string) => text.replaceAll(workdir, app);
     const env: Record<string, string> = {};
     for (const i of instructions) {
-      if (i.op === 'COPY') {
-        const parts = i.args.split(/\s+/);
+      if (i.op === 'FROM') {
+        app = join(dir, `stage-${stages.size}`);
+        mkdirSync(app);
+        const name = /\bAS\s+(\S+)/i.exec(i.args)?.[1];
+        stages.set(name ?? `stage-${stages.size}`, app);
+        for (const key of Object.keys(env)) delete env[key];
+      } else if (i.op === 'COPY') {
+        const from = /^--from=(\S+)\s+/.exec(i.args);
+        const parts = i.args.replace(/^--from=\S+\s+/, '').split(/\s+/);
         const dest = parts.pop()!;
-        for (const src of parts) cpSync(join(ROOT, src), dest.endsWith('/') ? join(app, src) : join(app, dest), { recursive: true });
+        for (const src of parts) {
+          const source = from ? join(stages.get(from[1]!)!, src.replace(workdir, '')) : join(ROOT, src);
+          const target = dest.endsWith('/') ? join(app, src) : join(app, dest.replace(/^\.\//, ''));
+          cpSync(source, target, { recursive: true });
+        }
       } else if (i.op === 'ENV') {
         for (const [, key, value] of i.args.matchAll(/(\w+)=(\S+)/g)) env[key!] = inApp(value!);
       } else if (i.op === 'RUN') {
@@ -61,12 +73,17 @@ describe('Dockerfile (its steps in a plain shell)', () => {
           // `npm cache clean` would empty this machine's cache; `chown node:node` needs the image's user.
           if (step.startsWith('npm ci')) {
             execFileSync('sh', ['-c', `${step} --prefer-offline`], { cwd: app, stdio: 'ignore', timeout: 240_000 });
-          } else if (step.startsWith('mkdir')) {
-            execFileSync('sh', ['-c', inApp(step)], { cwd: app });
+          } else if (step.startsWith('mkdir') || step.startsWith('node ')) {
+            execFileSync('sh', ['-c', inApp(step)], { cwd: app, stdio: 'ignore' });
           }
         }
       }
     }
+    // What runs is plain JavaScript and production dependencies: no TypeScript compiler, no tsx.
+    expect(existsSync(join(app, 'dist/server/node.js'))).toBe(true);
+    expect(existsSync(join(app, 'src'))).toBe(false);
+    expect(existsSync(join(app, 'node_modules/typescript'))).toBe(false);
+    expect(existsSync(join(app, 'node_modules/tsx'))).toBe(false);
     // The image listens on 0.0.0.0 inside its container; here the same server stays on loopback.
     const port = await freePort();
     const runEnv: NodeJS.ProcessEnv = { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) };

@@ -1,4 +1,4 @@
-// Starts the real server the way the README does (npm start → tsx src/node.ts) and talks HTTP to it.
+// Starts the real server the way the README does (npm start: the build, then node dist/server/node.js) and talks HTTP to it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

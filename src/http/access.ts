@@ -12,7 +12,7 @@ import { areaOf, refuse } from './site-guards';
 export const SESSION_COOKIE = 'study_session';
 export const SESSION_MAX_AGE_S = 30 * 24 * 3600;
 
-const OPEN_PATHS = new Set(['/api/v1/health', '/login']);
+const OPEN_PATHS = new Set(['/api/v1/health', '/login', '/favicon.ico']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Everything access control needs: the token, where sessions live, who is asking and how often they failed. */

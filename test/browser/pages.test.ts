@@ -7,10 +7,14 @@ describe('pages in headless Chromium', () => {
   let h: BrowserHarness;
   let fake: FakeOpenAI;
   const dialogs: string[] = [];
+  const failedRequests: string[] = [];
 
   beforeAll(async () => {
     fake = await startFakeOpenAI();
     h = await startBrowserHarness({ LLM_ENDPOINT_SLOW_BASE_URL: fake.url, LLM_ENDPOINT_SLOW_MODELS: 'slow-model' });
+    h.page.on('response', (response) => {
+      if (response.status() >= 400) failedRequests.push(`${response.status()} ${response.url()}`);
+    });
     h.page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
@@ -19,6 +23,14 @@ describe('pages in headless Chromium', () => {
   afterAll(async () => {
     await h?.close();
     await fake?.close();
+  });
+
+  it('asks for nothing that is not there: no 404 for an icon or anything else', async () => {
+    await h.page.goto(`${h.base}/`);
+    await h.page.goto(`${h.base}/api/v1/providers`);
+    await h.page.waitForTimeout(200);
+    expect(failedRequests).toEqual([]);
+    expect((await h.page.request.get(`${h.base}/favicon.ico`)).status()).toBe(200);
   });
 
   it('runs an inference and shows the answer, tokens, latency and a link to the call', async () => {

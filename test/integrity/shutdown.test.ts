@@ -10,7 +10,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { startServer, type ServerProcess } from '../support/server';
 import { waitFor } from '../support/wait';
 
-/** The node process serving (npm and tsx sit above it); signals go to it alone, as Docker's would. */
+/** The node process serving (npm sits above it); signals go to it alone, as Docker's would. */
 function serverPid(server: ServerProcess): number {
   const line = server.output.join('').split('\n').find((l) => l.includes('"server_started"'));
   return JSON.parse(line!).pid;
