@@ -163,7 +163,7 @@ export async function run(): Promise<BenchResult[]> {
       name: 'analytics: data generation and trigger cost',
       metrics: { rows: ROWS, seconds: round(generationSeconds), insert_us_per_row: round(withRollups), insert_us_per_row_without_rollups: round(withoutRollups) },
       target: 'informational',
-      pass: true,
+      pass: null,
     });
     return results;
   } finally {
@@ -174,5 +174,5 @@ export async function run(): Promise<BenchResult[]> {
 
 if (isMain(import.meta.url)) {
   const results = await run();
-  process.exitCode = results.every((r) => r.pass) ? 0 : 1;
+  process.exitCode = results.some((r) => r.pass === false) ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 // Spec target 1 (API part): POST /api/v1/inference (every call captured) vs the openai SDK calling the
 // same local server directly, interleaved in one run. Target: added p50 <= 1 ms, added p99 <= 5 ms.
 import OpenAI from 'openai';
-import { isMain, measureOverhead, startCapturingServer, type BenchResult } from './support';
+import { exitWith, isMain, measureOverhead, startCapturingServer, type BenchResult } from './support';
 
 export async function run(requests = Number(process.env.BENCH_CAPTURE_REQUESTS ?? 2_000)): Promise<BenchResult> {
   const app = await startCapturingServer('capture');
@@ -33,6 +33,6 @@ export async function run(requests = Number(process.env.BENCH_CAPTURE_REQUESTS ?
 }
 
 if (isMain(import.meta.url)) {
-  await run(process.argv[2] ? Number(process.argv[2]) : undefined);
-  process.exit(0);
+  // Exits (the fake provider child and keep-alive sockets would otherwise hold the process open), 1 on a missed target.
+  exitWith(await run(process.argv[2] ? Number(process.argv[2]) : undefined));
 }

@@ -192,5 +192,5 @@ export async function run(): Promise<BenchResult[]> {
 
 if (isMain(import.meta.url)) {
   const results = await run();
-  process.exitCode = results.every((r) => r.pass) ? 0 : 1;
+  process.exitCode = results.some((r) => r.pass === false) ? 1 : 0;
 }

@@ -2,7 +2,7 @@
 // vs through /v1/chat/completions (every call captured), interleaved in one run.
 // Target: added p50 <= 1 ms, added p99 <= 5 ms.   Run: npx tsx bench/gateway-overhead.ts [requests-each-way]
 import OpenAI from 'openai';
-import { isMain, measureOverhead, startCapturingServer, type BenchResult } from './support';
+import { exitWith, isMain, measureOverhead, startCapturingServer, type BenchResult } from './support';
 
 export async function run(requests = Number(process.env.BENCH_GATEWAY_REQUESTS ?? 2_000)): Promise<BenchResult> {
   // The gateway runs here, as `npm start` would run it.
@@ -35,7 +35,6 @@ export async function run(requests = Number(process.env.BENCH_GATEWAY_REQUESTS ?
 }
 
 if (isMain(import.meta.url)) {
-  await run(process.argv[2] ? Number(process.argv[2]) : undefined);
-  // The fake provider child and keep-alive sockets would otherwise hold the process open.
-  process.exit(0);
+  // Exits (the fake provider child and keep-alive sockets would otherwise hold the process open), 1 on a missed target.
+  exitWith(await run(process.argv[2] ? Number(process.argv[2]) : undefined));
 }

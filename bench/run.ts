@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark in bench/, against local servers only. Prints each figure and
-// a verdict against the spec's target, then writes bench/results.json. BENCH_ONLY=name,name runs a subset.
+// a verdict against the spec's target, then writes bench/results.json. BENCH_ONLY=name,name runs a
+// subset. Exits 1 when any target is missed or any bench could not run.
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { BenchResult } from './support';
@@ -31,8 +32,13 @@ for (const [name, load] of Object.entries(BENCHES)) {
 }
 
 const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
-writeFileSync('bench/results.json', `${JSON.stringify({ measured_at: new Date().toISOString(), machine, results, could_not_run: failures }, null, 2)}\n`);
+const resultsFile = process.env.BENCH_RESULTS ?? 'bench/results.json';
+writeFileSync(resultsFile, `${JSON.stringify({ measured_at: new Date().toISOString(), machine, results, could_not_run: failures }, null, 2)}\n`);
 console.log('\n=== verdicts');
-for (const r of results) console.log(`${r.pass ? 'PASS' : 'FAIL'} ${r.bench} · ${r.name}: ${r.target}`);
+for (const r of results) console.log(`${r.pass === null ? 'INFO' : r.pass ? 'PASS' : 'FAIL'} ${r.bench} · ${r.name}: ${r.target}`);
 for (const name of failures) console.log(`ERROR ${name}: did not run`);
-console.log('written: bench/results.json');
+console.log(`written: ${resultsFile}`);
+const missed = results.filter((r) => r.pass === false).length;
+if (missed || failures.length) console.log(`${missed} target(s) missed, ${failures.length} bench(es) could not run`);
+// The fake provider children and keep-alive sockets of the benches would otherwise hold the process open.
+process.exit(missed || failures.length ? 1 : 0);

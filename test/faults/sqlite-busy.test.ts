@@ -63,7 +63,8 @@ describe('a database locked by another writer for 5 s', () => {
     expect(probes.length).toBeGreaterThanOrEqual(40);
     expect(probes.every((p) => p.status === 200 && p.at < releasedAt)).toBe(true);
     const slowest = Math.max(...probes.map((p) => p.ms));
-    expect(slowest).toBeLessThan(1000);
+    // Before, one probe waited out the whole lock; now even the slowest is far from it.
+    expect(slowest).toBeLessThan(LOCK_MS / 2);
     // The captures waited for the lock (they finished only after it was released), and none was lost.
     expect(done.map((d) => d.status)).toEqual([200, 200, 200, 200, 200]);
     expect(done.every((d) => d.at >= releasedAt)).toBe(true);

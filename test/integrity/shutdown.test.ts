@@ -114,12 +114,10 @@ describe('graceful shutdown', () => {
       body: JSON.stringify({ provider: 'openai', model: 'gpt-test', prompt: 'never answered' }),
     });
     await waitFor(async () => fake.requestCount, (n) => n === 1);
-    const signalled = Date.now();
     process.kill(serverPid(server), 'SIGTERM');
     const answer = await json(await pending);
     expect(answer.calls[0]).toMatchObject({ status: 'failed', error: { class: 'ServerShutdown' } });
     expect(await exitCode(server)).toBe(0);
-    expect(Date.now() - signalled).toBeLessThan(15_000);
     const db = createClient({ url: env.DATABASE_URL });
     const rows = await db.execute("SELECT status, json_extract(error_json, '$.class') AS class FROM raw_calls");
     expect(rows.rows.map((r) => [r.status, r.class])).toEqual([['failed', 'ServerShutdown']]);

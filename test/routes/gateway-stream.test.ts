@@ -219,16 +219,15 @@ describe('a stream the provider stops feeding', () => {
   });
 
   it('is cut after PROVIDER_TIMEOUT_MS of silence and captured as failed with what had arrived', async () => {
-    fake.setStreamChunkDelay(5_000);
+    // The next chunk would come after a minute: the stream ending at all shows it was cut at 300 ms of silence.
+    fake.setStreamChunkDelay(60_000);
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, apiKey: 'sk-client', maxRetries: 0 });
-    const started = performance.now();
     let received = '';
     const error = await (async () => {
       const stream = await client.chat.completions.create({ model: 'openai/gpt-test', messages: [{ role: 'user', content: PROMPT }], stream: true });
       for await (const chunk of stream) received += chunk.choices[0]?.delta?.content ?? '';
     })().catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect(performance.now() - started).toBeLessThan(3_000);
     const row = await waitFor(
       async () => (await t.deps.database.client.execute("SELECT status, error_json FROM raw_calls WHERE modality = 'chat' ORDER BY id DESC LIMIT 1")).rows[0],
       (r) => r !== undefined,

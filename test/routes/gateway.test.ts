@@ -191,7 +191,8 @@ describe('OpenAI-compatible gateway (/v1) through the openai SDK', () => {
     });
 
     it('stops the provider call when the client disconnects and captures it as client_aborted', async () => {
-      fake.setLatency(1_000);
+      // Far longer than anything here takes: a row written at all shows the gateway did not wait for it.
+      fake.setLatency(60_000);
       const before = await countCalls(t);
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 50);
@@ -205,7 +206,6 @@ describe('OpenAI-compatible gateway (/v1) through the openai SDK', () => {
       expect(call).toMatchObject({ status: 'failed', response: null });
       expect(call.error).toMatchObject({ class: 'ClientAborted', attempts: 1 });
       expect(call.metadata.client_aborted).toBe(true);
-      expect(call.latency_ms).toBeLessThan(900); // the gateway did not wait for the provider's answer
     });
 
     it('never stores or forwards the client key, and never leaks the upstream key', async () => {

@@ -1,0 +1,25 @@
+// `npm run test:fast`: the everyday lane — unit and route tests through app.request and in-process
+// servers. What starts processes (the real server, wrangler/workerd, sqld, npm ci for the Docker
+// steps, Chromium) or waits out locks and timeouts runs only in `npm test`.
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config';
+
+export const SLOW_LANE = [
+  'test/browser/**',
+  'test/http/login-browser.test.ts',
+  'test/worker/**',
+  'test/worker-build.test.ts',
+  'test/dockerfile.test.ts',
+  'test/server-process.test.ts',
+  'test/batch-crash.test.ts',
+  'test/bench-verdicts.test.ts',
+  'test/faults/batch-faults.test.ts',
+  'test/faults/sqlite-busy.test.ts',
+  'test/faults/cost-ceilings.test.ts',
+  'test/integrity/shutdown.test.ts',
+  'test/integrity/batch-ownership.test.ts',
+  'test/http/server-limits.test.ts',
+  'test/services/import-v1-cli.test.ts',
+];
+
+export default mergeConfig(base, defineConfig({ test: { exclude: SLOW_LANE } }));
