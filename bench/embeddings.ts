@@ -7,10 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
-import { serviceContext } from '../src/deps';
 import { insertCall } from '../src/db/calls-repository';
 import { vectorBlob, vectorNorm } from '../src/db/embeddings-repository';
-import { embeddingServiceFor } from '../src/services/embeddings';
 import { startFakeOpenAI } from '../test/support/fake-openai';
 import { isMain, percentile, verdict, type BenchResult } from './support';
 
@@ -53,7 +51,7 @@ export async function run(): Promise<BenchResult[]> {
     { log: () => {} },
   );
   const app = createApp(deps);
-  const embeddings = embeddingServiceFor(deps, () => serviceContext(deps));
+  const { embeddings } = deps;
   const results: BenchResult[] = [];
   try {
     // --- 1. 10,000 texts, half of them cached ------------------------------------------------

@@ -6,9 +6,11 @@ import type { CallInserter } from './db/native-call-inserter';
 import { createRedactor, type Logger } from './logging';
 import type { ProviderRegistry } from './providers/registry';
 import { InProcessBatchExecutor, type BatchExecutor } from './services/batch-runner';
+import { EmbeddingService } from './services/embeddings';
 import type { BatchContext } from './services/batches';
-import { KeyedLock, type ConversationContext } from './services/conversations';
-import { InflightRequests } from './services/inflight';
+import { InflightRequests } from './concurrency/inflight';
+import { KeyedLock } from './concurrency/keyed-lock';
+import type { ConversationContext } from './services/conversations';
 import { Lifecycle } from './services/lifecycle';
 import { PriceBook } from './services/price-book';
 import { secretScrubber, type SecretScrubber } from './services/scrub-secrets';
@@ -28,6 +30,8 @@ export interface AppDeps {
   batches: BatchExecutor;
   /** Provider calls in flight; a stopping server waits for them, then cancels the rest. */
   lifecycle: Lifecycle;
+  /** One per app: the API, the pages and the gateway share its deployment memo and index handles. */
+  embeddings: EmbeddingService;
 }
 
 export type ServiceContext = BatchContext & ConversationContext;
@@ -52,10 +56,14 @@ export function createDeps(
     lifecycle: new Lifecycle(),
   };
   const ctx = serviceContextOf(base);
-  return { ...base, batches: parts.batches ? parts.batches(ctx) : new InProcessBatchExecutor(ctx) };
+  return {
+    ...base,
+    batches: parts.batches ? parts.batches(ctx) : new InProcessBatchExecutor(ctx),
+    embeddings: new EmbeddingService(ctx),
+  };
 }
 
-function serviceContextOf(deps: Omit<AppDeps, 'batches'>): Omit<ServiceContext, 'batches'> {
+function serviceContextOf(deps: Omit<AppDeps, 'batches' | 'embeddings'>): Omit<ServiceContext, 'batches'> {
   return {
     db: deps.database.db,
     logger: deps.logger,

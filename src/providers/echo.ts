@@ -1,6 +1,7 @@
 // Offline, deterministic provider for dry runs, demos and tests: no model is called.
 import { z } from 'zod';
 import { timeSlicer } from '../concurrency/time-slice';
+import { contentText } from './message-text';
 import { schemaExample } from './schema-example';
 import {
   ProviderError,
@@ -104,10 +105,6 @@ export class EchoProvider implements Provider {
   }
 }
 
-export function contentText(content: string | Array<Record<string, unknown>>): string {
-  if (typeof content === 'string') return content;
-  return content.map((part) => (typeof part.text === 'string' ? part.text : '')).join(' ');
-}
 
 interface EchoCompletion {
   id: string;

@@ -5,7 +5,7 @@ import { getBatch, taskCounts, unfinishedTasksAfter } from '../db/batches-reposi
 import { beatBatchRun, finishBatchRun } from '../db/batch-runs-repository';
 import type { ChatMessage } from '../providers/types';
 import { runChatCall } from './provider-call';
-import { BackoffGate } from './inflight';
+import { BackoffGate } from '../concurrency/backoff-gate';
 import { resolveProvider, type InferenceContext } from './inference';
 import { applyTemplate } from './preprocess';
 import { currentRunner, parseRunner, runnerIsGone, type RunnerIdentity } from './runner-identity';

@@ -8,7 +8,7 @@ import { findPriceInForce, priceTokens } from '../db/prices-repository';
 import type { Logger } from '../logging';
 import type { ProviderError, ProviderResponse, TokenUsage } from '../providers/types';
 import { chatCompletionAnswer } from './answer-shape';
-import type { InflightRequests } from './inflight';
+import type { InflightRequests } from '../concurrency/inflight';
 import type { Lifecycle } from './lifecycle';
 import type { PriceBook } from './price-book';
 import { requestHash } from './request-hash';

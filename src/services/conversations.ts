@@ -5,6 +5,7 @@ import { createGroup, getGroup } from '../db/groups-repository';
 import { AppError, notFound } from '../errors';
 import type { ChatMessage, ChatParams } from '../providers/types';
 import { runChatCall } from './provider-call';
+import type { KeyedLock } from '../concurrency/keyed-lock';
 import { resolveProvider, type InferenceContext } from './inference';
 
 export interface ConversationContext extends InferenceContext {
@@ -99,19 +100,4 @@ export async function sendMessage(ctx: ConversationContext, id: number, input: {
     });
     return { call, conversation: await getConversation(ctx, id) };
   });
-}
-
-export class KeyedLock {
-  private readonly tails = new Map<number | string, Promise<unknown>>();
-
-  async run<T>(key: number | string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(work);
-    this.tails.set(key, current);
-    try {
-      return await current;
-    } finally {
-      if (this.tails.get(key) === current) this.tails.delete(key);
-    }
-  }
 }

@@ -335,11 +335,3 @@ function itemFor(
     ...(withVector ? { vector: Array.from(vector) } : {}),
   };
 }
-
-/** One service per app, so the deployment memo is shared by the API and the page (and never between apps). */
-const services = new WeakMap<object, EmbeddingService>();
-export function embeddingServiceFor(owner: object, ctx: () => EmbeddingContext): EmbeddingService {
-  let service = services.get(owner);
-  if (!service) services.set(owner, (service = new EmbeddingService(ctx())));
-  return service;
-}

@@ -3,7 +3,7 @@
 // with identical requests in flight when asked, counted as in flight for a graceful shutdown, and
 // ended by exactly one captured row (recordCall) whatever happens.
 import { addGroupMembers } from '../db/groups-repository';
-import { contentText } from '../providers/echo';
+import { contentText } from '../providers/message-text';
 import { toProviderError } from '../providers/provider-errors';
 import { ProviderError, type ChatMessage, type ChatParams, type EmbeddingResult, type Provider, type ProviderResponse } from '../providers/types';
 import { recordCall, successOutcome, type CallLink, type CallOrigin, type CallOutcome, type CallSummary, type CaptureContext } from './capture';

@@ -14,7 +14,7 @@ import { finishBatchRun } from '../db/batch-runs-repository';
 import { getBatch } from '../db/batches-repository';
 import { AppError } from '../errors';
 import { runBatchTask, type BatchExecutor, type RunnerStats } from './batch-runner';
-import { BackoffGate } from './inflight';
+import { BackoffGate } from '../concurrency/backoff-gate';
 import type { InferenceContext } from './inference';
 
 /** Tasks per queue message: few enough that one consumer invocation stays within Workers' subrequest limit. */

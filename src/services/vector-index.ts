@@ -10,28 +10,22 @@
 // model M" exactly, with no over-fetching; only a group filter needs more: a small group is searched
 // exhaustively in SQL (vector_distance_cos over its own rows), a large one over-fetches from the index
 // and filters, falling back to the exhaustive search if too few candidates survive.
-import type { Client, InStatement } from '@libsql/client';
+import type { Client } from '@libsql/client';
 import { vectorBlob } from '../db/embeddings-repository';
+import {
+  backfillIndex,
+  createIndexTable,
+  groupVectorCount,
+  hasVectors,
+  nearestByIndex,
+  nearestInGroup,
+  vectorCount,
+  type Neighbor,
+  type VectorIndexInfo,
+} from '../db/vector-index-repository';
 import { sha256Hex } from './request-hash';
 
-export interface VectorIndexInfo {
-  model: string;
-  dimension: number;
-  table: string;
-  index: string;
-}
-
-export interface Neighbor {
-  vector_id: number;
-  call_id: number;
-  request_hash: string;
-  provider: string;
-  model: string;
-  dimension: number;
-  text: string | null;
-  /** Cosine distance (1 − cosine similarity): 0 is the same direction, 2 the opposite. */
-  distance: number;
-}
+export type { Neighbor, VectorIndexInfo } from '../db/vector-index-repository';
 
 export interface SearchParams {
   model: string;
@@ -66,7 +60,6 @@ const MAX_CANDIDATES = 2_000;
 const BACKFILL_CHUNK = 64;
 export const MAX_DIMENSION = 65_536;
 
-const sqlString = (value: string) => `'${value.replaceAll("'", "''")}'`;
 const yieldTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 export class VectorIndex {
@@ -98,58 +91,19 @@ export class VectorIndex {
   async find(model: string, dimension: number): Promise<VectorIndexInfo | null> {
     const key = `${model}\u0000${dimension}`;
     if (this.ready.has(key)) return this.ready.get(key)!;
-    const any = await this.client.execute({
-      sql: 'SELECT 1 FROM embedding_vectors WHERE model = ? AND dimension = ? LIMIT 1',
-      args: [model, dimension],
-    });
-    return any.rows.length ? this.ensure(model, dimension) : null;
+    return (await hasVectors(this.client, model, dimension)) ? this.ensure(model, dimension) : null;
   }
 
   private async create(model: string, dimension: number): Promise<VectorIndexInfo> {
     const table = await VectorIndex.tableName(model, dimension);
     const info: VectorIndexInfo = { model, dimension, table, index: `${table}_ann` };
-    const options = indexOptions(dimension);
-    const match = (row: 'NEW' | 'OLD') => `${row}.model = ${sqlString(model)} AND ${row}.dimension = ${dimension}`;
-    // One transaction: the high-water mark is read before the trigger exists, so every row above it
-    // is either copied by the trigger or by the backfill below — none can fall in between.
-    const results = await this.client.batch(
-      [
-        `CREATE TABLE IF NOT EXISTS "${table}" (id INTEGER PRIMARY KEY, vector F32_BLOB(${dimension}) NOT NULL)`,
-        `CREATE INDEX IF NOT EXISTS "${info.index}" ON "${table}" (libsql_vector_idx(vector, ${options.map(sqlString).join(', ')}))`,
-        `SELECT coalesce(max(id), 0) AS high FROM "${table}"`,
-        `CREATE TRIGGER IF NOT EXISTS "${table}_insert" AFTER INSERT ON embedding_vectors WHEN ${match('NEW')}
-         BEGIN INSERT OR IGNORE INTO "${table}" (id, vector) VALUES (NEW.id, NEW.vector); END`,
-        `CREATE TRIGGER IF NOT EXISTS "${table}_delete" AFTER DELETE ON embedding_vectors WHEN ${match('OLD')}
-         BEGIN DELETE FROM "${table}" WHERE id = OLD.id; END`,
-        {
-          sql: 'INSERT OR IGNORE INTO embedding_indexes (model, dimension, table_name, options) VALUES (?, ?, ?, ?)',
-          args: [model, dimension, table, options.join(', ')],
-        },
-      ],
-      'write',
-    );
-    await this.backfill(info, Number(results[2]!.rows[0]!.high));
-    return info;
-  }
-
-  /** Copies cached rows above `after` that the trigger did not see (written before it existed). */
-  private async backfill(info: VectorIndexInfo, after: number) {
-    for (let cursor = after; ; ) {
-      const ids = await this.client.execute({
-        sql: 'SELECT id FROM embedding_vectors WHERE model = ? AND dimension = ? AND id > ? ORDER BY id LIMIT ?',
-        args: [info.model, info.dimension, cursor, BACKFILL_CHUNK],
-      });
-      if (ids.rows.length === 0) return;
-      const last = Number(ids.rows[ids.rows.length - 1]!.id);
-      await this.client.execute({
-        sql: `INSERT OR IGNORE INTO "${info.table}" (id, vector)
-              SELECT id, vector FROM embedding_vectors WHERE model = ? AND dimension = ? AND id > ? AND id <= ?`,
-        args: [info.model, info.dimension, cursor, last],
-      });
-      if (ids.rows.length < BACKFILL_CHUNK) return;
-      cursor = last;
-      await yieldTurn();
+    const high = await createIndexTable(this.client, info, indexOptions(dimension));
+    // Rows cached before the trigger existed, a chunk at a time with a turn of the loop between.
+    for (let after: number | undefined = high; after !== undefined; ) {
+      after = await backfillIndex(this.client, info, after, BACKFILL_CHUNK);
+      if (after !== undefined) await yieldTurn();
     }
+    return info;
   }
 
   async search(params: SearchParams): Promise<Neighbor[]> {
@@ -157,81 +111,16 @@ export class VectorIndex {
     if (!info) return [];
     const query = vectorBlob(params.vector);
     const exclude = params.excludeIds ?? [];
-    if (params.groupId === undefined) return this.nearest(info, query, params.k, exclude);
+    if (params.groupId === undefined) return nearestByIndex(this.client, info, query, params.k, exclude);
 
-    const groupSize = await this.groupSize(info, params.groupId);
+    const groupSize = await groupVectorCount(this.client, info, params.groupId);
     if (groupSize === 0) return [];
-    if (groupSize <= EXACT_GROUP_LIMIT) return this.exactInGroup(info, query, params.k, params.groupId, exclude);
-    const total = await this.size(info);
+    if (groupSize <= EXACT_GROUP_LIMIT) return nearestInGroup(this.client, info, query, params.k, params.groupId, exclude);
+    const total = await vectorCount(this.client, info);
     const wanted = params.k + exclude.length;
     const candidates = Math.min(MAX_CANDIDATES, total, Math.ceil((wanted * total * 3) / groupSize));
-    const found = await this.nearest(info, query, params.k, exclude, { groupId: params.groupId, candidates });
+    const found = await nearestByIndex(this.client, info, query, params.k, exclude, { groupId: params.groupId, candidates });
     if (found.length >= Math.min(params.k, groupSize - exclude.length) || candidates >= total) return found;
-    return this.exactInGroup(info, query, params.k, params.groupId, exclude);
+    return nearestInGroup(this.client, info, query, params.k, params.groupId, exclude);
   }
-
-  private async nearest(
-    info: VectorIndexInfo,
-    query: Uint8Array,
-    k: number,
-    exclude: number[],
-    filter?: { groupId: number; candidates: number },
-  ): Promise<Neighbor[]> {
-    const statement: InStatement = {
-      sql: `SELECT ${NEIGHBOR_COLUMNS}, vector_distance_cos(ev.vector, ?) AS distance
-            FROM vector_top_k('${info.index}', ?, ?) AS top
-            JOIN embedding_vectors AS ev ON ev.id = top.id
-            WHERE 1 = 1 ${exclude.length ? `AND ev.id NOT IN (${exclude.map(() => '?').join(',')})` : ''}
-            ${filter ? 'AND ev.id IN (SELECT vector_id FROM embedding_group_members WHERE group_id = ?)' : ''}
-            ORDER BY distance LIMIT ?`,
-      args: [query, query, filter ? filter.candidates : k + exclude.length, ...exclude, ...(filter ? [filter.groupId] : []), k],
-    };
-    return (await this.client.execute(statement)).rows.map(neighborRow);
-  }
-
-  private async exactInGroup(info: VectorIndexInfo, query: Uint8Array, k: number, groupId: number, exclude: number[]) {
-    const result = await this.client.execute({
-      sql: `SELECT ${NEIGHBOR_COLUMNS}, vector_distance_cos(ev.vector, ?) AS distance
-            FROM embedding_group_members AS g JOIN embedding_vectors AS ev ON ev.id = g.vector_id
-            WHERE g.group_id = ? AND ev.model = ? AND ev.dimension = ?
-            ${exclude.length ? `AND ev.id NOT IN (${exclude.map(() => '?').join(',')})` : ''}
-            ORDER BY distance LIMIT ?`,
-      args: [query, groupId, info.model, info.dimension, ...exclude, k],
-    });
-    return result.rows.map(neighborRow);
-  }
-
-  private async groupSize(info: VectorIndexInfo, groupId: number): Promise<number> {
-    const result = await this.client.execute({
-      sql: `SELECT count(*) AS n FROM embedding_group_members AS g JOIN embedding_vectors AS ev ON ev.id = g.vector_id
-            WHERE g.group_id = ? AND ev.model = ? AND ev.dimension = ?`,
-      args: [groupId, info.model, info.dimension],
-    });
-    return Number(result.rows[0]!.n);
-  }
-
-  /** Vectors of this model and dimension, counted on the (model, dimension) index. */
-  private async size(info: VectorIndexInfo): Promise<number> {
-    const result = await this.client.execute({
-      sql: 'SELECT count(*) AS n FROM embedding_vectors WHERE model = ? AND dimension = ?',
-      args: [info.model, info.dimension],
-    });
-    return Number(result.rows[0]!.n);
-  }
-}
-
-const NEIGHBOR_COLUMNS =
-  "ev.id AS vector_id, ev.call_id, ev.request_hash, ev.provider, ev.model, ev.dimension, json_extract(ev.metadata_json, '$.text') AS text";
-
-function neighborRow(row: Record<string, unknown>): Neighbor {
-  return {
-    vector_id: Number(row.vector_id),
-    call_id: Number(row.call_id),
-    request_hash: String(row.request_hash),
-    provider: String(row.provider),
-    model: String(row.model),
-    dimension: Number(row.dimension),
-    text: row.text == null ? null : String(row.text),
-    distance: Number(row.distance),
-  };
 }

@@ -3,7 +3,7 @@ import { serviceContext } from '../../src/deps';
 import { createBatch, type NewBatch } from '../../src/db/batches-repository';
 import { createGroup } from '../../src/db/groups-repository';
 import { InProcessBatchExecutor, type BatchExecutor } from '../../src/services/batch-runner';
-import { batchProgress, resumeBatch } from '../../src/services/batches';
+import { resumeBatch } from '../../src/services/batches';
 import { createTestApp, countCalls, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';

@@ -206,7 +206,6 @@ describe('fake-openai: faults', () => {
 
   it('timeout fault makes the SDK raise APIConnectionTimeoutError', async () => {
     fake.failNext({ kind: 'timeout' });
-    const t0 = Date.now();
     const err = await ask(client, { timeout: 200 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
     await expect(ask()).resolves.toBeTruthy();

@@ -1,12 +1,11 @@
 // POST /api/v1/embeddings (cached embeddings) and POST /api/v1/embeddings/similar (nearest neighbours).
 import { Hono } from 'hono';
-import { serviceContext, type AppDeps } from '../../deps';
+import type { AppDeps } from '../../deps';
 import { validate } from '../../http/validation';
-import { embeddingServiceFor } from '../../services/embeddings';
 import { embeddingsBodySchema, similarBodySchema } from './schemas';
 
 export function embeddingRoutes(deps: AppDeps) {
-  const embeddings = embeddingServiceFor(deps, () => serviceContext(deps));
+  const { embeddings } = deps;
   return new Hono()
     .post('/', validate('json', embeddingsBodySchema), async (c) => c.json(await embeddings.embed(c.req.valid('json'))))
     .post('/similar', validate('json', similarBodySchema), async (c) => c.json(await embeddings.similar(c.req.valid('json'))));

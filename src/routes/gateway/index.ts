@@ -4,7 +4,6 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../../app-env';
 import { serviceContext, type AppDeps } from '../../deps';
 import { limitBody } from '../../http/body-limit';
-import { embeddingServiceFor } from '../../services/embeddings';
 import { ModelRouter } from '../../services/model-routes';
 import { chatRoutes } from './chat';
 import { completionsRoutes } from './completions';
@@ -24,7 +23,7 @@ export function gatewayRoutes(deps: AppDeps) {
     deps,
     ctx,
     router: new ModelRouter(deps.providers, deps.config.modelRoutes, deps.config.defaultProvider),
-    embeddings: embeddingServiceFor(deps, () => ctx),
+    embeddings: deps.embeddings,
   };
   const gateway = new Hono<AppEnv>();
   gateway.use(

@@ -2,8 +2,7 @@
 import { Hono, type Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { cachedModels } from '../../db/embeddings-repository';
-import { serviceContext, type AppDeps } from '../../deps';
-import { embeddingServiceFor } from '../../services/embeddings';
+import type { AppDeps } from '../../deps';
 import { CacheSection, EmbedResultView, EmbeddingsPage, SimilarResultView, type EmbeddingProviderOption } from '../../../views/pages/embeddings';
 import { embeddingsBodySchema, similarBodySchema } from '../api/schemas';
 import { field, parseWith, type FormBody } from './form-input';
@@ -16,7 +15,7 @@ const OPENAI_EMBEDDING_MODELS = ['text-embedding-3-small', 'text-embedding-3-lar
 const optionalInt = (body: FormBody, key: string) => (field(body, key) === '' ? undefined : Number(field(body, key)));
 
 export function embeddingPages(deps: AppDeps) {
-  const embeddings = embeddingServiceFor(deps, () => serviceContext(deps));
+  const { embeddings } = deps;
   const providers = (): EmbeddingProviderOption[] =>
     deps.providers
       .list()
