@@ -23,6 +23,7 @@ import { providerRoutes } from './routes/api/providers';
 import { gatewayRoutes } from './routes/gateway/index';
 import { loginRoutes } from './routes/login';
 import { pageRoutes } from './routes/pages';
+import type { AppEnv } from './app-env';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** Batches carry their whole item list in one request. */
@@ -30,20 +31,20 @@ export const MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface AppOptions {
   /** Serves /static/* (htmx, stylesheet); Node reads node_modules, Workers use static assets. */
-  staticAssets?: Hono;
+  staticAssets?: Hono<AppEnv>;
   /** Workers: refuse to serve data (503) while STUDY_ACCESS_TOKEN is not configured. */
   requireAccessToken?: boolean;
   /**
    * The client's address, for throttling failed sign-ins. Node passes the connection's; the default
    * reads Cloudflare's CF-Connecting-IP, which only Cloudflare can set.
    */
-  clientAddress?: (c: Context) => string;
+  clientAddress?: (c: Context<AppEnv>) => string;
 }
 
-const cloudflareClientAddress = (c: Context) => c.req.header('cf-connecting-ip') ?? 'unknown';
+const cloudflareClientAddress = (c: Context<AppEnv>) => c.req.header('cf-connecting-ip') ?? 'unknown';
 
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
   const gate: AccessGate = {
     token: deps.config.accessToken,
     requireToken: options.requireAccessToken,

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { projectRoot } from './project-root';
+import type { AppEnv } from './app-env';
 
 const root = (path: string) => join(projectRoot(), path);
 
@@ -16,7 +17,7 @@ export const STATIC_FILES: Record<string, { path: string; type: string }> = {
 
 export function nodeStaticAssets() {
   const cache = new Map<string, Promise<Buffer>>();
-  return new Hono().get('/:file', async (c) => {
+  return new Hono<AppEnv>().get('/:file', async (c) => {
     const file = STATIC_FILES[c.req.param('file')];
     if (!file) return c.notFound();
     if (!cache.has(file.path)) cache.set(file.path, readFile(root(file.path)));

@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'hono/utils/buffer';
 import type { Database } from '../db/client';
 import { createSession, isLiveSession, revokeSession } from '../db/sessions-repository';
 import type { AuthThrottle } from './auth-throttle';
+import type { AppEnv } from '../app-env';
 import { areaOf, refuse } from './site-guards';
 
 export const SESSION_COOKIE = 'study_session';
@@ -24,7 +25,7 @@ export interface AccessGate {
   db: Database;
   throttle: AuthThrottle;
   /** The client's address (the connection's on Node, Cloudflare's header on Workers). */
-  clientAddress: (c: Context) => string;
+  clientAddress: (c: Context<AppEnv>) => string;
 }
 
 export const isOpenPath = (path: string) => OPEN_PATHS.has(path) || path.startsWith('/static/');

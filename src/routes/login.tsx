@@ -2,10 +2,11 @@
 import { Hono } from 'hono';
 import { endSession, safeNext, startSession, tokenMatches, tooManyAttempts, type AccessGate } from '../http/access';
 import { LoginPage } from '../../views/pages/login';
+import type { AppEnv } from '../app-env';
 
 export function loginRoutes(gate: AccessGate) {
   const { token } = gate;
-  return new Hono()
+  return new Hono<AppEnv>()
     .get('/login', (c) => {
       const next = safeNext(c.req.query('next'));
       if (!token) return c.redirect(next, 303);

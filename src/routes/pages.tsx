@@ -12,9 +12,10 @@ import { embeddingPages } from './pages/embeddings';
 import { groupPages } from './pages/groups';
 import { inferencePages } from './pages/inference';
 import { studyPages } from './pages/studies';
+import type { AppEnv } from '../app-env';
 
 export function pageRoutes(deps: AppDeps) {
-  const pages = new Hono().get('/', async (c) => {
+  const pages = new Hono<AppEnv>().get('/', async (c) => {
     const [row] = await deps.database.db.select({ n: count() }).from(rawCalls);
     const providers = deps.providers.list().map((p) => ({ name: p.name, label: p.label, models: p.models }));
     return c.html(<HomePage providers={providers} callCount={row?.n ?? 0} />);

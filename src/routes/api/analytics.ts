@@ -12,10 +12,11 @@ import {
   searchQuerySchema,
   timeseriesQuerySchema,
 } from './schemas';
+import type { AppEnv } from '../../app-env';
 
 export function analyticsRoutes(deps: AppDeps) {
   const ctx = serviceContext(deps);
-  return new Hono()
+  return new Hono<AppEnv>()
     .get('/summary', validate('query', analyticsQuerySchema), async (c) => c.json(await analyticsSummary(ctx, c.req.valid('query'))))
     .get('/providers', validate('query', analyticsQuerySchema), async (c) => c.json(await providerComparison(ctx, c.req.valid('query'))))
     .get('/timeseries', validate('query', timeseriesQuerySchema), async (c) => c.json(await timeSeries(ctx, c.req.valid('query'))))
@@ -24,7 +25,7 @@ export function analyticsRoutes(deps: AppDeps) {
 
 export function searchRoutes(deps: AppDeps) {
   const ctx = serviceContext(deps);
-  return new Hono().get('/', validate('query', searchQuerySchema), async (c) => {
+  return new Hono<AppEnv>().get('/', validate('query', searchQuerySchema), async (c) => {
     const query = c.req.valid('query');
     return c.json({ q: query.q, order: query.order, results: await searchAll(ctx, query) });
   });
@@ -32,7 +33,7 @@ export function searchRoutes(deps: AppDeps) {
 
 export function priceRoutes(deps: AppDeps) {
   const ctx = serviceContext(deps);
-  return new Hono()
+  return new Hono<AppEnv>()
     .get('/', validate('query', pricesQuerySchema), async (c) => c.json({ prices: await listPrices(ctx, c.req.valid('query')) }))
     .post('/', validate('json', priceBodySchema), async (c) => {
       const { price, created } = await savePrice(ctx, c.req.valid('json'));

@@ -5,10 +5,11 @@ import { notFound } from '../../errors';
 import { validate } from '../../http/validation';
 import { callJson, callSummaryJson } from './call-json';
 import { callsQuerySchema, idParamSchema } from './schemas';
+import type { AppEnv } from '../../app-env';
 
 export function callRoutes(deps: AppDeps) {
   const db = deps.database.db;
-  return new Hono()
+  return new Hono<AppEnv>()
     .get('/', validate('query', callsQuerySchema), async (c) => {
       const { limit, cursor, group_id, request_id, ...filters } = c.req.valid('query');
       const page = await listCalls(db, { ...filters, groupId: group_id, requestId: request_id }, limit, cursor);

@@ -3,10 +3,11 @@ import { serviceContext, type AppDeps } from '../../deps';
 import { validate } from '../../http/validation';
 import { createConversation, getConversation, sendMessage } from '../../services/conversations';
 import { conversationBodySchema, conversationMessageSchema, idParamSchema } from './schemas';
+import type { AppEnv } from '../../app-env';
 
 export function conversationRoutes(deps: AppDeps) {
   const ctx = serviceContext(deps);
-  return new Hono()
+  return new Hono<AppEnv>()
     .post('/', validate('json', conversationBodySchema), async (c) =>
       c.json({ conversation: await createConversation(ctx, c.req.valid('json')) }, 201),
     )

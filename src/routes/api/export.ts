@@ -7,6 +7,7 @@ import { validate } from '../../http/validation';
 import { callPages, pagedStream } from '../../services/export';
 import { callJson, promptText } from './call-json';
 import { exportQuerySchema } from './schemas';
+import type { AppEnv } from '../../app-env';
 
 const json = (value: unknown) => (value == null ? '' : JSON.stringify(value));
 
@@ -54,12 +55,12 @@ const FORMATS = {
 } as const;
 
 export function exportRoutes(deps: AppDeps) {
-  return new Hono().get('/', validate('query', exportQuerySchema), (c) => {
+  return new Hono<AppEnv>().get('/', validate('query', exportQuerySchema), (c) => {
     const { format, group_id, request_id, ...filters } = c.req.valid('query');
     const { contentType, encode } = FORMATS[format];
     const filename = `calls-${new Date().toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.${format}`;
     const body = pagedStream(callPages(deps.database.db, { ...filters, groupId: group_id, requestId: request_id }), (rows, first) => encode(rows.map(deps.scrub), first), (error) =>
-      deps.logger.error({ event: 'export_failed', request_id: c.get('requestId' as never), error: deps.redact(String(error)) }),
+      deps.logger.error({ event: 'export_failed', request_id: c.get('requestId'), error: deps.redact(String(error)) }),
     );
     return c.body(body, 200, {
       'content-type': contentType,

@@ -13,6 +13,7 @@ import { AppError, notFound } from '../../errors';
 import { validate } from '../../http/validation';
 import { assertCreatableGroupType, assertOpenGroup } from '../../services/groups';
 import { groupBodySchema, groupDetailQuerySchema, groupMembersBodySchema, groupsQuerySchema, idParamSchema } from './schemas';
+import type { AppEnv } from '../../app-env';
 
 const groupJson = (g: { id: number; groupType: string; name: string; description: string | null; metadataJson: unknown; createdAt: string }) => ({
   id: g.id,
@@ -25,7 +26,7 @@ const groupJson = (g: { id: number; groupType: string; name: string; description
 
 export function groupRoutes(deps: AppDeps) {
   const db = deps.database.db;
-  return new Hono()
+  return new Hono<AppEnv>()
     .post('/', validate('json', groupBodySchema), async (c) => {
       const body = c.req.valid('json');
       assertCreatableGroupType(body.group_type);

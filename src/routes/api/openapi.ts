@@ -15,6 +15,7 @@ import {
   similarBodySchema,
   timeseriesQuerySchema,
 } from './schemas';
+import type { AppEnv } from '../../app-env';
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
@@ -131,7 +132,7 @@ export function buildOpenApiDocument() {
 
 export function openApiRoutes() {
   const document = buildOpenApiDocument();
-  return new Hono().get('/', (c) => c.json(document));
+  return new Hono<AppEnv>().get('/', (c) => c.json(document));
 }
 
 const embeddingItem = {

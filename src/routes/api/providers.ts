@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps';
+import type { AppEnv } from '../../app-env';
 
 /** Configured providers and their models; never keys or endpoint URLs. */
 export function providerRoutes(deps: AppDeps) {
-  return new Hono().get('/', (c) =>
+  return new Hono<AppEnv>().get('/', (c) =>
     c.json({
       providers: deps.providers.list().map((p) => ({
         name: p.name,

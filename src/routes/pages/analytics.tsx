@@ -8,6 +8,7 @@ import { AnalyticsPage, SearchResults } from '../../../views/pages/analytics';
 import { PricesPage, type PriceFormValues } from '../../../views/pages/prices';
 import { priceBodySchema, searchQuerySchema, timeseriesQuerySchema } from '../api/schemas';
 import { field, parseWith, type FormBody } from './form-input';
+import type { AppEnv } from '../../app-env';
 
 const RECENT_SHOWN = 20;
 const HITS_SHOWN = 20;
@@ -26,7 +27,7 @@ export function analyticsPages(deps: AppDeps) {
   const pricesPage = async (extra: { error?: string; saved?: string; values?: PriceFormValues } = {}) =>
     <PricesPage prices={await listPrices(ctx)} today={today()} {...extra} />;
 
-  return new Hono()
+  return new Hono<AppEnv>()
     .get('/analytics', async (c) => {
       // A bad selector shows the default view with the reason, rather than an error page.
       const asked = timeseriesQuerySchema.safeParse({ bucket: c.req.query('bucket') || undefined, days: c.req.query('days') || undefined });

@@ -8,6 +8,7 @@ import { CallDetailPage, CallsPage, CallsTable, type CallFilterValues } from '..
 import { callJson, callSummaryJson } from '../api/call-json';
 import { callsQuerySchema, idParamSchema } from '../api/schemas';
 import { parseWith } from './form-input';
+import type { AppEnv } from '../../app-env';
 
 const FILTER_KEYS = ['provider', 'model', 'status', 'group_id', 'q', 'from', 'to'] as const;
 
@@ -37,7 +38,7 @@ async function callsTable(deps: AppDeps, c: Context) {
 
 export function callPages(deps: AppDeps) {
   const db = deps.database.db;
-  return new Hono()
+  return new Hono<AppEnv>()
     .get('/calls', async (c) => {
       const providers = deps.providers.list().map((p) => p.name);
       return c.html(<CallsPage filters={filterValues(c)} providers={providers} table={await callsTable(deps, c)} />);

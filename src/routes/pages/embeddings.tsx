@@ -7,6 +7,7 @@ import { CacheSection, EmbedResultView, EmbeddingsPage, SimilarResultView, type 
 import { embeddingsBodySchema, similarBodySchema } from '../api/schemas';
 import { field, parseWith, type FormBody } from './form-input';
 import { withErrorBox } from './inference';
+import type { AppEnv } from '../../app-env';
 
 /** Embedding model suggestions; any model name can be typed. */
 const SUGGESTED_MODELS: Record<string, string[]> = { echo: ['echo-1'] };
@@ -39,7 +40,7 @@ export function embeddingPages(deps: AppDeps) {
           />,
         );
 
-  return new Hono()
+  return new Hono<AppEnv>()
     .get('/embeddings', async (c) => c.html(<EmbeddingsPage providers={providers()} cache={await cachedModels(deps.database.client)} />))
     .post('/embeddings', (c) =>
       withErrorBox(c, async () => {

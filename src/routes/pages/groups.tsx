@@ -9,6 +9,7 @@ import { GroupPage, GroupsPage } from '../../../views/pages/groups';
 import { conversationBodySchema, groupBodySchema, idParamSchema } from '../api/schemas';
 import { field, parseWith, type FormBody } from './form-input';
 import { providerOptions } from './inference';
+import type { AppEnv } from '../../app-env';
 
 const MEMBERS_SHOWN = 200;
 
@@ -32,7 +33,7 @@ export function groupPages(deps: AppDeps) {
   };
   const conversations = async () => groupsOfType('conversation');
 
-  return new Hono()
+  return new Hono<AppEnv>()
     .get('/groups', async (c) => {
       const type = c.req.query('type') || undefined;
       return c.html(<GroupsPage groups={await groupsOfType(type)} type={type} />);

@@ -9,6 +9,7 @@ import { ModelField, type ProviderOption } from '../../../views/components/targe
 import { ErrorBox } from '../../../views/components/ui';
 import { chatParamsSchema, inferenceBodySchema } from '../api/schemas';
 import { field, formParams, formPreprocess, formTargets, parseWith, type FormBody } from './form-input';
+import type { AppEnv } from '../../app-env';
 
 export const providerOptions = (deps: AppDeps): ProviderOption[] =>
   deps.providers.list().map((p) => ({ name: p.name, label: p.label, models: p.models, defaultModel: p.defaultModel }));
@@ -25,7 +26,7 @@ export async function withErrorBox(c: Context, render: () => Promise<Response>):
 
 export function inferencePages(deps: AppDeps) {
   const ctx = serviceContext(deps);
-  return new Hono()
+  return new Hono<AppEnv>()
     .get('/inference', (c) => c.html(<InferencePage providers={providerOptions(deps)} />))
     .get('/fragments/models', (c) => {
       const options = providerOptions(deps);
