@@ -3,11 +3,12 @@ import { and, asc, eq, gt, ne, sql, type SQL } from 'drizzle-orm';
 import type { RunStamp } from './batch-runs-repository';
 import type { Database } from './client';
 import { batchItems, batches, batchTasks, groups, type BatchTarget, type JsonObject } from './schema';
+import type { ChatMessage } from '../providers/types';
 
 export interface NewBatchItem {
   key: string;
   prompt?: string;
-  messages?: JsonObject[];
+  messages?: ChatMessage[];
   vars?: Record<string, string>;
 }
 
@@ -91,7 +92,7 @@ interface ItemRow {
   key: string;
   position: number;
   prompt?: string;
-  messages?: JsonObject[];
+  messages?: ChatMessage[];
   vars?: Record<string, string>;
 }
 

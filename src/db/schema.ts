@@ -2,6 +2,7 @@
 // Triggers and FTS5 are hand-written SQL in drizzle/ (drizzle-kit cannot express them); the per-(model, dimension)
 // vector index tables are created at run time by src/services/vector-index.ts.
 import { sql } from 'drizzle-orm';
+import type { ChatMessage } from '../providers/types';
 import { customType, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 
 export type JsonObject = Record<string, unknown>;
@@ -199,7 +200,7 @@ export const batchItems = sqliteTable(
     itemKey: text('item_key').notNull(),
     position: integer('position').notNull(),
     prompt: text('prompt'),
-    messagesJson: text('messages_json', { mode: 'json' }).$type<JsonObject[]>(),
+    messagesJson: text('messages_json', { mode: 'json' }).$type<ChatMessage[]>(),
     varsJson: text('vars_json', { mode: 'json' }).$type<Record<string, string>>(),
   },
   (t) => [

@@ -33,34 +33,22 @@ export class EchoProvider implements Provider {
    */
   async complete(request: CompletionRequest): Promise<ProviderResponse> {
     const started = performance.now();
-    const lastUser = [...request.messages].reverse().find((m) => m.role === 'user');
-    const userText = contentText(lastUser?.content ?? '');
-    const seed = fnv1a(JSON.stringify(request.messages));
-    const choices = echoChoices(request.params, userText, seed);
-    const prompt = request.messages.reduce((sum, m) => sum + countWords(contentText(m.content ?? '')), 0);
-    const completion = choices.reduce((sum, c) => sum + countWords(c.content ?? c.toolCall?.arguments ?? ''), 0);
-    const raw = {
-      id: `echo-${seed.toString(16)}`,
-      object: 'chat.completion',
-      model: request.model,
-      choices: choices.map((choice, index) => ({ index, message: assistantMessage(choice), finish_reason: choice.finishReason })),
-      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
-    };
+    const { completion, firstChoice } = echoCompletion(request);
+    const { prompt_tokens: prompt, completion_tokens: answered } = completion.usage;
     return {
-      text: choices[0]!.content ?? '',
+      text: firstChoice.content ?? '',
       provider: this.name,
       model: request.model,
-      tokens: { prompt, completion, total: prompt + completion },
+      tokens: { prompt, completion: answered, total: prompt + answered },
       latencyMs: performance.now() - started,
-      metadata: { offline: true, finish_reason: choices[0]!.finishReason },
-      raw,
+      metadata: { offline: true, finish_reason: firstChoice.finishReason },
+      raw: completion,
     };
   }
 
   /** The same answer as `complete`, sent piece by piece like a real stream, choice after choice (usage last when asked for). */
   async *stream(request: CompletionRequest): AsyncIterable<ChatStreamChunk> {
-    const answer = await this.complete(request);
-    const raw = answer.raw as EchoCompletion;
+    const { completion: raw } = echoCompletion(request);
     const base = { id: raw.id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: request.model };
     const chunk = (index: number, delta: Record<string, unknown>, finish: string | null): ChatStreamChunk => ({
       ...base,
@@ -108,12 +96,32 @@ export class EchoProvider implements Provider {
 
 interface EchoCompletion {
   id: string;
+  object: 'chat.completion';
+  model: string;
   choices: Array<{
     index: number;
-    message: { content: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> };
+    message: { role: 'assistant'; content: string | null; tool_calls?: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> };
     finish_reason: string;
   }>;
-  usage: Record<string, unknown>;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
+/** Echo's answer to a request, the same every time it is asked. */
+function echoCompletion(request: CompletionRequest): { completion: EchoCompletion; firstChoice: EchoChoice } {
+  const lastUser = [...request.messages].reverse().find((m) => m.role === 'user');
+  const userText = contentText(lastUser?.content ?? '');
+  const seed = fnv1a(JSON.stringify(request.messages));
+  const choices = echoChoices(request.params, userText, seed);
+  const prompt = request.messages.reduce((sum, m) => sum + countWords(contentText(m.content ?? '')), 0);
+  const answered = choices.reduce((sum, c) => sum + countWords(c.content ?? c.toolCall?.arguments ?? ''), 0);
+  const completion: EchoCompletion = {
+    id: `echo-${seed.toString(16)}`,
+    object: 'chat.completion',
+    model: request.model,
+    choices: choices.map((choice, index) => ({ index, message: assistantMessage(choice), finish_reason: choice.finishReason })),
+    usage: { prompt_tokens: prompt, completion_tokens: answered, total_tokens: prompt + answered },
+  };
+  return { completion, firstChoice: choices[0]! };
 }
 
 interface EchoChoice {
@@ -122,7 +130,7 @@ interface EchoChoice {
   finishReason: 'stop' | 'tool_calls';
 }
 
-const assistantMessage = ({ content, toolCall }: EchoChoice) => ({
+const assistantMessage = ({ content, toolCall }: EchoChoice): EchoCompletion['choices'][number]['message'] => ({
   role: 'assistant',
   content,
   ...(toolCall ? { tool_calls: [{ id: toolCall.id, type: 'function', function: { name: toolCall.name, arguments: toolCall.arguments } }] } : {}),

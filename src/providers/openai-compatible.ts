@@ -107,6 +107,7 @@ export class OpenAICompatibleProvider implements Provider {
     }
     try {
       // The SDK ends the iteration quietly when request.signal aborts.
+      // The SDK types its chunk as closed; it is relayed with whatever other fields the provider sent.
       for await (const chunk of chunks) yield chunk as unknown as ChatStreamChunk;
     } catch (error) {
       throw streamBrokeOff(error);
@@ -150,17 +151,16 @@ export class OpenAICompatibleProvider implements Provider {
   }
 }
 
-/** Responses and legacy completions through the SDK, bodies as the client sent them. */
+/**
+ * Responses and legacy completions through the SDK's client, bodies as the client sent them and
+ * answers as the provider sent them: the SDK's typed `create` would add fields (`output_text`) of its own.
+ */
 function sdkPassthrough(client: OpenAI, endpoints: ReadonlySet<PassthroughEndpoint>): PassthroughApi {
-  const create = (endpoint: PassthroughEndpoint, body: Record<string, unknown>, signal?: AbortSignal) =>
-    endpoint === 'responses'
-      ? client.responses.create(body as never, { signal })
-      : client.completions.create(body as never, { signal });
   return {
     endpoints,
     async send(endpoint, body, signal) {
       try {
-        return await create(endpoint, { ...body, stream: false }, signal);
+        return await client.post<unknown>(`/${endpoint}`, { body: { ...body, stream: false }, signal });
       } catch (error) {
         throw toProviderError(error);
       }
@@ -168,7 +168,7 @@ function sdkPassthrough(client: OpenAI, endpoints: ReadonlySet<PassthroughEndpoi
     async *stream(endpoint, body, signal) {
       let events: AsyncIterable<Record<string, unknown>>;
       try {
-        events = (await create(endpoint, { ...body, stream: true }, signal)) as unknown as AsyncIterable<Record<string, unknown>>;
+        events = await client.post<AsyncIterable<Record<string, unknown>>>(`/${endpoint}`, { body: { ...body, stream: true }, stream: true, signal });
       } catch (error) {
         throw toProviderError(error);
       }

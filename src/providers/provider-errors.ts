@@ -4,6 +4,18 @@ import { ProviderError } from './types';
 
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 
+/** The SDK's names for its errors by status, named here so a minifying bundler cannot rename them. */
+const ERROR_CLASS_BY_STATUS: Record<number, string> = {
+  400: 'BadRequestError',
+  401: 'AuthenticationError',
+  403: 'PermissionDeniedError',
+  404: 'NotFoundError',
+  409: 'ConflictError',
+  422: 'UnprocessableEntityError',
+  429: 'RateLimitError',
+};
+const errorClassFor = (status: number) => ERROR_CLASS_BY_STATUS[status] ?? (status >= 500 ? 'InternalServerError' : `HTTP${status}`);
+
 export function toProviderError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof OpenAI.APIUserAbortError) {
@@ -22,7 +34,7 @@ export function toProviderError(error: unknown): ProviderError {
   }
   if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
     const status = error.status;
-    return new ProviderError(error.constructor.name === 'APIError' ? `HTTP${status}` : error.constructor.name, error.message, {
+    return new ProviderError(errorClassFor(status), error.message, {
       status,
       retryable: RETRYABLE_STATUS(status),
       retryAfterMs: retryAfterMs(error.headers),

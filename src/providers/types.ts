@@ -25,6 +25,38 @@ export interface TokenUsage {
   reasoning?: number;
 }
 
+// The chat.completion answer, read loosely: providers differ in what they fill in.
+export interface ChatUsage {
+  prompt_tokens?: number | null;
+  completion_tokens?: number | null;
+  total_tokens?: number | null;
+  prompt_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
+  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
+}
+
+export interface ChatToolCall {
+  id?: string;
+  type?: string;
+  function?: { name?: string; arguments?: string };
+}
+
+export interface ChatChoice {
+  index?: number;
+  message?: { content?: string | null; refusal?: string | null; tool_calls?: ChatToolCall[] | null } | null;
+  finish_reason?: string | null;
+}
+
+/** A `chat.completion` body; the openai SDK's `ChatCompletion` fits it. */
+export interface ChatCompletionLike {
+  id?: string;
+  created?: number;
+  model?: string;
+  system_fingerprint?: string | null;
+  service_tier?: string | null;
+  choices: ChatChoice[];
+  usage?: ChatUsage | null;
+}
+
 export interface ProviderResponse {
   text: string;
   provider: string;
@@ -32,8 +64,8 @@ export interface ProviderResponse {
   tokens: TokenUsage;
   latencyMs: number;
   metadata: Record<string, unknown>;
-  /** The provider's response body as received. */
-  raw: unknown;
+  /** The provider's `chat.completion` body as received. */
+  raw: ChatCompletionLike;
 }
 
 export interface EmbedOptions {

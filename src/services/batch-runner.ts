@@ -51,7 +51,7 @@ export interface BatchTask {
   sampleIndex: number;
   itemKey: string;
   prompt: string | null;
-  messages: Record<string, unknown>[] | null;
+  messages: ChatMessage[] | null;
   vars: Record<string, string> | null;
 }
 
@@ -318,7 +318,7 @@ export async function runBatchTask(ctx: InferenceContext, batch: RunnableBatch, 
 
 /** The messages of a task: the item's messages, or its prompt through the batch template and vars. */
 export function taskMessages(item: Pick<BatchTask, 'prompt' | 'messages' | 'vars'>, template: string | null): ChatMessage[] {
-  if (item.messages) return item.messages as unknown as ChatMessage[];
+  if (item.messages) return item.messages;
   let text = template ? applyTemplate(item.prompt ?? '', template) : (item.prompt ?? '');
   for (const [name, value] of Object.entries(item.vars ?? {})) text = text.split(`{${name}}`).join(value);
   return [{ role: 'user', content: text }];

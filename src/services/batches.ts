@@ -4,7 +4,7 @@ import { batchAnswers, createBatch, getBatch, taskCounts, type NewBatchItem } fr
 import { ACTIVE_STATUSES, cancelBatchRun, claimBatchRun, type RunStamp } from '../db/batch-runs-repository';
 import type { BatchTarget } from '../db/schema';
 import { AppError, notFound } from '../errors';
-import type { ChatParams } from '../providers/types';
+import type { ChatMessage, ChatParams } from '../providers/types';
 import type { BatchExecutor } from './batch-runner';
 import { resolveProvider, type InferenceContext } from './inference';
 import { checkBatchTasks } from './limits';
@@ -12,7 +12,7 @@ import { checkBatchTasks } from './limits';
 export interface BatchInput {
   name?: string;
   description?: string;
-  items: Array<{ id?: string; prompt?: string; messages?: Record<string, unknown>[]; vars?: Record<string, string> }>;
+  items: Array<{ id?: string; prompt?: string; messages?: ChatMessage[]; vars?: Record<string, string> }>;
   targets: Array<{ provider: string; model?: string; params?: ChatParams }>;
   samples: number;
   concurrency: number;

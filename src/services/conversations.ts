@@ -1,5 +1,6 @@
 // Multi-turn chats persisted as conversation groups: history is rebuilt from the captured turns,
 // so it survives restarts, and a failed turn is kept in the log but left out of the history.
+import { z } from 'zod';
 import { conversationTurns } from '../db/conversations-repository';
 import { createGroup, getGroup } from '../db/groups-repository';
 import { AppError, notFound } from '../errors';
@@ -13,12 +14,14 @@ export interface ConversationContext extends InferenceContext {
   locks: KeyedLock;
 }
 
-interface ConversationSettings {
-  provider: string;
-  model: string;
-  system_prompt?: string;
-  params?: ChatParams;
-}
+/** What a conversation group's metadata holds: how every turn is sent. */
+const conversationSettingsSchema = z.object({
+  provider: z.string(),
+  model: z.string(),
+  system_prompt: z.string().optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+type ConversationSettings = z.infer<typeof conversationSettingsSchema>;
 
 export async function createConversation(
   ctx: ConversationContext,
@@ -34,7 +37,7 @@ export async function createConversation(
   const group = await createGroup(ctx.db, {
     groupType: 'conversation',
     name: input.name ?? `chat with ${settings.provider}/${settings.model}`,
-    metadata: settings as unknown as Record<string, unknown>,
+    metadata: settings,
   });
   return getConversation(ctx, group.id);
 }
@@ -43,7 +46,7 @@ async function loadConversation(ctx: ConversationContext, id: number) {
   const group = await getGroup(ctx.db, id);
   if (!group || group.groupType !== 'conversation') throw notFound('conversation', id);
   const turns = await conversationTurns(ctx.db, id);
-  const settings = group.metadataJson as unknown as ConversationSettings;
+  const settings = conversationSettingsSchema.parse(group.metadataJson);
   const messages: Array<ChatMessage & { call_id?: number }> = settings.system_prompt
     ? [{ role: 'system', content: settings.system_prompt }]
     : [];

@@ -46,7 +46,7 @@ export function chatRoutes(g: GatewayContext) {
       const { summary, result } = await chatCall(g.ctx, { ...options, provider, model, messages, params: sentParams, dedupScope: headers.dedup ? undefined : null });
       if (!result.ok) throw upstreamError(result.error, summary, g.deps.redact);
       c.header('x-study-call-id', String(summary.id));
-      return c.json(g.deps.scrub(result.value.raw as Record<string, unknown>));
+      return c.json(g.deps.scrub(result.value.raw));
     }
     if (!provider.stream) throw new GatewayError(400, `Provider ${provider.name} cannot stream`, 'invalid_request_error', 'stream_unsupported', 'stream');
     const opened = await openStream(g.ctx, chatStreamPlan({ ...options, provider, model, messages, params }));

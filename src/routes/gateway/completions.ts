@@ -49,7 +49,7 @@ export function completionsRoutes(g: GatewayContext) {
       const { summary, result } = await chatCall(g.ctx, { ...spec, dedupScope: null });
       if (!result.ok) throw upstreamError(result.error, summary, g.deps.redact);
       c.header('x-study-call-id', String(summary.id));
-      return c.json(g.deps.scrub(chatToCompletion(result.value.raw as never, identity)));
+      return c.json(g.deps.scrub(chatToCompletion(result.value.raw, identity)));
     }
     if (!provider.stream) throw new GatewayError(400, `Provider ${provider.name} cannot stream`, 'invalid_request_error', 'stream_unsupported', 'stream');
     const opened = await openStream(g.ctx, chatStreamPlan(spec));
