@@ -9,17 +9,7 @@ import { accessControl, type AccessGate } from './http/access';
 import { AuthThrottle } from './http/auth-throttle';
 import { pageGuards, pageSecureHeaders } from './http/page-guards';
 import { corsForConfiguredOrigins, crossSiteGuard, hostAllowlist } from './http/site-guards';
-import { analyticsRoutes, priceRoutes, searchRoutes } from './routes/api/analytics';
-import { batchRoutes } from './routes/api/batches';
-import { callRoutes } from './routes/api/calls';
-import { conversationRoutes } from './routes/api/conversations';
-import { embeddingRoutes } from './routes/api/embeddings';
-import { exportRoutes } from './routes/api/export';
-import { groupRoutes } from './routes/api/groups';
-import { healthRoutes } from './routes/api/health';
-import { inferenceRoutes } from './routes/api/inference';
-import { openApiRoutes } from './routes/api/openapi';
-import { providerRoutes } from './routes/api/providers';
+import { apiRoutes } from './routes/api/index';
 import { gatewayRoutes } from './routes/gateway/index';
 import { loginRoutes } from './routes/login';
 import { pageRoutes } from './routes/pages';
@@ -70,20 +60,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.onError(handleError(deps.logger, deps.redact));
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
 
-  app.route('/api/v1/health', healthRoutes(deps));
-  app.route('/api/v1/providers', providerRoutes(deps));
-  app.route('/api/v1/inference', inferenceRoutes(deps));
-  // Before /api/v1/calls, whose /:id would otherwise take "export" for an id.
-  app.route('/api/v1/calls/export', exportRoutes(deps));
-  app.route('/api/v1/calls', callRoutes(deps));
-  app.route('/api/v1/groups', groupRoutes(deps));
-  app.route('/api/v1/batches', batchRoutes(deps));
-  app.route('/api/v1/conversations', conversationRoutes(deps));
-  app.route('/api/v1/embeddings', embeddingRoutes(deps));
-  app.route('/api/v1/analytics', analyticsRoutes(deps));
-  app.route('/api/v1/search', searchRoutes(deps));
-  app.route('/api/v1/prices', priceRoutes(deps));
-  app.route('/api/v1/openapi.json', openApiRoutes());
+  app.route('/', apiRoutes(deps).api);
   app.route('/v1', gatewayRoutes(deps));
   if (options.staticAssets) app.route('/static', options.staticAssets);
   // Browsers ask for it on every page that names no icon (JSON opened in a tab, say).

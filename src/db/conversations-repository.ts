@@ -4,7 +4,7 @@ import type { Database } from './client';
 
 export interface TurnRow {
   call_id: number;
-  status: string;
+  status: 'success' | 'failed';
   request_json: string;
   response_json: string | null;
   error_json: string | null;

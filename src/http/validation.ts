@@ -35,10 +35,18 @@ export const withinJsonDepth = <Schema extends z.ZodType>(schema: Schema) =>
     })
     .pipe(schema);
 
-/** A route's validator: `schema`, and for JSON bodies the depth limit on what the schema kept (no schema recurses). */
+/**
+ * What every validator does with its result: a failure becomes the one 400 error shape, and a JSON
+ * body must also nest no deeper than MAX_JSON_DEPTH in what the schema kept (no schema recurses).
+ */
+export const validationHook = (
+  result: ({ success: true; data: unknown } | { success: false; error: { issues: readonly Issue[] } }) & { target: keyof ValidationTargets },
+) => {
+  if (!result.success) throw validationError(result.error.issues, result.target);
+  const issue = result.target === 'json' ? depthIssue(result.data) : undefined;
+  if (issue) throw validationError([issue], result.target);
+};
+
+/** A validator for routes outside the documented API (pages, login). */
 export const validate = <Target extends keyof ValidationTargets, Schema extends z.ZodType>(target: Target, schema: Schema) =>
-  zValidator(target, schema, (result) => {
-    if (!result.success) throw validationError(result.error.issues, target);
-    const issue = target === 'json' ? depthIssue(result.data) : undefined;
-    if (issue) throw validationError([issue], target);
-  });
+  zValidator(target, schema, validationHook);

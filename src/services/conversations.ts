@@ -63,7 +63,7 @@ async function loadConversation(ctx: ConversationContext, id: number) {
       status: turn.status,
       user: user.content,
       assistant: response?.text ?? null,
-      error: turn.error_json ? JSON.parse(turn.error_json) : null,
+      error: turn.error_json ? (JSON.parse(turn.error_json) as Record<string, unknown>) : null,
       created_at: turn.created_at,
     };
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app';
 import { bootstrap } from '../../src/bootstrap';
+import { enforceContract } from './contract';
 
 export interface TestApp {
   app: ReturnType<typeof createApp>;
@@ -23,6 +24,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     { log: (line) => logs.push(line) },
   );
   const app = createApp(deps);
+  enforceContract(app, deps);
   return {
     app,
     deps,

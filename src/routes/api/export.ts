@@ -1,13 +1,12 @@
 // GET /api/v1/calls/export?format=csv|jsonl — every call matching the call-list filters, streamed.
-import { Hono } from 'hono';
+import { z } from 'zod';
 import { stringify } from 'csv-stringify/sync';
 import type { RawCall } from '../../db/schema';
 import type { AppDeps } from '../../deps';
-import { validate } from '../../http/validation';
 import { callPages, pagedStream } from '../../services/export';
 import { callJson, promptText } from './call-json';
+import { apiRouter, createRoute, errors } from './contract';
 import { exportQuerySchema } from './schemas';
-import type { AppEnv } from '../../app-env';
 
 const json = (value: unknown) => (value == null ? '' : JSON.stringify(value));
 
@@ -54,8 +53,23 @@ const FORMATS = {
   },
 } as const;
 
+const exportCalls = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['Calls'],
+  summary: 'Every call matching the call-list filters, streamed as CSV or JSONL (oldest first)',
+  request: { query: exportQuerySchema },
+  responses: {
+    200: {
+      description: 'An attachment: CSV with a header row, or one call per line (the shape of GET /api/v1/calls/{id})',
+      content: { 'text/csv': { schema: z.string() }, 'application/x-ndjson': { schema: z.string() } },
+    },
+    ...errors(400),
+  },
+});
+
 export function exportRoutes(deps: AppDeps) {
-  return new Hono<AppEnv>().get('/', validate('query', exportQuerySchema), (c) => {
+  return apiRouter().openapi(exportCalls, (c) => {
     const { format, group_id, request_id, ...filters } = c.req.valid('query');
     const { contentType, encode } = FORMATS[format];
     const filename = `calls-${new Date().toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.${format}`;

@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+// /api/v1/groups: experiments and labels over captured calls (batches and conversations are groups too).
+import { z } from 'zod';
 import {
   addGroupMembers,
   createGroup,
@@ -10,12 +11,12 @@ import {
 } from '../../db/groups-repository';
 import type { AppDeps } from '../../deps';
 import { AppError, notFound } from '../../errors';
-import { validate } from '../../http/validation';
 import { assertCreatableGroupType, assertOpenGroup } from '../../services/groups';
 import { groupBodySchema, groupDetailQuerySchema, groupMembersBodySchema, groupsQuerySchema, idParamSchema } from './schemas';
-import type { AppEnv } from '../../app-env';
+import { apiRouter, createRoute, errors, json, jsonBody, jsonObject } from './contract';
+import { nextCursor } from './response-schemas';
 
-const groupJson = (g: { id: number; groupType: string; name: string; description: string | null; metadataJson: unknown; createdAt: string }) => ({
+const groupJson = (g: { id: number; groupType: string; name: string; description: string | null; metadataJson: Record<string, unknown>; createdAt: string }) => ({
   id: g.id,
   group_type: g.groupType,
   name: g.name,
@@ -24,16 +25,101 @@ const groupJson = (g: { id: number; groupType: string; name: string; description
   created_at: g.createdAt,
 });
 
+const groupFields = {
+  id: z.int(),
+  group_type: z.string().meta({ description: 'experiment, label, batch, conversation, …' }),
+  name: z.string(),
+  description: z.string().nullable(),
+  metadata: jsonObject,
+  created_at: z.string(),
+};
+const groupSchema = z.strictObject(groupFields).meta({ id: 'Group' });
+
+const routes = {
+  create: createRoute({
+    method: 'post',
+    path: '/',
+    tags: ['Groups'],
+    summary: 'Create a group (batch and conversation groups are made by their own endpoints)',
+    request: { body: jsonBody(groupBodySchema) },
+    responses: { 201: json(z.strictObject({ group: groupSchema }), 'The group'), ...errors(400, 415) },
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/',
+    tags: ['Groups'],
+    summary: 'Groups, newest first, with their member counts',
+    request: { query: groupsQuerySchema },
+    responses: {
+      200: json(z.strictObject({ groups: z.array(z.strictObject({ ...groupFields, members: z.int() })), next_cursor: nextCursor }), 'A page of groups'),
+      ...errors(400),
+    },
+  }),
+  one: createRoute({
+    method: 'get',
+    path: '/{id}',
+    tags: ['Groups'],
+    summary: 'A group, its per provider/model summary and a page of its members (in position order)',
+    request: { params: idParamSchema, query: groupDetailQuerySchema },
+    responses: {
+      200: json(
+        z.strictObject({
+          group: groupSchema,
+          summary: z.array(
+            z.strictObject({
+              provider: z.string(),
+              model: z.string(),
+              calls: z.int(),
+              success: z.int(),
+              failed: z.int(),
+              avg_latency_ms: z.number().nullable(),
+              total_tokens: z.int().nullable(),
+              cost_usd: z.number().nullable(),
+            }),
+          ),
+          members: z.array(
+            z.strictObject({
+              call_id: z.int(),
+              position: z.int().nullable(),
+              role: z.string().nullable(),
+              added_at: z.string(),
+              provider: z.string(),
+              model: z.string(),
+              status: z.string(),
+              latency_ms: z.number().nullable(),
+              created_at: z.string(),
+            }),
+          ),
+          next_members_after: z.int().nullable().meta({ description: 'Pass as members_after for the next page; null on the last' }),
+        }),
+        'The group',
+      ),
+      ...errors(400, 404),
+    },
+  }),
+  addMembers: createRoute({
+    method: 'post',
+    path: '/{id}/members',
+    tags: ['Groups'],
+    summary: 'Add captured calls to a group (a call already in it keeps its place)',
+    request: { params: idParamSchema, body: jsonBody(groupMembersBodySchema) },
+    responses: {
+      201: json(z.strictObject({ group_id: z.int(), added: z.int() }), 'Added'),
+      ...errors(400, 404, 409, 415),
+    },
+  }),
+};
+
 export function groupRoutes(deps: AppDeps) {
   const db = deps.database.db;
-  return new Hono<AppEnv>()
-    .post('/', validate('json', groupBodySchema), async (c) => {
+  return apiRouter()
+    .openapi(routes.create, async (c) => {
       const body = c.req.valid('json');
       assertCreatableGroupType(body.group_type);
       const group = await createGroup(db, { groupType: body.group_type, name: body.name, description: body.description, metadata: body.metadata });
       return c.json({ group: groupJson(group) }, 201);
     })
-    .get('/', validate('query', groupsQuerySchema), async (c) => {
+    .openapi(routes.list, async (c) => {
       const { limit, cursor, ...filters } = c.req.valid('query');
       const page = await listGroups(db, filters, limit, cursor);
       return c.json({
@@ -47,9 +133,9 @@ export function groupRoutes(deps: AppDeps) {
           members: g.members,
         })),
         next_cursor: page.nextCursor,
-      });
+      }, 200);
     })
-    .get('/:id', validate('param', idParamSchema), validate('query', groupDetailQuerySchema), async (c) => {
+    .openapi(routes.one, async (c) => {
       const { id } = c.req.valid('param');
       const { members_limit, members_after } = c.req.valid('query');
       const group = await getGroup(db, id);
@@ -61,9 +147,9 @@ export function groupRoutes(deps: AppDeps) {
         summary: await groupTargetSummary(db, id),
         members,
         next_members_after: members.length === members_limit && last ? (last.position ?? null) : null,
-      });
+      }, 200);
     })
-    .post('/:id/members', validate('param', idParamSchema), validate('json', groupMembersBodySchema), async (c) => {
+    .openapi(routes.addMembers, async (c) => {
       const { id } = c.req.valid('param');
       const { call_ids, role } = c.req.valid('json');
       const group = await getGroup(db, id);

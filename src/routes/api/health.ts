@@ -1,16 +1,35 @@
-import { Hono } from 'hono';
+import { z } from 'zod';
 import pkg from '../../../package.json' with { type: 'json' };
 import type { AppDeps } from '../../deps';
-import type { AppEnv } from '../../app-env';
+import { apiRouter, createRoute, errors, json } from './contract';
+
+const healthSchema = z.strictObject({
+  ok: z.boolean(),
+  db: z.enum(['ok', 'unavailable']),
+  version: z.string(),
+});
+
+const health = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['System'],
+  summary: 'Liveness and database check',
+  responses: {
+    200: json(healthSchema, 'The server and its database answer'),
+    503: json(healthSchema, 'The database does not answer'),
+    ...errors(),
+  },
+});
 
 export function healthRoutes(deps: AppDeps) {
-  return new Hono<AppEnv>().get('/', async (c) => {
-    let db = 'ok';
+  return apiRouter().openapi(health, async (c) => {
+    let db: 'ok' | 'unavailable' = 'ok';
     try {
       await deps.database.client.execute('SELECT 1');
     } catch {
       db = 'unavailable';
     }
-    return c.json({ ok: db === 'ok', db, version: pkg.version }, db === 'ok' ? 200 : 503);
+    const body = { ok: db === 'ok', db, version: pkg.version };
+    return db === 'ok' ? c.json(body, 200) : c.json(body, 503);
   });
 }

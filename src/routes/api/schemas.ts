@@ -43,16 +43,24 @@ export const samplingParamFields = {
 const optionalFields = <T extends Record<string, z.ZodType>>(fields: T) =>
   Object.fromEntries(Object.entries(fields).map(([key, schema]) => [key, schema.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
 
+/** Keys the sampling parameters may not carry here, and why. */
+const REFUSED_PARAMS: Record<string, string> = {
+  stream: 'streaming is offered by the gateway (/v1/chat/completions), not here',
+  n: 'use samples instead of n',
+  model: 'give model at the top level',
+  messages: 'give messages at the top level',
+};
+
 /** Sampling parameters: the common ones are typed; other provider-specific ones pass through. */
 export const chatParamsSchema = z
-  .object({
-    ...optionalFields(samplingParamFields),
-    stream: z.never({ error: 'streaming is offered by the gateway (/v1/chat/completions), not here' }).optional(),
-    n: z.never({ error: 'use samples instead of n' }).optional(),
-    model: z.never({ error: 'give model at the top level' }).optional(),
-    messages: z.never({ error: 'give messages at the top level' }).optional(),
+  .object(optionalFields(samplingParamFields))
+  .catchall(z.union([z.string().max(10_000), z.number(), z.boolean(), z.null(), z.array(z.unknown()), z.record(z.string(), z.unknown())]))
+  .superRefine((params, ctx) => {
+    for (const [key, message] of Object.entries(REFUSED_PARAMS)) {
+      if (key in params) ctx.addIssue({ code: 'custom', path: [key], message });
+    }
   })
-  .catchall(z.union([z.string().max(10_000), z.number(), z.boolean(), z.null(), z.array(z.unknown()), z.record(z.string(), z.unknown())]));
+  .meta({ description: `Sampling parameters passed to the provider as given. Refused here: ${Object.keys(REFUSED_PARAMS).join(', ')}.` });
 
 export const preprocessSchema = z
   .object({
