@@ -3,7 +3,8 @@ import { listBatches } from '../../db/batches-repository';
 import { serviceContext, type AppDeps } from '../../deps';
 import { validate } from '../../http/validation';
 import { batchProgress, batchResults, cancelBatch, resumeBatch, startBatch } from '../../services/batches';
-import { batchBodySchema, batchResultsQuerySchema, idParamSchema } from './schemas';
+import { batchBodySchema, batchResultsQuerySchema } from './batch-schemas';
+import { idParamSchema } from './schemas';
 
 export function batchRoutes(deps: AppDeps) {
   const ctx = serviceContext(deps);

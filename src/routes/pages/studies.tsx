@@ -8,7 +8,8 @@ import { batchProgress, batchResults, cancelBatch, resumeBatch, startBatch } fro
 import { checkUploadRows } from '../../services/limits';
 import { itemsFromLines, itemsFromUpload, type StudyItem } from '../../services/study-items';
 import { StudiesPage, StudyLive, StudyPage } from '../../../views/pages/studies';
-import { batchBodySchema, idParamSchema } from '../api/schemas';
+import { batchBodySchema } from '../api/batch-schemas';
+import { idParamSchema } from '../api/schemas';
 import { field, formParams, formTargets, parseWith, type FormBody } from './form-input';
 import { providerOptions } from './inference';
 
