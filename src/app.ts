@@ -11,6 +11,7 @@ import { pageGuards, pageSecureHeaders } from './http/page-guards';
 import { corsForConfiguredOrigins, crossSiteGuard, hostAllowlist } from './http/site-guards';
 import { analyticsRoutes, priceRoutes, searchRoutes } from './routes/api/analytics';
 import { batchRoutes } from './routes/api/batches';
+import { callScoreRoutes } from './routes/api/call-scores';
 import { callRoutes } from './routes/api/calls';
 import { conversationRoutes } from './routes/api/conversations';
 import { embeddingRoutes } from './routes/api/embeddings';
@@ -20,6 +21,7 @@ import { healthRoutes } from './routes/api/health';
 import { inferenceRoutes } from './routes/api/inference';
 import { openApiRoutes } from './routes/api/openapi';
 import { providerRoutes } from './routes/api/providers';
+import { studyRoutes } from './routes/api/study';
 import { gatewayRoutes } from './routes/gateway';
 import { loginRoutes } from './routes/login';
 import { pageRoutes } from './routes/pages';
@@ -74,9 +76,11 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.route('/api/v1/inference', inferenceRoutes(deps));
   // Before /api/v1/calls, whose /:id would otherwise take "export" for an id.
   app.route('/api/v1/calls/export', exportRoutes(deps));
+  app.route('/api/v1/calls', callScoreRoutes(deps));
   app.route('/api/v1/calls', callRoutes(deps));
   app.route('/api/v1/groups', groupRoutes(deps));
   app.route('/api/v1/batches', batchRoutes(deps));
+  app.route('/api/v1/batches', studyRoutes(deps));
   app.route('/api/v1/conversations', conversationRoutes(deps));
   app.route('/api/v1/embeddings', embeddingRoutes(deps));
   app.route('/api/v1/analytics', analyticsRoutes(deps));

@@ -8,9 +8,11 @@ import type { ProviderRegistry } from './providers/registry';
 import { InProcessBatchExecutor, type BatchExecutor } from './services/batch-runner';
 import type { BatchContext } from './services/batches';
 import { KeyedLock, type ConversationContext } from './services/conversations';
+import { embeddingServiceFor } from './services/embeddings';
 import { InflightRequests } from './services/inflight';
 import { Lifecycle } from './services/lifecycle';
 import { PriceBook } from './services/price-book';
+import { ScoringRunner } from './services/scoring';
 import { secretScrubber, type SecretScrubber } from './services/scrub-secrets';
 
 export interface AppDeps {
@@ -28,6 +30,8 @@ export interface AppDeps {
   batches: BatchExecutor;
   /** Provider calls in flight; a stopping server waits for them, then cancels the rest. */
   lifecycle: Lifecycle;
+  /** Runs study scorers in the background. */
+  scoring: ScoringRunner;
 }
 
 export type ServiceContext = BatchContext & ConversationContext;
@@ -52,10 +56,13 @@ export function createDeps(
     lifecycle: new Lifecycle(),
   };
   const ctx = serviceContextOf(base);
-  return { ...base, batches: parts.batches ? parts.batches(ctx) : new InProcessBatchExecutor(ctx) };
+  const batches = parts.batches ? parts.batches(ctx) : new InProcessBatchExecutor(ctx);
+  // The semantic scorer shares the app's embedding service (and so its deployment memo) with the routes.
+  const deps: AppDeps = { ...base, batches, scoring: new ScoringRunner(ctx, () => embeddingServiceFor(deps, () => ctx)) };
+  return deps;
 }
 
-function serviceContextOf(deps: Omit<AppDeps, 'batches'>): Omit<ServiceContext, 'batches'> {
+function serviceContextOf(deps: Omit<AppDeps, 'batches' | 'scoring'>): Omit<ServiceContext, 'batches'> {
   return {
     db: deps.database.db,
     logger: deps.logger,

@@ -221,3 +221,11 @@ export async function batchAnswers(db: Database, batchId: number, offset: number
      ORDER BY i.position, t.target_index, n DESC`);
   return result;
 }
+
+/** The scorers a study keeps (options_json.scorers): POST /api/v1/batches/:id/score without scorers runs these again. */
+export async function saveBatchScorers(db: Database, batchId: number, scorers: unknown[]) {
+  await db
+    .update(batches)
+    .set({ optionsJson: sql`json_set(${batches.optionsJson}, '$.scorers', json(${JSON.stringify(scorers)}))` })
+    .where(eq(batches.groupId, batchId));
+}
