@@ -10,6 +10,7 @@ export const STATIC_FILES: Record<string, { path: string; type: string }> = {
   'htmx.min.js': { path: 'node_modules/htmx.org/dist/htmx.min.js', type: 'text/javascript; charset=utf-8' },
   'chart.umd.js': { path: 'node_modules/chart.js/dist/chart.umd.min.js', type: 'text/javascript; charset=utf-8' },
   'charts.js': { path: 'public/charts.js', type: 'text/javascript; charset=utf-8' },
+  'labels.js': { path: 'public/labels.js', type: 'text/javascript; charset=utf-8' },
 };
 
 export function nodeStaticAssets() {
