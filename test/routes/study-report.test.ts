@@ -167,4 +167,16 @@ describe('studies through HTTP', () => {
       s.close();
     }
   });
+
+  it('describes the study routes in the OpenAPI document', async () => {
+    const doc = await (await t.get('/api/v1/openapi.json')).json();
+    for (const path of ['/api/v1/batches', '/api/v1/batches/{id}/report', '/api/v1/batches/{id}/score', '/api/v1/batches/{id}/scoring/{run}', '/api/v1/batches/{id}/export', '/api/v1/calls/{id}/scores']) {
+      expect(doc.paths, path).toHaveProperty([path]);
+    }
+    const scorer = doc.paths['/api/v1/batches/{id}/score'].post.requestBody.content['application/json'].schema.properties.scorers.items.oneOf;
+    expect(scorer.map((variant: { properties: { type: { const: string } } }) => variant.properties.type.const)).toEqual([
+      'exact', 'normalized_exact', 'contains', 'regex', 'numeric', 'valid_json', 'json_schema', 'semantic', 'llm_judge',
+    ]);
+    expect(doc.paths['/api/v1/batches'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('sweep');
+  });
 });

@@ -15,6 +15,7 @@ import {
   similarBodySchema,
   timeseriesQuerySchema,
 } from './schemas';
+import { studyPaths } from './openapi-studies';
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
@@ -51,6 +52,7 @@ export function buildOpenApiDocument() {
       version: pkg.version,
       description: 'Every LLM call captured, success or failure. Errors are {error: {code, message, details?}}.',
     },
+    components: { responses: { Error: errorResponse } },
     paths: {
       '/api/v1/health': { get: { summary: 'Liveness and database check', responses: { 200: ok('{ok, db, version}') } } },
       '/api/v1/providers': {
@@ -78,6 +80,7 @@ export function buildOpenApiDocument() {
         },
       },
       ...embeddingAndExportPaths(),
+      ...studyPaths(),
       '/api/v1/analytics/summary': {
         get: {
           summary: 'Totals over whole UTC days: calls, failures, tokens, cost at the price in force (unpriced calls counted apart)',
