@@ -79,6 +79,11 @@ export function chooseScorer(versions: ScorerVersionRow[], configured: string[],
 const memo = new WeakMap<Database, Map<string, StudyStatistics>>();
 const MEMO_ENTRIES = 16;
 
+/** Drops what is kept for a database, so the next report is computed afresh (the benchmark times that path). */
+export function forgetStudyStatistics(db: Database) {
+  memo.delete(db);
+}
+
 /** The whole-study statistics for one scorer version (or raw answers), from the memo when nothing changed. */
 export async function studyStatistics(db: Database, batchId: number, asked: { scorer?: string; version?: number } = {}) {
   const found = await getBatch(db, batchId);
