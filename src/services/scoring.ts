@@ -34,7 +34,7 @@ export interface ScoreInput {
 }
 
 /** Answers scored per page (each page's scores and progress are one transaction); fewer when a judge calls a model for each. */
-const PAGE = 500;
+const PAGE = 250;
 const JUDGE_PAGE = 50;
 /** Scores per INSERT statement. */
 const SCORES_PER_STATEMENT = 1_000;
