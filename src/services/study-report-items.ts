@@ -52,7 +52,7 @@ export async function studyReport(db: Database, batchId: number, query: ReportQu
       scorer: statistics.scorer,
       scorers: scorerList(versions),
       targets: statistics.targets.map(({ summary, ...target }) => ({ ...target, ...summary })),
-      pairs: statistics.pairs,
+      pairs: statistics.pairs.map((pair) => ({ ...pair, disagreeing_keys: pair.disagreeing_items.map((id) => statistics.item_keys.get(id)!) })),
       slices: statistics.slices,
       fields: statistics.slices.map((slice) => slice.field),
       items: { total: matching.length, offset: query.offset, limit: query.limit, filters: filtersOf(query), rows: items },

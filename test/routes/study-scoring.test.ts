@@ -102,7 +102,7 @@ describe('scoring a study', () => {
     expect(openai.latency_p50_ms).toEqual(expect.any(Number));
     expect(openai.prompt_tokens).toBeGreaterThan(0);
     expect(body.pairs).toHaveLength(1);
-    expect(body.pairs[0]).toMatchObject({ a: 0, b: 1, both_correct: 0, only_a: 0, only_b: 2, neither: 0, mcnemar_p: 0.5, disagreeing_count: 2 });
+    expect(body.pairs[0]).toMatchObject({ a: 0, b: 1, both_correct: 0, only_a: 0, only_b: 2, neither: 0, mcnemar_p: 0.5, disagreeing_count: 2, disagreeing_keys: ['add', 'capital'] });
     expect(body.pairs[0].accuracy_difference.difference).toBeCloseTo(-2 / 3, 12);
     const add = body.items.rows.find((r: { key: string }) => r.key === 'add');
     expect(add.prompt).toBe('What is 2+2?');

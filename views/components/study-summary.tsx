@@ -126,7 +126,9 @@ export function PairsTable(props: { body: Body; disagreeHref: string }) {
                 {p.disagreeing_count ? (
                   <>
                     {' '}
-                    <a href={props.disagreeHref}>{p.disagreeing_count} disagree</a>
+                    <a href={props.disagreeHref} title={`majority votes differ in correctness on: ${p.disagreeing_keys.join(', ')}${p.disagreeing_count > p.disagreeing_keys.length ? ', …' : ''}`}>
+                      {p.disagreeing_count} disagree
+                    </a>
                   </>
                 ) : null}
               </td>
