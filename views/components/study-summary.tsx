@@ -29,32 +29,35 @@ export function TargetSummaryTable(props: { body: Body }) {
           <th>target</th>
           {scored ? <th title="passes / scored samples, Wilson 95% interval">accuracy (samples)</th> : null}
           {scored ? <th title="items whose most frequent answer passes, Wilson 95% interval">majority vote</th> : null}
-          <th title="mean share of the most frequent answer per item">self-consistency</th>
-          <th title="mean normalised entropy of the answers per item (0: all agree)">entropy</th>
-          <th>answered / tasks</th>
-          <th>failure rate</th>
+          <th title="mean share of the most frequent answer per item; below it the mean normalised entropy of the answers (0: all agree)">self-consistency · entropy</th>
+          <th>answered / tasks · failure rate</th>
           <th>latency p50 / p95</th>
-          <th>tokens in / out</th>
-          <th>cost at capture</th>
+          <th>tokens in / out · cost at capture</th>
           <th title="human labels, and how often they agree with the scorer">human labels</th>
         </tr>
       </thead>
       <tbody>
         {props.body.targets.map((t: Target) => (
           <tr>
-            <td class="nowrap">{t.label}</td>
+            <td>{t.label}</td>
             {scored ? <td><IntervalText interval={t.accuracy} /> <span class="muted">{t.passes}/{t.scored}</span></td> : null}
             {scored ? <td><IntervalText interval={t.majority.accuracy} /> <span class="muted">{t.majority.correct}/{t.majority.items}</span></td> : null}
-            <td>{pct(t.self_consistency)}</td>
-            <td>{t.mean_entropy == null ? '—' : t.mean_entropy.toFixed(2)}</td>
+            <td>
+              {pct(t.self_consistency)}
+              <div class="muted">{t.mean_entropy == null ? '—' : t.mean_entropy.toFixed(2)}</div>
+            </td>
             <td class="nowrap">
               {num(t.success)}/{num(t.tasks)}
               {t.pending ? <span class="muted"> · {num(t.pending)} pending</span> : null}
+              <div class={t.failed ? 'bad' : 'muted'}>
+                {pct(t.failure_rate)} failed{t.failed ? ` (${num(t.failed)})` : ''}
+              </div>
             </td>
-            <td class={t.failed ? 'bad' : ''}>{pct(t.failure_rate)}{t.failed ? ` (${num(t.failed)})` : ''}</td>
             <td class="nowrap">{formatMs(t.latency_p50_ms)} / {formatMs(t.latency_p95_ms)}</td>
-            <td class="nowrap">{num(t.prompt_tokens)} / {num(t.completion_tokens)}</td>
-            <td>{t.priced_calls ? formatUsd(t.cost_usd) : 'unpriced'}</td>
+            <td class="nowrap">
+              {num(t.prompt_tokens)} / {num(t.completion_tokens)}
+              <div class="muted">{t.priced_calls ? formatUsd(t.cost_usd) : 'unpriced'}</div>
+            </td>
             <td class="nowrap">
               {t.human.labelled ? `${t.human.labelled}` : '—'}
               {t.human.compared ? <span class={t.human.agree < t.human.compared ? 'bad' : 'muted'}> · agree {t.human.agree}/{t.human.compared}</span> : null}
