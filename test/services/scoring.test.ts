@@ -120,4 +120,10 @@ describe('each scorer on hand-built calls', () => {
     expect(judge.byKey.letter?.slice(0, 3)).toEqual([0, 0, 'B']);
     expect(judge.byKey.none?.slice(0, 3)).toEqual([0, 0, 'none']);
   });
+
+  it('keeps scores append-only: the database refuses to change or remove one', async () => {
+    const client = t.deps.database.client;
+    await expect(client.execute("UPDATE scores SET pass = 1 WHERE scorer = 'under-test'")).rejects.toThrow(/append-only/);
+    await expect(client.execute('DELETE FROM scores')).rejects.toThrow(/append-only/);
+  });
 });
