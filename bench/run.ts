@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult | B
   'batch-throughput': () => import('./batch-throughput'),
   analytics: () => import('./analytics'),
   embeddings: () => import('./embeddings'),
+  'study-report': () => import('./study-report'),
   'worker-bundle': () => import('./worker-bundle'),
 };
 

@@ -13,6 +13,7 @@ import { KeyedLock } from './concurrency/keyed-lock';
 import type { ConversationContext } from './services/conversations';
 import { Lifecycle } from './services/lifecycle';
 import { PriceBook } from './services/price-book';
+import { ScoringRunner } from './services/scoring';
 import { secretScrubber, type SecretScrubber } from './services/scrub-secrets';
 
 export interface AppDeps {
@@ -32,6 +33,8 @@ export interface AppDeps {
   lifecycle: Lifecycle;
   /** One per app: the API, the pages and the gateway share its deployment memo and index handles. */
   embeddings: EmbeddingService;
+  /** Runs study scorers in the background. */
+  scoring: ScoringRunner;
 }
 
 export type ServiceContext = BatchContext & ConversationContext;
@@ -56,14 +59,13 @@ export function createDeps(
     lifecycle: new Lifecycle(),
   };
   const ctx = serviceContextOf(base);
-  return {
-    ...base,
-    batches: parts.batches ? parts.batches(ctx) : new InProcessBatchExecutor(ctx),
-    embeddings: new EmbeddingService(ctx),
-  };
+  const batches = parts.batches ? parts.batches(ctx) : new InProcessBatchExecutor(ctx);
+  const embeddings = new EmbeddingService(ctx);
+  // The semantic scorer shares the app's embedding service (and so its deployment memo) with the routes.
+  return { ...base, batches, embeddings, scoring: new ScoringRunner(ctx, () => embeddings) };
 }
 
-function serviceContextOf(deps: Omit<AppDeps, 'batches' | 'embeddings'>): Omit<ServiceContext, 'batches'> {
+function serviceContextOf(deps: Omit<AppDeps, 'batches' | 'embeddings' | 'scoring'>): Omit<ServiceContext, 'batches'> {
   return {
     db: deps.database.db,
     logger: deps.logger,

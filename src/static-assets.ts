@@ -13,6 +13,7 @@ export const STATIC_FILES: Record<string, { path: string; type: string }> = {
   'chart.umd.js': { path: 'node_modules/chart.js/dist/chart.umd.min.js', type: 'text/javascript; charset=utf-8' },
   'charts.js': { path: 'public/charts.js', type: 'text/javascript; charset=utf-8' },
   'favicon.svg': { path: 'public/favicon.svg', type: 'image/svg+xml' },
+  'labels.js': { path: 'public/labels.js', type: 'text/javascript; charset=utf-8' },
 };
 
 export function nodeStaticAssets() {

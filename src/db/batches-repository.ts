@@ -10,6 +10,8 @@ export interface NewBatchItem {
   prompt?: string;
   messages?: ChatMessage[];
   vars?: Record<string, string>;
+  expected?: unknown;
+  fields?: Record<string, string | number | boolean | null>;
 }
 
 export interface NewBatch {
@@ -88,12 +90,8 @@ export async function createBatch(db: Database, batch: NewBatch, stamp: RunStamp
   }
 }
 
-interface ItemRow {
-  key: string;
+interface ItemRow extends NewBatchItem {
   position: number;
-  prompt?: string;
-  messages?: ChatMessage[];
-  vars?: Record<string, string>;
 }
 
 /** Items in statements of at most ITEMS_PER_STATEMENT items and about ITEM_BYTES_PER_STATEMENT of JSON. */
@@ -101,13 +99,13 @@ function chunkItems(items: NewBatchItem[]): ItemRow[][] {
   const chunks: ItemRow[][] = [[]];
   let bytes = 0;
   items.forEach((item, position) => {
-    const size = (item.prompt?.length ?? 0) + (item.messages ? JSON.stringify(item.messages).length : 0) + (item.vars ? JSON.stringify(item.vars).length : 0);
+    const size = (item.prompt?.length ?? 0) + [item.messages, item.vars, item.expected, item.fields].reduce((sum: number, part) => sum + (part === undefined ? 0 : JSON.stringify(part).length), 0);
     const current = chunks[chunks.length - 1]!;
     if (current.length && (current.length >= ITEMS_PER_STATEMENT || bytes + size > ITEM_BYTES_PER_STATEMENT)) {
       chunks.push([]);
       bytes = 0;
     }
-    chunks[chunks.length - 1]!.push({ key: item.key, position, prompt: item.prompt, messages: item.messages, vars: item.vars });
+    chunks[chunks.length - 1]!.push({ ...item, position });
     bytes += size;
   });
   return chunks;
@@ -117,8 +115,9 @@ function chunkItems(items: NewBatchItem[]): ItemRow[][] {
 // items through the query builder cost ten times what SQLite takes to store them.
 const insertItems = (db: Database, batchId: number, items: ItemRow[]) =>
   db.run(sql`
-    INSERT INTO batch_items (batch_id, item_key, position, prompt, messages_json, vars_json)
-    SELECT ${batchId}, value ->> '$.key', value ->> '$.position', value ->> '$.prompt', value -> '$.messages', value -> '$.vars'
+    INSERT INTO batch_items (batch_id, item_key, position, prompt, messages_json, vars_json, expected_json, fields_json)
+    SELECT ${batchId}, value ->> '$.key', value ->> '$.position', value ->> '$.prompt', value -> '$.messages', value -> '$.vars',
+           value -> '$.expected', value -> '$.fields'
       FROM json_each(${JSON.stringify(items)})`);
 
 /**
@@ -222,4 +221,12 @@ export async function batchAnswers(db: Database, batchId: number, offset: number
      GROUP BY i.id, t.target_index, t.status, text
      ORDER BY i.position, t.target_index, n DESC`);
   return result;
+}
+
+/** The scorers a study keeps (options_json.scorers): POST /api/v1/batches/:id/score without scorers runs these again. */
+export async function saveBatchScorers(db: Database, batchId: number, scorers: unknown[]) {
+  await db
+    .update(batches)
+    .set({ optionsJson: sql`json_set(${batches.optionsJson}, '$.scorers', json(${JSON.stringify(scorers)}))` })
+    .where(eq(batches.groupId, batchId));
 }

@@ -188,6 +188,8 @@ export interface BatchTarget {
   provider: string;
   model: string;
   params: Record<string, unknown>;
+  /** For targets expanded from a sweep: the grid values this target runs with (also in params). */
+  sweep?: Record<string, unknown>;
 }
 
 export const batchItems = sqliteTable(
@@ -202,6 +204,10 @@ export const batchItems = sqliteTable(
     prompt: text('prompt'),
     messagesJson: text('messages_json', { mode: 'json' }).$type<ChatMessage[]>(),
     varsJson: text('vars_json', { mode: 'json' }).$type<Record<string, string>>(),
+    /** The expected answer: a string, a number, or a list of acceptable ones (scorers read it). */
+    expectedJson: text('expected_json', { mode: 'json' }).$type<unknown>(),
+    /** Free per-item fields kept for slicing the statistics (category, difficulty…). */
+    fieldsJson: text('fields_json', { mode: 'json' }).$type<Record<string, string | number | boolean | null>>(),
   },
   (t) => [
     uniqueIndex('batch_items_key_idx').on(t.batchId, t.itemKey),
@@ -234,12 +240,108 @@ export const batchTasks = sqliteTable(
     calls: integer('calls').notNull().default(0),
     /** Queue runs: the run that has taken this task, so a redelivered message never runs it twice. */
     claimedRun: text('claimed_run'),
+    // Copied from the task's last call by the capture trigger, so a study's latency percentiles,
+    // tokens and cost are read from its tasks alone (see drizzle/0014_study_scores_triggers.sql).
+    latencyMs: real('latency_ms'),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    costUsd: real('cost_usd'),
   },
   (t) => [
     uniqueIndex('batch_tasks_key_idx').on(t.batchId, t.itemId, t.targetIndex, t.sampleIndex),
     index('batch_tasks_status_idx').on(t.batchId, t.status, t.ordinal),
     // The runner reads unfinished tasks a page at a time in run order.
     index('batch_tasks_ordinal_idx').on(t.batchId, t.ordinal),
+    // Latency percentiles of a target: the k-th row of this index, no sort.
+    index('batch_tasks_latency_idx').on(t.batchId, t.targetIndex, t.latencyMs).where(sql`status = 'success'`),
+  ],
+);
+
+/**
+ * One version of a named scorer of a study: its config and hash. Scoring again with the same name
+ * adds version + 1; the scores of every version stay.
+ */
+export const scorerVersions = sqliteTable(
+  'scorer_versions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    batchId: integer('batch_id')
+      .notNull()
+      .references(() => batches.groupId),
+    scorer: text('scorer').notNull(),
+    version: integer('version').notNull(),
+    // exact | normalized_exact | contains | regex | numeric | valid_json | json_schema | semantic | llm_judge
+    kind: text('kind').notNull(),
+    configJson: text('config_json', { mode: 'json' }).$type<JsonObject>().notNull(),
+    configHash: text('config_hash').notNull(),
+    scoringRunId: integer('scoring_run_id').references((): AnySQLiteColumn => scoringRuns.id),
+    /** The judge scorer's group of judge calls. */
+    judgeGroupId: integer('judge_group_id').references(() => groups.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('scorer_versions_version_idx').on(t.batchId, t.scorer, t.version)],
+);
+
+/** A background run of one or more scorers over a study's answers, with its progress. */
+export const scoringRuns = sqliteTable(
+  'scoring_runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    batchId: integer('batch_id')
+      .notNull()
+      .references(() => batches.groupId),
+    // running | completed | failed (with error); a running run whose heartbeat is stale shows as interrupted
+    status: text('status').notNull(),
+    /** Calls to score × scorers. */
+    total: integer('total').notNull(),
+    done: integer('done').notNull().default(0),
+    /** Scores that could not be given (no expected answer, nothing extracted to compare, a judge that failed). */
+    unscored: integer('unscored').notNull().default(0),
+    judgeCalls: integer('judge_calls').notNull().default(0),
+    error: text('error'),
+    createdAt: createdAt(),
+    heartbeatAt: text('heartbeat_at').notNull(),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [index('scoring_runs_batch_idx').on(t.batchId, t.id)],
+);
+
+/**
+ * Scores of captured calls: one row per (call, scorer version), append-only like the calls they
+ * judge. Human labels are scores with scorer = 'human'; the latest row of a call wins.
+ */
+export const scores = sqliteTable(
+  'scores',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    callId: integer('call_id')
+      .notNull()
+      .references(() => rawCalls.id),
+    // The study cell the call answers, copied from its task, so statistics aggregate on this table alone.
+    batchId: integer('batch_id').references(() => batches.groupId),
+    itemId: integer('item_id').references(() => batchItems.id),
+    targetIndex: integer('target_index'),
+    scorer: text('scorer').notNull(),
+    kind: text('kind').notNull(),
+    version: integer('version').notNull(),
+    configHash: text('config_hash'),
+    value: real('value'),
+    label: text('label'),
+    pass: integer('pass', { mode: 'boolean' }),
+    /** The answer as compared (after extraction and normalisation): answer distributions count it. */
+    answer: text('answer'),
+    detailJson: text('detail_json', { mode: 'json' }).$type<JsonObject>().notNull(),
+    /** The judge's own captured call, for llm_judge scores. */
+    judgeCallId: integer('judge_call_id').references(() => rawCalls.id),
+    createdAt: createdAt(),
+    /** Who gave a human label: the signed-in session's hash, when access control identifies one. */
+    createdBy: text('created_by'),
+  },
+  (t) => [
+    // Covers the per item × target × answer aggregation of one scorer version.
+    index('scores_report_idx').on(t.batchId, t.scorer, t.version, t.itemId, t.targetIndex, t.answer, t.pass),
+    index('scores_call_idx').on(t.callId, t.scorer, t.id),
+    index('scores_batch_idx').on(t.batchId, t.id),
   ],
 );
 

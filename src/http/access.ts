@@ -100,7 +100,21 @@ const SESSION_VALUE = /^[A-Za-z0-9_-]{43}$/;
 async function hasLiveSession(c: Context, gate: AccessGate): Promise<boolean> {
   const value = getCookie(c, SESSION_COOKIE);
   if (!value || !SESSION_VALUE.test(value)) return false;
-  return isLiveSession(gate.db, await sha256(value), await tokenFingerprint(gate.token!));
+  const id = await sha256(value);
+  if (!(await isLiveSession(gate.db, id, await tokenFingerprint(gate.token!)))) return false;
+  c.set(SESSION_VARIABLE as never, id as never);
+  return true;
+}
+
+const SESSION_VARIABLE = 'studySession';
+
+/**
+ * Who is asking, for what they record (human labels): the signed-in session, as the start of its
+ * hash (the sessions table's id; it signs no one in). Null without access control or with a bearer token.
+ */
+export function sessionOf(c: Context): string | null {
+  const id = c.get(SESSION_VARIABLE as never) as string | undefined;
+  return id ? `session:${id.slice(0, 16)}` : null;
 }
 
 const isHttps = (c: Context) =>

@@ -11,7 +11,7 @@ import { callPages } from './pages/calls';
 import { embeddingPages } from './pages/embeddings';
 import { groupPages } from './pages/groups';
 import { inferencePages } from './pages/inference';
-import { studyPages } from './pages/studies';
+import { studiesPages } from './pages/studies';
 import type { AppEnv } from '../app-env';
 
 export function pageRoutes(deps: AppDeps) {
@@ -22,7 +22,7 @@ export function pageRoutes(deps: AppDeps) {
   });
   pages.route('/', inferencePages(deps));
   pages.route('/', callPages(deps));
-  pages.route('/', studyPages(deps));
+  pages.route('/', studiesPages(deps));
   pages.route('/', groupPages(deps));
   pages.route('/', embeddingPages(deps));
   pages.route('/', analyticsPages(deps));

@@ -8,16 +8,33 @@ import type { ChatMessage, ChatParams } from '../providers/types';
 import type { BatchExecutor } from './batch-runner';
 import { resolveProvider, type InferenceContext } from './inference';
 import { checkBatchTasks } from './limits';
+import type { ScorerConfig } from './study/scorers';
+import { expandSweep, type Sweep } from './sweeps';
 
 export interface BatchInput {
   name?: string;
   description?: string;
-  items: Array<{ id?: string; prompt?: string; messages?: ChatMessage[]; vars?: Record<string, string> }>;
+  items: Array<{
+    id?: string;
+    prompt?: string;
+    messages?: ChatMessage[];
+    vars?: Record<string, string>;
+    expected?: unknown;
+    fields?: Record<string, string | number | boolean | null>;
+  }>;
   targets: Array<{ provider: string; model?: string; params?: ChatParams }>;
   samples: number;
   concurrency: number;
   template?: string;
   collapse_samples?: boolean;
+  sweep?: Sweep;
+  scorers?: NamedScorer[];
+}
+
+/** A scorer of a study: its config under a name unique in the study. */
+export interface NamedScorer {
+  name: string;
+  config: ScorerConfig;
 }
 
 export interface BatchContext extends InferenceContext {
@@ -25,8 +42,7 @@ export interface BatchContext extends InferenceContext {
 }
 
 export async function startBatch(ctx: BatchContext, input: BatchInput) {
-  checkBatchTasks(ctx.limits, { items: input.items.length, targets: input.targets.length, samples: input.samples });
-  const targets: BatchTarget[] = input.targets.map((t, i) => {
+  const given: BatchTarget[] = input.targets.map((t, i) => {
     let provider;
     try {
       provider = resolveProvider(ctx.providers, t.provider);
@@ -40,11 +56,15 @@ export async function startBatch(ctx: BatchContext, input: BatchInput) {
     }
     return { provider: provider.name, model: t.model ?? provider.defaultModel, params: t.params ?? {} };
   });
+  const targets: BatchTarget[] = expandSweep(given, input.sweep);
+  checkBatchTasks(ctx.limits, { items: input.items.length, targets: targets.length, samples: input.samples });
   const items: NewBatchItem[] = input.items.map((item, i) => ({
     key: item.id ?? String(i + 1),
     prompt: item.prompt,
     messages: item.messages,
     vars: item.vars,
+    expected: item.expected,
+    fields: item.fields,
   }));
   const stamp = newRunStamp(ctx.batches);
   const batchId = await createBatch(ctx.db, {
@@ -54,7 +74,11 @@ export async function startBatch(ctx: BatchContext, input: BatchInput) {
     samples: input.samples,
     concurrency: input.concurrency,
     template: input.template,
-    options: { collapse_samples: input.collapse_samples ?? false },
+    options: {
+      collapse_samples: input.collapse_samples ?? false,
+      ...(input.sweep ? { sweep: input.sweep } : {}),
+      ...(input.scorers ? { scorers: input.scorers } : {}),
+    },
     items,
   }, stamp);
   await ctx.batches.launch(batchId, stamp.runId);

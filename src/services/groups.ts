@@ -1,15 +1,20 @@
-// Group rules: label and experiment groups (and any other type) are open to anyone; batch and
-// conversation groups belong to their services, which alone add their members.
+// Group rules: label and experiment groups (and any other type) are open to anyone; batch,
+// conversation and judge groups belong to their services, which alone add their members.
 import type { Database } from '../db/client';
 import { getGroup } from '../db/groups-repository';
 import type { Group } from '../db/schema';
 import { AppError, notFound } from '../errors';
 
-export const OWNED_GROUP_TYPES: ReadonlySet<string> = new Set(['batch', 'conversation']);
+export const OWNED_GROUP_TYPES: ReadonlySet<string> = new Set(['batch', 'conversation', 'judge']);
 
-const ownerOf = (type: string) => (type === 'batch' ? 'its study run (POST /api/v1/batches)' : 'its chat (POST /api/v1/conversations/:id/messages)');
+const OWNERS: Record<string, string> = {
+  batch: 'its study run (POST /api/v1/batches)',
+  conversation: 'its chat (POST /api/v1/conversations/:id/messages)',
+  judge: 'its LLM-judge scorer (POST /api/v1/batches/:id/score)',
+};
+const ownerOf = (type: string) => OWNERS[type] ?? 'its own service';
 
-/** Refuses (409) to file calls into a batch or conversation group from outside its own service. */
+/** Refuses (409) to file calls into a batch, conversation or judge group from outside its own service. */
 export function assertOpenGroup(group: Pick<Group, 'id' | 'groupType'>): void {
   if (!OWNED_GROUP_TYPES.has(group.groupType)) return;
   throw new AppError(
@@ -19,7 +24,7 @@ export function assertOpenGroup(group: Pick<Group, 'id' | 'groupType'>): void {
   );
 }
 
-/** Batch and conversation groups are made by their services, never directly (400). */
+/** Batch, conversation and judge groups are made by their services, never directly (400). */
 export function assertCreatableGroupType(type: string): void {
   if (!OWNED_GROUP_TYPES.has(type)) return;
   throw new AppError(400, 'invalid_request', `group_type: "${type}" groups are created by ${ownerOf(type)}, not through /api/v1/groups`, [

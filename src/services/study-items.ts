@@ -8,6 +8,8 @@ export interface StudyItem {
   prompt?: string;
   messages?: Record<string, unknown>[];
   vars?: Record<string, string>;
+  expected?: string | number | Array<string | number>;
+  fields?: Record<string, string | number | boolean | null>;
 }
 
 export function itemsFromLines(text: string): StudyItem[] {
@@ -19,9 +21,9 @@ export function itemsFromLines(text: string): StudyItem[] {
 }
 
 /**
- * CSV with a header row: `prompt` (or `text`) column, optional `id`; every other column is a template
- * variable. Read a slice of rows at a time (see csvPieces), so a 100,000-row file never holds the
- * event loop for long.
+ * CSV with a header row: `prompt` (or `text`) column, optional `id` and `expected`; every other column
+ * is a template variable and a field to slice the statistics by. Read a slice of rows at a time (see
+ * csvPieces), so a 100,000-row file never holds the event loop for long.
  */
 export async function itemsFromCsv(text: string, slice: Slicer = timeSlicer()): Promise<StudyItem[]> {
   const items: StudyItem[] = [];
@@ -40,17 +42,36 @@ export async function itemsFromCsv(text: string, slice: Slicer = timeSlicer()): 
       throw new AppError(400, 'invalid_request', `file: not valid CSV (${(error as Error).message})`);
     }
     for (const row of rows) {
-      const { id, prompt, text: alt, ...vars } = row;
+      const { id, prompt, text: alt, expected, ...vars } = row;
       const item: StudyItem = {};
       if (id) item.id = id;
       if (prompt || alt) item.prompt = prompt || alt;
+      if (expected) item.expected = csvExpected(expected);
       const variables = Object.fromEntries(Object.entries(vars).filter(([key]) => /^\w{1,64}$/.test(key)));
-      if (Object.keys(variables).length) item.vars = variables;
+      if (Object.keys(variables).length) {
+        item.vars = variables;
+        item.fields = { ...variables };
+      }
       if (!item.prompt && !item.vars) throw new AppError(400, 'invalid_request', `file: row ${items.length + 2} has no prompt column value`);
       items.push(item);
     }
   }
   return items;
+}
+
+/**
+ * An `expected` cell: a JSON array of strings and numbers (["Paris", "Paree"]) is a list of acceptable
+ * answers; anything else is the one expected answer, as written.
+ */
+function csvExpected(cell: string): string | Array<string | number> {
+  if (!cell.startsWith('[')) return cell;
+  try {
+    const list: unknown = JSON.parse(cell);
+    if (Array.isArray(list) && list.length > 0 && list.every((entry) => typeof entry === 'string' || typeof entry === 'number')) return list;
+  } catch {
+    // Not JSON: the cell is the answer itself.
+  }
+  return cell;
 }
 
 /**
@@ -79,7 +100,7 @@ export function csvPieces(text: string, size = 256 * 1024): string[] {
   return pieces;
 }
 
-/** JSONL: each line a JSON string (the prompt) or an object {id?, prompt?, messages?, vars?}. */
+/** JSONL: each line a JSON string (the prompt) or an object {id?, prompt?, messages?, vars?, expected?, fields?}. */
 export async function itemsFromJsonl(text: string, slice: Slicer = timeSlicer()): Promise<StudyItem[]> {
   const items: StudyItem[] = [];
   const lines = text.split(/\r?\n/);

@@ -93,6 +93,11 @@ describe('pages in headless Chromium', () => {
     expect(firstSeen).toBeLessThan(100);
     await page.waitForFunction(() => document.querySelector('.percent')?.textContent === '100%', undefined, { timeout: 20_000 });
     expect(await page.locator('.badge').first().textContent()).toBe('completed');
+    // The poll that sees the study finish brings in the final results.
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll('.results-table .cell-stats')];
+      return cells.length === 3 && cells.every((cell) => cell.textContent?.includes('2/2'));
+    });
     expect(await page.locator('.results-table tbody tr').count()).toBe(3);
     expect(await page.locator('.results-table').textContent()).toContain('×2 reply to: first prompt');
     await h.screenshot('study');

@@ -7,19 +7,30 @@ describe('study items from pasted or uploaded text', () => {
     expect(itemsFromLines('first\n\n  second  \r\nthird')).toEqual([{ prompt: 'first' }, { prompt: 'second' }, { prompt: 'third' }]);
   });
 
-  it('reads CSV with a prompt column, an id and template variables, quotes and commas included', async () => {
+  it('reads CSV with a prompt column, an id and template variables (also fields for slicing), quotes and commas included', async () => {
     const csv = 'id,prompt,country\nq1,"Capital of {country}, please?",France\nq2,"He said ""hi""",Spain\n';
     expect(await itemsFromCsv(csv)).toEqual([
-      { id: 'q1', prompt: 'Capital of {country}, please?', vars: { country: 'France' } },
-      { id: 'q2', prompt: 'He said "hi"', vars: { country: 'Spain' } },
+      { id: 'q1', prompt: 'Capital of {country}, please?', vars: { country: 'France' }, fields: { country: 'France' } },
+      { id: 'q2', prompt: 'He said "hi"', vars: { country: 'Spain' }, fields: { country: 'Spain' } },
+    ]);
+  });
+
+  it('reads the CSV expected column: one answer as written, or a JSON list of acceptable ones', async () => {
+    const csv = 'prompt,expected,category\nCapital of France?,Paris,geo\nCapital of Peru?,"[""Lima"", ""Lima, Peru""]",geo\nTwo plus two?,4,math\nA list?,[not json,misc\n';
+    expect(await itemsFromCsv(csv)).toEqual([
+      { prompt: 'Capital of France?', expected: 'Paris', vars: { category: 'geo' }, fields: { category: 'geo' } },
+      { prompt: 'Capital of Peru?', expected: ['Lima', 'Lima, Peru'], vars: { category: 'geo' }, fields: { category: 'geo' } },
+      { prompt: 'Two plus two?', expected: '4', vars: { category: 'math' }, fields: { category: 'math' } },
+      { prompt: 'A list?', expected: '[not json', vars: { category: 'misc' }, fields: { category: 'misc' } },
     ]);
   });
 
   it('reads JSONL of strings and objects', async () => {
-    const jsonl = '"plain prompt"\n{"id": 7, "prompt": "numbered"}\n{"messages": [{"role": "user", "content": "hi"}]}\n';
+    const jsonl =
+      '"plain prompt"\n{"id": 7, "prompt": "numbered", "expected": ["7", 7], "fields": {"difficulty": 2}}\n{"messages": [{"role": "user", "content": "hi"}]}\n';
     expect(await itemsFromJsonl(jsonl)).toEqual([
       { prompt: 'plain prompt' },
-      { id: '7', prompt: 'numbered' },
+      { id: '7', prompt: 'numbered', expected: ['7', 7], fields: { difficulty: 2 } },
       { messages: [{ role: 'user', content: 'hi' }] },
     ]);
   });
@@ -44,6 +55,6 @@ describe('study items from pasted or uploaded text', () => {
     expect(pieces.join('')).toBe(csv);
     const items = await itemsFromCsv(csv);
     expect(items).toHaveLength(3000);
-    expect(items[2999]).toEqual({ id: 'q2999', prompt: 'line one\nline two, with "quotes" 2999', vars: { country: 'v2999' } });
+    expect(items[2999]).toEqual({ id: 'q2999', prompt: 'line one\nline two, with "quotes" 2999', vars: { country: 'v2999' }, fields: { country: 'v2999' } });
   });
 });

@@ -70,7 +70,9 @@ export interface FakeOpenAI {
   setStreamChunkDelay(ms: number): void;
   /** embeddings requests with more than n inputs get a 400 OpenAI error (undefined / Infinity = no limit) */
   setMaxEmbeddingInputs(n: number | undefined): void;
-  /** clears requests, request count, queued faults and policy; restores latency, chunk delay and embedding limit to their start values */
+  /** a function choosing the reply text of a (non-streamed) chat request; undefined keeps `reply to: …` */
+  setReplyPolicy(policy: ((req: { body: any; index: number }) => string | undefined) | undefined): void;
+  /** clears requests, request count, queued faults and policies; restores latency, chunk delay and embedding limit to their start values */
   reset(): void;
   /** closes the server, destroying any open sockets (hanging `timeout` requests included) */
   close(): Promise<void>;
@@ -104,6 +106,8 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   let latencyMs = initialLatency;
   let chunkDelayMs = 0;
   let maxEmbeddingInputs = Infinity;
+  let replyPolicy: ((req: { body: any; index: number }) => string | undefined) | undefined;
+  let chatCount = 0;
   let idCounter = 0;
   const timers = new Set<NodeJS.Timeout>();
 
@@ -294,8 +298,11 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       streamChat(res, body, deployment, undefined);
       return;
     }
+    const index = chatCount++;
     respond(res, latencyMs, () => {
-      const { reply, promptTokens } = chatReply(body.messages);
+      const fallback = chatReply(body.messages);
+      const reply = replyPolicy?.({ body, index }) ?? fallback.reply;
+      const promptTokens = fallback.promptTokens;
       const completionTokens = countWords(reply);
       sendJson(res, 200, {
         id: `chatcmpl-fake${nextId()}`,
@@ -523,11 +530,16 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     setMaxEmbeddingInputs(n: number | undefined) {
       maxEmbeddingInputs = n === undefined ? Infinity : n;
     },
+    setReplyPolicy(p) {
+      replyPolicy = p;
+    },
     reset() {
       requests.length = 0;
       requestCount = 0;
       queued = [];
       policy = undefined;
+      replyPolicy = undefined;
+      chatCount = 0;
       latencyMs = initialLatency;
       chunkDelayMs = 0;
       maxEmbeddingInputs = Infinity;

@@ -1,5 +1,7 @@
 import type { Child } from 'hono/jsx';
 import type { callJson, callSummaryJson } from '../../src/routes/api/call-json';
+import type { CallScores } from '../../src/services/human-labels';
+import { LabelButtons } from '../components/label-buttons';
 import { JsonBlock, StatusBadge, formatMs, formatUsd } from '../components/ui';
 import { groupHref } from './groups';
 import { Layout } from '../layout';
@@ -134,10 +136,10 @@ export function CallsTable(props: { calls: CallRow[]; nextHref: string | null; e
   );
 }
 
-export function CallDetailPage(props: { call: CallDetail; groups: Array<{ id: number; name: string; group_type: string }> }) {
+export function CallDetailPage(props: { call: CallDetail; groups: Array<{ id: number; name: string; group_type: string }>; scores: CallScores }) {
   const call = props.call;
   return (
-    <Layout title={`Call ${call.id}`}>
+    <Layout title={`Call ${call.id}`} head={<script src="/static/labels.js" defer></script>}>
       <h1>
         Call #{call.id} <StatusBadge status={call.status} />
       </h1>
@@ -168,11 +170,53 @@ export function CallDetailPage(props: { call: CallDetail; groups: Array<{ id: nu
           <pre class="answer">{call.response.text}</pre>
         </section>
       ) : null}
+      <CallScoresBlock callId={call.id} scores={props.scores} />
       {call.error ? <JsonBlock label="Error" value={call.error} /> : null}
       <JsonBlock label="Request (as sent)" value={call.request} />
       <JsonBlock label="Response" value={call.response} />
       <JsonBlock label="Tokens" value={call.tokens} />
       <JsonBlock label="Metadata" value={call.metadata} />
     </Layout>
+  );
+}
+
+/** The call's human label (buttons; keys p, f, x) and every automatic score it has. */
+function CallScoresBlock(props: { callId: number; scores: CallScores }) {
+  const { human, scores } = props.scores;
+  const latest = scores[0];
+  return (
+    <section class="call-scores" data-label-list>
+      <h2>Scores</h2>
+      <div data-label-row tabindex={0} class="label-row">
+        <span class="muted">Human label (keys: p pass, f fail, x clear):</span>{' '}
+        <LabelButtons
+          callId={props.callId}
+          human={human ? { pass: human.pass, label: human.label } : null}
+          automatic={latest ? { scorer: latest.scorer, version: latest.version, pass: latest.pass } : null}
+        />
+      </div>
+      {scores.length ? (
+        <table class="scores-table">
+          <thead>
+            <tr><th>scorer</th><th>version</th><th>pass</th><th>value</th><th>label</th><th>compared answer</th><th>when</th></tr>
+          </thead>
+          <tbody>
+            {scores.map((s) => (
+              <tr>
+                <td>{s.scorer} <span class="muted">({s.kind})</span></td>
+                <td>{s.version}</td>
+                <td class={s.pass === true ? 'good' : s.pass === false ? 'bad' : 'muted'}>{s.pass === null ? '—' : s.pass ? 'pass' : 'fail'}</td>
+                <td>{s.value ?? '—'}</td>
+                <td>{s.label ?? '—'}{s.judge_call_id ? <> · <a href={`/calls/${s.judge_call_id}`}>judge call</a></> : null}</td>
+                <td class="preview">{s.answer ?? '—'}</td>
+                <td class="nowrap">{s.created_at.replace('T', ' ').slice(0, 19)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p class="muted">No scorer has scored this call.</p>
+      )}
+    </section>
   );
 }

@@ -9,7 +9,7 @@ export interface ProviderSummary {
 const AREAS = [
   ['/inference', 'Inference', 'Send one prompt, n samples, with optional preprocessing.'],
   ['/compare', 'Compare', 'One prompt to several targets, side by side.'],
-  ['/studies', 'Studies', 'Prompts × targets × samples from a CSV/JSONL, with live progress, cancel and resume.'],
+  ['/studies', 'Studies', 'Prompts × targets × samples (and sweeps) from a CSV/JSONL, live progress, scorers, intervals and human labels.'],
   ['/calls', 'Calls', 'Every captured call, success or failure: filter, search, inspect, export.'],
   ['/groups', 'Groups', 'Experiments and labels: file calls together and compare them.'],
   ['/conversations', 'Chats', 'Multi-turn conversations kept as groups of turns.'],

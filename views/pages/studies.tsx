@@ -1,10 +1,9 @@
-import type { batchProgress, batchResults } from '../../src/services/batches';
+import type { batchProgress } from '../../src/services/batches';
 import { ParamFields, TargetCheckboxes, type ProviderOption } from '../components/target-fields';
 import { ErrorBox, StatusBadge } from '../components/ui';
 import { Layout } from '../layout';
 
 export type Progress = Awaited<ReturnType<typeof batchProgress>>;
-export type Results = Awaited<ReturnType<typeof batchResults>>;
 
 export function StudiesPage(props: { providers: ProviderOption[]; studies: Progress[]; error?: string }) {
   return (
@@ -32,7 +31,8 @@ export function StudiesPage(props: { providers: ProviderOption[]; studies: Progr
           <textarea name="prompts" rows={6} placeholder={'What is the capital of France?\nName a prime number.'}></textarea>
         </label>
         <label class="wide">
-          …or upload a CSV (column <code>prompt</code>, optional <code>id</code>; other columns become template variables) or JSONL (one <code>{'{"prompt": …}'}</code> or <code>{'{"messages": […]}'}</code> per line)
+          …or upload a CSV (column <code>prompt</code>, optional <code>id</code> and <code>expected</code>; other columns become template variables and fields to slice by) or JSONL (one{' '}
+          <code>{'{"prompt": …, "expected": …, "fields": {…}}'}</code> or <code>{'{"messages": […]}'}</code> per line)
           <input type="file" name="file" accept=".csv,.jsonl,.ndjson,.txt" />
         </label>
         <label class="wide">
@@ -41,6 +41,16 @@ export function StudiesPage(props: { providers: ProviderOption[]; studies: Progr
         </label>
         <TargetCheckboxes providers={props.providers} />
         <ParamFields />
+        <div class="row">
+          <label class="half">
+            Sweep (optional: one parameter per line; every target runs once per combination)
+            <textarea name="sweep" rows={3} spellcheck={false} placeholder={'temperature = 0, 0.7, 1.0\ntop_p = 1, 0.9'}></textarea>
+          </label>
+          <label class="half">
+            Scorers (optional JSON list, run from the study page; see the README)
+            <textarea name="scorers" rows={3} spellcheck={false} placeholder={'[{"type": "normalized_exact"}, {"name": "letter", "type": "exact", "extract": {"type": "choice_letter"}}]'}></textarea>
+          </label>
+        </div>
         <button type="submit">Start study</button>
       </form>
       <h2>Recent studies</h2>
@@ -66,78 +76,5 @@ export function StudiesPage(props: { providers: ProviderOption[]; studies: Progr
         </table>
       )}
     </Layout>
-  );
-}
-
-export function StudyPage(props: { progress: Progress; results: Results }) {
-  return (
-    <Layout title={`Study ${props.progress.id}`}>
-      <h1>{props.progress.name}</h1>
-      <p class="muted">
-        Targets: {props.progress.targets.map((t) => `${t.provider}/${t.model}`).join(', ')} · {props.progress.samples} sample(s) · concurrency {props.progress.concurrency} ·{' '}
-        <a href={`/calls?group_id=${props.progress.id}`}>all calls</a> · <a href={`/api/v1/batches/${props.progress.id}/results`}>results JSON</a>
-      </p>
-      <StudyLive progress={props.progress} results={props.results} />
-    </Layout>
-  );
-}
-
-/** Progress and results; re-polled every second while the study runs, static once it stops. */
-export function StudyLive(props: { progress: Progress; results: Results }) {
-  const p = props.progress;
-  const running = p.status === 'running';
-  const poll = running ? { 'hx-get': `/studies/${p.id}/live`, 'hx-trigger': 'every 1s', 'hx-swap': 'outerHTML' } : {};
-  return (
-    <section id="study-live" {...poll}>
-      <div class="progress-line">
-        <StatusBadge status={p.status} />
-        <progress max={100} value={p.percent} aria-label="study progress"></progress>
-        <strong class="percent">{p.percent}%</strong>
-        <span>
-          {p.done} done · {p.failed} failed · {p.running} running · {p.pending} pending of {p.total}
-          {p.rate_per_s != null ? ` · ${p.rate_per_s}/s` : ''}
-          {p.eta_s != null && running ? ` · ETA ${p.eta_s}s` : ''}
-        </span>
-        {running ? (
-          <button hx-post={`/studies/${p.id}/cancel`} hx-target="#study-live" hx-swap="outerHTML">Cancel</button>
-        ) : p.done < p.total ? (
-          <button hx-post={`/studies/${p.id}/resume`} hx-target="#study-live" hx-swap="outerHTML">Resume</button>
-        ) : null}
-      </div>
-      <ResultsTable results={props.results} />
-    </section>
-  );
-}
-
-function ResultsTable(props: { results: Results }) {
-  if (props.results.results.length === 0) return <p class="muted">No results yet.</p>;
-  return (
-    <table class="results-table">
-      <thead>
-        <tr><th>item</th><th>target</th><th>samples</th><th>answers (count)</th></tr>
-      </thead>
-      <tbody>
-        {props.results.results.map((r) => (
-          <tr>
-            <td>{r.item_key}</td>
-            <td class="nowrap">{r.target.provider}/{r.target.model}</td>
-            <td class="nowrap">
-              {r.success}/{r.samples}
-              {r.failed ? <span class="bad"> · {r.failed} failed</span> : null}
-              {r.pending ? <span class="muted"> · {r.pending} pending</span> : null}
-            </td>
-            <td>
-              <ul class="answers">
-                {r.answers.map((a) => (
-                  <li>
-                    <span class="count">×{a.count}</span> <span class="answer-text">{a.text}</span>
-                  </li>
-                ))}
-              </ul>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }

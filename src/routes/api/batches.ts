@@ -1,13 +1,15 @@
+import type { AppEnv } from '../../app-env';
 import { Hono } from 'hono';
 import { listBatches } from '../../db/batches-repository';
 import { serviceContext, type AppDeps } from '../../deps';
 import { validate } from '../../http/validation';
 import { batchProgress, batchResults, cancelBatch, resumeBatch, startBatch } from '../../services/batches';
-import { batchBodySchema, batchResultsQuerySchema, idParamSchema } from './schemas';
+import { batchBodySchema, batchResultsQuerySchema } from './batch-schemas';
+import { idParamSchema } from './schemas';
 
 export function batchRoutes(deps: AppDeps) {
   const ctx = serviceContext(deps);
-  return new Hono()
+  return new Hono<AppEnv>()
     .post('/', validate('json', batchBodySchema), async (c) => {
       const progress = await startBatch(ctx, c.req.valid('json'));
       return c.json(progress, 202, { location: `/api/v1/batches/${progress.id}` });

@@ -4,6 +4,7 @@ import pkg from '../../../package.json' with { type: 'json' };
 import type { AppDeps } from '../../deps';
 import { analyticsRoutes, priceRoutes, searchRoutes } from './analytics';
 import { batchRoutes } from './batches';
+import { callScoreRoutes } from './call-scores';
 import { callRoutes } from './calls';
 import { apiRouter } from './contract';
 import { conversationRoutes } from './conversations';
@@ -13,6 +14,7 @@ import { groupRoutes } from './groups';
 import { healthRoutes } from './health';
 import { inferenceRoutes } from './inference';
 import { providerRoutes } from './providers';
+import { studyRoutes } from './study';
 
 export const API_BASE = '/api/v1';
 export const OPENAPI_PATH = '/openapi.json';
@@ -32,9 +34,11 @@ export function apiRoutes(deps: AppDeps) {
     .route('/inference', inferenceRoutes(deps))
     // Before /calls, whose /{id} would otherwise take "export" for an id.
     .route('/calls/export', exportRoutes(deps))
+    .route('/calls', callScoreRoutes(deps))
     .route('/calls', callRoutes(deps))
     .route('/groups', groupRoutes(deps))
     .route('/batches', batchRoutes(deps))
+    .route('/batches', studyRoutes(deps))
     .route('/conversations', conversationRoutes(deps))
     .route('/embeddings', embeddingRoutes(deps))
     .route('/analytics', analyticsRoutes(deps))

@@ -115,62 +115,6 @@ export const callsQuerySchema = z
 
 export const idParamSchema = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
-/** A hard bound on items × targets × samples, far above MAX_BATCH_TASKS' default (which the service checks). */
-const BATCH_TASKS_CEILING = 100_000_000;
-
-const batchItemSchema = z
-  .object({
-    id: name(200).optional(),
-    prompt: text(1_000_000).min(1).optional(),
-    messages: z.array(chatMessageSchema).min(1).max(1000).optional(),
-    vars: z.record(z.string().regex(/^\w{1,64}$/, 'variable names are letters, digits and _'), text(100_000)).optional(),
-  })
-  .strict()
-  .superRefine((item, ctx) => {
-    if (item.messages && (item.prompt !== undefined || item.vars)) {
-      ctx.addIssue({ code: 'custom', path: ['messages'], message: 'give messages, or prompt/vars, not both' });
-    }
-    if (!item.messages && item.prompt === undefined && !item.vars) {
-      ctx.addIssue({ code: 'custom', path: ['prompt'], message: 'each item needs a prompt, messages or vars' });
-    }
-  });
-
-export const batchTargetSchema = z
-  .object({ provider: name(100), model: name().optional(), params: chatParamsSchema.optional() })
-  .strict();
-
-export const batchBodySchema = z
-  .object({
-    name: name(200).optional(),
-    description: text(10_000).optional(),
-    items: z.array(batchItemSchema).min(1).max(100_000),
-    targets: z.array(batchTargetSchema).min(1).max(50),
-    samples: z.int().min(1).max(1000).default(1),
-    concurrency: z.int().min(1).max(256).default(8),
-    template: text(100_000).optional(),
-    collapse_samples: z.boolean().optional(),
-  })
-  .strict()
-  .superRefine((body, ctx) => {
-    const tasks = body.items.length * body.targets.length * body.samples;
-    if (tasks > BATCH_TASKS_CEILING) {
-      ctx.addIssue({ code: 'custom', path: ['items'], message: `items × targets × samples is ${tasks}; at most ${BATCH_TASKS_CEILING}` });
-    }
-    const seen = new Set<string>();
-    body.items.forEach((item, i) => {
-      if (item.id === undefined) return;
-      if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: ['items', i, 'id'], message: `duplicate item id "${item.id}"` });
-      seen.add(item.id);
-    });
-  });
-
-export const batchResultsQuerySchema = z
-  .object({
-    offset: z.coerce.number().int().min(0).default(0),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-  })
-  .strict();
-
 export const groupBodySchema = z
   .object({
     group_type: name(50).default('experiment'),

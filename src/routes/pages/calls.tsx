@@ -4,10 +4,13 @@ import { sql } from 'drizzle-orm';
 import { getCall, listCalls } from '../../db/calls-repository';
 import type { AppDeps } from '../../deps';
 import { AppError } from '../../errors';
+import { sessionOf } from '../../http/access';
+import { callScores, labelCall } from '../../services/human-labels';
 import { CallDetailPage, CallsPage, CallsTable, type CallFilterValues } from '../../../views/pages/calls';
+import { LabelButtons } from '../../../views/components/label-buttons';
 import { callJson, callSummaryJson } from '../api/call-json';
 import { callsQuerySchema, idParamSchema } from '../api/schemas';
-import { parseWith } from './form-input';
+import { field, parseWith, type FormBody } from './form-input';
 import type { AppEnv } from '../../app-env';
 
 const FILTER_KEYS = ['provider', 'model', 'status', 'group_id', 'q', 'from', 'to'] as const;
@@ -51,6 +54,25 @@ export function callPages(deps: AppDeps) {
       const groups = await db.all<{ id: number; name: string; group_type: string }>(
         sql`SELECT g.id, g.name, g.group_type FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.call_id = ${row.id}`,
       );
-      return c.html(<CallDetailPage call={callJson(deps.scrub(row))} groups={groups} />);
+      return c.html(<CallDetailPage call={callJson(deps.scrub(row))} groups={groups} scores={deps.scrub(await callScores(db, row.id))} />);
+    })
+    // A human label from the buttons of the call page or a study cell: answers the buttons again.
+    .post('/calls/:id/label', async (c) => {
+      const parsed = idParamSchema.safeParse({ id: c.req.param('id') });
+      if (!parsed.success) throw new AppError(404, 'not_found', 'no such call');
+      const body = (await c.req.parseBody()) as FormBody;
+      const pass = field(body, 'pass');
+      const label = field(body, 'label');
+      const scores = await labelCall(db, parsed.data.id, { pass: pass === '' ? null : pass === '1', label: label || null }, sessionOf(c));
+      const scorer = field(body, 'scorer');
+      const version = Number(field(body, 'version'));
+      const automatic = scorer ? scores.scores.find((s) => s.scorer === scorer && s.version === version) : scores.scores[0];
+      return c.html(
+        <LabelButtons
+          callId={parsed.data.id}
+          human={scores.human ? { pass: scores.human.pass, label: scores.human.label } : null}
+          automatic={automatic ? { scorer: automatic.scorer, version: automatic.version, pass: automatic.pass } : null}
+        />,
+      );
     });
 }

@@ -1,0 +1,89 @@
+// Sweeps: a grid of sampling parameters expanded into targets before a study is created, so each
+// combination is a target like any other — run, shown and compared the same way.
+
+export type Sweep = Record<string, ReadonlyArray<unknown>>;
+
+/** Grid combinations one study may take (targets × combinations is bounded again by the targets limit). */
+export const MAX_SWEEP_COMBINATIONS = 64;
+/** Targets a study may have once its sweep is expanded. */
+export const MAX_STUDY_TARGETS = 100;
+
+export function sweepCombinationCount(sweep: Sweep): number {
+  return Object.values(sweep).reduce((count, values) => count * values.length, 1);
+}
+
+/**
+ * Every combination of the grid, the first parameter varying slowest:
+ * {temperature: [0, 1], top_p: [1, 0.9]} → t0·p1, t0·p0.9, t1·p1, t1·p0.9.
+ */
+export function sweepCombinations(sweep: Sweep): Array<Record<string, unknown>> {
+  let combinations: Array<Record<string, unknown>> = [{}];
+  for (const [key, values] of Object.entries(sweep)) {
+    combinations = combinations.flatMap((combination) => values.map((value) => ({ ...combination, [key]: value })));
+  }
+  return combinations;
+}
+
+export interface SweepableTarget {
+  provider: string;
+  model: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * Each target once per combination, in target order. A swept value overrides the target's own
+ * param of that name; `sweep` records the combination so the target can be labelled and sliced.
+ */
+export function expandSweep<T extends SweepableTarget>(targets: readonly T[], sweep: Sweep | undefined): Array<T & { sweep?: Record<string, unknown> }> {
+  if (!sweep || Object.keys(sweep).length === 0) return [...targets];
+  const combinations = sweepCombinations(sweep);
+  return targets.flatMap((target) => combinations.map((combination) => ({ ...target, params: { ...target.params, ...combination }, sweep: combination })));
+}
+
+/** A target as people read it: provider/model, and its sweep values when it has some. */
+export function targetLabel(target: { provider: string; model: string; sweep?: Record<string, unknown> }): string {
+  const base = `${target.provider}/${target.model}`;
+  if (!target.sweep) return base;
+  const values = Object.entries(target.sweep).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return `${base} · ${values.join(' ')}`;
+}
+
+/**
+ * Labels for a study's targets, made distinct: two targets that read the same (same provider,
+ * model and sweep, different params) get their position appended.
+ */
+export function targetLabels(targets: ReadonlyArray<{ provider: string; model: string; sweep?: Record<string, unknown> }>): string[] {
+  const labels = targets.map(targetLabel);
+  const seen = new Map<string, number>();
+  labels.forEach((label) => seen.set(label, (seen.get(label) ?? 0) + 1));
+  return labels.map((label, i) => (seen.get(label)! > 1 ? `${label} #${i + 1}` : label));
+}
+
+/**
+ * The sweep of the Studies form: one parameter per line, `name = value, value, …`. Values that read
+ * as JSON numbers, booleans or null are those; anything else is a string.
+ */
+export function parseSweepLines(text: string): Record<string, unknown[]> | undefined {
+  const sweep: Record<string, unknown[]> = {};
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (!line) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new SyntaxError(`sweep line ${i + 1}: write it as name = value, value`);
+    const key = line.slice(0, eq).trim();
+    sweep[key] = line
+      .slice(eq + 1)
+      .split(',')
+      .map((value) => value.trim())
+      .filter((value) => value !== '')
+      .map(readSweepValue);
+  }
+  return Object.keys(sweep).length ? sweep : undefined;
+}
+
+function readSweepValue(value: string): unknown {
+  if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value)) return Number(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (value === 'null') return null;
+  return value;
+}
