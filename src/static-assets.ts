@@ -13,6 +13,9 @@ export const STATIC_FILES: Record<string, { path: string; type: string }> = {
   'chart.umd.js': { path: 'node_modules/chart.js/dist/chart.umd.min.js', type: 'text/javascript; charset=utf-8' },
   'charts.js': { path: 'public/charts.js', type: 'text/javascript; charset=utf-8' },
   'favicon.svg': { path: 'public/favicon.svg', type: 'image/svg+xml' },
+  'swagger-ui.css': { path: 'node_modules/swagger-ui-dist/swagger-ui.css', type: 'text/css; charset=utf-8' },
+  'swagger-ui-bundle.js': { path: 'node_modules/swagger-ui-dist/swagger-ui-bundle.js', type: 'text/javascript; charset=utf-8' },
+  'api-docs.js': { path: 'public/api-docs.js', type: 'text/javascript; charset=utf-8' },
   'labels.js': { path: 'public/labels.js', type: 'text/javascript; charset=utf-8' },
 };
 

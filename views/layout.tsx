@@ -10,7 +10,7 @@ export const NAV = [
   { href: '/embeddings', label: 'Embeddings' },
   { href: '/analytics', label: 'Analytics' },
   { href: '/prices', label: 'Prices' },
-  { href: '/api/v1/openapi.json', label: 'API' },
+  { href: '/api-docs', label: 'API' },
 ];
 
 export function Layout(props: { title: string; children: Child; head?: Child }) {

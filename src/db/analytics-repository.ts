@@ -85,6 +85,12 @@ export async function usageSummary(db: Database, filters: AnalyticsFilters) {
   return row!;
 }
 
+/** Every call ever captured, from the daily rollup (a few rows per day) instead of counting raw_calls. */
+export async function totalCalls(db: Database): Promise<number> {
+  const [row] = await db.all<{ calls: number }>(sql`SELECT coalesce(sum(calls), 0) AS calls FROM call_rollup_daily`);
+  return row?.calls ?? 0;
+}
+
 /** Per provider/model totals plus latency percentiles read from the log-scale histograms. */
 export async function usageByModel(db: Database, filters: AnalyticsFilters): Promise<ModelUsage[]> {
   const windowed = Boolean(filters.from || filters.to);

@@ -1,25 +1,27 @@
 // Server-rendered pages (Hono JSX + htmx). Each area is its own sub-app under src/routes/pages/.
 import { Hono } from 'hono';
-import { count } from 'drizzle-orm';
-import { rawCalls } from '../db/schema';
+import { totalCalls } from '../db/analytics-repository';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import { HomePage } from '../../views/pages/home';
 import { ErrorPage } from '../../views/pages/error';
+import { ApiDocsPage } from '../../views/pages/api-docs';
 import { analyticsPages } from './pages/analytics';
 import { callPages } from './pages/calls';
 import { embeddingPages } from './pages/embeddings';
 import { groupPages } from './pages/groups';
 import { inferencePages } from './pages/inference';
 import { studiesPages } from './pages/studies';
+import { API_BASE, OPENAPI_PATH } from './api/index';
 import type { AppEnv } from '../app-env';
 
 export function pageRoutes(deps: AppDeps) {
-  const pages = new Hono<AppEnv>().get('/', async (c) => {
-    const [row] = await deps.database.db.select({ n: count() }).from(rawCalls);
-    const providers = deps.providers.list().map((p) => ({ name: p.name, label: p.label, models: p.models }));
-    return c.html(<HomePage providers={providers} callCount={row?.n ?? 0} />);
-  });
+  const pages = new Hono<AppEnv>()
+    .get('/', async (c) => {
+      const providers = deps.providers.list().map((p) => ({ name: p.name, label: p.label, models: p.models }));
+      return c.html(<HomePage providers={providers} callCount={await totalCalls(deps.database.db)} />);
+    })
+    .get('/api-docs', (c) => c.html(<ApiDocsPage documentUrl={`${API_BASE}${OPENAPI_PATH}`} />));
   pages.route('/', inferencePages(deps));
   pages.route('/', callPages(deps));
   pages.route('/', studiesPages(deps));

@@ -160,4 +160,30 @@ describe('pages in headless Chromium', () => {
     }
     expect(errors).toEqual([]);
   });
+
+  it('reads the upload hint on the Studies page as one flowing sentence', async () => {
+    const { page } = h;
+    await page.goto(`${h.base}/studies`);
+    const hint = page.locator('label:has(input[type=file]) > span');
+    const lineHeight = await hint.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight) || 18);
+    const box = (await hint.boundingBox())!;
+    // Eight separate blocks would stack eight lines; one sentence wraps to at most three at this width.
+    expect(box.height).toBeLessThan(lineHeight * 4);
+    expect(await hint.locator('code').count()).toBe(5);
+  });
+
+  it('shows the API reference from the generated document, with no console errors', async () => {
+    const { page } = h;
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(`${h.base}/api-docs`);
+    await page.waitForSelector('.opblock-summary-path');
+    const paths = await page.locator('.opblock-summary-path').allTextContents();
+    expect(paths.map((p) => p.replace(/\u200b/g, ''))).toEqual(expect.arrayContaining(['/api/v1/inference', '/api/v1/calls/{id}', '/api/v1/batches/{id}/report']));
+    await h.screenshot('api-reference');
+    expect(errors).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx';
-import type { callJson, callSummaryJson } from '../../src/routes/api/call-json';
+import type { callJson, callSummaryJson } from '../../src/services/call-json';
 import type { CallScores } from '../../src/services/human-labels';
 import { LabelButtons } from '../components/label-buttons';
 import { JsonBlock, StatusBadge, formatMs, formatUsd } from '../components/ui';

@@ -31,8 +31,11 @@ export function StudiesPage(props: { providers: ProviderOption[]; studies: Progr
           <textarea name="prompts" rows={6} placeholder={'What is the capital of France?\nName a prime number.'}></textarea>
         </label>
         <label class="wide">
-          …or upload a CSV (column <code>prompt</code>, optional <code>id</code> and <code>expected</code>; other columns become template variables and fields to slice by) or JSONL (one{' '}
-          <code>{'{"prompt": …, "expected": …, "fields": {…}}'}</code> or <code>{'{"messages": […]}'}</code> per line)
+          {/* One span: in the label's flex column, every bare <code> would be a line of its own. */}
+          <span>
+            …or upload a CSV (column <code>prompt</code>, optional <code>id</code> and <code>expected</code>; other columns become template variables and fields to slice by) or JSONL (one{' '}
+            <code>{'{"prompt": …, "expected": …, "fields": {…}}'}</code> or <code>{'{"messages": […]}'}</code> per line)
+          </span>
           <input type="file" name="file" accept=".csv,.jsonl,.ndjson,.txt" />
         </label>
         <label class="wide">

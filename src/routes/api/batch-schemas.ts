@@ -51,6 +51,17 @@ export const SCORER_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
  * Scorers as given: each a scorer config (see services/study/scorers.ts) with an optional `name`
  * (default: its type). Names are unique within a study; `human` is the reviewers'.
  */
+function namedScorerVariants() {
+  const configs = z.toJSONSchema(scorerConfigSchema, { io: 'input', unrepresentable: 'any' }) as { oneOf?: Array<Record<string, unknown>>; anyOf?: Array<Record<string, unknown>> };
+  return (configs.oneOf ?? configs.anyOf ?? []).map((variant) => ({
+    ...variant,
+    properties: {
+      name: { type: 'string', pattern: SCORER_NAME.source, description: 'Unique in the study; default: the type' },
+      ...(variant.properties as Record<string, unknown>),
+    },
+  }));
+}
+
 export const namedScorersSchema = z
   .array(z.object({ name: z.string().optional() }).catchall(z.unknown()))
   .min(1)
@@ -72,7 +83,10 @@ export const namedScorersSchema = z
       named.push({ name: scorerName, config: parsed.data });
     });
     return named;
-  });
+  })
+  // The check above runs inside a transform, which a JSON schema cannot show: the document shows
+  // what it takes instead, one of the scorer configs, each with an optional `name`.
+  .meta({ items: { oneOf: namedScorerVariants() } });
 
 export type NamedScorer = z.output<typeof namedScorersSchema>[number];
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { getCall, listCalls } from '../../db/calls-repository';
 import type { AppDeps } from '../../deps';
 import { notFound } from '../../errors';
-import { callJson, callSummaryJson } from './call-json';
+import { callJson, callSummaryJson } from '../../services/call-json';
 import { apiRouter, createRoute, errors, json } from './contract';
 import { callSchema, callSummarySchema, nextCursor } from './response-schemas';
 import { callsQuerySchema, idParamSchema } from './schemas';

@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { RawCall } from '../../db/schema';
 import type { AppDeps } from '../../deps';
 import { callPages, pagedStream } from '../../services/export';
-import { callJson, promptText } from './call-json';
+import { callJson, promptText } from '../../services/call-json';
 import { apiRouter, createRoute, errors } from './contract';
 import { exportQuerySchema } from './schemas';
 

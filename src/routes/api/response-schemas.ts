@@ -13,7 +13,7 @@ export const tokenUsageSchema = z
     cached: z.number().optional(),
     reasoning: z.number().optional(),
   })
-  .meta({ id: 'TokenUsage' });
+  .meta({ description: 'Token counts as the provider reported them; null where it did not' });
 
 /** What a request that made a call gets back about it, right away. */
 export const capturedCallSchema = z

@@ -1,16 +1,17 @@
 // A study's statistics, scoring and export: /api/v1/batches/:id/report, /score, /scoring, /export.
-import type { AppEnv } from '../../app-env';
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { z } from 'zod';
 import { stringify } from 'csv-stringify/sync';
 import { serviceContext, type AppDeps } from '../../deps';
-import { validate } from '../../http/validation';
 import { batchProgress } from '../../services/batches';
 import { pagedStream } from '../../services/export';
 import { recentScoringRuns, scoringProgress, startScoring } from '../../services/scoring';
 import { studyExport, type StudyExportRow } from '../../services/study-export';
 import { studyReport } from '../../services/study-report-items';
 import { reportQuerySchema, scoreBodySchema, scoringRunParamSchema, studyExportQuerySchema } from './batch-schemas';
+import { apiRouter, createRoute, errors, json as jsonResponse, jsonBody } from './contract';
 import { idParamSchema } from './schemas';
+import { scoringRunSchema, studyReportSchema } from './study-response-schemas';
 
 /** Workers end a request's work with its response unless told to wait for it. */
 export function keepRunning(c: Context, work: Promise<unknown>) {
@@ -21,37 +22,101 @@ export function keepRunning(c: Context, work: Promise<unknown>) {
   }
 }
 
+const routes = {
+  report: createRoute({
+    method: 'get',
+    path: '/{id}/report',
+    tags: ['Studies'],
+    summary: 'The study statistics: per target, per pair of targets, per slice, and a page of items × targets',
+    description:
+      "For one scorer version (default: the study's first scorer, latest version; without scores, the answers as given). " +
+      'Per target: accuracy over samples with a Wilson 95% interval, majority-vote accuracy, self-consistency, entropy, ' +
+      'failure rate, latency p50/p95, tokens, cost, human-label agreement. Per pair: exact McNemar test on majority-vote ' +
+      'correctness, paired bootstrap 95% interval of the accuracy difference, the items where they disagree.',
+    request: { params: idParamSchema, query: reportQuerySchema },
+    responses: { 200: jsonResponse(studyReportSchema, 'The report, with the study progress'), ...errors(400, 404) },
+  }),
+  score: createRoute({
+    method: 'post',
+    path: '/{id}/score',
+    tags: ['Studies'],
+    summary: "Run (or re-run) scorers over the study's answers in the background; each run adds a new version",
+    description:
+      "Without `scorers`, the study's own run again. Deterministic and semantic scorers call no studied model again (the " +
+      'semantic one reads the embedding cache); an LLM judge makes one captured call per answer, counted against MAX_BATCH_TASKS. ' +
+      'One scoring run of a study at a time (409).',
+    request: { params: idParamSchema, body: jsonBody(scoreBodySchema) },
+    responses: {
+      202: {
+        ...jsonResponse(scoringRunSchema, 'Started: the scoring run'),
+        headers: z.object({ location: z.string().meta({ description: 'The scoring run: GET it for progress' }) }),
+      },
+      ...errors(400, 404, 409, 415),
+    },
+  }),
+  runs: createRoute({
+    method: 'get',
+    path: '/{id}/scoring',
+    tags: ['Studies'],
+    summary: "The study's recent scoring runs",
+    request: { params: idParamSchema },
+    responses: { 200: jsonResponse(z.strictObject({ runs: z.array(scoringRunSchema) }), 'Newest first (at most 10)'), ...errors(400, 404) },
+  }),
+  run: createRoute({
+    method: 'get',
+    path: '/{id}/scoring/{run}',
+    tags: ['Studies'],
+    summary: 'One scoring run: status, total, done, unscored, judge calls, scorer versions',
+    request: { params: scoringRunParamSchema },
+    responses: { 200: jsonResponse(scoringRunSchema, 'The scoring run'), ...errors(400, 404) },
+  }),
+  export: createRoute({
+    method: 'get',
+    path: '/{id}/export',
+    tags: ['Studies'],
+    summary: 'Scored results, one row per task: answer, latest score of each scorer, latest human label (streamed)',
+    request: { params: idParamSchema, query: studyExportQuerySchema },
+    responses: {
+      200: {
+        description: 'An attachment: CSV with a header row, or one JSON object per line',
+        content: { 'text/csv': { schema: z.string() }, 'application/x-ndjson': { schema: z.string() } },
+      },
+      ...errors(400, 404),
+    },
+  }),
+};
+
 export function studyRoutes(deps: AppDeps) {
   const db = deps.database.db;
   const ctx = serviceContext(deps);
-  return new Hono<AppEnv>()
-    .get('/:id/report', validate('param', idParamSchema), validate('query', reportQuerySchema), async (c) => {
+  return apiRouter()
+    .openapi(routes.report, async (c) => {
       const id = c.req.valid('param').id;
       const { body } = await studyReport(db, id, c.req.valid('query'));
-      return c.json(deps.scrub({ ...body, progress: await batchProgress(ctx, id) }));
+      return c.json(deps.scrub({ ...body, progress: await batchProgress(ctx, id) }), 200);
     })
-    .post('/:id/score', validate('param', idParamSchema), validate('json', scoreBodySchema), async (c) => {
+    .openapi(routes.score, async (c) => {
       const id = c.req.valid('param').id;
       const { progress, work } = await startScoring(deps.scoring, id, c.req.valid('json'));
       keepRunning(c, work);
       return c.json(progress, 202, { location: `/api/v1/batches/${id}/scoring/${progress.id}` });
     })
-    .get('/:id/scoring', validate('param', idParamSchema), async (c) => {
+    .openapi(routes.runs, async (c) => {
       const id = c.req.valid('param').id;
       await batchProgress(ctx, id);
-      return c.json({ runs: await recentScoringRuns(deps.scoring, id) });
+      return c.json({ runs: await recentScoringRuns(deps.scoring, id) }, 200);
     })
-    .get('/:id/scoring/:run', validate('param', scoringRunParamSchema), async (c) => {
+    .openapi(routes.run, async (c) => {
       const { id, run } = c.req.valid('param');
-      return c.json(await scoringProgress(deps.scoring, id, run));
+      return c.json(await scoringProgress(deps.scoring, id, run), 200);
     })
-    .get('/:id/export', validate('param', idParamSchema), validate('query', studyExportQuerySchema), async (c) => {
+    .openapi(routes.export, async (c) => {
       const id = c.req.valid('param').id;
       const { format } = c.req.valid('query');
       const exported = await studyExport(db, id, deps.scrub);
       const encode = format === 'csv' ? csvEncoder(exported.scorers) : (rows: StudyExportRow[]) => rows.map((row) => `${JSON.stringify(row)}\n`).join('');
       const body = pagedStream(exported.pages, encode, (error) =>
-        deps.logger.error({ event: 'export_failed', request_id: c.get('requestId' as never), error: deps.redact(String(error)) }),
+        deps.logger.error({ event: 'export_failed', request_id: c.get('requestId'), error: deps.redact(String(error)) }),
       );
       return c.body(body, 200, {
         'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',

@@ -1,14 +1,14 @@
 // Pages: the call browser (filters, cursor pages) and one call in full.
 import { Hono, type Context } from 'hono';
-import { sql } from 'drizzle-orm';
 import { getCall, listCalls } from '../../db/calls-repository';
+import { groupsOfCall } from '../../db/groups-repository';
 import type { AppDeps } from '../../deps';
 import { AppError } from '../../errors';
 import { sessionOf } from '../../http/access';
 import { callScores, labelCall } from '../../services/human-labels';
 import { CallDetailPage, CallsPage, CallsTable, type CallFilterValues } from '../../../views/pages/calls';
 import { LabelButtons } from '../../../views/components/label-buttons';
-import { callJson, callSummaryJson } from '../api/call-json';
+import { callJson, callSummaryJson } from '../../services/call-json';
 import { callsQuerySchema, idParamSchema } from '../api/schemas';
 import { field, parseWith, type FormBody } from './form-input';
 import type { AppEnv } from '../../app-env';
@@ -51,9 +51,7 @@ export function callPages(deps: AppDeps) {
       const parsed = idParamSchema.safeParse({ id: c.req.param('id') });
       const row = parsed.success ? await getCall(db, parsed.data.id) : undefined;
       if (!row) return c.html(<p>No such call.</p>, 404);
-      const groups = await db.all<{ id: number; name: string; group_type: string }>(
-        sql`SELECT g.id, g.name, g.group_type FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.call_id = ${row.id}`,
-      );
+      const groups = await groupsOfCall(db, row.id);
       return c.html(<CallDetailPage call={callJson(deps.scrub(row))} groups={groups} scores={deps.scrub(await callScores(db, row.id))} />);
     })
     // A human label from the buttons of the call page or a study cell: answers the buttons again.

@@ -6,7 +6,7 @@ import type { AppDeps } from '../../deps';
 import { CacheSection, EmbedResultView, EmbeddingsPage, SimilarResultView, type EmbeddingProviderOption } from '../../../views/pages/embeddings';
 import { embeddingsBodySchema, similarBodySchema } from '../api/schemas';
 import { field, parseWith, type FormBody } from './form-input';
-import { withErrorBox } from './inference';
+import { withErrorBox } from './page-helpers';
 import type { AppEnv } from '../../app-env';
 
 /** Embedding model suggestions; any model name can be typed. */

@@ -8,7 +8,7 @@ import { Chat, ConversationPage, ConversationsPage } from '../../../views/pages/
 import { GroupPage, GroupsPage } from '../../../views/pages/groups';
 import { conversationBodySchema, groupBodySchema, idParamSchema } from '../api/schemas';
 import { field, parseWith, type FormBody } from './form-input';
-import { providerOptions } from './inference';
+import { providerOptions } from './page-helpers';
 import type { AppEnv } from '../../app-env';
 
 const MEMBERS_SHOWN = 200;

@@ -1,28 +1,15 @@
 // Pages: single inference and side-by-side compare.
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { serviceContext, type AppDeps } from '../../deps';
 import { AppError } from '../../errors';
 import { runInference } from '../../services/inference';
 import { ComparePage, CompareCell, CompareColumns } from '../../../views/pages/compare';
 import { InferencePage, InferenceResult } from '../../../views/pages/inference';
-import { ModelField, type ProviderOption } from '../../../views/components/target-fields';
-import { ErrorBox } from '../../../views/components/ui';
+import { ModelField } from '../../../views/components/target-fields';
 import { chatParamsSchema, inferenceBodySchema } from '../api/schemas';
 import { field, formParams, formPreprocess, formTargets, parseWith, type FormBody } from './form-input';
 import type { AppEnv } from '../../app-env';
-
-export const providerOptions = (deps: AppDeps): ProviderOption[] =>
-  deps.providers.list().map((p) => ({ name: p.name, label: p.label, models: p.models, defaultModel: p.defaultModel }));
-
-/** Renders a domain error as an error box with its status (htmx 4 swaps 4xx responses in). */
-export async function withErrorBox(c: Context, render: () => Promise<Response>): Promise<Response> {
-  try {
-    return await render();
-  } catch (error) {
-    if (error instanceof AppError) return c.html(<ErrorBox message={error.message} />, error.status);
-    throw error;
-  }
-}
+import { providerOptions, withErrorBox } from './page-helpers';
 
 export function inferencePages(deps: AppDeps) {
   const ctx = serviceContext(deps);

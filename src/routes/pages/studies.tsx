@@ -13,7 +13,7 @@ import { StudyLive } from '../../../views/pages/study';
 import { batchBodySchema } from '../api/batch-schemas';
 import { idParamSchema } from '../api/schemas';
 import { field, formParams, formTargets, parseWith, type FormBody } from './form-input';
-import { providerOptions } from './inference';
+import { providerOptions } from './page-helpers';
 import { studyPages } from './study';
 
 export function studiesPages(deps: AppDeps) {

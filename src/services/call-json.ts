@@ -1,6 +1,6 @@
 // How a captured call looks in the API: snake_case, JSON columns as objects.
-import type { RawCall } from '../../db/schema';
-import { normalizedResponse } from '../../services/answer-shape';
+import type { RawCall } from '../db/schema';
+import { normalizedResponse } from './answer-shape';
 
 export function callSummaryJson(row: RawCall) {
   return {
