@@ -2,5 +2,8 @@
 import type { RequestIdVariables } from 'hono/request-id';
 
 export interface AppEnv {
-  Variables: RequestIdVariables;
+  Variables: RequestIdVariables & {
+    /** The signed-in session's id (its hash), set by access control; absent without a session. */
+    studySession?: string;
+  };
 }

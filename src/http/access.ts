@@ -97,23 +97,21 @@ async function tokenFingerprint(token: string): Promise<string> {
 
 const SESSION_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
-async function hasLiveSession(c: Context, gate: AccessGate): Promise<boolean> {
+async function hasLiveSession(c: Context<AppEnv>, gate: AccessGate): Promise<boolean> {
   const value = getCookie(c, SESSION_COOKIE);
   if (!value || !SESSION_VALUE.test(value)) return false;
   const id = await sha256(value);
   if (!(await isLiveSession(gate.db, id, await tokenFingerprint(gate.token!)))) return false;
-  c.set(SESSION_VARIABLE as never, id as never);
+  c.set('studySession', id);
   return true;
 }
-
-const SESSION_VARIABLE = 'studySession';
 
 /**
  * Who is asking, for what they record (human labels): the signed-in session, as the start of its
  * hash (the sessions table's id; it signs no one in). Null without access control or with a bearer token.
  */
-export function sessionOf(c: Context): string | null {
-  const id = c.get(SESSION_VARIABLE as never) as string | undefined;
+export function sessionOf(c: Context<AppEnv>): string | null {
+  const id = c.get('studySession');
   return id ? `session:${id.slice(0, 16)}` : null;
 }
 
