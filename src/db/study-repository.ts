@@ -3,6 +3,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from './client';
 import type { JsonObject } from './schema';
+import type { CellAnswerCount } from '../services/study/report';
 
 /** A task with its answer, as scorers and the export read it. */
 export interface AnsweredTask {
@@ -84,14 +85,7 @@ export async function itemByKey(db: Database, batchId: number, key: string): Pro
 }
 
 /** Per item × target × answer: samples, passes and samples scored — one scorer version, items with ids in [fromId, toId]. */
-export interface CellAnswerRow {
-  item_id: number;
-  target_index: number;
-  answer: string | null;
-  n: number;
-  passes: number;
-  scored: number;
-}
+export type CellAnswerRow = CellAnswerCount;
 
 export async function scoredCellAnswers(db: Database, batchId: number, scorer: { name: string; version: number }, fromId: number, toId: number): Promise<CellAnswerRow[]> {
   return db.all<CellAnswerRow>(sql`

@@ -60,7 +60,7 @@ const START_TOLERANCE_MS = 2000;
 const USER_HZ = 100;
 
 /**
- * On Linux, /proc tells a killed process that was never reaped (a zombie: kill(pid, 0) still
+ * On Linux, /proc tells a killed process nobody has reaped yet (a zombie: kill(pid, 0) still
  * succeeds) from a live one, and a reused pid from the original process (by its start time).
  * Undefined off Linux; `{gone: true}` when /proc has no such process.
  */

@@ -32,14 +32,12 @@ export const capturedCallSchema = z
   })
   .meta({ id: 'CapturedCall' });
 
+const callIdentity = { id: z.int(), provider: z.string(), model: z.string(), modality: MODALITY, status: STATUS };
+
 /** One row of the call list. */
 export const callSummarySchema = z
   .strictObject({
-    id: z.int(),
-    provider: z.string(),
-    model: z.string(),
-    modality: MODALITY,
-    status: STATUS,
+    ...callIdentity,
     latency_ms: z.number().nullable(),
     total_tokens: z.int().nullable(),
     cost_usd: z.number().nullable(),
@@ -53,11 +51,7 @@ export const callSummarySchema = z
 /** A captured call whole: the request as sent, the answer as received, or the error. */
 export const callSchema = z
   .strictObject({
-    id: z.int(),
-    provider: z.string(),
-    model: z.string(),
-    modality: MODALITY,
-    status: STATUS,
+    ...callIdentity,
     request: jsonObject,
     response: jsonObject.nullable(),
     error: jsonObject.nullable(),
