@@ -1,5 +1,4 @@
 // zod validation for every route, failing with one error shape that names the offending field.
-import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../errors';
@@ -46,7 +45,3 @@ export const validationHook = (
   const issue = result.target === 'json' ? depthIssue(result.data) : undefined;
   if (issue) throw validationError([issue], result.target);
 };
-
-/** A validator for routes outside the documented API (pages, login). */
-export const validate = <Target extends keyof ValidationTargets, Schema extends z.ZodType>(target: Target, schema: Schema) =>
-  zValidator(target, schema, validationHook);

@@ -3,9 +3,8 @@
 import type { ChatMessage, ChatParams, ChatStreamChunk, Provider } from '../providers/types';
 import { ProviderError } from '../providers/types';
 import { toProviderError } from '../providers/provider-errors';
-import { addGroupMembers } from '../db/groups-repository';
-import { recordCall, type CallOrigin, type CallOutcome, type CallSummary, type CaptureContext } from './capture';
-import { abortedBy, promptOf } from './provider-call';
+import type { CallOrigin, CallOutcome, CallSummary, CaptureContext } from './capture';
+import { abortedBy, capturePlanned, promptOf } from './provider-call';
 import { withRetry } from './retry';
 import { ChatTranscript, type Transcript } from './stream-transcripts';
 
@@ -67,23 +66,8 @@ async function openAndRelay<E>(ctx: CaptureContext, plan: StreamPlan<E>): Promis
     ctx.retry,
     { signal },
   );
-  const capture = async (outcome: CallOutcome) => {
-    const clientLeft = signal.aborted && !ctx.lifecycle?.stopping;
-    const summary = await recordCall(ctx, {
-      provider: plan.provider,
-      model: plan.model,
-      modality: plan.modality,
-      request: plan.request,
-      outcome,
-      attempts: opened.attempts,
-      elapsedMs: performance.now() - started,
-      metadata: { ...plan.metadata, stream: true, ...(clientLeft ? { client_aborted: true } : {}) },
-      promptText: plan.promptText,
-      origin: plan.origin,
-    });
-    if (plan.groupId !== undefined) await addGroupMembers(ctx.db, plan.groupId, [summary.id]);
-    return summary;
-  };
+  const capture = (outcome: CallOutcome) =>
+    capturePlanned(ctx, plan, { outcome, attempts: opened.attempts, started, signal, metadata: { stream: true } });
 
   if (!opened.ok) {
     const error = signal.aborted ? abortedBy(ctx) : opened.error;

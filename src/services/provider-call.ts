@@ -68,23 +68,45 @@ async function makeAndCapture<T>(ctx: CaptureContext, plan: CallPlan<T>, control
   } else {
     outcome = { ok: false, error: signal.aborted ? abortedBy(ctx) : answered.error };
   }
-  const clientLeft = signal.aborted && !ctx.lifecycle?.stopping;
+  const summary = await capturePlanned(ctx, plan, {
+    outcome,
+    attempts: answered.attempts,
+    started,
+    signal,
+    metadata: shared ? { deduplicated: true } : {},
+  });
+  return { summary, result };
+}
+
+/** What every plan (a call, or a stream) says about the row it ends in. */
+export type CapturedPlan = Pick<CallPlan<unknown>, 'provider' | 'model' | 'modality' | 'request' | 'requestHash' | 'promptText' | 'metadata' | 'link' | 'origin' | 'groupId'>;
+
+/**
+ * The one row a planned call ends in — marked client_aborted when the client went away (not when
+ * the server is stopping) — and its membership of the plan's group.
+ */
+export async function capturePlanned(
+  ctx: CaptureContext,
+  plan: CapturedPlan,
+  run: { outcome: CallOutcome; attempts: number; started: number; signal: AbortSignal; metadata: Record<string, unknown> },
+): Promise<CallSummary> {
+  const clientLeft = run.signal.aborted && !ctx.lifecycle?.stopping;
   const summary = await recordCall(ctx, {
     provider: plan.provider,
     model: plan.model,
     modality: plan.modality,
     request: plan.request,
     requestHash: plan.requestHash,
-    outcome,
-    attempts: answered.attempts,
-    elapsedMs: performance.now() - started,
-    metadata: { ...plan.metadata, ...(shared ? { deduplicated: true } : {}), ...(clientLeft ? { client_aborted: true } : {}) },
+    outcome: run.outcome,
+    attempts: run.attempts,
+    elapsedMs: performance.now() - run.started,
+    metadata: { ...plan.metadata, ...run.metadata, ...(clientLeft ? { client_aborted: true } : {}) },
     promptText: plan.promptText,
     link: plan.link,
     origin: plan.origin,
   });
   if (plan.groupId !== undefined) await addGroupMembers(ctx.db, plan.groupId, [summary.id]);
-  return { summary, result };
+  return summary;
 }
 
 /** The failure recorded when the client went away before the answer was complete. */

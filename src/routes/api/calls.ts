@@ -6,7 +6,7 @@ import { notFound } from '../../errors';
 import { callJson, callSummaryJson } from '../../services/call-json';
 import { apiRouter, createRoute, errors, json } from './contract';
 import { callSchema, callSummarySchema, nextCursor } from './response-schemas';
-import { callsQuerySchema, idParamSchema } from './schemas';
+import { callFiltersOf, callsQuerySchema, idParamSchema } from './schemas';
 
 const list = createRoute({
   method: 'get',
@@ -33,8 +33,8 @@ export function callRoutes(deps: AppDeps) {
   const db = deps.database.db;
   return apiRouter()
     .openapi(list, async (c) => {
-      const { limit, cursor, group_id, request_id, ...filters } = c.req.valid('query');
-      const page = await listCalls(db, { ...filters, groupId: group_id, requestId: request_id }, limit, cursor);
+      const query = c.req.valid('query');
+      const page = await listCalls(db, callFiltersOf(query), query.limit, query.cursor);
       return c.json({ calls: page.rows.map((row) => callSummaryJson(deps.scrub(row))), next_cursor: page.nextCursor }, 200);
     })
     .openapi(one, async (c) => {

@@ -6,7 +6,7 @@ import type { AppDeps } from '../../deps';
 import { callPages, pagedStream } from '../../services/export';
 import { callJson, promptText } from '../../services/call-json';
 import { apiRouter, createRoute, errors } from './contract';
-import { exportQuerySchema } from './schemas';
+import { callFiltersOf, exportQuerySchema } from './schemas';
 
 const json = (value: unknown) => (value == null ? '' : JSON.stringify(value));
 
@@ -70,10 +70,11 @@ const exportCalls = createRoute({
 
 export function exportRoutes(deps: AppDeps) {
   return apiRouter().openapi(exportCalls, (c) => {
-    const { format, group_id, request_id, ...filters } = c.req.valid('query');
+    const query = c.req.valid('query');
+    const { format } = query;
     const { contentType, encode } = FORMATS[format];
     const filename = `calls-${new Date().toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.${format}`;
-    const body = pagedStream(callPages(deps.database.db, { ...filters, groupId: group_id, requestId: request_id }), (rows, first) => encode(rows.map(deps.scrub), first), (error) =>
+    const body = pagedStream(callPages(deps.database.db, callFiltersOf(query)), (rows, first) => encode(rows.map(deps.scrub), first), (error) =>
       deps.logger.error({ event: 'export_failed', request_id: c.get('requestId'), error: deps.redact(String(error)) }),
     );
     return c.body(body, 200, {

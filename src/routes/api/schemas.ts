@@ -1,5 +1,6 @@
 // Request schemas of the JSON API: used for validation and for the OpenAPI document alike.
 import { z } from 'zod';
+import type { CallFilters } from '../../db/calls-repository';
 import { reservedKeyMessage, reservedMetadataKey } from '../../services/call-metadata';
 
 const NO_NULL_BYTES = 'must not contain null bytes';
@@ -112,6 +113,12 @@ export const callsQuerySchema = z
     cursor: z.coerce.number().int().positive().optional(),
   })
   .strict();
+
+/** The call-list filters of a query (the list's, the export's or the page's), as the repository takes them. */
+export function callFiltersOf(query: Omit<z.output<typeof callsQuerySchema>, 'limit' | 'cursor'>): CallFilters {
+  const { group_id, request_id, provider, model, status, q, from, to } = query;
+  return { provider, model, status, q, from, to, groupId: group_id, requestId: request_id };
+}
 
 export const idParamSchema = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 

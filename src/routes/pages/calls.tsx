@@ -9,7 +9,7 @@ import { callScores, labelCall } from '../../services/human-labels';
 import { CallDetailPage, CallsPage, CallsTable, type CallFilterValues } from '../../../views/pages/calls';
 import { LabelButtons } from '../../../views/components/label-buttons';
 import { callJson, callSummaryJson } from '../../services/call-json';
-import { callsQuerySchema, idParamSchema } from '../api/schemas';
+import { callFiltersOf, callsQuerySchema, idParamSchema } from '../api/schemas';
 import { field, parseWith, type FormBody } from './form-input';
 import type { AppEnv } from '../../app-env';
 
@@ -29,8 +29,7 @@ async function callsTable(deps: AppDeps, c: Context) {
   const cursor = c.req.query('cursor') || undefined;
   try {
     const query = parseWith(callsQuerySchema, { ...filters, ...(cursor ? { cursor } : {}) });
-    const { limit, cursor: after, group_id, request_id, ...rest } = query;
-    const page = await listCalls(deps.database.db, { ...rest, groupId: group_id, requestId: request_id }, limit, after);
+    const page = await listCalls(deps.database.db, callFiltersOf(query), query.limit, query.cursor);
     const next = page.nextCursor ? `/calls?${new URLSearchParams({ ...filters, cursor: String(page.nextCursor) })}` : null;
     return <CallsTable calls={page.rows.map((row) => callSummaryJson(deps.scrub(row)))} nextHref={next} />;
   } catch (error) {
