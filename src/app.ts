@@ -7,6 +7,7 @@ import { errorBody, handleError } from './http/errors';
 import { requestLog } from './http/request-log';
 import { accessControl, type AccessGate } from './http/access';
 import { AuthThrottle } from './http/auth-throttle';
+import { clientAddressBehind } from './http/client-address';
 import { pageGuards, pageSecureHeaders } from './http/page-guards';
 import { corsForConfiguredOrigins, crossSiteGuard, hostAllowlist } from './http/site-guards';
 import { apiRoutes } from './routes/api/index';
@@ -25,22 +26,25 @@ export interface AppOptions {
   /** Workers: refuse to serve data (503) while STUDY_ACCESS_TOKEN is not configured. */
   requireAccessToken?: boolean;
   /**
-   * The client's address, for throttling failed sign-ins. Node passes the connection's; the default
-   * reads Cloudflare's CF-Connecting-IP, which only Cloudflare can set.
+   * The address a request came from, for throttling failed sign-ins (behind a proxy in TRUST_PROXY, the
+   * client is read from X-Forwarded-For). Node passes the connection's; the default reads Cloudflare's
+   * CF-Connecting-IP, which only Cloudflare can set.
    */
-  clientAddress?: (c: Context<AppEnv>) => string;
+  peerAddress?: (c: Context<AppEnv>) => string;
 }
 
-const cloudflareClientAddress = (c: Context<AppEnv>) => c.req.header('cf-connecting-ip') ?? 'unknown';
+const cloudflarePeerAddress = (c: Context<AppEnv>) => c.req.header('cf-connecting-ip') ?? 'unknown';
 
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const app = new Hono<AppEnv>();
+  const peerAddress = options.peerAddress ?? cloudflarePeerAddress;
+  const clientBehind = clientAddressBehind(deps.config.exposure.trustedProxies);
   const gate: AccessGate = {
     token: deps.config.accessToken,
     requireToken: options.requireAccessToken,
     db: deps.database.db,
     throttle: new AuthThrottle(deps.config.exposure.authFailuresPerMinute),
-    clientAddress: options.clientAddress ?? cloudflareClientAddress,
+    clientAddress: (c) => clientBehind(peerAddress(c), c.req.header('x-forwarded-for')),
   };
   app.use(requestId());
   app.use(requestLog(deps.logger));

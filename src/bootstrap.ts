@@ -7,6 +7,7 @@ import { startWalCheckpointer } from './db/wal-checkpointer';
 import { createDeps, type AppDeps } from './deps';
 import { createLogger, type LoggerOptions } from './logging';
 import { undiciRequestFetch } from './providers/node-fetch';
+import { scrubSearchIndex } from './services/scrub-search-index';
 import { ProviderRegistry } from './providers/registry';
 
 export async function bootstrap(
@@ -17,6 +18,8 @@ export async function bootstrap(
   const database = await openDatabase(config.databaseUrl, config.databaseAuthToken);
   await migrateDatabase(database.db);
   const logger = createLogger({ write: options.log, secrets: config.secrets, logPrompts: config.logPrompts });
+  const scrubbed = await scrubSearchIndex(database.db, config.secrets);
+  if (scrubbed) logger.info({ event: 'search_index_scrubbed', entries: scrubbed });
   const nativeInsert = nativeCallInserter(config.databaseUrl);
   const path = localDatabasePath(config.databaseUrl);
   const checkpointer = path

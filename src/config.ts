@@ -1,5 +1,6 @@
 // Environment → typed, validated Config. Pure: takes the env object, so Node and Workers share it.
 import { z } from 'zod';
+import { trustedRange } from './http/client-address';
 
 export type ProviderKind = 'openai' | 'azure' | 'openai-compatible' | 'echo';
 
@@ -44,6 +45,8 @@ export interface Exposure {
   corsOrigins: string[];
   /** Failed sign-ins and bearer tokens per client address per minute before 429. */
   authFailuresPerMinute: number;
+  /** TRUST_PROXY: proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; none by default. */
+  trustedProxies: string[];
 }
 
 /** Node's HTTP server: how long a client may take, and how many connections it may hold. */
@@ -134,6 +137,7 @@ const envSchema = z.object({
   ALLOWED_HOSTS: optionalText,
   CORS_ORIGINS: optionalText,
   AUTH_FAILURES_PER_MINUTE: intWithDefault(10, 1, 100_000),
+  TRUST_PROXY: optionalText,
   HEADERS_TIMEOUT_MS: intWithDefault(15_000, 100, 600_000),
   REQUEST_TIMEOUT_MS: intWithDefault(60_000, 100, 3_600_000),
   KEEP_ALIVE_TIMEOUT_MS: intWithDefault(5_000, 100, 600_000),
@@ -165,6 +169,10 @@ export function loadConfig(env: Env): Config {
   const corsOrigins = list(e.CORS_ORIGINS);
   for (const origin of corsOrigins) {
     if (!/^https?:\/\/[^/]+$/.test(origin)) throw new ConfigError(`Invalid configuration: CORS_ORIGINS: "${origin}" is not an origin like https://app.example`);
+  }
+  const trustedProxies = list(e.TRUST_PROXY);
+  for (const entry of trustedProxies) {
+    if (!trustedRange(entry)) throw new ConfigError(`Invalid configuration: TRUST_PROXY: "${entry}" is not an IP address or CIDR range like 10.0.0.0/8`);
   }
   const providers: ProviderConfig[] = [
     {
@@ -253,6 +261,7 @@ export function loadConfig(env: Env): Config {
       allowedHosts: list(e.ALLOWED_HOSTS).map((h) => h.toLowerCase()),
       corsOrigins,
       authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+      trustedProxies,
     },
     server: {
       headersTimeoutMs: e.HEADERS_TIMEOUT_MS,

@@ -14,7 +14,7 @@ if (existsSync('.env')) process.loadEnvFile('.env');
 const deps = await bootstrap(process.env);
 const app = createApp(deps, {
   staticAssets: nodeStaticAssets(),
-  clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+  peerAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
 });
 let stopping = false;
 const refuse = () =>

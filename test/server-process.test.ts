@@ -45,3 +45,36 @@ describe('the server process started like `npm start`', () => {
     expect(server.output.join('')).not.toContain('sk-never-logged-0000');
   });
 });
+
+describe('the server process behind a reverse proxy (TRUST_PROXY, the connection address on Node)', () => {
+  const TOKEN = 'proxy-process-access-token-1618033988';
+  const servers: ServerProcess[] = [];
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'study-proxy-'));
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.kill()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const start = async (name: string, trustProxy: string) => {
+    const server = await startServer({ DATABASE_URL: `file:${join(dir, `${name}.db`)}`, STUDY_ACCESS_TOKEN: TOKEN, AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: trustProxy });
+    servers.push(server);
+    return server;
+  };
+  const bearer = (server: ServerProcess, token: string, forwardedFor: string) =>
+    fetch(`${server.base}/api/v1/calls`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': forwardedFor } }).then((r) => r.status);
+
+  it('throttles two clients of a trusted proxy (here: this test, on 127.0.0.1) separately', async () => {
+    const server = await start('trusted', '127.0.0.1');
+    for (let i = 0; i < 3; i++) expect(await bearer(server, 'wrong-token', '203.0.113.1')).toBe(401);
+    expect(await bearer(server, TOKEN, '203.0.113.1')).toBe(429);
+    expect(await bearer(server, TOKEN, '203.0.113.2')).toBe(200);
+  });
+
+  it('ignores X-Forwarded-For from a sender that is not a trusted proxy', async () => {
+    const server = await start('untrusted', '192.0.2.1');
+    for (let i = 0; i < 3; i++) expect(await bearer(server, 'wrong-token', `203.0.113.${10 + i}`)).toBe(401);
+    expect(await bearer(server, TOKEN, '203.0.113.50')).toBe(429);
+  });
+});

@@ -4,11 +4,11 @@ import { selectRunnableTasks } from './batches-repository';
 import type { Database } from './client';
 import { batches, batchTasks, rawCalls } from './schema';
 
-/** A new queue run (already claimed): failed tasks go back to pending, to be tried again. */
+/** A new queue run (already claimed): failed tasks go back to pending, to be tried again (their calls are over: no claim holds them). */
 export async function beginQueueRun(db: Database, batchId: number) {
   await db
     .update(batchTasks)
-    .set({ status: 'pending' })
+    .set({ status: 'pending', claimedRun: null, claimedAt: null })
     .where(and(eq(batchTasks.batchId, batchId), eq(batchTasks.status, 'failed')));
 }
 
@@ -28,25 +28,50 @@ export async function pendingTasksByIds(db: Database, batchId: number, taskIds: 
 }
 
 /**
- * Takes a task for the run just before it is called: pending, in a running batch, of the current run,
- * and not yet taken by this run. One conditional UPDATE, so of two deliveries of the same message
- * (queues deliver at least once) only one runs the task; a message of an earlier run, or of a
- * cancelled batch, takes nothing.
+ * What became of an attempt to take a task: taken (call it now), held by an earlier run whose call
+ * may still be in flight (look again later), or nothing to do (done, taken by this run already, or
+ * the batch no longer runs this run).
  */
-export async function claimQueueTask(db: Database, taskId: number, run: string): Promise<boolean> {
-  const rows = await db
+export type TaskClaim = 'claimed' | 'held' | 'gone';
+
+/**
+ * Takes a task for the run just before it is called: pending, in a running batch, of the current run,
+ * not yet taken by this run, and not held by another run — one that took it less than `leaseMs` ago
+ * and whose call may still be in flight (a task whose call ended is no longer pending, or was freed by
+ * beginQueueRun). One conditional UPDATE, so whichever messages race for a task — two deliveries of
+ * one message (queues deliver at least once), or the messages of a run and of the run that followed
+ * a cancel and resume — on any number of consumers over one database, one calls its provider.
+ */
+export async function claimQueueTask(db: Database, taskId: number, run: string, now: Date, leaseMs: number): Promise<TaskClaim> {
+  const heldSince = new Date(now.getTime() - leaseMs).toISOString();
+  const runsThisRun = sql`EXISTS (SELECT 1 FROM ${batches} WHERE ${batches.groupId} = ${batchTasks.batchId} AND ${batches.status} = 'running' AND ${batches.runId} = ${run})`;
+  const claimed = await db
     .update(batchTasks)
-    .set({ claimedRun: run })
+    .set({ claimedRun: run, claimedAt: now.toISOString() })
     .where(
       and(
         eq(batchTasks.id, taskId),
         eq(batchTasks.status, 'pending'),
-        sql`${batchTasks.claimedRun} IS NOT ${run}`,
-        sql`EXISTS (SELECT 1 FROM ${batches} WHERE ${batches.groupId} = ${batchTasks.batchId} AND ${batches.status} = 'running' AND ${batches.runId} = ${run})`,
+        sql`(${batchTasks.claimedRun} IS NULL
+             OR (${batchTasks.claimedRun} IS NOT ${run} AND (${batchTasks.claimedAt} IS NULL OR ${batchTasks.claimedAt} < ${heldSince})))`,
+        runsThisRun,
       ),
     )
     .returning({ id: batchTasks.id });
-  return rows.length === 1;
+  if (claimed.length === 1) return 'claimed';
+  const [held] = await db
+    .select({ id: batchTasks.id })
+    .from(batchTasks)
+    .where(
+      and(
+        eq(batchTasks.id, taskId),
+        eq(batchTasks.status, 'pending'),
+        sql`${batchTasks.claimedRun} IS NOT ${run} AND ${batchTasks.claimedAt} >= ${heldSince}`,
+        runsThisRun,
+      ),
+    )
+    .limit(1);
+  return held ? 'held' : 'gone';
 }
 
 /**

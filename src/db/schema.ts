@@ -240,6 +240,8 @@ export const batchTasks = sqliteTable(
     calls: integer('calls').notNull().default(0),
     /** Queue runs: the run that has taken this task, so a redelivered message never runs it twice. */
     claimedRun: text('claimed_run'),
+    /** When it was taken: until the claim is older than a consumer can live, no other run calls it. */
+    claimedAt: text('claimed_at'),
     // Copied from the task's last call by the capture trigger, so a study's latency percentiles,
     // tokens and cost are read from its tasks alone (see drizzle/0014_study_scores_triggers.sql).
     latencyMs: real('latency_ms'),

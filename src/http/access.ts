@@ -24,7 +24,7 @@ export interface AccessGate {
   requireToken?: boolean;
   db: Database;
   throttle: AuthThrottle;
-  /** The client's address (the connection's on Node, Cloudflare's header on Workers). */
+  /** The client's address (the connection's on Node, Cloudflare's header on Workers; behind a TRUST_PROXY proxy, from X-Forwarded-For). */
   clientAddress: (c: Context<AppEnv>) => string;
 }
 

@@ -8,6 +8,7 @@ import type { ChatMessage, ChatParams } from '../providers/types';
 import { runChatCall } from './provider-call';
 import type { KeyedLock } from '../concurrency/keyed-lock';
 import { resolveProvider, type InferenceContext } from './inference';
+import { noSecrets } from './scrub-secrets';
 
 export interface ConversationContext extends InferenceContext {
   /** Serialises turns of one conversation so two messages never race for the same history. */
@@ -34,11 +35,10 @@ export async function createConversation(
     ...(input.system_prompt ? { system_prompt: input.system_prompt } : {}),
     ...(input.params ? { params: input.params } : {}),
   };
-  const group = await createGroup(ctx.db, {
-    groupType: 'conversation',
-    name: input.name ?? `chat with ${settings.provider}/${settings.model}`,
-    metadata: settings,
-  });
+  const group = await createGroup(
+    ctx.db,
+    (ctx.scrub ?? noSecrets)({ groupType: 'conversation', name: input.name ?? `chat with ${settings.provider}/${settings.model}`, metadata: settings }),
+  );
   return getConversation(ctx, group.id);
 }
 

@@ -27,6 +27,13 @@ const MESSAGES_PER_SEND = 100;
  * any message of the old run still in the queue then takes nothing, so nothing runs twice.
  */
 export const STALE_RUN_MS = 15 * 60_000;
+/**
+ * A task taken this long ago by a run whose call never ended may be taken by another run: no
+ * consumer invocation lives longer (Workers stop a queue consumer after 15 minutes of wall time).
+ */
+export const TASK_LEASE_MS = 15 * 60_000;
+/** A message with a task whose call from an earlier run may still be in flight comes back this much later. */
+export const HELD_TASK_RETRY_S = 60;
 
 export interface BatchMessageBody {
   batchId: number;
@@ -104,8 +111,9 @@ export class QueueBatchExecutor implements BatchExecutor {
 /**
  * The queue consumer (the worker's `queue()` handler). Each task runs only once it is claimed for the
  * current run of a running batch, so a redelivered message or one from before a cancel or resume
- * runs nothing twice. A message whose work failed (the database was unreachable, say) is retried by
- * the queue.
+ * runs nothing twice. A message with a task still held by an earlier run (its call in flight when the
+ * batch was cancelled and resumed) comes back later, to settle the run once that call has ended. A
+ * message whose work failed (the database was unreachable, say) is retried by the queue.
  */
 export async function consumeBatchMessages(ctx: InferenceContext, messages: readonly BatchQueueMessage[]) {
   const limits = new Map<number, ReturnType<typeof pLimit>>();
@@ -119,8 +127,9 @@ export async function consumeBatchMessages(ctx: InferenceContext, messages: read
         return;
       }
       try {
-        await consumeOne(ctx, body, limits, gates);
-        message.ack();
+        const held = await consumeOne(ctx, body, limits, gates);
+        if (held) message.retry({ delaySeconds: HELD_TASK_RETRY_S });
+        else message.ack();
       } catch (error) {
         ctx.logger.error({ event: 'batch_message_error', batch_id: body.batchId, error: ctx.redact(String(error)) });
         message.retry({ delaySeconds: 5 });
@@ -129,25 +138,30 @@ export async function consumeBatchMessages(ctx: InferenceContext, messages: read
   );
 }
 
+/** Runs the message's tasks this run can take; true when some are still held by an earlier run. */
 async function consumeOne(
   ctx: InferenceContext,
   body: BatchMessageBody,
   limits: Map<number, ReturnType<typeof pLimit>>,
   gates: Map<string, BackoffGate>,
-) {
+): Promise<boolean> {
   const found = await getBatch(ctx.db, body.batchId);
-  if (!found || found.batch.status !== 'running' || found.batch.runId !== body.run) return;
+  if (!found || found.batch.status !== 'running' || found.batch.runId !== body.run) return false;
   const tasks = await pendingTasksByIds(ctx.db, body.batchId, body.taskIds);
   let limit = limits.get(body.batchId);
   if (!limit) limits.set(body.batchId, (limit = pLimit(found.batch.concurrency)));
+  let held = false;
   await Promise.all(
     tasks.map((task) =>
       limit(async () => {
-        if (await claimQueueTask(ctx.db, task.taskId, body.run)) await runBatchTask(ctx, found.batch, task, { gates });
+        const claim = await claimQueueTask(ctx.db, task.taskId, body.run, new Date(), TASK_LEASE_MS);
+        if (claim === 'claimed') await runBatchTask(ctx, found.batch, task, { gates });
+        else if (claim === 'held') held = true;
       }),
     ),
   );
   await settleQueueRun(ctx.db, body.batchId, body.run);
+  return held;
 }
 
 function parseBody(body: unknown): BatchMessageBody | undefined {

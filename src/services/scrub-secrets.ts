@@ -7,6 +7,9 @@ export type SecretScrubber = <T>(value: T) => T;
 
 export const SECRET_PLACEHOLDER = '[redacted]';
 
+/** For contexts built without secrets (tests, tools): nothing to remove. */
+export const noSecrets: SecretScrubber = (value) => value;
+
 export function secretScrubber(secrets: string[]): SecretScrubber {
   const sorted = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
   // Nothing configured, nothing to find: no walk over every answer.

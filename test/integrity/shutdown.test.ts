@@ -103,10 +103,10 @@ describe('graceful shutdown', () => {
     check.close();
   }, 60_000);
 
-  it('after SHUTDOWN_GRACE_MS cancels what is left, captures it as failed, and exits 0', async () => {
+  it('cancels what is left near the end of SHUTDOWN_GRACE_MS, captures it as failed, and is done within it, exit 0', async () => {
     fake.reset();
     fake.setLatency(20_000);
-    const env = envFor('grace', { SHUTDOWN_GRACE_MS: '300' });
+    const env = envFor('grace', { SHUTDOWN_GRACE_MS: '1000' });
     const server = await start(env);
     const pending = fetch(`${server.base}/api/v1/inference`, {
       method: 'POST',
@@ -118,11 +118,64 @@ describe('graceful shutdown', () => {
     const answer = await json(await pending);
     expect(answer.calls[0]).toMatchObject({ status: 'failed', error: { class: 'ServerShutdown' } });
     expect(await exitCode(server)).toBe(0);
+    // The server's own clock, from taking the signal to the last step before exit.
+    const loggedAt = (event: string) => Date.parse(JSON.parse(server.output.join('').split('\n').find((l) => l.includes(`"${event}"`))!).time);
+    expect(loggedAt('shutdown_complete') - loggedAt('shutdown_started')).toBeLessThanOrEqual(1000);
     const db = createClient({ url: env.DATABASE_URL });
     const rows = await db.execute("SELECT status, json_extract(error_json, '$.class') AS class FROM raw_calls");
     expect(rows.rows.map((r) => [r.status, r.class])).toEqual([['failed', 'ServerShutdown']]);
     db.close();
   }, 30_000);
+
+  it('answers every one of 200 streams sent up to SIGTERM, and those sent after it: finished and captured, or 503 with connection: close; none reset', async () => {
+    fake.reset();
+    fake.setStreamChunkDelay(150);
+    const env = envFor('stream-storm');
+    const server = await start(env);
+    const outcome = async (sent: Promise<Response>): Promise<string> => {
+      try {
+        const res = await sent;
+        if (res.status === 503) {
+          const body = await json(res);
+          return body.error?.code === 'shutting_down' && res.headers.get('connection') === 'close' ? '503' : `503 without close: ${JSON.stringify(body)}`;
+        }
+        const text = await res.text();
+        return res.status === 200 && text.includes('data: [DONE]') ? 'finished' : `${res.status} cut short`;
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        return cause?.code ?? cause?.message ?? String(error);
+      }
+    };
+    const stream = () =>
+      fetch(`${server.base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'openai/gpt-test', stream: true, messages: [{ role: 'user', content: 'one two three four five six seven eight nine ten' }] }),
+      });
+    // 200 streams at once; the signal comes as the first reaches the provider, while the server is
+    // still reading (or has yet to accept) the others.
+    const before = Array.from({ length: 200 }, () => outcome(stream()));
+    await waitFor(async () => fake.requestCount, (n) => n >= 1, 10_000, 5);
+    const signalledAt = Date.now();
+    process.kill(serverPid(server), 'SIGTERM');
+    // A signal is handled when the server's event loop gets to it: "after" is after it has.
+    await waitFor(async () => server.output.join(''), (out) => out.includes('"shutdown_started"'), 10_000, 10);
+    const after = Array.from({ length: 20 }, () => outcome(stream()));
+    const counts = (outcomes: string[]) => outcomes.reduce<Record<string, number>>((n, o) => ({ ...n, [o]: (n[o] ?? 0) + 1 }), {});
+    const sentBefore = counts(await Promise.all(before));
+    const sentAfter = counts(await Promise.all(after));
+    expect(await exitCode(server)).toBe(0);
+    const exitedAfterMs = Date.now() - signalledAt;
+    console.log('200 streams sent before SIGTERM:', sentBefore, '· 20 sent after:', sentAfter, `· exited ${exitedAfterMs} ms after the signal`);
+    expect(Object.keys(sentBefore).filter((o) => o !== 'finished' && o !== '503')).toEqual([]);
+    expect(sentAfter).toEqual({ '503': 20 });
+    const db = createClient({ url: env.DATABASE_URL });
+    const rows = await db.execute("SELECT status, count(*) AS n FROM raw_calls GROUP BY status");
+    db.close();
+    // Every stream that reached the provider has its row, and every finished one is a success.
+    expect(rows.rows.reduce((sum, r) => sum + Number(r.n), 0)).toBe(fake.requestCount);
+    expect(Number(rows.rows.find((r) => r.status === 'success')?.n ?? 0)).toBe(sentBefore['finished'] ?? 0);
+  }, 60_000);
 
   it('exits at once on a second signal', async () => {
     fake.reset();

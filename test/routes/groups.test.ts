@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, dumpDatabase, type TestApp } from '../support/app';
 
 describe('groups API', () => {
   let t: TestApp;
@@ -70,5 +70,45 @@ describe('groups API', () => {
     }
     expect((await t.post('/api/v1/groups/1/members', { call_ids: ['a'] })).status).toBe(400);
     expect((await t.get('/api/v1/groups/424242')).status).toBe(404);
+  });
+});
+
+describe('secrets in group names', () => {
+  const KEY = 'sk-provider-key-never-shown-0123456789';
+  let t: TestApp;
+  beforeAll(async () => {
+    // The key is configured (so it is a secret); the calls go to echo, nothing reaches OpenAI.
+    t = await createTestApp({ OPENAI_API_KEY: KEY });
+  });
+  afterAll(() => t.close());
+
+  it('removes a configured key from names and descriptions made by the gateway header, the API, the page form and a chat', async () => {
+    const header = { 'x-study-group': `run ${KEY}` };
+    const chat = { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] };
+    expect((await t.post('/v1/chat/completions', chat, header)).status).toBe(200);
+    // The same header again finds the group it made (by its stored, scrubbed name).
+    expect((await t.post('/v1/chat/completions', chat, header)).status).toBe(200);
+    const api = await t.post('/api/v1/groups', { name: `api ${KEY}`, description: `key is ${KEY}`, metadata: { note: KEY, [KEY]: 1 } });
+    expect(api.status).toBe(201);
+    expect((await api.json()).group).toMatchObject({ name: 'api [redacted]', description: 'key is [redacted]' });
+    const form = await t.app.request('/groups', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ group_type: 'experiment', name: `form ${KEY}`, description: `also ${KEY}` }).toString(),
+    });
+    expect(form.status).toBe(303);
+    expect((await t.post('/api/v1/conversations', { provider: 'echo', name: `chat ${KEY}` })).status).toBe(201);
+
+    const { groups } = await (await t.get('/api/v1/groups')).json();
+    const names = groups.map((g: { name: string }) => g.name);
+    expect(names).toEqual(expect.arrayContaining(['run [redacted]', 'api [redacted]', 'form [redacted]', 'chat [redacted]']));
+    const run = groups.find((g: { name: string }) => g.name === 'run [redacted]');
+    expect(names.filter((n: string) => n === 'run [redacted]')).toHaveLength(1);
+    expect(run.members).toBe(2);
+    expect(JSON.stringify(groups)).not.toContain(KEY);
+    const page = await (await t.get('/groups')).text();
+    expect(page).toContain('form [redacted]');
+    expect(page).not.toContain(KEY);
+    expect(await dumpDatabase(t)).not.toContain(KEY);
   });
 });

@@ -15,10 +15,13 @@ import {
   consumeBatchMessages,
   QueueBatchExecutor,
   STALE_RUN_MS,
+  TASK_LEASE_MS,
   TASKS_PER_MESSAGE,
   type BatchMessageBody,
 } from '../../src/services/queue-batch-executor';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+import { startSqld, type Sqld } from '../support/sqld';
+import { waitFor } from '../support/wait';
 
 interface Delivery {
   body: unknown;
@@ -209,4 +212,130 @@ describe('queue batch executor (Workers backend)', () => {
     await consumeBatchMessages(brokenCtx, [message]);
     expect(message).toMatchObject({ acked: false, retried: true });
   });
+});
+
+/** One server of a Workers deployment: its own database connection, queue producer and consumer. */
+interface QueueServer {
+  deps: AppDeps;
+  app: ReturnType<typeof createApp>;
+  queue: MemoryQueue;
+}
+
+describe('one provider call per task on the queue path, two servers on one libSQL server (sqld)', () => {
+  let dir: string;
+  let sqld: Sqld;
+  let fake: FakeOpenAI;
+  let a: QueueServer;
+  let b: QueueServer;
+
+  const server = async (): Promise<QueueServer> => {
+    const config = loadConfig({
+      DATABASE_URL: sqld.url,
+      DATABASE_AUTH_TOKEN: sqld.authToken,
+      OPENAI_API_KEY: 'sk-queue-test-key',
+      OPENAI_BASE_URL: fake.url,
+      RETRY_MAX_ATTEMPTS: '1',
+    });
+    const database = await openDatabase(config.databaseUrl, config.databaseAuthToken);
+    const queue = new MemoryQueue();
+    const deps = createDeps({
+      config,
+      database,
+      providers: ProviderRegistry.fromConfig(config),
+      logger: createLogger({ write: () => undefined, secrets: config.secrets }),
+      batches: (ctx) => new QueueBatchExecutor(ctx, queue),
+    });
+    return { deps, app: createApp(deps), queue };
+  };
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'study-queue-sqld-'));
+    [sqld, fake] = await Promise.all([startSqld(dir), startFakeOpenAI()]);
+    a = await server();
+    await migrateDatabase(a.deps.database.db);
+    b = await server();
+  }, 60_000);
+  afterAll(async () => {
+    a?.deps.database.close();
+    b?.deps.database.close();
+    await Promise.all([sqld?.close(), fake?.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(() => fake.reset());
+
+  const post = (s: QueueServer, path: string, body: unknown = {}) =>
+    s.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const progress = async (s: QueueServer, id: number) => (await s.app.request(`/api/v1/batches/${id}`)).json();
+  const consume = async (s: QueueServer, bodies: unknown[]) => {
+    const messages = bodies.map(delivery);
+    await consumeBatchMessages(serviceContext(s.deps), messages);
+    return messages;
+  };
+  const perTask = async (id: number) =>
+    (
+      await sqld.client.execute({
+        sql: `SELECT t.id, t.status, (SELECT count(*) FROM raw_calls c WHERE c.batch_task_id = t.id) AS calls
+                FROM batch_tasks t WHERE t.batch_id = ? ORDER BY t.ordinal`,
+        args: [id],
+      })
+    ).rows.map((r) => ({ id: Number(r.id), status: String(r.status), calls: Number(r.calls) }));
+  const createBatch = async (s: QueueServer, items: number) => {
+    const res = await post(s, '/api/v1/batches', {
+      items: Array.from({ length: items }, (_, i) => ({ prompt: `question ${i}` })),
+      targets: [{ provider: 'openai', model: 'gpt-test' }],
+      samples: 2,
+      concurrency: 10,
+    });
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { id: number }).id;
+  };
+
+  it('a cancel and resume while calls are in flight: the new run leaves those tasks to them, and each task is called once', async () => {
+    fake.setLatency(3000);
+    const id = await createBatch(a, 5);
+    const [first, second] = a.queue.take();
+    expect(first!.taskIds).toHaveLength(TASKS_PER_MESSAGE);
+    // Server a's consumer calls the provider for the first message's tasks...
+    const firstRun = consume(a, [first!]);
+    await waitFor(async () => fake.requestCount, (n) => n === TASKS_PER_MESSAGE, 10_000, 10);
+    // ...while, on server b, the batch is cancelled and resumed: a new run, all ten tasks pending.
+    expect((await (await post(b, `/api/v1/batches/${id}/cancel`)).json()).status).toBe('cancelled');
+    expect((await post(b, `/api/v1/batches/${id}/resume`)).status).toBe(202);
+    const resumed = b.queue.take();
+    expect(resumed.flatMap((m) => m.taskIds)).toHaveLength(10);
+    // Server b's consumer runs only the tasks no call is in flight for; a's calls are still running.
+    const delivered = await consume(b, resumed);
+    expect(fake.requestCount).toBe(10);
+    const holding = delivered.filter((m) => m.retried);
+    expect(holding.map((m) => (m.body as BatchMessageBody).taskIds)).toEqual([first!.taskIds]);
+
+    expect((await firstRun).every((m) => m.acked)).toBe(true);
+    // Late and repeated deliveries change nothing: the first run's messages, and b's own again.
+    await consume(a, [first!, second!]);
+    await consume(b, resumed);
+    expect(fake.requestCount).toBe(10);
+    // The held message comes back once a's calls are over, and settles the run (if b's other message has not).
+    const back = await consume(b, holding.map((m) => m.body));
+    expect(back.every((m) => m.acked && !m.retried)).toBe(true);
+    expect(await progress(a, id)).toMatchObject({ status: 'completed', done: 10, failed: 0 });
+    expect((await perTask(id)).every((t) => t.status === 'success' && t.calls === 1)).toBe(true);
+  }, 60_000);
+
+  it('a task held by a run whose consumer died (its claim older than the lease) is called by the next run', async () => {
+    const id = await createBatch(a, 1);
+    a.queue.take(); // the first run's message is lost with its consumer
+    const [dead, fresh] = (await perTask(id)).map((t) => t.id);
+    const claimedAt = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+    await sqld.client.execute({ sql: "UPDATE batch_tasks SET claimed_run = 'dead-run', claimed_at = ? WHERE id = ?", args: [claimedAt(TASK_LEASE_MS + 60_000), dead!] });
+    await sqld.client.execute({ sql: "UPDATE batch_tasks SET claimed_run = 'busy-run', claimed_at = ? WHERE id = ?", args: [claimedAt(1000), fresh!] });
+    expect((await post(b, `/api/v1/batches/${id}/cancel`)).status).toBe(200);
+    expect((await post(b, `/api/v1/batches/${id}/resume`)).status).toBe(202);
+    const delivered = await consume(b, b.queue.take());
+    // Only the task whose claim had expired was called; the other is left to its (live) run.
+    expect(fake.requestCount).toBe(1);
+    expect(delivered.map((m) => m.retried)).toEqual([true]);
+    expect((await perTask(id)).map((t) => [t.status, t.calls])).toEqual([
+      ['success', 1],
+      ['pending', 0],
+    ]);
+  }, 30_000);
 });

@@ -116,7 +116,7 @@ export function groupRoutes(deps: AppDeps) {
     .openapi(routes.create, async (c) => {
       const body = c.req.valid('json');
       assertCreatableGroupType(body.group_type);
-      const group = await createGroup(db, { groupType: body.group_type, name: body.name, description: body.description, metadata: body.metadata });
+      const group = await createGroup(db, deps.scrub({ groupType: body.group_type, name: body.name, description: body.description, metadata: body.metadata }));
       return c.json({ group: groupJson(group) }, 201);
     })
     .openapi(routes.list, async (c) => {

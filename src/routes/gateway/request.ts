@@ -116,7 +116,7 @@ export async function callOptions(
   clientApi: ClientApi,
   extra: Record<string, unknown> = {},
 ): Promise<GatewayCallOptions> {
-  const group = headers.group !== undefined ? await findOrCreateGroup(deps.database.db, headers.group) : undefined;
+  const group = headers.group !== undefined ? await findOrCreateGroup(deps.database.db, deps.scrub(headers.group)) : undefined;
   if (group) assertOpenGroup(group);
   const userAgent = c.req.header('user-agent');
   return {

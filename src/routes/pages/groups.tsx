@@ -46,7 +46,7 @@ export function groupPages(deps: AppDeps) {
           name: field(body, 'name'),
           ...(field(body, 'description') ? { description: field(body, 'description') } : {}),
         });
-        const group = await createGroup(db, { groupType: input.group_type, name: input.name, description: input.description });
+        const group = await createGroup(db, deps.scrub({ groupType: input.group_type, name: input.name, description: input.description }));
         return c.redirect(`/groups/${group.id}`, 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
