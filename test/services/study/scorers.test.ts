@@ -204,16 +204,17 @@ describe('JSON Schema scorer', () => {
     expect(score({ type: 'json_schema', schema: false }, '{}').pass).toBe(false);
   });
 
-  it('refuses a schema with an unresolvable $ref or a dangerous pattern, naming the field', () => {
+  it('refuses a schema with an unresolvable $ref or a pattern the linear-time engine cannot run, naming the field', () => {
     expect(issueOf({ type: 'json_schema', schema: { $ref: '#/$defs/missing' } })).toMatch(/^scorer\.schema: is not a usable JSON Schema: Unresolved \$ref/);
-    expect(issueOf({ type: 'json_schema', schema: { properties: { a: { type: 'string', pattern: '^(a+)+$' } } } })).toMatch(
-      /^scorer\.schema: pattern "\^\(a\+\)\+\$": \(a\+\)\+ repeats a group/,
+    expect(issueOf({ type: 'json_schema', schema: { properties: { a: { type: 'string', pattern: '^(?!x)' } } } })).toBe(
+      'scorer.schema: pattern "^(?!x)" (at #/properties/a/pattern): lookahead ((?=…), (?!…)) is not supported by the linear-time regex engine',
     );
+    expect(issueOf({ type: 'json_schema', schema: { patternProperties: { '^(\\w)\\1$': {} } } })).toMatch(/^scorer\.schema: pattern .* \(at #\/patternProperties\/.*\): backreferences/);
   });
 
   it('refuses an invalid pattern anywhere in the schema', () => {
     expect(issueOf({ type: 'json_schema', schema: { properties: { a: { type: 'string', pattern: '[' } } } })).toMatch(
-      /^scorer\.schema: pattern "\[": invalid regular expression/,
+      /^scorer\.schema: pattern "\[" \(at #\/properties\/a\/pattern\): invalid regular expression/,
     );
   });
 
