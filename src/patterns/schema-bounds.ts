@@ -6,7 +6,7 @@ import { encodePointer } from '@cfworker/json-schema';
 export const MAX_SCHEMA_NODES = 10_000;
 export const MAX_SCHEMA_DEPTH = 40;
 /** Subschema visits a schema may expand to: what one answer's validation may visit (VALIDATION_STEPS). */
-export const MAX_SCHEMA_EXPANSION = 25_000;
+export const MAX_SCHEMA_EXPANSION = 10_000;
 
 type SchemaObject = Record<string, unknown>;
 const isObject = (value: unknown): value is SchemaObject => typeof value === 'object' && value !== null && !Array.isArray(value);
