@@ -103,6 +103,17 @@ export function compileUserRegex(pattern: string, flags = ''): UserRegex {
   throw new Error(`${result.field}: ${result.message}`);
 }
 
+// A validated config's pattern, kept on the config object: a scoring run reads it for every answer,
+// and this lookup costs less than building the cache key.
+const byConfig = new WeakMap<object, UserRegex>();
+
+/** compileUserRegex(config.pattern, config.flags), looked up by the config object itself. */
+export function configRegex(config: { pattern: string; flags: string }): UserRegex {
+  let regex = byConfig.get(config);
+  if (!regex) byConfig.set(config, (regex = compileUserRegex(config.pattern, config.flags)));
+  return regex;
+}
+
 function compile(pattern: string, flags: string): UserRegex | RegexProblem {
   const key = `${flags}/${pattern}`;
   const cached = compiled.get(key);

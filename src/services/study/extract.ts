@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { canonicalJson } from '../request-hash';
 import { parseJsonAnswer, parseJsonPath, readJsonPath } from './json-answer';
-import { boundRegexInput, compileUserRegex, regexProblem } from '../../patterns/user-regex';
+import { boundRegexInput, compileUserRegex, configRegex, regexProblem, type UserRegex } from '../../patterns/user-regex';
 
 const regexExtractionSchema = z
   .object({
@@ -64,7 +64,7 @@ export interface ExtractedAnswer {
 export function extractAnswer(text: string, extraction: Extraction): ExtractedAnswer {
   switch (extraction.type) {
     case 'regex':
-      return extractRegexGroup(text, extraction.pattern, extraction.flags, extraction.group);
+      return regexGroup(configRegex(extraction), text, extraction.group);
     case 'first_number': {
       const number = firstNumber(text);
       return { value: number === null ? null : String(number), truncated: false };
@@ -77,7 +77,10 @@ export function extractAnswer(text: string, extraction: Extraction): ExtractedAn
 }
 
 export function extractRegexGroup(text: string, pattern: string, flags = '', group?: number | string): ExtractedAnswer {
-  const regex = compileUserRegex(pattern, flags);
+  return regexGroup(compileUserRegex(pattern, flags), text, group);
+}
+
+function regexGroup(regex: UserRegex, text: string, group: number | string | undefined): ExtractedAnswer {
   const input = boundRegexInput(text, regex);
   const match = regex.search(input.text, group ?? (regex.groupCount > 0 ? 1 : 0));
   return { value: match?.value ?? null, truncated: input.truncated };

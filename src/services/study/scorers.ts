@@ -8,7 +8,7 @@ import { extractAnswer, extractionSchema, firstNumber, type Extraction } from '.
 import { parseJsonAnswer } from './json-answer';
 import { llmJudgeScorerSchema, semanticScorerSchema } from './model-scorers';
 import { FULL_NORMALIZATION, normalizationSchema, normalizeAnswer, type Normalization } from './normalize';
-import { boundRegexInput, compileUserRegex, regexProblem } from '../../patterns/user-regex';
+import { boundRegexInput, configRegex, regexProblem } from '../../patterns/user-regex';
 import { BoundedSchemaValidator, schemaProblem, ValidationBudgetExceeded } from '../../patterns/schema-validator';
 
 export interface ScoreResult {
@@ -106,7 +106,7 @@ export function acceptableAnswers(expected: unknown): string[] | null {
 export function scoreAnswer(config: DeterministicScorerConfig, answer: string, expected?: unknown): ScoreResult {
   switch (config.type) {
     case 'regex':
-      return scoreRegex(config.pattern, config.flags, compared(answer, config.extract));
+      return scoreRegex(config, compared(answer, config.extract));
     case 'valid_json': {
       const parsed = parseJsonAnswer(answer, { strict: config.strict });
       return passFail(parsed.ok, parsed.ok ? 'valid' : 'invalid', parsed.ok ? { source: parsed.source } : { error: parsed.error });
@@ -162,9 +162,9 @@ function scoreNumeric(text: string, acceptable: string[], absTol: number, relTol
   return passFail(within, String(number), { ...detail, answer_number: number, closest_expected: closest, abs_error: Math.abs(number - closest) });
 }
 
-function scoreRegex(pattern: string, flags: string, candidate: { text: string | null; detail: Record<string, unknown> }): ScoreResult {
+function scoreRegex(config: { pattern: string; flags: string }, candidate: { text: string | null; detail: Record<string, unknown> }): ScoreResult {
   if (candidate.text === null) return passFail(false, null, candidate.detail);
-  const regex = compileUserRegex(pattern, flags);
+  const regex = configRegex(config);
   const input = boundRegexInput(candidate.text, regex);
   const match = regex.search(input.text);
   return passFail(match !== null, match?.value ?? null, { ...candidate.detail, ...(input.truncated ? { input_truncated: true } : {}) });
