@@ -152,7 +152,7 @@ function compileUncached(pattern: string, flags: string): UserRegex | RegexProbl
       field: 'pattern',
       message:
         `is too large for the linear-time regex engine (${regex.programSize} instructions, at most ${MAX_REGEX_PROGRAM_SIZE}); ` +
-        'counted repetition such as {1,300} costs one copy per repeat: use * or + where you can',
+        'counted repetition such as {1,600} makes one copy per repeat: use * or + where you can',
     };
   }
   return regex;
