@@ -13,8 +13,8 @@ const MAX_DEPTH = 32;
 export const MAX_EXAMPLE_VALUES = 25_000;
 /** The JSON echo writes for one answer, every choice together. */
 export const MAX_EXAMPLE_BYTES = 1_000_000;
-/** Regex work (program instructions × characters) spent testing strings against patterns for one answer: some tens of milliseconds. */
-const MAX_PATTERN_WORK = 1_000_000;
+/** Regex work (program instructions × characters) spent testing strings against patterns for one answer: a few tens of milliseconds at most. */
+const MAX_PATTERN_WORK = 500_000;
 
 /** What one answer has spent; pass the same budget to every schemaExample of one answer. */
 export class ExampleBudget {
@@ -114,7 +114,7 @@ function spendBytes(ctx: Context, count: number, asking: string) {
   }
 }
 
-/** The bytes a JSON value of the schema itself (const, enum member) adds to the answer. */
+/** Charges the bytes a value adds to the answer, as JSON, and returns it. */
 function spendValueBytes(value: unknown, ctx: Context, asking: string): unknown {
   spendBytes(ctx, JSON.stringify(value)?.length ?? 4, asking);
   return value;
