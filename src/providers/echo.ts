@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { timeSlicer } from '../concurrency/time-slice';
 import { contentText } from './message-text';
-import { schemaExample } from './schema-example';
+import { ExampleBudget, schemaExample } from './schema-example';
 import {
   ProviderError,
   type ChatParams,
@@ -157,6 +157,15 @@ const structuredParams = z.looseObject({
 function echoChoices(params: ChatParams, userText: string, seed: number): EchoChoice[] {
   const { n, tools, tool_choice, response_format } = structuredParams.parse(params);
   const forced = forcedTool(tool_choice, (tools ?? []).flatMap((t) => functionTool.safeParse(t).data ?? []));
+  // One budget for the whole answer: n choices cost no more than one large one.
+  const budget = new ExampleBudget();
+  const example = (schema: unknown, variant: number, param: string) => {
+    try {
+      return schemaExample(schema, variant, budget);
+    } catch (error) {
+      throw badRequest(`${param}: ${(error as Error).message}`);
+    }
+  };
   return Array.from({ length: n ?? 1 }, (_, i): EchoChoice => {
     if (forced) {
       const args = example(forced.function.parameters ?? { type: 'object', properties: {} }, i, `tools.${forced.function.name}.parameters`);
@@ -191,14 +200,6 @@ function forcedTool(choice: unknown, tools: Array<z.infer<typeof functionTool>>)
   const tool = tools.find((t) => t.function.name === name);
   if (!tool) throw badRequest(`tool_choice names the function '${name}', which is not in tools`);
   return tool;
-}
-
-function example(schema: unknown, variant: number, param: string): unknown {
-  try {
-    return schemaExample(schema, variant);
-  } catch (error) {
-    throw badRequest(`${param}: ${(error as Error).message}`);
-  }
 }
 
 /** What a real provider answers with a 400, so the gateway passes it on as the client's mistake. */

@@ -1,8 +1,27 @@
 // A deterministic value that validates against a JSON Schema: the echo provider's structured answers and tool arguments.
+// The schema is the caller's, so what it may cost is bounded: its size, depth and $ref expansion are
+// checked first, its patterns run on the linear-time engine, and one answer gets a budget of values and
+// bytes (a schema asking for more is refused, naming what asked).
+import { encodePointer } from '@cfworker/json-schema';
+import { schemaExpansionProblem, schemaPatterns, schemaShapeProblem } from '../patterns/schema-bounds';
+import { compileUserRegex, regexProblem } from '../patterns/user-regex';
 
 type Schema = Record<string, unknown>;
 
 const MAX_DEPTH = 32;
+/** Values (and schema steps) echo generates for one answer, every choice together: some tens of milliseconds (~2 µs each). */
+export const MAX_EXAMPLE_VALUES = 25_000;
+/** The JSON echo writes for one answer, every choice together. */
+export const MAX_EXAMPLE_BYTES = 1_000_000;
+/** Regex work (program instructions × characters) spent testing strings against patterns for one answer: a few tens of milliseconds at most. */
+const MAX_PATTERN_WORK = 500_000;
+
+/** What one answer has spent; pass the same budget to every schemaExample of one answer. */
+export class ExampleBudget {
+  values = 0;
+  bytes = 0;
+  patternWork = 0;
+}
 
 /** Candidates per string format, first one that also fits the schema's pattern wins. */
 const FORMAT_EXAMPLES: Record<string, string[]> = {
@@ -34,27 +53,84 @@ const PATTERN_FALLBACKS = ['a', 'A', '0', 'abc', 'ABC', '123', 'a1', 'example'];
  * A value for `schema`, the same every time for the same `variant` (choices and array items use different
  * variants, so enums, strings, numbers and booleans differ between them). Objects get their required
  * properties, arrays their minItems, unions their first non-null branch, refs resolve to $defs/definitions.
- * Throws for schemas no value can satisfy or that recurse through required properties.
+ * Throws for schemas no value can satisfy or that recurse through required properties, for schemas too
+ * large or with patterns the linear-time engine cannot run, and when the value would exceed `budget`.
  */
-export function schemaExample(schema: unknown, variant = 0): unknown {
-  return exampleOf(schema, { root: schema, variant }, 0);
+export function schemaExample(schema: unknown, variant = 0, budget = new ExampleBudget()): unknown {
+  const problem = schemaProblem(schema);
+  if (problem) throw new Error(problem);
+  return exampleOf(schema, { root: schema, variant, budget, path: [] }, 0);
 }
 
 interface Context {
   root: unknown;
   variant: number;
+  budget: ExampleBudget;
+  /** Where in the answer the value goes (keys and indexes, pushed and popped as generation descends), for messages. */
+  path: Array<string | number>;
+}
+
+// A request's schema is the same object for each of its n choices: checked once.
+const checked = new WeakMap<object, string | null>();
+
+function schemaProblem(schema: unknown): string | null {
+  if (typeof schema !== 'object' || schema === null) return null;
+  if (checked.has(schema)) return checked.get(schema)!;
+  const problem =
+    schemaShapeProblem(schema) ??
+    schemaExpansionProblem(schema, (node) => {
+      try {
+        return resolveRef(String(node.$ref), schema);
+      } catch {
+        return undefined;
+      }
+    }) ??
+    patternProblem(schema);
+  checked.set(schema, problem);
+  return problem;
+}
+
+function patternProblem(schema: unknown): string | null {
+  for (const { pattern, at } of schemaPatterns(schema)) {
+    const problem = regexProblem(pattern, 'u');
+    if (problem) return `pattern "${pattern}" (at ${at}): ${problem.message}`;
+  }
+  return null;
+}
+
+const where = (ctx: Context) => `#${ctx.path.map((segment) => `/${encodePointer(String(segment))}`).join('')}`;
+
+function spendValues(ctx: Context, count: number, asking: string) {
+  ctx.budget.values += count;
+  if (ctx.budget.values > MAX_EXAMPLE_VALUES) {
+    throw new Error(`${asking} (at ${where(ctx)}) needs more than the ${MAX_EXAMPLE_VALUES.toLocaleString('en-US')} values echo generates for one answer`);
+  }
+}
+
+function spendBytes(ctx: Context, count: number, asking: string) {
+  ctx.budget.bytes += count;
+  if (ctx.budget.bytes > MAX_EXAMPLE_BYTES) {
+    throw new Error(`${asking} (at ${where(ctx)}) makes the answer larger than the ${MAX_EXAMPLE_BYTES.toLocaleString('en-US')} bytes echo writes for one answer`);
+  }
+}
+
+/** Charges the bytes a value adds to the answer, as JSON, and returns it. */
+function spendValueBytes(value: unknown, ctx: Context, asking: string): unknown {
+  spendBytes(ctx, JSON.stringify(value)?.length ?? 4, asking);
+  return value;
 }
 
 function exampleOf(schema: unknown, ctx: Context, depth: number): unknown {
   if (depth > MAX_DEPTH) throw new Error('the schema nests too deeply for an example (does a required property recurse?)');
+  spendValues(ctx, 1, 'the schema');
   if (schema === false) throw new Error('no value satisfies the schema `false`');
   if (!isSchema(schema)) return null;
   if (typeof schema.$ref === 'string') {
     const { $ref, ...siblings } = schema;
     return exampleOf({ ...asSchema(resolveRef($ref, ctx.root)), ...siblings }, ctx, depth + 1);
   }
-  if ('const' in schema) return schema.const;
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[ctx.variant % schema.enum.length];
+  if ('const' in schema) return spendValueBytes(schema.const, ctx, 'const');
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return spendValueBytes(schema.enum[ctx.variant % schema.enum.length], ctx, 'enum');
   for (const key of ['anyOf', 'oneOf'] as const) {
     const branches = schema[key];
     if (Array.isArray(branches) && branches.length > 0) {
@@ -64,7 +140,7 @@ function exampleOf(schema: unknown, ctx: Context, depth: number): unknown {
   }
   if (Array.isArray(schema.allOf)) {
     const { allOf, ...rest } = schema;
-    return exampleOf(allOf.reduce<Schema>((merged, part) => mergeSchemas(merged, asSchema(part)), rest), ctx, depth + 1);
+    return exampleOf(mergeSchemas([rest, ...allOf.map(asSchema)]), ctx, depth + 1);
   }
   switch (typeOf(schema)) {
     case 'object':
@@ -72,15 +148,15 @@ function exampleOf(schema: unknown, ctx: Context, depth: number): unknown {
     case 'array':
       return arrayExample(schema, ctx, depth);
     case 'string':
-      return stringExample(schema, ctx.variant);
+      return stringExample(schema, ctx);
     case 'integer':
-      return numberExample(schema, true, ctx.variant);
+      return spendValueBytes(numberExample(schema, true, ctx.variant), ctx, 'a number');
     case 'number':
-      return numberExample(schema, false, ctx.variant);
+      return spendValueBytes(numberExample(schema, false, ctx.variant), ctx, 'a number');
     case 'boolean':
-      return ctx.variant % 2 === 0;
+      return spendValueBytes(ctx.variant % 2 === 0, ctx, 'a boolean');
     default:
-      return null;
+      return spendValueBytes(null, ctx, 'a null');
   }
 }
 
@@ -88,15 +164,25 @@ function objectExample(schema: Schema, ctx: Context, depth: number): Record<stri
   const properties = isSchema(schema.properties) ? schema.properties : {};
   const required = Array.isArray(schema.required) ? schema.required.filter((k): k is string => typeof k === 'string') : [];
   const additional = schema.additionalProperties ?? true;
-  const valueFor = (key: string) => exampleOf(key in properties ? properties[key] : additional, ctx, depth + 1);
-  const out: Record<string, unknown> = {};
-  for (const key of required) out[key] = valueFor(key);
   const minProperties = numberOr(schema.minProperties, 0);
+  // Refused before any property is made, so a huge minProperties costs nothing.
+  if (ctx.budget.values + minProperties > MAX_EXAMPLE_VALUES) spendValues(ctx, minProperties, `minProperties ${minProperties}`);
+  const out: Record<string, unknown> = {};
+  let count = 0;
+  const add = (key: string) => {
+    spendBytes(ctx, key.length + 4, 'a property name');
+    ctx.path.push(key);
+    out[key] = exampleOf(Object.hasOwn(properties, key) ? properties[key] : additional, ctx, depth + 1);
+    ctx.path.pop();
+    count += 1;
+  };
+  for (const key of required) if (!Object.hasOwn(out, key)) add(key);
   for (const key of Object.keys(properties)) {
-    if (Object.keys(out).length >= minProperties) break;
-    if (!(key in out)) out[key] = valueFor(key);
+    if (count >= minProperties) break;
+    if (!Object.hasOwn(out, key)) add(key);
   }
-  for (let i = 0; Object.keys(out).length < minProperties && additional !== false; i++) out[`extra_${i}`] = valueFor(`extra_${i}`);
+  for (let i = 0; count < minProperties && additional !== false; i++) if (!Object.hasOwn(out, `extra_${i}`)) add(`extra_${i}`);
+  spendBytes(ctx, 2, 'an object');
   return out;
 }
 
@@ -105,20 +191,38 @@ function arrayExample(schema: Schema, ctx: Context, depth: number): unknown[] {
   const prefix = Array.isArray(schema.prefixItems) ? schema.prefixItems : Array.isArray(schema.items) ? schema.items : [];
   const rest = Array.isArray(schema.items) ? (schema.additionalItems ?? true) : (schema.items ?? true);
   const count = Math.min(Math.max(numberOr(schema.minItems, 0), prefix.length), numberOr(schema.maxItems, Infinity));
-  return Array.from({ length: count }, (_, i) =>
-    exampleOf(i < prefix.length ? prefix[i] : rest, { ...ctx, variant: ctx.variant + i }, depth + 1),
-  );
+  // Refused before any item is made, so a huge minItems costs nothing.
+  if (ctx.budget.values + count > MAX_EXAMPLE_VALUES) spendValues(ctx, count, `minItems ${count}`);
+  spendBytes(ctx, 2 + count, 'an array');
+  return Array.from({ length: count }, (_, i) => {
+    ctx.path.push(i);
+    const item = exampleOf(i < prefix.length ? prefix[i] : rest, { ...ctx, variant: ctx.variant + i }, depth + 1);
+    ctx.path.pop();
+    return item;
+  });
 }
 
-function stringExample(schema: Schema, variant: number): string {
-  const pattern = typeof schema.pattern === 'string' ? new RegExp(schema.pattern, 'u') : undefined;
+function stringExample(schema: Schema, ctx: Context): string {
   const minLength = numberOr(schema.minLength, 0);
   const maxLength = numberOr(schema.maxLength, Infinity);
+  // Refused before padEnd builds a string longer than the whole answer may be.
+  if (ctx.budget.bytes + minLength > MAX_EXAMPLE_BYTES) spendBytes(ctx, minLength, `minLength ${minLength}`);
+  const pattern = typeof schema.pattern === 'string' ? compileUserRegex(schema.pattern, 'u') : undefined;
   const fit = (text: string) => text.padEnd(minLength, 'x').slice(0, maxLength);
-  const plain = variant === 0 ? 'example' : `example ${variant}`;
+  const plain = ctx.variant === 0 ? 'example' : `example ${ctx.variant}`;
   const formatted = typeof schema.format === 'string' ? FORMAT_EXAMPLES[schema.format] : undefined;
   const candidates = [...(formatted ?? [plain]), ...PATTERN_FALLBACKS].map(fit);
-  return candidates.find((text) => !pattern || pattern.test(text)) ?? candidates[0]!;
+  const matches = (text: string) => {
+    if (!pattern) return true;
+    ctx.budget.patternWork += pattern.work(text.length);
+    if (ctx.budget.patternWork > MAX_PATTERN_WORK) {
+      throw new Error(`pattern "${String(schema.pattern)}" (at ${where(ctx)}) costs more to test on strings of ${text.length} characters than echo spends on one answer`);
+    }
+    return pattern.test(text);
+  };
+  const chosen = candidates.find(matches) ?? candidates[0]!;
+  spendBytes(ctx, chosen.length + 2, `minLength ${minLength}`);
+  return chosen;
 }
 
 function numberExample(schema: Schema, integer: boolean, variant: number): number {
@@ -184,10 +288,11 @@ function resolveRef(ref: string, root: unknown): unknown {
   return target;
 }
 
-function mergeSchemas(a: Schema, b: Schema): Schema {
-  const required = [...(Array.isArray(a.required) ? a.required : []), ...(Array.isArray(b.required) ? b.required : [])];
-  const properties = { ...(isSchema(a.properties) ? a.properties : {}), ...(isSchema(b.properties) ? b.properties : {}) };
-  return { ...a, ...b, ...(required.length ? { required } : {}), ...(Object.keys(properties).length ? { properties } : {}) };
+/** allOf parts as one schema, later keywords winning; properties and required lists are merged. In one pass: parts can be many. */
+function mergeSchemas(parts: Schema[]): Schema {
+  const required = parts.flatMap((part) => (Array.isArray(part.required) ? part.required : []));
+  const properties = Object.assign({}, ...parts.map((part) => (isSchema(part.properties) ? part.properties : {}))) as Schema;
+  return Object.assign({}, ...parts, required.length ? { required } : {}, Object.keys(properties).length ? { properties } : {}) as Schema;
 }
 
 const isNullSchema = (branch: unknown) =>

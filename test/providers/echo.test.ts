@@ -126,6 +126,22 @@ describe('EchoProvider', () => {
     await expect(ask({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: unsatisfiable } } })).rejects.toThrow(/response_format.json_schema.schema/);
   });
 
+  it('refuses, with a 400 naming the parameter, a schema asking for more than one answer may hold, its n choices together', async () => {
+    const huge = { type: 'array', minItems: 1_600_000 };
+    await expect(ask({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: huge } } })).rejects.toMatchObject({
+      constructor: ProviderError,
+      status: 400,
+      message: expect.stringMatching(/^response_format\.json_schema\.schema: minItems 1600000 \(at #\) needs more than the 25,000 values/),
+    });
+    const thousand = { type: 'array', minItems: 1_000, items: { type: 'integer' } };
+    expect((await rawOf({ n: 20, response_format: { type: 'json_schema', json_schema: { name: 'x', schema: thousand } } })).choices).toHaveLength(20);
+    await expect(ask({ n: 30, response_format: { type: 'json_schema', json_schema: { name: 'x', schema: thousand } } })).rejects.toMatchObject({ status: 400 });
+    const lookbehind = { type: 'object', properties: { city: { type: 'string', pattern: '(?<=x)y' } }, required: ['city'] };
+    await expect(ask({ tools: [{ type: 'function', function: { name: 'go', parameters: lookbehind } }], tool_choice: 'required' })).rejects.toThrow(
+      /^tools\.go\.parameters: pattern .* lookbehind/,
+    );
+  });
+
   it('reads conversations whose assistant turns carry tool calls and no content', async () => {
     const turns: ChatMessage[] = [
       { role: 'user', content: 'Weather?' },

@@ -1,9 +1,10 @@
 // schemaExample gives values a real JSON Schema validator accepts, the same ones every time.
 import { Validator, type Schema } from '@cfworker/json-schema';
 import { zodResponseFormat } from 'openai/helpers/zod';
-import { describe, expect, it } from 'vitest';
+import { RE2JS } from 're2js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { schemaExample } from '../../src/providers/schema-example';
+import { ExampleBudget, MAX_EXAMPLE_VALUES, schemaExample } from '../../src/providers/schema-example';
 
 type Draft = '4' | '7' | '2019-09' | '2020-12';
 
@@ -166,5 +167,58 @@ describe('schemaExample', () => {
     const loop = { $defs: { A: { type: 'object', properties: { next: { $ref: '#/$defs/A' } }, required: ['next'] } }, $ref: '#/$defs/A' };
     expect(() => schemaExample(loop)).toThrow(/nests too deeply/);
     expect(() => schemaExample({ $ref: 'https://example.com/schema.json' })).toThrow(/only local/);
+  });
+});
+
+describe('schemaExample on a budget', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('tests pattern candidates on the linear-time engine: a pattern that backtracks forever answers at once', () => {
+    const compile = vi.spyOn(RE2JS, 'compile');
+    const value = schemaExample({ type: 'string', minLength: 60, pattern: '(x|x)*y' });
+    expect(value).toHaveLength(60);
+    expect(compile).toHaveBeenCalled();
+    expect(expectExampleValid({ type: 'string', pattern: '^(?:[A-Z]+)+$' })).toBe('A');
+  });
+
+  it('refuses a pattern the engine cannot run, saying where it is', () => {
+    expect(() => schemaExample({ properties: { id: { type: 'string', pattern: '^(?!tmp)' } }, required: ['id'] })).toThrow(
+      /^pattern "\^\(\?!tmp\)" \(at #\/properties\/id\/pattern\): lookahead/,
+    );
+  });
+
+  it('generates a large minProperties in linear time, within budget', () => {
+    const value = schemaExample({ type: 'object', properties: { a: { type: 'boolean' } }, minProperties: 20_000 }) as Record<string, unknown>;
+    expect(Object.keys(value)).toHaveLength(20_000);
+    expect(value.a).toBe(true);
+    expect(value.extra_19998).toBeNull();
+  });
+
+  it('refuses, before making anything, what asks for more values or bytes than one answer may have, naming what and where', () => {
+    expect(() => schemaExample({ type: 'array', minItems: 1_600_000 })).toThrow('minItems 1600000 (at #) needs more than the 25,000 values echo generates for one answer');
+    expect(() => schemaExample({ type: 'object', minProperties: 30_000 })).toThrow(/^minProperties 30000 \(at #\) needs more than/);
+    expect(() => schemaExample({ type: 'array', minItems: 2, items: { type: 'string', minLength: 600_000 } })).toThrow(
+      /^minLength 600000 \(at #\/1\) makes the answer larger than the 1,000,000 bytes echo writes for one answer/,
+    );
+    const nested = { type: 'array', minItems: 200, items: { type: 'array', minItems: 200, items: { type: 'integer' } } };
+    expect(() => schemaExample(nested)).toThrow(/needs more than the 25,000 values/);
+  });
+
+  it('shares one budget between the calls of one answer', () => {
+    const budget = new ExampleBudget();
+    const schema = { type: 'array', minItems: 1_000, items: { type: 'integer' } };
+    for (let i = 0; i < 20; i++) schemaExample(schema, i, budget);
+    expect(budget.values).toBeLessThan(MAX_EXAMPLE_VALUES);
+    expect(() => {
+      for (let i = 0; i < 10; i++) schemaExample(schema, i, budget);
+    }).toThrow(/needs more than the 25,000 values/);
+  });
+
+  it('refuses a schema whose $refs expand too far, and merges many allOf parts in one pass', () => {
+    const $defs: Record<string, unknown> = { d7: { type: 'string' } };
+    for (let i = 0; i < 7; i++) $defs[`d${i}`] = { allOf: Array.from({ length: 10 }, () => ({ $ref: `#/$defs/d${i + 1}` })) };
+    expect(() => schemaExample({ $ref: '#/$defs/d0', $defs })).toThrow(/^expands to more than 10,000 subschema checks/);
+    const parts = Array.from({ length: 1_000 }, (_, i) => ({ properties: { [`p${i}`]: { type: 'integer' } }, required: [`p${i}`] }));
+    expect(Object.keys(schemaExample({ type: 'object', allOf: parts }) as object)).toHaveLength(1_000);
   });
 });

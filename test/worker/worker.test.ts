@@ -211,6 +211,21 @@ describe('the Workers build in local workerd', () => {
     expect(output.join('')).toMatch(/QUEUE study-batches \d+\/\d+/);
   });
 
+  it('runs caller patterns on re2js inside workerd: a schema pattern answered, lookahead refused', async () => {
+    const ask = (pattern: string) =>
+      postJson('/v1/chat/completions', {
+        model: 'echo/echo-1',
+        messages: [{ role: 'user', content: 'code?' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'code', schema: { type: 'string', pattern } } },
+      });
+    const answered = await ask('^[A-Z]{3}$');
+    expect(answered.res.status).toBe(200);
+    expect(JSON.parse(answered.json().choices[0].message.content)).toBe('ABC');
+    const refused = await ask('^(?!x)');
+    expect(refused.res.status).toBe(400);
+    expect(refused.json().error.message).toMatch(/^response_format\.json_schema\.schema: pattern .* lookahead/);
+  });
+
   it('never lets a key or token into a response, a log line or a database row', async () => {
     const tables = await rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%'");
     const dump: string[] = [];

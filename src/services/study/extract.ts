@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { canonicalJson } from '../request-hash';
 import { parseJsonAnswer, parseJsonPath, readJsonPath } from './json-answer';
-import { boundRegexInput, captureGroups, compileUserRegex, regexProblem } from './safe-regex';
+import { boundRegexInput, compileUserRegex, configRegex, regexProblem, type UserRegex } from '../../patterns/user-regex';
 
 const regexExtractionSchema = z
   .object({
@@ -22,8 +22,8 @@ const regexExtractionSchema = z
     }
     const { group } = extraction;
     if (group === undefined) return;
-    const groups = captureGroups(new RegExp(extraction.pattern, extraction.flags));
-    if (typeof group === 'number' ? group > groups.count : !groups.names.includes(group)) {
+    const regex = compileUserRegex(extraction.pattern, extraction.flags);
+    if (typeof group === 'number' ? group > regex.groupCount : !regex.groupNames.includes(group)) {
       ctx.addIssue({ code: 'custom', path: ['group'], message: `the pattern has no group ${group}` });
     }
   });
@@ -57,14 +57,14 @@ export type Extraction = z.output<typeof extractionSchema>;
 export interface ExtractedAnswer {
   /** The extracted text, or null when the answer holds nothing of the kind asked for. */
   value: string | null;
-  /** True when a regex saw only the first MAX_REGEX_INPUT_CHARS of the answer. */
+  /** True when a regex saw only the start of the answer (its inputWindow: the first 10,000 characters, fewer for very large patterns). */
   truncated: boolean;
 }
 
 export function extractAnswer(text: string, extraction: Extraction): ExtractedAnswer {
   switch (extraction.type) {
     case 'regex':
-      return extractRegexGroup(text, extraction.pattern, extraction.flags, extraction.group);
+      return regexGroup(configRegex(extraction), text, extraction.group);
     case 'first_number': {
       const number = firstNumber(text);
       return { value: number === null ? null : String(number), truncated: false };
@@ -77,13 +77,13 @@ export function extractAnswer(text: string, extraction: Extraction): ExtractedAn
 }
 
 export function extractRegexGroup(text: string, pattern: string, flags = '', group?: number | string): ExtractedAnswer {
-  const regex = compileUserRegex(pattern, flags);
-  const input = boundRegexInput(text);
-  const match = regex.exec(input.text);
-  if (!match) return { value: null, truncated: input.truncated };
-  const chosen = group === undefined ? (match.length > 1 ? 1 : 0) : group;
-  const value = typeof chosen === 'number' ? match[chosen] : match.groups?.[chosen];
-  return { value: value ?? null, truncated: input.truncated };
+  return regexGroup(compileUserRegex(pattern, flags), text, group);
+}
+
+function regexGroup(regex: UserRegex, text: string, group: number | string | undefined): ExtractedAnswer {
+  const input = boundRegexInput(text, regex);
+  const match = regex.search(input.text, group ?? (regex.groupCount > 0 ? 1 : 0));
+  return { value: match?.value ?? null, truncated: input.truncated };
 }
 
 // A sign counts only where it cannot be a hyphen inside a word ("GPT-4" is 4, "x = -3" is −3);

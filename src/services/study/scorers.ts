@@ -1,7 +1,6 @@
 // Scorers: how one answer is judged against an item's expected answers. Configs are validated
 // with zod and identified by configHash; the deterministic scorers run here, the semantic and
 // LLM-judge ones are configured here and run by the study runner (see model-scorers.ts).
-import { Validator, type Schema } from '@cfworker/json-schema';
 import { z } from 'zod';
 import { invalidInput } from '../../errors';
 import { canonicalJson, sha256Hex } from '../request-hash';
@@ -9,7 +8,8 @@ import { extractAnswer, extractionSchema, firstNumber, type Extraction } from '.
 import { parseJsonAnswer } from './json-answer';
 import { llmJudgeScorerSchema, semanticScorerSchema } from './model-scorers';
 import { FULL_NORMALIZATION, normalizationSchema, normalizeAnswer, type Normalization } from './normalize';
-import { boundRegexInput, compileUserRegex, regexProblem } from './safe-regex';
+import { boundRegexInput, configRegex, regexProblem } from '../../patterns/user-regex';
+import { BoundedSchemaValidator, schemaProblem, ValidationBudgetExceeded } from '../../patterns/schema-validator';
 
 export interface ScoreResult {
   /** 1 or 0 for the pass/fail scorers, the similarity or the judge's score for the others; null when the answer could not be scored. */
@@ -106,7 +106,7 @@ export function acceptableAnswers(expected: unknown): string[] | null {
 export function scoreAnswer(config: DeterministicScorerConfig, answer: string, expected?: unknown): ScoreResult {
   switch (config.type) {
     case 'regex':
-      return scoreRegex(config.pattern, config.flags, compared(answer, config.extract));
+      return scoreRegex(config, compared(answer, config.extract));
     case 'valid_json': {
       const parsed = parseJsonAnswer(answer, { strict: config.strict });
       return passFail(parsed.ok, parsed.ok ? 'valid' : 'invalid', parsed.ok ? { source: parsed.source } : { error: parsed.error });
@@ -162,26 +162,25 @@ function scoreNumeric(text: string, acceptable: string[], absTol: number, relTol
   return passFail(within, String(number), { ...detail, answer_number: number, closest_expected: closest, abs_error: Math.abs(number - closest) });
 }
 
-function scoreRegex(pattern: string, flags: string, candidate: { text: string | null; detail: Record<string, unknown> }): ScoreResult {
+function scoreRegex(config: { pattern: string; flags: string }, candidate: { text: string | null; detail: Record<string, unknown> }): ScoreResult {
   if (candidate.text === null) return passFail(false, null, candidate.detail);
-  const input = boundRegexInput(candidate.text);
-  const match = compileUserRegex(pattern, flags).exec(input.text);
-  return passFail(match !== null, match?.[0] ?? null, { ...candidate.detail, ...(input.truncated ? { input_truncated: true } : {}) });
+  const regex = configRegex(config);
+  const input = boundRegexInput(candidate.text, regex);
+  const match = regex.search(input.text);
+  return passFail(match !== null, match?.value ?? null, { ...candidate.detail, ...(input.truncated ? { input_truncated: true } : {}) });
 }
 
 /**
- * Why a JSON Schema cannot be used, or null. Its "pattern" and "patternProperties" regexes run
- * over the answer's strings, so they pass the same nested-repetition check as a regex scorer.
- * Validating a few probe values surfaces a top-level unresolvable $ref or invalid pattern now;
- * one deeper in the schema is reported when an answer reaches it.
+ * Why a JSON Schema cannot be used, or null: too large or expanding too far through its $refs, a
+ * pattern the linear-time engine cannot run (see patterns/schema-validator.ts). Validating a few
+ * probe values surfaces a top-level unresolvable $ref now; one deeper in the schema is reported
+ * when an answer reaches it.
  */
 function jsonSchemaProblem(schema: boolean | Record<string, unknown>, draft: JsonSchemaDraft): string | null {
-  for (const pattern of schemaPatterns(schema)) {
-    const problem = regexProblem(pattern, 'u');
-    if (problem) return `pattern "${pattern}": ${problem.message}`;
-  }
+  const problem = schemaProblem(schema);
+  if (problem) return problem;
   try {
-    const validator = new Validator(schema as Schema | boolean, draft, false);
+    const validator = new BoundedSchemaValidator(schema, draft);
     for (const probe of [null, 0, '', [], {}]) validator.validate(probe);
     return null;
   } catch (error) {
@@ -189,18 +188,8 @@ function jsonSchemaProblem(schema: boolean | Record<string, unknown>, draft: Jso
   }
 }
 
-function schemaPatterns(node: unknown): string[] {
-  if (Array.isArray(node)) return node.flatMap(schemaPatterns);
-  if (node === null || typeof node !== 'object') return [];
-  return Object.entries(node).flatMap(([key, value]) => [
-    ...(key === 'pattern' && typeof value === 'string' ? [value] : []),
-    ...(key === 'patternProperties' && value !== null && typeof value === 'object' ? Object.keys(value) : []),
-    ...schemaPatterns(value),
-  ]);
-}
-
-// One compiled validator per schema object: a study scores thousands of answers with one config.
-const validators = new WeakMap<object, Validator>();
+// One validator per schema object, its patterns compiled once: a study scores thousands of answers with one config.
+const validators = new WeakMap<object, BoundedSchemaValidator>();
 
 function scoreJsonSchema(schema: boolean | Record<string, unknown>, draft: JsonSchemaDraft, strict: boolean, answer: string): ScoreResult {
   const parsed = parseJsonAnswer(answer, { strict });
@@ -208,12 +197,13 @@ function scoreJsonSchema(schema: boolean | Record<string, unknown>, draft: JsonS
   try {
     const key = typeof schema === 'object' ? schema : { schema };
     let validator = validators.get(key);
-    if (!validator) validators.set(key, (validator = new Validator(schema as Schema | boolean, draft, false)));
+    if (!validator) validators.set(key, (validator = new BoundedSchemaValidator(schema, draft)));
     const result = validator.validate(parsed.value);
     const errors = result.errors.slice(0, 10).map(({ instanceLocation, keywordLocation, error }) => ({ instanceLocation, keywordLocation, error }));
     return passFail(result.valid, result.valid ? 'valid' : 'invalid', { source: parsed.source, ...(result.valid ? {} : { errors }) });
   } catch (error) {
-    // A schema keyword that only fails on use (a bad "pattern") or a document nested too deep.
+    if (error instanceof ValidationBudgetExceeded) return unscorable(`the answer could not be checked: ${error.message}`);
+    // A schema keyword that only fails on use (a $ref to nothing) or a document nested too deep.
     return unscorable(`the schema could not be applied: ${(error as Error).message}`);
   }
 }

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { RE2JS } from 're2js';
+import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../../src/errors';
 import { canonicalJson, sha256Hex } from '../../../src/services/request-hash';
 import {
@@ -115,6 +116,26 @@ describe('regex scorer', () => {
     const result = score({ type: 'regex', pattern: 'needle' }, `${'a'.repeat(1_000_000)}needle`);
     expect(result).toEqual({ value: 0, label: null, pass: false, detail: { input_truncated: true } });
   });
+
+  it('scores the patterns that backtracked for seconds to forever, with the outcome JavaScript would give', () => {
+    const long = `${'a'.repeat(9_990)}!`;
+    expect(score({ type: 'regex', pattern: '(a|a)*$' }, `${'a'.repeat(27)}!`)).toEqual({ value: 1, label: '', pass: true, detail: {} });
+    expect(score({ type: 'regex', pattern: '(a|a)*$' }, long).pass).toBe(true);
+    expect(score({ type: 'regex', pattern: '(a|aa)+$' }, long).pass).toBe(false);
+    expect(score({ type: 'regex', pattern: '(a+){5}$' }, long).pass).toBe(false);
+    // 103 instructions: it reads the first 4,854 characters (500,000 ÷ 103), all "a", and says it was cut.
+    expect(score({ type: 'regex', pattern: '(.*a){20}$' }, long)).toMatchObject({ pass: true, detail: { input_truncated: true } });
+    expect(score({ type: 'regex', pattern: '(.*a){20}$' }, `${'a'.repeat(2_000)}!`).pass).toBe(false);
+    expect(score({ type: 'exact', extract: { type: 'regex', pattern: '(a|aa)+$' } }, long, 'a')).toMatchObject({ pass: false, detail: { extracted: null } });
+  });
+
+  it('compiles its pattern once for a whole run of answers', () => {
+    const compile = vi.spyOn(RE2JS, 'compile');
+    const config = scorer({ type: 'regex', pattern: `^run-${Date.now()} (\\d+)$`, extract: { type: 'regex', pattern: `answer-${Date.now()}: (.+)` } });
+    for (let i = 0; i < 300; i++) scoreAnswer(config, `answer-x: ${i}`);
+    expect(compile).toHaveBeenCalledTimes(2);
+    compile.mockRestore();
+  });
 });
 
 describe('numeric scorer', () => {
@@ -204,16 +225,17 @@ describe('JSON Schema scorer', () => {
     expect(score({ type: 'json_schema', schema: false }, '{}').pass).toBe(false);
   });
 
-  it('refuses a schema with an unresolvable $ref or a dangerous pattern, naming the field', () => {
+  it('refuses a schema with an unresolvable $ref or a pattern the linear-time engine cannot run, naming the field', () => {
     expect(issueOf({ type: 'json_schema', schema: { $ref: '#/$defs/missing' } })).toMatch(/^scorer\.schema: is not a usable JSON Schema: Unresolved \$ref/);
-    expect(issueOf({ type: 'json_schema', schema: { properties: { a: { type: 'string', pattern: '^(a+)+$' } } } })).toMatch(
-      /^scorer\.schema: pattern "\^\(a\+\)\+\$": \(a\+\)\+ repeats a group/,
+    expect(issueOf({ type: 'json_schema', schema: { properties: { a: { type: 'string', pattern: '^(?!x)' } } } })).toBe(
+      'scorer.schema: pattern "^(?!x)" (at #/properties/a/pattern): lookahead ((?=…), (?!…)) is not supported by the linear-time regex engine',
     );
+    expect(issueOf({ type: 'json_schema', schema: { patternProperties: { '^(\\w)\\1$': {} } } })).toMatch(/^scorer\.schema: pattern .* \(at #\/patternProperties\/.*\): backreferences/);
   });
 
   it('refuses an invalid pattern anywhere in the schema', () => {
     expect(issueOf({ type: 'json_schema', schema: { properties: { a: { type: 'string', pattern: '[' } } } })).toMatch(
-      /^scorer\.schema: pattern "\[": invalid regular expression/,
+      /^scorer\.schema: pattern "\[" \(at #\/properties\/a\/pattern\): invalid regular expression/,
     );
   });
 
