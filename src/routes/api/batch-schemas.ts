@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { scorerConfigSchema } from '../../services/study/scorers';
 import { MAX_STUDY_TARGETS, MAX_SWEEP_COMBINATIONS, sweepCombinationCount } from '../../services/sweeps';
-import { chatMessageSchema, chatParamsSchema, name, text } from './schemas';
+import { chatMessageSchema, chatParamsSchema, name, studyTargetSchema, text } from './schemas';
 
 /** An expected answer: a string, a number, or a list of acceptable ones (any one passes). */
 export const expectedAnswerSchema = z.union([
@@ -112,16 +112,12 @@ const batchItemSchema = z
     }
   });
 
-export const batchTargetSchema = z
-  .object({ provider: name(100), model: name().optional(), params: chatParamsSchema.optional() })
-  .strict();
-
 export const batchBodySchema = z
   .object({
     name: name(200).optional(),
     description: text(10_000).optional(),
     items: z.array(batchItemSchema).min(1).max(100_000),
-    targets: z.array(batchTargetSchema).min(1).max(50),
+    targets: z.array(studyTargetSchema).min(1).max(50),
     samples: z.int().min(1).max(1000).default(1),
     concurrency: z.int().min(1).max(256).default(8),
     template: text(100_000).optional(),

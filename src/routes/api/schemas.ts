@@ -71,6 +71,11 @@ export const chatParamsSchema = z
   })
   .meta({ description: `Sampling parameters passed to the provider as given. Refused here: ${Object.keys(REFUSED_PARAMS).join(', ')}.` });
 
+/** A model to call with its sampling parameters: a study target, and the judge of an LLM-judge scorer. */
+export const studyTargetSchema = z
+  .object({ provider: name(100), model: name().optional(), params: chatParamsSchema.optional() })
+  .strict();
+
 export const preprocessSchema = z
   .object({
     whitespace: z.boolean().optional(),

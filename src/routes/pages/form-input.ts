@@ -1,10 +1,24 @@
 // Turns HTML form fields into the same validated inputs the JSON API takes.
+import type { Context } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../../errors';
 import { validationError, withinJsonDepth } from '../../http/validation';
 import { chatParamsSchema, preprocessSchema } from '../api/schemas';
 
 export type FormBody = Record<string, string | File | (string | File)[]>;
+
+/**
+ * The fields of a page form's POST. A body that is not a readable form (a broken multipart body, a
+ * boundary that never closes) is the sender's mistake: a 400, not a 500. (The body's size was
+ * checked before it was read: see page-guards.)
+ */
+export async function readForm(c: Context, options: { all?: boolean } = {}): Promise<FormBody> {
+  try {
+    return (await c.req.parseBody(options)) as FormBody;
+  } catch {
+    throw new AppError(400, 'invalid_request', 'body: not a readable form (send multipart/form-data or application/x-www-form-urlencoded)');
+  }
+}
 
 export const field = (body: FormBody, key: string): string => {
   const value = body[key];

@@ -12,7 +12,7 @@ import { StudiesPage } from '../../../views/pages/studies';
 import { StudyLive } from '../../../views/pages/study';
 import { batchBodySchema } from '../api/batch-schemas';
 import { idParamSchema } from '../api/schemas';
-import { field, formParams, formTargets, parseWith, type FormBody } from './form-input';
+import { field, formParams, formTargets, parseWith, readForm } from './form-input';
 import { providerOptions } from './page-helpers';
 import { studyPages } from './study';
 
@@ -28,7 +28,7 @@ export function studiesPages(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/studies', async (c) => c.html(<StudiesPage providers={providerOptions(deps)} studies={await recent()} />))
     .post('/studies', async (c) => {
-      const body = (await c.req.parseBody({ all: true })) as FormBody;
+      const body = await readForm(c, { all: true });
       try {
         const file = body.file;
         const upload = file instanceof File && file.size > 0 ? file : undefined;
@@ -38,8 +38,8 @@ export function studiesPages(deps: AppDeps) {
         if (items.length === 0) throw new AppError(400, 'invalid_request', 'prompts: paste prompts or upload a file');
         const params = formParams(body);
         const template = field(body, 'template');
-        const sweep = readForm('sweep', () => parseSweepLines(field(body, 'sweep')));
-        const scorers = readForm('scorers', () => (field(body, 'scorers') ? (JSON.parse(field(body, 'scorers')) as unknown) : undefined));
+        const sweep = readField('sweep', () => parseSweepLines(field(body, 'sweep')));
+        const scorers = readField('scorers', () => (field(body, 'scorers') ? (JSON.parse(field(body, 'scorers')) as unknown) : undefined));
         const input = parseWith(batchBodySchema, {
           ...(field(body, 'name') ? { name: field(body, 'name') } : {}),
           items,
@@ -71,7 +71,7 @@ export function studiesPages(deps: AppDeps) {
 }
 
 /** A form field that must parse (sweep lines, scorers JSON): a 400 naming it when it does not. */
-function readForm<T>(name: string, read: () => T): T {
+function readField<T>(name: string, read: () => T): T {
   try {
     return read();
   } catch (error) {

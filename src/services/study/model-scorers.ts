@@ -2,6 +2,7 @@
 // an LLM judge. Only their pure parts live here: config schemas, the judge prompt, and reading a
 // score or label out of the judge's answer; the calls themselves belong to the study runner.
 import { z } from 'zod';
+import { studyTargetSchema } from '../../routes/api/schemas';
 import { parseJsonAnswer } from './json-answer';
 import type { ScoreResult } from './scorers';
 
@@ -54,14 +55,8 @@ export type JudgeVerdict = z.output<typeof judgeVerdictSchema>;
 export const llmJudgeScorerSchema = z
   .object({
     type: z.literal('llm_judge'),
-    /** The judging model, given like a study target. */
-    target: z
-      .object({
-        provider: z.string().trim().min(1).max(100),
-        model: z.string().trim().min(1).max(200).optional(),
-        params: z.record(z.string(), z.unknown()).optional(),
-      })
-      .strict(),
+    /** The judging model, given and checked exactly as a study target (no stream, no n: one answer per judge call). */
+    target: studyTargetSchema,
     /** The judge's prompt; {question}, {answer} and {expected} are filled in by renderJudgePrompt. */
     rubric: z.string().min(1).max(20_000).refine((rubric) => rubric.includes('{answer}'), 'must contain the {answer} placeholder'),
     verdict: judgeVerdictSchema,
