@@ -91,11 +91,9 @@ export async function checkStudyPrompts(
 const partText = (part: LargestPart) =>
   `{${part.placeholder}} appears ${n(part.count)} time${part.count === 1 ? '' : 's'} in the ${part.where}, filled with ${n(part.bytes)} bytes each`;
 
-/** Counted before the file is parsed, so an oversized upload is refused without reading it row by row. */
-export function checkUploadRows(limits: Limits, text: string) {
-  let rows = 0;
-  for (let at = text.indexOf('\n'); at !== -1 && rows <= limits.uploadRows + 1; at = text.indexOf('\n', at + 1)) rows++;
-  if (rows > limits.uploadRows + 1) {
+/** Rows of an upload (or pasted prompts), counted as its parser will read them and before it does (see study-items). */
+export function checkUploadRows(limits: Limits, rows: number) {
+  if (rows > limits.uploadRows) {
     throw limitExceeded('file', `more than ${n(limits.uploadRows)} rows`, 'MAX_UPLOAD_ROWS');
   }
 }

@@ -2,7 +2,7 @@
 // scorers, human labels, and the report's and export's queries. Shared with the OpenAPI document.
 import { z } from 'zod';
 import { scorerConfigSchema } from '../../services/study/scorers';
-import { MAX_STUDY_TARGETS, MAX_SWEEP_COMBINATIONS, sweepCombinationCount } from '../../services/sweeps';
+import { MAX_STUDY_TARGETS, MAX_SWEEP_COMBINATIONS, sweepCombinationCount, sweepNameProblem } from '../../services/sweeps';
 import { chatMessageSchema, chatParamsSchema, name, studyTargetSchema, text } from './schemas';
 
 /** An expected answer: a string, a number, or a list of acceptable ones (any one passes). */
@@ -25,12 +25,18 @@ const sweepValue = z.union([z.number(), z.string().max(200), z.boolean(), z.null
  * runs once per combination. Each value is checked as that parameter would be in `params`.
  */
 export const sweepSchema = z
-  .record(z.string().regex(/^\w{1,64}$/, 'parameter names are letters, digits and _'), z.array(sweepValue).min(1).max(20))
+  // Names are checked below (sweepNameProblem), so a bad one is refused with its own message.
+  .record(z.string(), z.array(sweepValue).min(1).max(20))
   .superRefine((sweep, ctx) => {
     const keys = Object.keys(sweep);
     if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one parameter' });
     if (keys.length > 8) ctx.addIssue({ code: 'custom', message: 'at most 8 parameters' });
     for (const key of keys) {
+      const problem = sweepNameProblem(key);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', path: [key], message: problem });
+        continue;
+      }
       sweep[key]!.forEach((value, i) => {
         const checked = chatParamsSchema.safeParse({ [key]: value });
         if (!checked.success) ctx.addIssue({ code: 'custom', path: [key, i], message: checked.error.issues[0]!.message });
