@@ -152,8 +152,11 @@ export async function csvRecords(text: string, options: { pieceSize?: number; st
   let recordStart = 0;
   let pieceStart = 0;
   let content = false;
-  for (let i = 0; i < text.length; i++) {
-    if ((i & 0xffff) === 0) await slice();
+  for (let i = 0, nextSlice = 0; i < text.length; i++) {
+    if (i >= nextSlice) {
+      await slice();
+      nextSlice = i + 65_536;
+    }
     const code = text.charCodeAt(i);
     if (code === 0x22) quoted = !quoted;
     if (quoted || (code !== 0x0a && code !== 0x0d)) {

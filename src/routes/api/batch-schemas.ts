@@ -99,7 +99,7 @@ export type NamedScorer = z.output<typeof namedScorersSchema>[number];
 /** A hard bound on items × targets × samples, far above MAX_BATCH_TASKS' default (which the service checks). */
 const BATCH_TASKS_CEILING = 100_000_000;
 
-const batchItemSchema = z
+export const batchItemSchema = z
   .object({
     id: name(200).optional(),
     prompt: text(1_000_000).min(1).optional(),
@@ -118,11 +118,14 @@ const batchItemSchema = z
     }
   });
 
-export const batchBodySchema = z
+/** Items a study may have (items × targets × samples is bounded again by MAX_BATCH_TASKS). */
+export const MAX_STUDY_ITEMS = 100_000;
+
+/** Everything a study is given besides its items (read apart from them: see batch-body.ts). */
+export const studyFieldsSchema = z
   .object({
     name: name(200).optional(),
     description: text(10_000).optional(),
-    items: z.array(batchItemSchema).min(1).max(100_000),
     targets: z.array(studyTargetSchema).min(1).max(50),
     samples: z.int().min(1).max(1000).default(1),
     concurrency: z.int().min(1).max(256).default(8),
@@ -133,23 +136,32 @@ export const batchBodySchema = z
     /** The study's scorers: POST /api/v1/batches/:id/score runs them (again). */
     scorers: namedScorersSchema.optional(),
   })
-  .strict()
-  .superRefine((body, ctx) => {
-    const targets = body.targets.length * (body.sweep ? sweepCombinationCount(body.sweep) : 1);
-    if (targets > MAX_STUDY_TARGETS) {
-      ctx.addIssue({ code: 'custom', path: ['sweep'], message: `targets × sweep combinations is ${targets}; at most ${MAX_STUDY_TARGETS}` });
+  .strict();
+
+export type StudyItemInput = z.output<typeof batchItemSchema>;
+export type BatchBody = z.output<typeof studyFieldsSchema> & { items: StudyItemInput[] };
+type IssueSink = (issue: { path: Array<string | number>; message: string }) => void;
+
+/** What holds between the fields and the items of a study: targets after the sweep, tasks, distinct ids, a template where items have no prompt. */
+export function checkStudy(body: BatchBody, addIssue: IssueSink) {
+  const targets = body.targets.length * (body.sweep ? sweepCombinationCount(body.sweep) : 1);
+  if (targets > MAX_STUDY_TARGETS) addIssue({ path: ['sweep'], message: `targets × sweep combinations is ${targets}; at most ${MAX_STUDY_TARGETS}` });
+  const tasks = body.items.length * targets * body.samples;
+  if (tasks > BATCH_TASKS_CEILING) addIssue({ path: ['items'], message: `items × targets × samples is ${tasks}; at most ${BATCH_TASKS_CEILING}` });
+  const seen = new Set<string>();
+  body.items.forEach((item, i) => {
+    if (!body.template && !item.messages && item.prompt === undefined) {
+      addIssue({ path: ['items', i, 'prompt'], message: 'an item without a prompt needs the study template for its vars to fill' });
     }
-    const tasks = body.items.length * targets * body.samples;
-    if (tasks > BATCH_TASKS_CEILING) {
-      ctx.addIssue({ code: 'custom', path: ['items'], message: `items × targets × samples is ${tasks}; at most ${BATCH_TASKS_CEILING}` });
-    }
-    const seen = new Set<string>();
-    body.items.forEach((item, i) => {
-      if (item.id === undefined) return;
-      if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: ['items', i, 'id'], message: `duplicate item id "${item.id}"` });
-      seen.add(item.id);
-    });
+    if (item.id === undefined) return;
+    if (seen.has(item.id)) addIssue({ path: ['items', i, 'id'], message: `duplicate item id "${item.id}"` });
+    seen.add(item.id);
   });
+}
+
+export const batchBodySchema = studyFieldsSchema
+  .extend({ items: z.array(batchItemSchema).min(1).max(MAX_STUDY_ITEMS) })
+  .superRefine((body, ctx) => checkStudy(body, (issue) => ctx.addIssue({ code: 'custom', ...issue })));
 
 export const batchResultsQuerySchema = z
   .object({
