@@ -45,6 +45,15 @@ export function checkInferenceCost(limits: Limits, request: { promptBytes: numbe
   }
 }
 
+/** A prompt put into an /api/v1/inference template, measured before it is built (see prompt-fill). */
+export function checkTemplatedPrompt(limits: Limits, template: string, prompt: string) {
+  const size = filledPromptBytes({ prompt }, scanText(template));
+  if (size.bytes > limits.inferenceBytes) {
+    const cause = size.largest ? `; ${partText(size.largest)}` : '';
+    throw limitExceeded('template', `the prompt in the template is ${n(size.bytes)} bytes${cause}; at most ${n(limits.inferenceBytes)}`, 'MAX_INFERENCE_BYTES');
+  }
+}
+
 export function checkBatchTasks(limits: Limits, counts: { items: number; targets: number; samples: number }) {
   const tasks = counts.items * counts.targets * counts.samples;
   if (tasks > limits.batchTasks) {

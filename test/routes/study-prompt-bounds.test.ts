@@ -92,6 +92,19 @@ describe('study prompts are bounded before a study is created', () => {
     expect(fake.requests).toEqual([]);
   });
 
+  it('refuses the same template on /api/v1/inference before building it (it answered 500)', async () => {
+    const before = await rowCounts();
+    const res = await t.post('/api/v1/inference', { provider: 'openai', model: 'gpt-test', prompt: 'x'.repeat(1_000_000), template: '{user_input}'.repeat(8_000) });
+    expect(res.status).toBe(400);
+    const { error } = await res.json();
+    expect(error).toMatchObject({ code: 'limit_exceeded', details: [{ path: 'template', limit: 'MAX_INFERENCE_BYTES' }] });
+    expect(error.message).toContain('{user_input} appears 8,000 times in the template');
+    expect(await rowCounts()).toEqual(before);
+    expect(fake.requests).toEqual([]);
+    const fits = await t.post('/api/v1/inference', { provider: 'echo', prompt: 'Paris?', template: 'Q: {user_input} A:' });
+    expect((await fits.json()).calls[0].text).toContain('Q: Paris? A:');
+  });
+
   it('refuses it in the service the Workers queue shares: the executor is never asked to launch', async () => {
     const launched: number[] = [];
     const executor: BatchExecutor = {
