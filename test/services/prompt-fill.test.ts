@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { taskMessages } from '../../src/services/batch-runner';
+import { itemPromptText } from '../../src/services/item-prompt';
 import { filledPromptBytes, fillPrompt, jsonStringBytes, scanText, type PromptParts } from '../../src/services/prompt-fill';
 import { mulberry32 as seededRandom } from '../../src/services/study/seeded-random';
 
@@ -72,5 +73,13 @@ describe('measuring a filled-in prompt without building it', () => {
     const item = { prompt: '{a}{b}{c}', vars };
     expect(measured(item, null).bytes).toBe(messageBytes(fillPrompt(item, null)));
     expect(measured(item, null).bytes).toBeLessThan(1_000);
+  });
+});
+
+describe('showing a stored item', () => {
+  it('describes, rather than builds, a prompt stored before studies were measured', () => {
+    const item = { prompt: 'x'.repeat(100_000), messages_json: null, vars_json: null };
+    expect(itemPromptText(item, '{user_input}'.repeat(8_000))).toBe('[a prompt of 800,000,030 bytes once filled in: too large to show]');
+    expect(itemPromptText({ prompt: 'Capital of {c}?', messages_json: null, vars_json: '{"c":"Peru"}' }, 'Q: {user_input}')).toBe('Q: Capital of Peru?');
   });
 });
