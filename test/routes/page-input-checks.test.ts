@@ -132,4 +132,30 @@ describe('page and scorer inputs are checked like the API checks them', () => {
     expect(JSON.parse(String(stored[0]!.request_json))).toEqual(asBuilt);
     expect(asBuilt).toMatchObject({ model: 'judge-model', temperature: 0, seed: 7, max_tokens: 50 });
   });
+
+  it('refuses uploads the parser would read otherwise than they were counted or meant, creating nothing', async () => {
+    const small = await createTestApp({ MAX_UPLOAD_ROWS: '5' });
+    try {
+      const before = Number((await small.deps.database.client.execute('SELECT count(*) FROM groups')).rows[0]![0]);
+      const upload = async (name: string, text: string) => {
+        const form = new FormData();
+        form.append('file', new File([text], name));
+        form.append('targets', 'echo|echo-1');
+        const res = await small.app.request('/studies', { method: 'POST', body: form });
+        return { status: res.status, page: await res.text() };
+      };
+      const crOnly = await upload('cr.csv', `prompt\r${Array.from({ length: 6 }, (_, i) => `p${i}`).join('\r')}`);
+      expect(crOnly).toMatchObject({ status: 400, page: expect.stringContaining('MAX_UPLOAD_ROWS') });
+      const noPrompt = await upload('q.csv', 'question,answer\nWhat?,That\n');
+      expect(noPrompt.status).toBe(400);
+      expect(noPrompt.page).toContain('no prompt column; the header has &quot;question&quot;, &quot;answer&quot;');
+      const twice = await upload('d.csv', 'prompt,city,city\nx,a,b\n');
+      expect(twice.status).toBe(400);
+      expect(twice.page).toContain('the column &quot;city&quot; appears twice');
+      expect(Number((await small.deps.database.client.execute('SELECT count(*) FROM groups')).rows[0]![0])).toBe(before);
+      expect((await upload('ok.csv', 'prompt\r\na\r\nb\r\n')).status).toBe(303);
+    } finally {
+      small.close();
+    }
+  });
 });
