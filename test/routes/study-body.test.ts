@@ -78,7 +78,10 @@ describe('reading a study body a slice at a time', () => {
     expect((await refusal(study('[{"prompt": "x"}], "items": [{"prompt": "y"}]'))).message).toMatch(/^items: given twice/);
     expect((await refusal(study('[{"prompt": "unclosed}]'))).message).toMatch(/a string is not closed/);
     const deep = `{"prompt": "x", "fields": ${'['.repeat(70)}${']'.repeat(70)}}`;
-    expect((await refusal(study(`[{"prompt": "a"}, ${deep}]`))).message).toMatch(/^items\.1: nested deeper than 64 levels/);
+    expect((await refusal(study(`[{"prompt": "a"}, ${deep}]`))).message).toMatch(/^items\.1\.fields\.0\.0: nested deeper than 64 levels/);
+    expect((await refusal(`{"items": [{"prompt": "a"}], "targets": [{"provider": "echo", "params": {"x": ${'['.repeat(70)}${']'.repeat(70)}}}]}`)).message).toMatch(
+      /^targets\.0\.params: nested deeper than 64 levels/,
+    );
     const dense = `{"prompt": "x", "vars": {${Array.from({ length: MAX_ITEM_VALUES + 1 }, (_, i) => `"v${i}": ""`).join(',')}}}`;
     expect((await refusal(study(`[{"prompt": "a"}, ${dense}]`))).message).toMatch(/^items\.1: holds more than 50,000 JSON values/);
     const wide = await refusal(`{"description": "${'x'.repeat(MAX_STUDY_FIELDS_CHARS)}", "items": [], "targets": []}`);

@@ -33,9 +33,8 @@ export interface StudyJson {
 const invalidJson = (detail: string) => new AppError(400, 'invalid_request', `body: not valid JSON (${detail})`);
 
 /**
- * Walks the JSON text once, a slice at a time: strings skipped whole, brackets counted (deeper than
- * MAX_JSON_DEPTH is refused here, as everywhere), and at the top the `items` array cut into its
- * elements. Well-formedness is left to JSON.parse of each part.
+ * Walks the JSON text once, a slice at a time: strings skipped whole, brackets counted, and at the
+ * top the `items` array cut into its elements. Well-formedness is left to JSON.parse of each part.
  */
 export async function splitStudyJson(text: string, slice: Slicer = timeSlicer()): Promise<StudyJson> {
   let i = skipBlank(text, 0);
@@ -63,8 +62,9 @@ export async function splitStudyJson(text: string, slice: Slicer = timeSlicer())
       continue;
     }
     if (code === 0x7b || code === 0x5b) {
-      if (++depth > MAX_JSON_DEPTH) throw tooDeep(inItems && items ? ['items', items.elements.length] : key ? [key] : []);
-      if (depth === 1) expectKey = true;
+      // How deep is checked once each part is parsed (checkStudyBody), where the path can be named;
+      // an item's brackets count against MAX_ITEM_VALUES, the other fields against MAX_STUDY_FIELDS_CHARS.
+      if (++depth === 1) expectKey = true;
       else if (depth === 2 && key === 'items' && code === 0x5b) {
         items = { open: i, close: -1, elements: [], start: i + 1, values: 0 };
         inItems = true;
@@ -137,9 +137,6 @@ function skipBlank(text: string, from: number): number {
   return at;
 }
 
-const tooDeep = (path: Array<string | number>) =>
-  validationError([{ path, message: `nested deeper than ${MAX_JSON_DEPTH} levels` }], 'json');
-
 /** Parses and checks a study's JSON text a slice at a time (see splitStudyJson). */
 export async function readStudyJson(text: string, slice: Slicer = timeSlicer()): Promise<BatchBody> {
   const { fields, items } = await splitStudyJson(text, slice);
@@ -174,7 +171,7 @@ export async function checkStudyBody(
   if (Object.hasOwn(rest, 'sweep') && isObject(rest.sweep) && Object.hasOwn(rest.sweep, '__proto__')) {
     issues.push({ path: ['sweep', '__proto__'], message: '"__proto__" is not a sampling parameter' });
   }
-  const deepField = findDepthProblem(rest, MAX_JSON_DEPTH - 1);
+  const deepField = findDepthProblem(rest, MAX_JSON_DEPTH);
   if (deepField) issues.push({ path: deepField.path, message: `nested deeper than ${MAX_JSON_DEPTH} levels` });
   const head = studyFieldsSchema.safeParse(rest);
   if (!head.success) issues.push(...head.error.issues.map(({ path, message }) => ({ path: path as Array<string | number>, message })));
