@@ -18,18 +18,23 @@ export interface StudyItem {
 const LINE_BREAK = /\r\n|\r|\n/;
 /** csv-parse takes these in any mix (rather than guessing one from the first line), as csvRecords counts them. */
 const CSV_RECORD_DELIMITERS = ['\r\n', '\n', '\r'];
-/** Longer rows are refused: parsing one costs about 40 ms a million characters, in one go. An item's prompt takes at most 1,000,000. */
-export const MAX_CSV_ROW_CHARS = 1_100_000;
+/**
+ * Longer CSV rows and JSONL lines are refused: each is parsed in one go (a CSV row costs about 40 ms
+ * a million characters). An item's prompt takes at most 1,000,000.
+ */
+export const MAX_UPLOAD_ROW_CHARS = 1_100_000;
 /** Column names that would set or shadow an object's prototype rather than name a value. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function itemsFromLines(text: string): StudyItem[] {
-  return text
-    .split(LINE_BREAK)
+  return promptsOf(text.split(LINE_BREAK));
+}
+
+const promptsOf = (lines: readonly string[]): StudyItem[] =>
+  lines
     .map((line) => line.trim())
     .filter(Boolean)
     .map((prompt) => ({ prompt }));
-}
 
 /**
  * Study items from an upload (by its file name: CSV, JSONL, else one prompt per line) or pasted
@@ -41,14 +46,16 @@ export async function studyItemsFrom(limits: Limits, text: string, filename?: st
     checkUploadRows(limits, Math.max(0, records - 1));
     return itemsFromCsvPieces(pieces);
   }
-  checkUploadRows(limits, nonEmptyLines(text, limits.uploadRows + 1));
-  if (filename !== undefined && /\.(jsonl|ndjson)$/i.test(filename)) return itemsFromJsonl(text);
-  return itemsFromLines(text);
+  // Split once (about 40 ms for 30 MB), counted, then read.
+  const lines = text.split(LINE_BREAK);
+  checkUploadRows(limits, nonEmptyLines(lines, limits.uploadRows + 1));
+  if (filename !== undefined && /\.(jsonl|ndjson)$/i.test(filename)) return jsonlItems(lines);
+  return promptsOf(lines);
 }
 
-function nonEmptyLines(text: string, stopAfter: number): number {
+function nonEmptyLines(lines: readonly string[], stopAfter: number): number {
   let count = 0;
-  for (const line of text.split(LINE_BREAK)) if (line.trim() && ++count > stopAfter) break;
+  for (const line of lines) if (/\S/.test(line) && ++count > stopAfter) break;
   return count;
 }
 
@@ -141,7 +148,7 @@ const isBlank = (code: number) => code === 0x20 || code === 0x09;
  * or CR outside quotes (in CSV a quote inside a quoted field is written twice, so the quotes toggle
  * in and out of a field). A line of nothing (or blanks only, which are trimmed) is no record. Walked
  * a time slice at a time; stops counting past `stopAfter` (the caller refuses that many); a row over
- * MAX_CSV_ROW_CHARS or a quote never closed is refused here, before any parsing.
+ * MAX_UPLOAD_ROW_CHARS or a quote never closed is refused here, before any parsing.
  */
 export async function csvRecords(text: string, options: { pieceSize?: number; stopAfter?: number } = {}, slice: Slicer = timeSlicer()): Promise<CsvRecords> {
   const pieceSize = options.pieceSize ?? 256 * 1024;
@@ -161,8 +168,8 @@ export async function csvRecords(text: string, options: { pieceSize?: number; st
     if (code === 0x22) quoted = !quoted;
     if (quoted || (code !== 0x0a && code !== 0x0d)) {
       if (!content && !isBlank(code)) content = true;
-      if (i - recordStart >= MAX_CSV_ROW_CHARS) {
-        throw new AppError(400, 'invalid_request', `file: row ${records + 1} is longer than ${MAX_CSV_ROW_CHARS.toLocaleString('en-US')} characters${quoted ? ' (a quote that is never closed?)' : ''}`);
+      if (i - recordStart >= MAX_UPLOAD_ROW_CHARS) {
+        throw new AppError(400, 'invalid_request', `file: row ${records + 1} is longer than ${MAX_UPLOAD_ROW_CHARS.toLocaleString('en-US')} characters${quoted ? ' (a quote that is never closed?)' : ''}`);
       }
       continue;
     }
@@ -183,12 +190,18 @@ export async function csvRecords(text: string, options: { pieceSize?: number; st
 
 /** JSONL: each line a JSON string (the prompt) or an object {id?, prompt?, messages?, vars?, expected?, fields?}. */
 export async function itemsFromJsonl(text: string, slice: Slicer = timeSlicer()): Promise<StudyItem[]> {
+  return jsonlItems(text.split(LINE_BREAK), slice);
+}
+
+async function jsonlItems(lines: readonly string[], slice: Slicer = timeSlicer()): Promise<StudyItem[]> {
   const items: StudyItem[] = [];
-  const lines = text.split(LINE_BREAK);
   for (const [i, raw] of lines.entries()) {
     await slice();
     const line = raw.trim();
     if (!line) continue;
+    if (line.length > MAX_UPLOAD_ROW_CHARS) {
+      throw new AppError(400, 'invalid_request', `file: line ${i + 1} is longer than ${MAX_UPLOAD_ROW_CHARS.toLocaleString('en-US')} characters`);
+    }
     let value: unknown;
     try {
       value = JSON.parse(line);

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { AppError } from '../../src/errors';
-import { csvRecords, itemsFromCsv, itemsFromJsonl, itemsFromLines, MAX_CSV_ROW_CHARS, studyItemsFrom } from '../../src/services/study-items';
+import { csvRecords, itemsFromCsv, itemsFromJsonl, itemsFromLines, MAX_UPLOAD_ROW_CHARS, studyItemsFrom } from '../../src/services/study-items';
 import { mulberry32 } from '../../src/services/study/seeded-random';
 
 const limits = (uploadRows: number) => loadConfig({ MAX_UPLOAD_ROWS: String(uploadRows) }).limits;
@@ -110,8 +110,9 @@ describe('study items from pasted or uploaded text', () => {
   });
 
   it('refuses a row too long to parse in one slice, and a quote never closed, before parsing', async () => {
-    const long = `prompt\n"${'x'.repeat(MAX_CSV_ROW_CHARS)}"\n`;
+    const long = `prompt\n"${'x'.repeat(MAX_UPLOAD_ROW_CHARS)}"\n`;
     await expect(csvRecords(long)).rejects.toThrow(/^file: row 2 is longer than 1,100,000 characters/);
+    await expect(itemsFromJsonl(`"short"\n"${'x'.repeat(MAX_UPLOAD_ROW_CHARS)}"`)).rejects.toThrow(/^file: line 2 is longer than 1,100,000 characters/);
     await expect(csvRecords(`prompt\n"open${'\nrow'.repeat(10)}`)).rejects.toThrow(/^file: not valid CSV \(the quote opened in row 2 is never closed\)/);
   });
 });
