@@ -108,6 +108,11 @@ describe('page and scorer inputs are checked like the API checks them', () => {
       expect(scored.status, JSON.stringify(params)).toBe(400);
       expect((await scored.json()).error.message).toMatch(new RegExp(`^${field.replaceAll('.', '\\.')}: `));
     }
+    // A rubric naming its placeholders thousands of times would multiply a whole prompt into each judge call.
+    const amplified = { ...judge({}), rubric: `${'{question}'.repeat(1_500)} {answer}` };
+    const rubric = await t.post(`/api/v1/batches/${studyId}/score`, { scorers: [amplified] });
+    expect(rubric.status).toBe(400);
+    expect((await rubric.json()).error.message).toMatch(/^scorers\.0\.rubric: name the placeholders at most 10 times/);
     // The target schema is the study target's: the same refusal for a target of the study itself.
     const target = await t.post('/api/v1/batches', { items: [{ prompt: 'x' }], targets: [{ provider: 'openai', params: { stream: true } }] });
     expect((await target.json()).error.message).toMatch(/^targets\.0\.params\.stream: /);
