@@ -159,6 +159,20 @@ describe('page and scorer inputs are checked like the API checks them', () => {
       expect(twice.page).toContain('the column &quot;city&quot; appears twice');
       expect(Number((await small.deps.database.client.execute('SELECT count(*) FROM groups')).rows[0]![0])).toBe(before);
       expect((await upload('ok.csv', 'prompt\r\na\r\nb\r\n')).status).toBe(303);
+      // The upload form is read as it streams: repeated fields stay lists, the file stays a file.
+      const form = new FormData();
+      form.append('file', new File(['prompt,country\n"Capital of {country}, é?",Peru\n'], 'one.csv'));
+      form.append('targets', 'echo|echo-1');
+      form.append('targets', 'echo|echo-2');
+      form.append('name', 'streamed form');
+      const created = await small.app.request('/studies', { method: 'POST', body: form });
+      expect(created.status).toBe(303);
+      const id = Number(created.headers.get('location')!.split('/').pop());
+      const study = await (await small.get(`/api/v1/batches/${id}`)).json();
+      expect(study).toMatchObject({ name: 'streamed form', total: 2 });
+      expect(study.targets.map((target: { model: string }) => target.model)).toEqual(['echo-1', 'echo-2']);
+      const items = await small.deps.database.client.execute({ sql: 'SELECT prompt, vars_json FROM batch_items WHERE batch_id = ?', args: [id] });
+      expect(items.rows[0]).toMatchObject({ prompt: 'Capital of {country}, é?', vars_json: '{"country":"Peru"}' });
     } finally {
       small.close();
     }

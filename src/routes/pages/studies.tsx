@@ -11,7 +11,7 @@ import { StudiesPage } from '../../../views/pages/studies';
 import { StudyLive } from '../../../views/pages/study';
 import { checkStudyBody, MAX_STUDY_FIELDS_CHARS } from '../api/study-body';
 import { idParamSchema } from '../api/schemas';
-import { field, formParams, formTargets, readForm, type FormBody } from './form-input';
+import { field, formParams, formTargets, readUploadForm, uploadText, type FormBody } from './form-input';
 import { providerOptions } from './page-helpers';
 import { studyPages } from './study';
 
@@ -27,11 +27,11 @@ export function studiesPages(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/studies', async (c) => c.html(<StudiesPage providers={providerOptions(deps)} studies={await recent()} />))
     .post('/studies', async (c) => {
-      const body = await readForm(c, { all: true });
+      const body = await readUploadForm(c);
       try {
         const file = body.file;
         const upload = file instanceof File && file.size > 0 ? file : undefined;
-        const text = upload ? await upload.text() : field(body, 'prompts');
+        const text = upload ? await uploadText(upload) : field(body, 'prompts');
         const items: StudyItem[] = await studyItemsFrom(deps.config.limits, text, upload?.name);
         if (items.length === 0) throw new AppError(400, 'invalid_request', 'prompts: paste prompts or upload a file');
         checkFieldsSize(body);
