@@ -33,6 +33,8 @@ export interface Limits {
   inferenceBytes: number;
   /** Items × targets × samples of one batch. */
   batchTasks: number;
+  /** Bytes of every task's filled-in prompt of one study together (each task sends and stores its prompt). */
+  studyPromptBytes: number;
   /** Rows (lines) of one uploaded study file. */
   uploadRows: number;
 }
@@ -133,6 +135,7 @@ const envSchema = z.object({
   MAX_EMBEDDING_FLOATS: intWithDefault(4_194_304, 1, 1_000_000_000),
   MAX_INFERENCE_BYTES: intWithDefault(4 * 1024 * 1024, 1, 1_000_000_000),
   MAX_BATCH_TASKS: intWithDefault(1_000_000, 1, 100_000_000),
+  MAX_STUDY_PROMPT_BYTES: intWithDefault(1024 ** 3, 1, 1024 ** 4),
   MAX_UPLOAD_ROWS: intWithDefault(100_000, 1, 100_000_000),
   ALLOWED_HOSTS: optionalText,
   CORS_ORIGINS: optionalText,
@@ -255,6 +258,7 @@ export function loadConfig(env: Env): Config {
       embeddingFloats: e.MAX_EMBEDDING_FLOATS,
       inferenceBytes: e.MAX_INFERENCE_BYTES,
       batchTasks: e.MAX_BATCH_TASKS,
+      studyPromptBytes: e.MAX_STUDY_PROMPT_BYTES,
       uploadRows: e.MAX_UPLOAD_ROWS,
     },
     exposure: {

@@ -22,7 +22,9 @@ export const STATIC_FILES: Record<string, { path: string; type: string }> = {
 export function nodeStaticAssets() {
   const cache = new Map<string, Promise<Buffer>>();
   return new Hono<AppEnv>().get('/:file', async (c) => {
-    const file = STATIC_FILES[c.req.param('file')];
+    const name = c.req.param('file');
+    // Own names only: /static/__proto__ or /static/constructor name no file.
+    const file = Object.hasOwn(STATIC_FILES, name) ? STATIC_FILES[name] : undefined;
     if (!file) return c.notFound();
     if (!cache.has(file.path)) cache.set(file.path, readFile(root(file.path)));
     const body = await cache.get(file.path)!;

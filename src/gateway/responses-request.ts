@@ -27,6 +27,7 @@ const responsesRequestSchema = z.looseObject({
   include: z.array(z.string()).nullish(),
   truncation: z.enum(['auto', 'disabled']).nullish(),
   background: z.boolean().nullish(),
+  n: z.int().nullish(),
 });
 
 /** A Responses request body as the translations read it; fields they do not name are kept as sent. */
@@ -99,6 +100,10 @@ function refuseStatefulFields(request: ResponsesRequest) {
   if (request.conversation != null) throw unsupportedParameter('conversation', keptState);
   if (request.prompt != null) {
     throw unsupportedParameter('prompt', 'stored prompt templates are not available through the gateway; send instructions and input');
+  }
+  // Chat would generate (and the row store) every choice, and a response shows only the first.
+  if (request.n != null && request.n > 1) {
+    throw unsupportedParameter('n', 'a response has one output, so only the first of n choices could be returned; send the request again for another answer');
   }
   if (request.background) throw unsupportedParameter('background', 'background responses need stored responses to poll; the gateway keeps none');
   if (Array.isArray(request.context_management) && request.context_management.length > 0) {

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { endSession, safeNext, startSession, tokenMatches, tooManyAttempts, type AccessGate } from '../http/access';
 import { LoginPage } from '../../views/pages/login';
 import type { AppEnv } from '../app-env';
+import { readForm } from './pages/form-input';
 
 export function loginRoutes(gate: AccessGate) {
   const { token } = gate;
@@ -13,7 +14,7 @@ export function loginRoutes(gate: AccessGate) {
       return c.html(<LoginPage next={next} />);
     })
     .post('/login', async (c) => {
-      const body = await c.req.parseBody();
+      const body = await readForm(c);
       const next = safeNext(typeof body.next === 'string' ? body.next : undefined);
       if (!token) return c.redirect(next, 303);
       const address = gate.clientAddress(c);

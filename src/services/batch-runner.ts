@@ -7,7 +7,7 @@ import type { ChatMessage } from '../providers/types';
 import { runChatCall } from './provider-call';
 import { BackoffGate } from '../concurrency/backoff-gate';
 import { resolveProvider, type InferenceContext } from './inference';
-import { applyTemplate } from './preprocess';
+import { fillPrompt } from './prompt-fill';
 import { currentRunner, parseRunner, runnerIsGone, type RunnerIdentity } from './runner-identity';
 
 export interface RunnerStats {
@@ -316,10 +316,8 @@ export async function runBatchTask(ctx: InferenceContext, batch: RunnableBatch, 
   });
 }
 
-/** The messages of a task: the item's messages, or its prompt through the batch template and vars. */
+/** The messages of a task: the item's messages, or its prompt through the batch template and vars (filled once, see prompt-fill). */
 export function taskMessages(item: Pick<BatchTask, 'prompt' | 'messages' | 'vars'>, template: string | null): ChatMessage[] {
   if (item.messages) return item.messages;
-  let text = template ? applyTemplate(item.prompt ?? '', template) : (item.prompt ?? '');
-  for (const [name, value] of Object.entries(item.vars ?? {})) text = text.split(`{${name}}`).join(value);
-  return [{ role: 'user', content: text }];
+  return [{ role: 'user', content: fillPrompt(item, template) }];
 }

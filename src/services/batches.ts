@@ -7,7 +7,7 @@ import { AppError, notFound } from '../errors';
 import type { ChatMessage, ChatParams } from '../providers/types';
 import type { BatchExecutor } from './batch-runner';
 import { resolveProvider, type InferenceContext } from './inference';
-import { checkBatchTasks } from './limits';
+import { checkBatchTasks, checkStudyPrompts } from './limits';
 import type { ScorerConfig } from './study/scorers';
 import { expandSweep, type Sweep } from './sweeps';
 
@@ -58,6 +58,7 @@ export async function startBatch(ctx: BatchContext, input: BatchInput) {
   });
   const targets: BatchTarget[] = expandSweep(given, input.sweep);
   checkBatchTasks(ctx.limits, { items: input.items.length, targets: targets.length, samples: input.samples });
+  await checkStudyPrompts(ctx.limits, { items: input.items, template: input.template, tasksPerItem: targets.length * input.samples });
   const items: NewBatchItem[] = input.items.map((item, i) => ({
     key: item.id ?? String(i + 1),
     prompt: item.prompt,

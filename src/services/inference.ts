@@ -7,9 +7,9 @@ import type { ChatMessage, ChatParams, Provider } from '../providers/types';
 import type { CallSummary, CaptureContext } from './capture';
 import { runChatCall } from './provider-call';
 import { openGroup } from './groups';
-import { checkInferenceCost } from './limits';
+import { checkInferenceCost, checkTemplatedPrompt } from './limits';
 import { timeSlicer } from '../concurrency/time-slice';
-import { preprocessPrompt, type PreprocessOptions } from './preprocess';
+import { applyTemplate, preprocessPrompt, type PreprocessOptions } from './preprocess';
 
 export interface InferenceContext extends CaptureContext {
   providers: ProviderRegistry;
@@ -48,8 +48,12 @@ export function resolveProvider(providers: ProviderRegistry, name: string): Prov
   return provider;
 }
 
-/** Applies preprocessing to user messages (and the template to the last one); reports what changed. */
-export function prepareMessages(input: Pick<InferenceInput, 'prompt' | 'messages' | 'template' | 'preprocess'>) {
+/**
+ * Applies preprocessing to user messages (and the template to the last one); reports what changed.
+ * With `limits`, the templated prompt is measured before it is built (a template repeating
+ * {user_input} thousands of times over a long prompt is refused, not made).
+ */
+export function prepareMessages(input: Pick<InferenceInput, 'prompt' | 'messages' | 'template' | 'preprocess'>, limits?: Limits) {
   const messages: ChatMessage[] = input.messages
     ? input.messages.map((m) => ({ ...m }))
     : [{ role: 'user', content: input.prompt ?? '' }];
@@ -58,9 +62,13 @@ export function prepareMessages(input: Pick<InferenceInput, 'prompt' | 'messages
   const original: ChatMessage[] = input.messages ?? [{ role: 'user', content: input.prompt ?? '' }];
   messages.forEach((message, i) => {
     if (message.role !== 'user' || typeof message.content !== 'string') return;
-    const result = preprocessPrompt(message.content, input.preprocess ?? {}, i === lastUser ? input.template : undefined);
+    const result = preprocessPrompt(message.content, input.preprocess ?? {});
     result.applied.forEach((step) => applied.add(step));
     message.content = result.text;
+    if (i !== lastUser || input.template === undefined) return;
+    if (limits) checkTemplatedPrompt(limits, input.template, result.text);
+    message.content = applyTemplate(result.text, input.template);
+    if (message.content !== result.text) applied.add('template');
   });
   const preprocessing = applied.size ? { applied: [...applied], original_messages: original } : undefined;
   return { messages, preprocessing };
@@ -68,7 +76,7 @@ export function prepareMessages(input: Pick<InferenceInput, 'prompt' | 'messages
 
 export async function runInference(ctx: InferenceContext, input: InferenceInput, from: InferenceOrigin = {}): Promise<CallSummary[]> {
   const provider = resolveProvider(ctx.providers, input.provider);
-  const { messages, preprocessing } = prepareMessages(input);
+  const { messages, preprocessing } = prepareMessages(input, ctx.limits);
   const samples = input.samples ?? 1;
   checkInferenceCost(ctx.limits, { promptBytes: utf8Bytes(JSON.stringify(messages)), samples });
   if (input.group_id !== undefined) await openGroup(ctx.db, input.group_id);

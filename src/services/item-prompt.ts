@@ -4,6 +4,7 @@ import { parseJsonColumn } from '../db/study-repository';
 import { contentText } from '../providers/message-text';
 import type { ChatMessage } from '../providers/types';
 import { taskMessages } from './batch-runner';
+import { filledPromptBytes, scanText } from './prompt-fill';
 
 export interface StoredItemPrompt {
   prompt: string | null;
@@ -11,11 +12,21 @@ export interface StoredItemPrompt {
   vars_json: string | null;
 }
 
+/**
+ * A filled-in prompt larger than this is described, not built. Studies are measured against
+ * MAX_INFERENCE_BYTES (4 MiB by default) when created; one stored before that check could fill in to
+ * gigabytes, and its page, report and export failed for good.
+ */
+export const MAX_SHOWN_PROMPT_BYTES = 4 * 1024 * 1024;
+
 export function itemPromptText(item: StoredItemPrompt, template: string | null): string {
-  const messages = taskMessages(
-    { prompt: item.prompt, messages: parseJsonColumn<ChatMessage[]>(item.messages_json), vars: parseJsonColumn<Record<string, string>>(item.vars_json) },
-    template,
-  );
-  const last = [...messages].reverse().find((m) => m.role === 'user') ?? messages[messages.length - 1];
+  const vars = parseJsonColumn<Record<string, string>>(item.vars_json);
+  const messages = parseJsonColumn<ChatMessage[]>(item.messages_json);
+  if (!messages) {
+    const size = filledPromptBytes({ prompt: item.prompt, vars }, template ? scanText(template) : null);
+    if (size.bytes > MAX_SHOWN_PROMPT_BYTES) return `[a prompt of ${size.bytes.toLocaleString('en-US')} bytes once filled in: too large to show]`;
+  }
+  const filled = taskMessages({ prompt: item.prompt, messages, vars }, template);
+  const last = [...filled].reverse().find((m) => m.role === 'user') ?? filled[filled.length - 1];
   return last ? contentText(last.content ?? '') : '';
 }

@@ -1,7 +1,10 @@
 // What one request may cost, checked before any work is done (nothing is called, stored or created
 // for a request over a ceiling). Each refusal names the variable that sets the ceiling.
 import type { Limits } from '../config';
+import { timeSlicer, type Slicer } from '../concurrency/time-slice';
 import { AppError } from '../errors';
+import type { ChatMessage } from '../providers/types';
+import { filledPromptBytes, messagesBytes, scanText, type LargestPart, type PromptParts } from './prompt-fill';
 
 export const limitExceeded = (path: string, message: string, variable: string) =>
   new AppError(400, 'limit_exceeded', `${path}: ${message} (the limit is set by ${variable})`, [{ path, message, limit: variable }]);
@@ -42,6 +45,15 @@ export function checkInferenceCost(limits: Limits, request: { promptBytes: numbe
   }
 }
 
+/** A prompt put into an /api/v1/inference template, measured before it is built (see prompt-fill). */
+export function checkTemplatedPrompt(limits: Limits, template: string, prompt: string) {
+  const size = filledPromptBytes({ prompt }, scanText(template));
+  if (size.bytes > limits.inferenceBytes) {
+    const cause = size.largest ? `; ${partText(size.largest)}` : '';
+    throw limitExceeded('template', `the prompt in the template is ${n(size.bytes)} bytes${cause}; at most ${n(limits.inferenceBytes)}`, 'MAX_INFERENCE_BYTES');
+  }
+}
+
 export function checkBatchTasks(limits: Limits, counts: { items: number; targets: number; samples: number }) {
   const tasks = counts.items * counts.targets * counts.samples;
   if (tasks > limits.batchTasks) {
@@ -49,11 +61,48 @@ export function checkBatchTasks(limits: Limits, counts: { items: number; targets
   }
 }
 
-/** Counted before the file is parsed, so an oversized upload is refused without reading it row by row. */
-export function checkUploadRows(limits: Limits, text: string) {
-  let rows = 0;
-  for (let at = text.indexOf('\n'); at !== -1 && rows <= limits.uploadRows + 1; at = text.indexOf('\n', at + 1)) rows++;
-  if (rows > limits.uploadRows + 1) {
+export interface StudyPromptItem extends PromptParts {
+  id?: string;
+  messages?: ChatMessage[] | null;
+}
+
+/**
+ * Each item's filled-in prompt (template × vars × prompt, see prompt-fill) against the per-call
+ * ceiling of /api/v1/inference, and every task's together against the study's — measured, not
+ * built, a slice at a time. `tasksPerItem` is targets × samples: each task sends and stores its prompt.
+ */
+export async function checkStudyPrompts(
+  limits: Limits,
+  study: { items: readonly StudyPromptItem[]; template?: string | null; tasksPerItem: number },
+  slice: Slicer = timeSlicer(),
+) {
+  const template = study.template ? scanText(study.template) : null;
+  let total = 0;
+  for (const [i, item] of study.items.entries()) {
+    await slice();
+    const size = item.messages ? { bytes: messagesBytes(item.messages) } : filledPromptBytes(item, template);
+    if (size.bytes > limits.inferenceBytes) {
+      const named = item.id !== undefined ? ` ("${item.id}")` : '';
+      const cause = 'largest' in size && size.largest ? `; ${partText(size.largest)}` : '';
+      throw limitExceeded(`items.${i}`, `item ${i + 1}${named}: its filled-in prompt is ${n(size.bytes)} bytes${cause}; at most ${n(limits.inferenceBytes)} per task`, 'MAX_INFERENCE_BYTES');
+    }
+    total += size.bytes * study.tasksPerItem;
+    if (total > limits.studyPromptBytes) {
+      throw limitExceeded(
+        'items',
+        `the prompts of items 1–${i + 1} × ${n(study.tasksPerItem)} tasks each (targets × samples) already come to ${n(total)} bytes; at most ${n(limits.studyPromptBytes)} per study`,
+        'MAX_STUDY_PROMPT_BYTES',
+      );
+    }
+  }
+}
+
+const partText = (part: LargestPart) =>
+  `{${part.placeholder}} appears ${n(part.count)} time${part.count === 1 ? '' : 's'} in the ${part.where}, filled with ${n(part.bytes)} bytes each`;
+
+/** Rows of an upload (or pasted prompts), counted as its parser will read them and before it does (see study-items). */
+export function checkUploadRows(limits: Limits, rows: number) {
+  if (rows > limits.uploadRows) {
     throw limitExceeded('file', `more than ${n(limits.uploadRows)} rows`, 'MAX_UPLOAD_ROWS');
   }
 }

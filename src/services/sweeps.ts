@@ -8,6 +8,17 @@ export const MAX_SWEEP_COMBINATIONS = 64;
 /** Targets a study may have once its sweep is expanded. */
 export const MAX_STUDY_TARGETS = 100;
 
+/** A parameter a sweep may name: letters, digits and _, and never a name of an object's own machinery. */
+const PARAMETER_NAME = /^\w{1,64}$/;
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Why `name` cannot be swept, or undefined when it can. */
+export function sweepNameProblem(name: string): string | undefined {
+  if (!PARAMETER_NAME.test(name)) return 'parameter names are letters, digits and _, at most 64';
+  if (RESERVED_NAMES.has(name)) return `"${name}" is not a sampling parameter`;
+  return undefined;
+}
+
 export function sweepCombinationCount(sweep: Sweep): number {
   return Object.values(sweep).reduce((count, values) => count * values.length, 1);
 }
@@ -64,21 +75,26 @@ export function targetLabels(targets: ReadonlyArray<{ provider: string; model: s
  * as JSON numbers, booleans or null are those; anything else is a string.
  */
 export function parseSweepLines(text: string): Record<string, unknown[]> | undefined {
-  const sweep: Record<string, unknown[]> = {};
-  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+  const sweep = new Map<string, { line: number; values: unknown[] }>();
+  for (const [i, raw] of text.split(/\r\n|\r|\n/).entries()) {
     const line = raw.trim();
     if (!line) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) throw new SyntaxError(`sweep line ${i + 1}: write it as name = value, value`);
     const key = line.slice(0, eq).trim();
-    sweep[key] = line
+    const problem = sweepNameProblem(key);
+    if (problem) throw new SyntaxError(`sweep line ${i + 1}: ${JSON.stringify(key)}: ${problem}`);
+    const earlier = sweep.get(key);
+    if (earlier) throw new SyntaxError(`sweep line ${i + 1}: ${key} is swept on line ${earlier.line} already; give all its values there`);
+    const values = line
       .slice(eq + 1)
       .split(',')
       .map((value) => value.trim())
       .filter((value) => value !== '')
       .map(readSweepValue);
+    sweep.set(key, { line: i + 1, values });
   }
-  return Object.keys(sweep).length ? sweep : undefined;
+  return sweep.size ? Object.fromEntries([...sweep].map(([key, { values }]) => [key, values])) : undefined;
 }
 
 function readSweepValue(value: string): unknown {

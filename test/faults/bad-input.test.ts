@@ -112,6 +112,22 @@ const ROUTES: JsonRoute[] = [
     strict: false,
   },
   {
+    path: '/v1/completions',
+    valid: { model: 'echo/test', prompt: 'hi' },
+    required: ['model', 'prompt'],
+    fields: { model: 'id', prompt: 'string', max_tokens: 'int', n: 'int', stream: 'bool' },
+    shape: 'openai',
+    strict: false,
+  },
+  {
+    path: '/v1/responses',
+    valid: { model: 'echo/test', input: 'hi' },
+    required: ['model', 'input'],
+    fields: { model: 'id', input: 'string', max_output_tokens: 'int', n: 'int', stream: 'bool' },
+    shape: 'openai',
+    strict: false,
+  },
+  {
     path: '/v1/embeddings',
     valid: { model: 'echo/embed', input: 'hi' },
     required: ['model', 'input'],

@@ -50,4 +50,14 @@ describe('sweeps', () => {
     expect(parseSweepLines('  \n')).toBeUndefined();
     expect(() => parseSweepLines('temperature 0.7')).toThrow(/line 1/);
   });
+
+  it('refuses a sweep line naming anything but a plain parameter, and a parameter given twice, rather than dropping it', () => {
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      expect(() => parseSweepLines(`temperature = 0, 1\n${name} = 1, 2`)).toThrow(new RegExp(`^sweep line 2: "${name}": "${name}" is not a sampling parameter`));
+    }
+    expect(() => parseSweepLines('top p = 1, 0.9')).toThrow(/^sweep line 1: "top p": parameter names are letters, digits and _/);
+    expect(() => parseSweepLines('seed = 1\r\nseed = 2')).toThrow(/^sweep line 2: seed is swept on line 1 already/);
+    expect(parseSweepLines('temperature = 0, 1\rtop_p = 1')).toEqual({ temperature: [0, 1], top_p: [1] });
+    expect(Object.getPrototypeOf(parseSweepLines('seed = 1'))).toBe(Object.prototype);
+  });
 });

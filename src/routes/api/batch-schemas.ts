@@ -2,8 +2,8 @@
 // scorers, human labels, and the report's and export's queries. Shared with the OpenAPI document.
 import { z } from 'zod';
 import { scorerConfigSchema } from '../../services/study/scorers';
-import { MAX_STUDY_TARGETS, MAX_SWEEP_COMBINATIONS, sweepCombinationCount } from '../../services/sweeps';
-import { chatMessageSchema, chatParamsSchema, name, text } from './schemas';
+import { MAX_STUDY_TARGETS, MAX_SWEEP_COMBINATIONS, sweepCombinationCount, sweepNameProblem } from '../../services/sweeps';
+import { chatMessageSchema, chatParamsSchema, name, studyTargetSchema, text } from './schemas';
 
 /** An expected answer: a string, a number, or a list of acceptable ones (any one passes). */
 export const expectedAnswerSchema = z.union([
@@ -25,12 +25,18 @@ const sweepValue = z.union([z.number(), z.string().max(200), z.boolean(), z.null
  * runs once per combination. Each value is checked as that parameter would be in `params`.
  */
 export const sweepSchema = z
-  .record(z.string().regex(/^\w{1,64}$/, 'parameter names are letters, digits and _'), z.array(sweepValue).min(1).max(20))
+  // Names are checked below (sweepNameProblem), so a bad one is refused with its own message.
+  .record(z.string(), z.array(sweepValue).min(1).max(20))
   .superRefine((sweep, ctx) => {
     const keys = Object.keys(sweep);
     if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one parameter' });
     if (keys.length > 8) ctx.addIssue({ code: 'custom', message: 'at most 8 parameters' });
     for (const key of keys) {
+      const problem = sweepNameProblem(key);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', path: [key], message: problem });
+        continue;
+      }
       sweep[key]!.forEach((value, i) => {
         const checked = chatParamsSchema.safeParse({ [key]: value });
         if (!checked.success) ctx.addIssue({ code: 'custom', path: [key, i], message: checked.error.issues[0]!.message });
@@ -93,7 +99,7 @@ export type NamedScorer = z.output<typeof namedScorersSchema>[number];
 /** A hard bound on items × targets × samples, far above MAX_BATCH_TASKS' default (which the service checks). */
 const BATCH_TASKS_CEILING = 100_000_000;
 
-const batchItemSchema = z
+export const batchItemSchema = z
   .object({
     id: name(200).optional(),
     prompt: text(1_000_000).min(1).optional(),
@@ -112,16 +118,15 @@ const batchItemSchema = z
     }
   });
 
-export const batchTargetSchema = z
-  .object({ provider: name(100), model: name().optional(), params: chatParamsSchema.optional() })
-  .strict();
+/** Items a study may have (items × targets × samples is bounded again by MAX_BATCH_TASKS). */
+export const MAX_STUDY_ITEMS = 100_000;
 
-export const batchBodySchema = z
+/** Everything a study is given besides its items (read apart from them: see batch-body.ts). */
+export const studyFieldsSchema = z
   .object({
     name: name(200).optional(),
     description: text(10_000).optional(),
-    items: z.array(batchItemSchema).min(1).max(100_000),
-    targets: z.array(batchTargetSchema).min(1).max(50),
+    targets: z.array(studyTargetSchema).min(1).max(50),
     samples: z.int().min(1).max(1000).default(1),
     concurrency: z.int().min(1).max(256).default(8),
     template: text(100_000).optional(),
@@ -131,23 +136,32 @@ export const batchBodySchema = z
     /** The study's scorers: POST /api/v1/batches/:id/score runs them (again). */
     scorers: namedScorersSchema.optional(),
   })
-  .strict()
-  .superRefine((body, ctx) => {
-    const targets = body.targets.length * (body.sweep ? sweepCombinationCount(body.sweep) : 1);
-    if (targets > MAX_STUDY_TARGETS) {
-      ctx.addIssue({ code: 'custom', path: ['sweep'], message: `targets × sweep combinations is ${targets}; at most ${MAX_STUDY_TARGETS}` });
+  .strict();
+
+export type StudyItemInput = z.output<typeof batchItemSchema>;
+export type BatchBody = z.output<typeof studyFieldsSchema> & { items: StudyItemInput[] };
+type IssueSink = (issue: { path: Array<string | number>; message: string }) => void;
+
+/** What holds between the fields and the items of a study: targets after the sweep, tasks, distinct ids, a template where items have no prompt. */
+export function checkStudy(body: BatchBody, addIssue: IssueSink) {
+  const targets = body.targets.length * (body.sweep ? sweepCombinationCount(body.sweep) : 1);
+  if (targets > MAX_STUDY_TARGETS) addIssue({ path: ['sweep'], message: `targets × sweep combinations is ${targets}; at most ${MAX_STUDY_TARGETS}` });
+  const tasks = body.items.length * targets * body.samples;
+  if (tasks > BATCH_TASKS_CEILING) addIssue({ path: ['items'], message: `items × targets × samples is ${tasks}; at most ${BATCH_TASKS_CEILING}` });
+  const seen = new Set<string>();
+  body.items.forEach((item, i) => {
+    if (!body.template && !item.messages && item.prompt === undefined) {
+      addIssue({ path: ['items', i, 'prompt'], message: 'an item without a prompt needs the study template for its vars to fill' });
     }
-    const tasks = body.items.length * targets * body.samples;
-    if (tasks > BATCH_TASKS_CEILING) {
-      ctx.addIssue({ code: 'custom', path: ['items'], message: `items × targets × samples is ${tasks}; at most ${BATCH_TASKS_CEILING}` });
-    }
-    const seen = new Set<string>();
-    body.items.forEach((item, i) => {
-      if (item.id === undefined) return;
-      if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: ['items', i, 'id'], message: `duplicate item id "${item.id}"` });
-      seen.add(item.id);
-    });
+    if (item.id === undefined) return;
+    if (seen.has(item.id)) addIssue({ path: ['items', i, 'id'], message: `duplicate item id "${item.id}"` });
+    seen.add(item.id);
   });
+}
+
+export const batchBodySchema = studyFieldsSchema
+  .extend({ items: z.array(batchItemSchema).min(1).max(MAX_STUDY_ITEMS) })
+  .superRefine((body, ctx) => checkStudy(body, (issue) => ctx.addIssue({ code: 'custom', ...issue })));
 
 export const batchResultsQuerySchema = z
   .object({

@@ -41,6 +41,14 @@ export const samplingParamFields = {
   reasoning_effort: name(20),
 };
 
+/**
+ * Choices one gateway call may ask for (`n` of chat and legacy completions; Responses has one output).
+ * OpenAI's own ceiling, and the one bound on what one request makes a provider generate and the row store.
+ * The JSON API takes `samples` instead, each sample its own call.
+ */
+export const MAX_CHOICES = 128;
+export const choicesSchema = z.int().min(1).max(MAX_CHOICES);
+
 const optionalFields = <T extends Record<string, z.ZodType>>(fields: T) =>
   Object.fromEntries(Object.entries(fields).map(([key, schema]) => [key, schema.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
 
@@ -62,6 +70,11 @@ export const chatParamsSchema = z
     }
   })
   .meta({ description: `Sampling parameters passed to the provider as given. Refused here: ${Object.keys(REFUSED_PARAMS).join(', ')}.` });
+
+/** A model to call with its sampling parameters: a study target, and the judge of an LLM-judge scorer. */
+export const studyTargetSchema = z
+  .object({ provider: name(100), model: name().optional(), params: chatParamsSchema.optional() })
+  .strict();
 
 export const preprocessSchema = z
   .object({

@@ -6,7 +6,7 @@ import type { ChatMessage } from '../../providers/types';
 import { chatStreamPlan, openStream } from '../../services/gateway-stream';
 import { prepareMessages } from '../../services/inference';
 import { chatCall } from '../../services/provider-call';
-import { samplingParamFields } from '../api/schemas';
+import { choicesSchema, samplingParamFields } from '../api/schemas';
 import { GatewayError, openAIError, streamFailure, upstreamError } from './errors';
 import type { GatewayContext } from './gateway-context';
 import { callOptions, readBody, studyHeaders } from './request';
@@ -18,14 +18,14 @@ const messageSchema = z.looseObject({
 });
 // Unknown provider-specific parameters pass through; the common ones are checked as OpenAI checks
 // them (null is accepted: some clients send null for "not given").
-const samplingParams = Object.fromEntries(
+export const samplingParams = Object.fromEntries(
   Object.entries(samplingParamFields).map(([key, schema]) => [key, schema.nullish()]),
 ) as { [K in keyof typeof samplingParamFields]: z.ZodOptional<z.ZodNullable<(typeof samplingParamFields)[K]>> };
 export const chatBodySchema = z.looseObject({
   model: z.string().min(1),
   messages: z.array(messageSchema).min(1),
   stream: z.boolean().nullish(),
-  n: z.int().min(1).max(128).nullish(),
+  n: choicesSchema.nullish(),
   ...samplingParams,
 });
 

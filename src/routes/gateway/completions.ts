@@ -7,6 +7,8 @@ import { chatChunkToCompletionChunk, chatToCompletion, completionsToChat } from 
 import type { ChatMessage, ChatStreamChunk } from '../../providers/types';
 import { chatStreamPlan, openStream } from '../../services/gateway-stream';
 import { chatCall } from '../../services/provider-call';
+import { choicesSchema } from '../api/schemas';
+import { samplingParams } from './chat';
 import { GatewayError, openAIError, streamFailure, upstreamError } from './errors';
 import type { GatewayContext } from './gateway-context';
 import { sendThrough, streamThrough } from './passthrough';
@@ -14,7 +16,16 @@ import { callOptions, readBody, studyHeaders } from './request';
 import { translationRefused } from './responses';
 import { dataFrame, relayAsSse } from './sse';
 
-const completionsBodySchema = z.looseObject({ model: z.string().min(1), prompt: z.unknown(), stream: z.boolean().nullish() });
+// The sampling fields completions share with chat are checked as chat checks them (`logprobs` is a
+// number here, and read by the translation).
+const { temperature, top_p, max_tokens, seed, stop, presence_penalty, frequency_penalty } = samplingParams;
+const completionsBodySchema = z.looseObject({
+  model: z.string().min(1),
+  prompt: z.unknown(),
+  stream: z.boolean().nullish(),
+  n: choicesSchema.nullish(),
+  ...{ temperature, top_p, max_tokens, seed, stop, presence_penalty, frequency_penalty },
+});
 
 export function completionsRoutes(g: GatewayContext) {
   return new Hono<AppEnv>().post('/completions', async (c) => {

@@ -8,13 +8,15 @@ import { chatToResponse, parseResponsesRequest, ResponsesStreamTranslator, respo
 import type { ChatMessage } from '../../providers/types';
 import { chatStreamPlan, openStream } from '../../services/gateway-stream';
 import { chatCall } from '../../services/provider-call';
+import { choicesSchema } from '../api/schemas';
 import { GatewayError, invalidRequest, upstreamError } from './errors';
 import type { GatewayContext } from './gateway-context';
 import { sendThrough, streamThrough } from './passthrough';
 import { callOptions, readBody, studyHeaders } from './request';
 import { namedFrame, relayAsSse } from './sse';
 
-const responsesBodySchema = z.looseObject({ model: z.string().min(1), stream: z.boolean().nullish() });
+// Responses has no `n`; one that is sent anyway is bounded like chat's before anything is forwarded.
+const responsesBodySchema = z.looseObject({ model: z.string().min(1), stream: z.boolean().nullish(), n: choicesSchema.nullish() });
 
 /** A translation refusal as OpenAI would answer a parameter it does not take. */
 export const translationRefused = (error: unknown) => {

@@ -7,7 +7,7 @@ import { listPrices, savePrice } from '../../services/prices';
 import { AnalyticsPage, SearchResults } from '../../../views/pages/analytics';
 import { PricesPage, type PriceFormValues } from '../../../views/pages/prices';
 import { priceBodySchema, searchQuerySchema, timeseriesQuerySchema } from '../api/schemas';
-import { field, parseWith, type FormBody } from './form-input';
+import { field, parseWith, readForm } from './form-input';
 import type { AppEnv } from '../../app-env';
 
 const RECENT_SHOWN = 20;
@@ -57,7 +57,7 @@ export function analyticsPages(deps: AppDeps) {
     })
     .get('/prices', async (c) => c.html(await pricesPage({ saved: c.req.query('saved') || undefined })))
     .post('/prices', async (c) => {
-      const body = (await c.req.parseBody()) as FormBody;
+      const body = await readForm(c);
       const values: PriceFormValues = {
         provider: field(body, 'provider'),
         model: field(body, 'model'),

@@ -9,8 +9,9 @@ import { callScores, labelCall } from '../../services/human-labels';
 import { CallDetailPage, CallsPage, CallsTable, type CallFilterValues } from '../../../views/pages/calls';
 import { LabelButtons } from '../../../views/components/label-buttons';
 import { callJson, callSummaryJson } from '../../services/call-json';
+import { humanLabelBodySchema } from '../api/batch-schemas';
 import { callFiltersOf, callsQuerySchema, idParamSchema } from '../api/schemas';
-import { field, parseWith, type FormBody } from './form-input';
+import { field, parseWith, readForm } from './form-input';
 import type { AppEnv } from '../../app-env';
 
 const FILTER_KEYS = ['provider', 'model', 'status', 'group_id', 'q', 'from', 'to'] as const;
@@ -57,10 +58,13 @@ export function callPages(deps: AppDeps) {
     .post('/calls/:id/label', async (c) => {
       const parsed = idParamSchema.safeParse({ id: c.req.param('id') });
       if (!parsed.success) throw new AppError(404, 'not_found', 'no such call');
-      const body = (await c.req.parseBody()) as FormBody;
+      const body = await readForm(c);
       const pass = field(body, 'pass');
       const label = field(body, 'label');
-      const scores = await labelCall(db, parsed.data.id, { pass: pass === '' ? null : pass === '1', label: label || null }, sessionOf(c));
+      // Checked as the JSON API checks a label (POST /api/v1/calls/:id/scores).
+      const passed = pass === '' ? null : pass === '1' ? true : pass === '0' ? false : pass;
+      const input = parseWith(humanLabelBodySchema, { pass: passed, label: label || null });
+      const scores = await labelCall(db, parsed.data.id, input, sessionOf(c));
       const scorer = field(body, 'scorer');
       const version = Number(field(body, 'version'));
       const automatic = scorer ? scores.scores.find((s) => s.scorer === scorer && s.version === version) : scores.scores[0];

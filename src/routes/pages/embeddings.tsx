@@ -5,7 +5,7 @@ import { cachedModels } from '../../db/embeddings-repository';
 import type { AppDeps } from '../../deps';
 import { CacheSection, EmbedResultView, EmbeddingsPage, SimilarResultView, type EmbeddingProviderOption } from '../../../views/pages/embeddings';
 import { embeddingsBodySchema, similarBodySchema } from '../api/schemas';
-import { field, parseWith, type FormBody } from './form-input';
+import { field, parseWith, readForm, type FormBody } from './form-input';
 import { withErrorBox } from './page-helpers';
 import type { AppEnv } from '../../app-env';
 
@@ -44,7 +44,7 @@ export function embeddingPages(deps: AppDeps) {
     .get('/embeddings', async (c) => c.html(<EmbeddingsPage providers={providers()} cache={await cachedModels(deps.database.client)} />))
     .post('/embeddings', (c) =>
       withErrorBox(c, async () => {
-        const body = (await c.req.parseBody()) as FormBody;
+        const body = await readForm(c);
         // One text per line; blank lines only separate texts.
         const texts = String(body.texts ?? '')
           .split(/\r?\n/)
@@ -62,7 +62,7 @@ export function embeddingPages(deps: AppDeps) {
     )
     .post('/embeddings/similar', (c) =>
       withErrorBox(c, async () => {
-        const body = (await c.req.parseBody()) as FormBody;
+        const body = await readForm(c);
         const input = parseWith(similarBodySchema, {
           provider: field(body, 'provider'),
           model: field(body, 'model'),

@@ -7,7 +7,7 @@ import { createConversation, getConversation, sendMessage } from '../../services
 import { Chat, ConversationPage, ConversationsPage } from '../../../views/pages/conversations';
 import { GroupPage, GroupsPage } from '../../../views/pages/groups';
 import { conversationBodySchema, groupBodySchema, idParamSchema } from '../api/schemas';
-import { field, parseWith, type FormBody } from './form-input';
+import { field, parseWith, readForm } from './form-input';
 import { providerOptions } from './page-helpers';
 import type { AppEnv } from '../../app-env';
 
@@ -39,7 +39,7 @@ export function groupPages(deps: AppDeps) {
       return c.html(<GroupsPage groups={await groupsOfType(type)} type={type} />);
     })
     .post('/groups', async (c) => {
-      const body = (await c.req.parseBody()) as FormBody;
+      const body = await readForm(c);
       try {
         const input = parseWith(groupBodySchema, {
           group_type: field(body, 'group_type') || 'experiment',
@@ -56,7 +56,7 @@ export function groupPages(deps: AppDeps) {
     .get('/groups/:id', async (c) => c.html(<GroupPage {...await groupView(idOf(c.req.param('id')))} />))
     .post('/groups/:id/members', async (c) => {
       const id = idOf(c.req.param('id'));
-      const body = (await c.req.parseBody()) as FormBody;
+      const body = await readForm(c);
       const raw = field(body, 'call_ids').split(/[\s,]+/).filter(Boolean);
       const ids = raw.map(Number);
       let error: string | undefined;
@@ -72,7 +72,7 @@ export function groupPages(deps: AppDeps) {
     })
     .get('/conversations', async (c) => c.html(<ConversationsPage providers={providerOptions(deps)} conversations={await conversations()} />))
     .post('/conversations', async (c) => {
-      const body = (await c.req.parseBody()) as FormBody;
+      const body = await readForm(c);
       try {
         const input = parseWith(conversationBodySchema, {
           provider: field(body, 'provider'),
@@ -90,7 +90,7 @@ export function groupPages(deps: AppDeps) {
     .get('/conversations/:id', async (c) => c.html(<ConversationPage conversation={await getConversation(ctx, idOf(c.req.param('id')))} />))
     .post('/conversations/:id/messages', async (c) => {
       const id = idOf(c.req.param('id'));
-      const content = field((await c.req.parseBody()) as FormBody, 'content');
+      const content = field(await readForm(c), 'content');
       if (!content) return c.html(<Chat conversation={await getConversation(ctx, id)} error="content: write a message" />, 400);
       const { conversation } = await sendMessage(ctx, id, { content });
       if (c.req.header('hx-request')) return c.html(<Chat conversation={conversation} />);

@@ -7,7 +7,7 @@ import { ComparePage, CompareCell, CompareColumns } from '../../../views/pages/c
 import { InferencePage, InferenceResult } from '../../../views/pages/inference';
 import { ModelField } from '../../../views/components/target-fields';
 import { chatParamsSchema, inferenceBodySchema } from '../api/schemas';
-import { field, formParams, formPreprocess, formTargets, parseWith, type FormBody } from './form-input';
+import { field, formParams, formPreprocess, formTargets, parseWith, readForm } from './form-input';
 import type { AppEnv } from '../../app-env';
 import { providerOptions, withErrorBox } from './page-helpers';
 
@@ -22,7 +22,7 @@ export function inferencePages(deps: AppDeps) {
     })
     .post('/inference', (c) =>
       withErrorBox(c, async () => {
-        const body = (await c.req.parseBody({ all: true })) as FormBody;
+        const body = await readForm(c, { all: true });
         const template = field(body, 'template');
         const input = parseWith(inferenceBodySchema, {
           provider: field(body, 'provider'),
@@ -40,14 +40,14 @@ export function inferencePages(deps: AppDeps) {
     .get('/compare', (c) => c.html(<ComparePage providers={providerOptions(deps)} />))
     .post('/compare', (c) =>
       withErrorBox(c, async () => {
-        const body = (await c.req.parseBody({ all: true })) as FormBody;
+        const body = await readForm(c, { all: true });
         const prompt = field(body, 'prompt');
         if (!prompt) throw new AppError(400, 'invalid_request', 'prompt: write a prompt to compare');
         return c.html(<CompareColumns targets={formTargets(body)} prompt={prompt} params={formParams(body)} />);
       }),
     )
     .post('/compare/cell', async (c) => {
-      const body = (await c.req.parseBody()) as FormBody;
+      const body = await readForm(c);
       const target = { provider: field(body, 'provider'), model: field(body, 'model') || undefined };
       try {
         const params = parseWith(chatParamsSchema, JSON.parse(field(body, 'params') || '{}'));

@@ -5,14 +5,13 @@ import { listBatches } from '../../db/batches-repository';
 import { serviceContext, type AppDeps } from '../../deps';
 import { AppError } from '../../errors';
 import { batchProgress, cancelBatch, resumeBatch, startBatch } from '../../services/batches';
-import { checkUploadRows } from '../../services/limits';
-import { itemsFromLines, itemsFromUpload, type StudyItem } from '../../services/study-items';
+import { studyItemsFrom, type StudyItem } from '../../services/study-items';
 import { parseSweepLines } from '../../services/sweeps';
 import { StudiesPage } from '../../../views/pages/studies';
 import { StudyLive } from '../../../views/pages/study';
-import { batchBodySchema } from '../api/batch-schemas';
+import { checkStudyBody, MAX_STUDY_FIELDS_CHARS } from '../api/study-body';
 import { idParamSchema } from '../api/schemas';
-import { field, formParams, formTargets, parseWith, type FormBody } from './form-input';
+import { field, formParams, formTargets, readUploadForm, uploadText, type FormBody } from './form-input';
 import { providerOptions } from './page-helpers';
 import { studyPages } from './study';
 
@@ -28,28 +27,29 @@ export function studiesPages(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/studies', async (c) => c.html(<StudiesPage providers={providerOptions(deps)} studies={await recent()} />))
     .post('/studies', async (c) => {
-      const body = (await c.req.parseBody({ all: true })) as FormBody;
+      const body = await readUploadForm(c);
       try {
         const file = body.file;
         const upload = file instanceof File && file.size > 0 ? file : undefined;
-        const text = upload ? await upload.text() : field(body, 'prompts');
-        checkUploadRows(deps.config.limits, text);
-        const items: StudyItem[] = upload ? await itemsFromUpload(upload.name, text) : itemsFromLines(text);
+        const text = upload ? await uploadText(upload) : field(body, 'prompts');
+        const items: StudyItem[] = await studyItemsFrom(deps.config.limits, text, upload?.name);
         if (items.length === 0) throw new AppError(400, 'invalid_request', 'prompts: paste prompts or upload a file');
+        checkFieldsSize(body);
         const params = formParams(body);
         const template = field(body, 'template');
-        const sweep = readForm('sweep', () => parseSweepLines(field(body, 'sweep')));
-        const scorers = readForm('scorers', () => (field(body, 'scorers') ? (JSON.parse(field(body, 'scorers')) as unknown) : undefined));
-        const input = parseWith(batchBodySchema, {
+        const sweep = readField('sweep', () => parseSweepLines(field(body, 'sweep')));
+        const scorers = readField('scorers', () => (field(body, 'scorers') ? (JSON.parse(field(body, 'scorers')) as unknown) : undefined));
+        const fields = {
           ...(field(body, 'name') ? { name: field(body, 'name') } : {}),
-          items,
           targets: formTargets(body).map((t) => ({ ...t, params })),
           samples: Number(field(body, 'samples') || 1),
           concurrency: Number(field(body, 'concurrency') || 8),
           ...(template ? { template } : {}),
           ...(sweep ? { sweep } : {}),
           ...(scorers !== undefined ? { scorers } : {}),
-        });
+        };
+        // Checked as POST /api/v1/batches checks a study, a slice of items at a time.
+        const input = await checkStudyBody(fields, items.length, undefined, (i) => items[i]);
         const started = await startBatch(ctx, input);
         return c.redirect(`/studies/${started.id}`, 303);
       } catch (error) {
@@ -70,8 +70,20 @@ export function studiesPages(deps: AppDeps) {
     });
 }
 
+/** The form's fields besides the items are small; parsed in one go (scorers JSON, sweep lines), they stay so. */
+function checkFieldsSize(body: FormBody) {
+  let chars = 0;
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'prompts') continue;
+    for (const part of Array.isArray(value) ? value : [value]) if (typeof part === 'string') chars += part.length;
+  }
+  if (chars > MAX_STUDY_FIELDS_CHARS) {
+    throw new AppError(413, 'payload_too_large', `form: the fields besides the prompts take more than ${MAX_STUDY_FIELDS_CHARS.toLocaleString('en-US')} characters`);
+  }
+}
+
 /** A form field that must parse (sweep lines, scorers JSON): a 400 naming it when it does not. */
-function readForm<T>(name: string, read: () => T): T {
+function readField<T>(name: string, read: () => T): T {
   try {
     return read();
   } catch (error) {

@@ -17,7 +17,7 @@ import { ErrorBox } from '../../../views/components/ui';
 import { keepRunning } from '../api/study';
 import { reportQuerySchema, scoreBodySchema, scoringRunParamSchema } from '../api/batch-schemas';
 import { idParamSchema } from '../api/schemas';
-import { field, parseWith, type FormBody } from './form-input';
+import { field, parseWith, readForm } from './form-input';
 
 /** Items per page of the matrix: a page stays small however large the study. */
 export const MATRIX_ITEMS = 50;
@@ -80,7 +80,7 @@ export function studyPages(deps: AppDeps) {
     })
     .post('/studies/:id/score', async (c) => {
       const id = studyId(c.req.param('id'));
-      const body = (await c.req.parseBody()) as FormBody;
+      const body = await readForm(c);
       try {
         const text = field(body, 'scorers');
         let scorers: unknown;

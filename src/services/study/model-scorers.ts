@@ -2,6 +2,7 @@
 // an LLM judge. Only their pure parts live here: config schemas, the judge prompt, and reading a
 // score or label out of the judge's answer; the calls themselves belong to the study runner.
 import { z } from 'zod';
+import { studyTargetSchema } from '../../routes/api/schemas';
 import { parseJsonAnswer } from './json-answer';
 import type { ScoreResult } from './scorers';
 
@@ -51,19 +52,22 @@ export const judgeVerdictSchema = z.discriminatedUnion('type', [
 
 export type JudgeVerdict = z.output<typeof judgeVerdictSchema>;
 
+const JUDGE_PLACEHOLDER = /\{(question|answer|expected)\}/g;
+/** Each placeholder brings in up to a whole prompt or answer: a rubric repeating one thousands of times would multiply it. */
+export const MAX_RUBRIC_PLACEHOLDERS = 10;
+
 export const llmJudgeScorerSchema = z
   .object({
     type: z.literal('llm_judge'),
-    /** The judging model, given like a study target. */
-    target: z
-      .object({
-        provider: z.string().trim().min(1).max(100),
-        model: z.string().trim().min(1).max(200).optional(),
-        params: z.record(z.string(), z.unknown()).optional(),
-      })
-      .strict(),
+    /** The judging model, given and checked exactly as a study target (no stream, no n: one answer per judge call). */
+    target: studyTargetSchema,
     /** The judge's prompt; {question}, {answer} and {expected} are filled in by renderJudgePrompt. */
-    rubric: z.string().min(1).max(20_000).refine((rubric) => rubric.includes('{answer}'), 'must contain the {answer} placeholder'),
+    rubric: z
+      .string()
+      .min(1)
+      .max(20_000)
+      .refine((rubric) => rubric.includes('{answer}'), 'must contain the {answer} placeholder')
+      .refine((rubric) => (rubric.match(JUDGE_PLACEHOLDER) ?? []).length <= MAX_RUBRIC_PLACEHOLDERS, `name the placeholders at most ${MAX_RUBRIC_PLACEHOLDERS} times in all`),
     verdict: judgeVerdictSchema,
   })
   .strict();
@@ -75,7 +79,7 @@ export const llmJudgeScorerSchema = z
  */
 export function renderJudgePrompt(rubric: string, fields: { question: string; answer: string; expected: readonly string[] | null }): string {
   const values = { question: fields.question, answer: fields.answer, expected: fields.expected?.length ? fields.expected.join(' | ') : '(none)' };
-  return rubric.replace(/\{(question|answer|expected)\}/g, (_, name: keyof typeof values) => values[name]);
+  return rubric.replace(JUDGE_PLACEHOLDER, (_, name: keyof typeof values) => values[name]);
 }
 
 const NUMBER = String.raw`(-?\d+(?:\.\d+)?)`;
