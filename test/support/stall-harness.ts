@@ -40,7 +40,7 @@ export interface CheckOptions<S> {
   /** Unmeasured preparation on the same server (a study to score, say). */
   setup?: (api: HostileApi) => Promise<S>;
   capMs?: number;
-  /** Start from a fresh server (for a memory peak of its own). */
+  /** Start from a fresh server (its VmHWM is then this input's memory peak). */
   fresh?: boolean;
   /** The input leaves work behind: throw its server away afterwards. */
   discardAfter?: boolean;
@@ -199,12 +199,12 @@ export function baselineTable(results: CheckResult[]): string {
   const rows = results.map(({ label, measured: { report, value, cutShort }, calls, problems }) => {
     const answers = [...calls.map((c) => c.replace(/^.*→ /, '')), ...(typeof value === 'string' ? [value] : [])].join(', ');
     const stall = `${ms(report.stallMs)}${cutShort ? ' (cut)' : ''}`;
-    const memory = report.rssPeakMiB === null ? '—' : `${report.rssPeakMiB} MiB`;
+    const memory = report.rssPeakMiB === null ? '—' : `${report.rssPeakMiB} / ${report.hwmMiB ?? '—'} MiB`;
     const noise = `${ms(report.queuedMs)} / ${ms(report.noiseMs)}`;
-    return `| ${label} | ${answers || '—'} | ${stall} | ${ms(report.longestGapMs)} | ${noise} | ${memory} | ${problems.length ? 'FAIL' : 'ok'} |`;
+    return `| ${label.replaceAll('|', '\\|')} | ${answers || '—'} | ${stall} | ${ms(report.longestGapMs)} | ${noise} | ${memory} | ${problems.length ? 'FAIL' : 'ok'} |`;
   });
   return [
-    `| input | answers | health stall | longest gap between health answers | not counted: server's CPU queue / idle control's wait | server RSS peak | verdict |`,
+    `| input | answers | health stall | longest gap between health answers | not counted: server's CPU queue / idle control's wait | server RSS: peak sampled / VmHWM | verdict |`,
     `|---|---|---|---|---|---|---|`,
     ...rows,
   ].join('\n');
