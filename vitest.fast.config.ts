@@ -17,6 +17,7 @@ export const SLOW_LANE = [
   'test/faults/sqlite-busy.test.ts',
   'test/faults/cost-ceilings.test.ts',
   'test/integrity/shutdown.test.ts',
+  'test/integrity/no-stall.test.ts',
   'test/integrity/batch-ownership.test.ts',
   'test/http/server-limits.test.ts',
   'test/services/import-v1-cli.test.ts',
