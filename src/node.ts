@@ -1,7 +1,7 @@
 // Node entry: `npm start` — embedded libSQL (migrated on start), pages and API on PORT (default 8787).
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { serve, type HttpBindings, type Http2Bindings } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
@@ -16,11 +16,29 @@ const app = createApp(deps, {
   staticAssets: nodeStaticAssets(),
   peerAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
 });
+type NodeBindings = HttpBindings | Http2Bindings;
 let stopping = false;
+/**
+ * A request refused before its body was read to the end (a 400 on a broken multipart body, a 413)
+ * leaves the rest of that body on the connection, where it would be read as the next request: the
+ * answer closes the connection instead, so a keep-alive client opens a clean one.
+ */
+function closeIfBodyUnread(response: Response, env: NodeBindings): Response {
+  if (env.incoming.complete) return response;
+  try {
+    response.headers.set('connection', 'close');
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    headers.set('connection', 'close');
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}
 const refuse = () =>
   Response.json(errorBody('shutting_down', 'The server is shutting down; try again shortly'), { status: 503, headers: { connection: 'close' } });
 // Every request counts as in flight until answered, so a shutdown never closes the database under one.
-const handle = (request: Request, env: unknown) => (stopping ? refuse() : deps.lifecycle.track(Promise.resolve(app.fetch(request, env))));
+const handle = (request: Request, env: NodeBindings) =>
+  stopping ? refuse() : deps.lifecycle.track(Promise.resolve(app.fetch(request, env)).then((response) => closeIfBodyUnread(response, env)));
 const server = serve(
   { fetch: handle, port: deps.config.port, hostname: deps.config.host, serverOptions: serverOptions(deps.config.server) },
   (info) => {

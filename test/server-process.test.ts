@@ -37,6 +37,26 @@ describe('the server process started like `npm start`', () => {
     expect((await fetch(`${base}/static/htmx.min.js`)).status).toBe(200);
   });
 
+  it('closes a connection whose request body it refused unread, so the next request on a kept-alive client is clean', async () => {
+    // One keep-alive connection: the refused body's unread rest must not be read as the next request.
+    const { Agent, request } = await import('undici');
+    const dispatcher = new Agent({ connections: 1, pipelining: 1 });
+    const body = `--x\r\n\r\n`.repeat(50_000) + '--x--';
+    const refused = await request(`${base}/studies`, {
+      method: 'POST',
+      dispatcher,
+      headers: { 'content-type': 'multipart/form-data; boundary=x', origin: base },
+      body,
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.headers.connection).toBe('close');
+    await refused.body.text();
+    const next = await request(`${base}/api/v1/health`, { dispatcher });
+    expect(next.statusCode).toBe(200);
+    expect(await next.body.json()).toMatchObject({ ok: true });
+    await dispatcher.close();
+  });
+
   it('logs JSON lines and never the configured key', async () => {
     await new Promise((r) => setTimeout(r, 200));
     const lines = server.output.join('').split('\n').filter((l) => l.startsWith('{'));
