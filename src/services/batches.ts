@@ -69,8 +69,9 @@ export async function startBatch(ctx: BatchContext, input: BatchInput) {
   }));
   const stamp = newRunStamp(ctx.batches);
   const batchId = await createBatch(ctx.db, {
-    name: input.name ?? `batch ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
-    description: input.description,
+    // A study is a group: like every group name, it is shown on pages and lists, so no configured secret stays in it.
+    name: scrubbed(ctx, input.name) ?? `batch ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
+    description: scrubbed(ctx, input.description),
     targets,
     samples: input.samples,
     concurrency: input.concurrency,
@@ -85,6 +86,8 @@ export async function startBatch(ctx: BatchContext, input: BatchInput) {
   await ctx.batches.launch(batchId, stamp.runId);
   return batchProgress(ctx, batchId);
 }
+
+const scrubbed = (ctx: BatchContext, text: string | undefined) => (text === undefined || !ctx.scrub ? text : ctx.scrub(text));
 
 const newRunStamp = (executor: BatchExecutor): RunStamp => ({
   runId: crypto.randomUUID(),

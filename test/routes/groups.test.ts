@@ -82,7 +82,7 @@ describe('secrets in group names', () => {
   });
   afterAll(() => t.close());
 
-  it('removes a configured key from names and descriptions made by the gateway header, the API, the page form and a chat', async () => {
+  it('removes a configured key from names and descriptions made by the gateway header, the API, the page form, a chat and a study', async () => {
     const header = { 'x-study-group': `run ${KEY}` };
     const chat = { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] };
     expect((await t.post('/v1/chat/completions', chat, header)).status).toBe(200);
@@ -98,10 +98,12 @@ describe('secrets in group names', () => {
     });
     expect(form.status).toBe(303);
     expect((await t.post('/api/v1/conversations', { provider: 'echo', name: `chat ${KEY}` })).status).toBe(201);
+    const study = await t.post('/api/v1/batches', { name: `study ${KEY}`, description: `about ${KEY}`, items: [{ prompt: 'hi' }], targets: [{ provider: 'echo' }] });
+    expect(study.status).toBe(202);
 
     const { groups } = await (await t.get('/api/v1/groups')).json();
     const names = groups.map((g: { name: string }) => g.name);
-    expect(names).toEqual(expect.arrayContaining(['run [redacted]', 'api [redacted]', 'form [redacted]', 'chat [redacted]']));
+    expect(names).toEqual(expect.arrayContaining(['run [redacted]', 'api [redacted]', 'form [redacted]', 'chat [redacted]', 'study [redacted]']));
     const run = groups.find((g: { name: string }) => g.name === 'run [redacted]');
     expect(names.filter((n: string) => n === 'run [redacted]')).toHaveLength(1);
     expect(run.members).toBe(2);
