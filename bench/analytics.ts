@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
 import { serviceContext } from '../src/deps';
-import { analyticsSummary, providerComparison, searchAll, timeSeries } from '../src/services/analytics';
+import { analyticsSummary, providerComparison, searchAll, timeSeries } from '../src/analytics/service';
 import { isMain, percentile, verdict, type BenchResult } from './support';
 
 const ROWS = Number(process.env.BENCH_ANALYTICS_ROWS ?? 1_000_000);

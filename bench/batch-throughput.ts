@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrap } from '../src/bootstrap';
 import { serviceContext } from '../src/deps';
-import type { InProcessBatchExecutor } from '../src/services/batch-runner';
-import { startBatch } from '../src/services/batches';
+import type { InProcessBatchExecutor } from '../src/studies/runner/runner';
+import { startBatch } from '../src/studies/service';
 import OpenAI from 'openai';
 import pLimit from 'p-limit';
-import { undiciRequestFetch } from '../src/providers/node-fetch';
+import { undiciRequestFetch } from '../src/node/node-fetch';
 import { isMain, startFakeProvider, verdict, type BenchResult } from './support';
 
 const CALLS = Number(process.env.BENCH_BATCH_CALLS ?? 10_000);

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
-import { insertCall } from '../src/db/calls-repository';
-import { vectorBlob, vectorNorm } from '../src/db/embeddings-repository';
+import { insertCall } from '../src/calls/repository';
+import { vectorBlob, vectorNorm } from '../src/embeddings/repository';
 import { startFakeOpenAI } from '../test/support/fake-openai';
 import { isMain, percentile, verdict, type BenchResult } from './support';
 

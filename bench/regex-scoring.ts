@@ -3,7 +3,7 @@
 // the regex scorer as it was (a native RegExp, here compiled once, which is kinder to it than the
 // per-answer compile it had) and scoreAnswer as it is (re2js). Both must agree on every answer.
 // Then, informational: the slowest single answer of the hostile patterns on 10,000-character answers.
-import { parseScorerConfig, scoreAnswer, type DeterministicScorerConfig, type ScoreResult } from '../src/services/study/scorers';
+import { parseScorerConfig, scoreAnswer, type DeterministicScorerConfig, type ScoreResult } from '../src/studies/scorers/scorers';
 import { MAX_REGEX_INPUT_CHARS } from '../src/patterns/user-regex';
 import { exitWith, isMain, verdict, type BenchResult } from './support';
 

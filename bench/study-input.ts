@@ -11,7 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
 import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
-import type { InProcessBatchExecutor } from '../src/services/batch-runner';
+import type { InProcessBatchExecutor } from '../src/studies/runner/runner';
 import { isMain, verdict, type BenchResult } from './support';
 
 const TARGET_MS = 100;

@@ -9,9 +9,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
-import { createBatch } from '../src/db/batches-repository';
-import { startScoring } from '../src/services/scoring';
-import { forgetStudyStatistics } from '../src/services/study-report';
+import { createBatch } from '../src/studies/repository';
+import { startScoring } from '../src/studies/scoring/service';
+import { forgetStudyStatistics } from '../src/studies/report/service';
 import { exitWith, isMain, percentile, verdict, type BenchResult } from './support';
 
 const ITEMS = Number(process.env.BENCH_STUDY_ITEMS ?? 1_000);

@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import OpenAI from 'openai';
 import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
-import { undiciRequestFetch } from '../src/providers/node-fetch';
+import { undiciRequestFetch } from '../src/node/node-fetch';
 import { fileURLToPath } from 'node:url';
 
 export interface BenchResult {

@@ -3,7 +3,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { STATIC_FILES } from '../src/static-assets';
+import { STATIC_FILES } from '../src/node/static-assets';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ASSETS_DIR = join(root, 'dist', 'assets');

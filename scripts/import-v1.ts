@@ -9,8 +9,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bootstrap } from '../src/bootstrap';
 import type { AppDeps } from '../src/deps';
-import { checkV1Source, describeProblem, importV1, LegacyImportError, openV1Copy, type V1Copy } from '../src/services/import-v1';
-import { formatBackfillReport, validateBackfill } from '../src/services/import-v1-report';
+import { checkV1Source, describeProblem, importV1, LegacyImportError, openV1Copy, type V1Copy } from '../src/import-v1/import';
+import { formatBackfillReport, validateBackfill } from '../src/import-v1/report';
 
 const USAGE = 'usage: npm run import:v1 -- --from path/to/legacy.db [--sample N]   (target: DATABASE_URL, default file:./data/study.db)';
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/client';
 import { migrateDatabase } from '../src/db/migrate';
-import { scrubSearchIndex } from '../src/services/scrub-search-index';
+import { scrubSearchIndex } from '../src/calls/scrub-search-index';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const url = process.env.DATABASE_URL ?? 'file:./data/study.db';

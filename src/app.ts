@@ -10,10 +10,10 @@ import { AuthThrottle } from './http/auth-throttle';
 import { clientAddressBehind } from './http/client-address';
 import { pageGuards, pageSecureHeaders } from './http/page-guards';
 import { corsForConfiguredOrigins, crossSiteGuard, hostAllowlist } from './http/site-guards';
-import { apiRoutes } from './routes/api/index';
-import { gatewayRoutes } from './routes/gateway/index';
-import { loginRoutes } from './routes/login';
-import { pageRoutes } from './routes/pages';
+import { apiRoutes } from './api/index';
+import { gatewayRoutes } from './gateway/index';
+import { loginRoutes } from './http/login';
+import { pageRoutes } from './pages';
 import type { AppEnv } from './app-env';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;

@@ -2,12 +2,12 @@
 import { loadConfig, type Config } from './config';
 import { localDatabasePath, openDatabase } from './db/client';
 import { migrateDatabase } from './db/migrate';
-import { nativeCallInserter } from './db/native-call-inserter';
-import { startWalCheckpointer } from './db/wal-checkpointer';
+import { nativeCallInserter } from './node/native-call-inserter';
+import { startWalCheckpointer } from './node/wal-checkpointer';
 import { createDeps, type AppDeps } from './deps';
 import { createLogger, type LoggerOptions } from './logging';
-import { undiciRequestFetch } from './providers/node-fetch';
-import { scrubSearchIndex } from './services/scrub-search-index';
+import { undiciRequestFetch } from './node/node-fetch';
+import { scrubSearchIndex } from './calls/scrub-search-index';
 import { ProviderRegistry } from './providers/registry';
 
 export async function bootstrap(

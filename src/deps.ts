@@ -1,20 +1,20 @@
 // What the app needs from the outside world; entries build it, tests build it over a temp database.
 import type { Config } from './config';
-import { CallWriter } from './db/call-writer';
+import { CallWriter } from './capture/call-writer';
 import type { DatabaseHandle } from './db/client';
-import type { CallInserter } from './db/native-call-inserter';
+import type { CallInserter } from './node/native-call-inserter';
 import { createRedactor, type Logger } from './logging';
 import type { ProviderRegistry } from './providers/registry';
-import { InProcessBatchExecutor, type BatchExecutor } from './services/batch-runner';
-import { EmbeddingService } from './services/embeddings';
-import type { BatchContext } from './services/batches';
+import { InProcessBatchExecutor, type BatchExecutor } from './studies/runner/runner';
+import { EmbeddingService } from './embeddings/service';
+import type { BatchContext } from './studies/service';
 import { InflightRequests } from './concurrency/inflight';
 import { KeyedLock } from './concurrency/keyed-lock';
-import type { ConversationContext } from './services/conversations';
-import { Lifecycle } from './services/lifecycle';
-import { PriceBook } from './services/price-book';
-import { ScoringRunner } from './services/scoring';
-import { secretScrubber, type SecretScrubber } from './services/scrub-secrets';
+import type { ConversationContext } from './conversations/service';
+import { Lifecycle } from './capture/lifecycle';
+import { PriceBook } from './analytics/price-book';
+import { ScoringRunner } from './studies/scoring/service';
+import { secretScrubber, type SecretScrubber } from './capture/scrub-secrets';
 
 export interface AppDeps {
   config: Config;

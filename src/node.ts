@@ -6,9 +6,9 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 import { errorBody } from './http/errors';
-import { capConnectionsPerAddress, serverOptions } from './server-limits';
-import { installShutdown } from './shutdown';
-import { nodeStaticAssets } from './static-assets';
+import { capConnectionsPerAddress, serverOptions } from './node/server-limits';
+import { installShutdown } from './node/shutdown';
+import { nodeStaticAssets } from './node/static-assets';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const deps = await bootstrap(process.env);

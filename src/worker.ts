@@ -9,7 +9,7 @@ import { wrapClient } from './db/client';
 import { createDeps, serviceContext, type AppDeps } from './deps';
 import { createLogger } from './logging';
 import { ProviderRegistry } from './providers/registry';
-import { consumeBatchMessages, QueueBatchExecutor, type BatchQueueMessage, type BatchQueueProducer } from './services/queue-batch-executor';
+import { consumeBatchMessages, QueueBatchExecutor, type BatchQueueMessage, type BatchQueueProducer } from './studies/runner/queue-executor';
 
 /** Bindings and vars from wrangler.toml (and secrets set with `wrangler secret put`). */
 export interface WorkerEnv {

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../src/project-root';
+import { projectRoot } from '../src/node/project-root';
 
 const src = join(projectRoot(), 'src');
 const sources = readdirSync(src, { recursive: true, encoding: 'utf8' })

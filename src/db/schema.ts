@@ -1,6 +1,6 @@
 // Schema v2: immutable capture (raw_calls and what hangs off it) plus mutable grouping.
 // Triggers and FTS5 are hand-written SQL in drizzle/ (drizzle-kit cannot express them); the per-(model, dimension)
-// vector index tables are created at run time by src/services/vector-index.ts.
+// vector index tables are created at run time by src/embeddings/vector-index.ts.
 import { sql } from 'drizzle-orm';
 import type { ChatMessage } from '../providers/types';
 import { customType, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
@@ -351,7 +351,7 @@ export const scores = sqliteTable(
  * The vector indexes that exist: one per (model, dimension), each a table `table_name`
  * (id = embedding_vectors.id, vector F32_BLOB(dimension)) with a libsql_vector_idx over it.
  * Those tables, their indexes and their sync triggers are created on demand by
- * src/services/vector-index.ts: their names and dimensions are data, not schema.
+ * src/embeddings/vector-index.ts: their names and dimensions are data, not schema.
  */
 export const embeddingIndexes = sqliteTable(
   'embedding_indexes',

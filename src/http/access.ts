@@ -5,7 +5,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { timingSafeEqual } from 'hono/utils/buffer';
 import type { Database } from '../db/client';
-import { createSession, isLiveSession, revokeSession } from '../db/sessions-repository';
+import { createSession, isLiveSession, revokeSession } from './sessions-repository';
 import type { AuthThrottle } from './auth-throttle';
 import type { AppEnv } from '../app-env';
 import { areaOf, refuse } from './site-guards';

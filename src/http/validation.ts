@@ -2,7 +2,7 @@
 import type { ValidationTargets } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { findDepthProblem, MAX_JSON_DEPTH } from '../services/storable-json';
+import { findDepthProblem, MAX_JSON_DEPTH } from '../capture/storable-json';
 
 type Issue = Pick<z.core.$ZodIssue, 'path' | 'message'>;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallWriter } from '../../src/db/call-writer';
-import { nativeCallInserter } from '../../src/db/native-call-inserter';
+import { CallWriter } from '../../src/capture/call-writer';
+import { nativeCallInserter } from '../../src/node/native-call-inserter';
 import type { NewRawCall } from '../../src/db/schema';
 import { countCalls, createTestApp, type TestApp } from '../support/app';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client';
 import { migrateDatabase, MIGRATIONS_FOLDER } from '../../src/db/migrate';
-import { secretCandidatesQuery } from '../../src/services/scrub-search-index';
+import { secretCandidatesQuery } from '../../src/calls/scrub-search-index';
 import { createTestApp, type TestApp } from '../support/app';
 
 let dir: string;

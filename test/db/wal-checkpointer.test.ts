@@ -2,7 +2,7 @@
 // of our connections checkpointing.
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertCall } from '../../src/db/calls-repository';
+import { insertCall } from '../../src/calls/repository';
 import { localDatabasePath } from '../../src/db/client';
 import { createTestApp, type TestApp } from '../support/app';
 import { waitFor } from '../support/wait';

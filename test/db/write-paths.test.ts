@@ -1,9 +1,9 @@
 // The two write paths of a captured call (drizzle through @libsql/client, and the native fast path
 // Node uses for a local file) must store the same row, byte for byte and type for type.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallWriter } from '../../src/db/call-writer';
-import { nativeCallInserter } from '../../src/db/native-call-inserter';
-import { RAW_CALL_COLUMNS } from '../../src/db/raw-call-row';
+import { CallWriter } from '../../src/capture/call-writer';
+import { nativeCallInserter } from '../../src/node/native-call-inserter';
+import { RAW_CALL_COLUMNS } from '../../src/capture/raw-call-row';
 import type { NewRawCall } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../support/app';
 

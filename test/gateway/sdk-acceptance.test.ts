@@ -8,7 +8,7 @@ import { zodFunction, zodResponseFormat, zodResponsesFunction, zodTextFormat } f
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { chatChunkToCompletionChunk, chatToCompletion, completionsToChat } from '../../src/gateway/completions-translation';
+import { chatChunkToCompletionChunk, chatToCompletion, completionsToChat } from '../../src/gateway/translate/completions';
 import {
   chatToResponse,
   parseResponsesRequest,
@@ -18,7 +18,7 @@ import {
   type ChatCompletionLike,
   type ChatRequestBody,
   type ResponsesStreamEvent,
-} from '../../src/gateway/responses-translation';
+} from '../../src/gateway/translate';
 import { EchoProvider } from '../../src/providers/echo';
 import type { ChatMessage, ChatStreamChunk } from '../../src/providers/types';
 

@@ -3,7 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
-import { nodeStaticAssets } from '../../src/static-assets';
+import { nodeStaticAssets } from '../../src/node/static-assets';
 import worker from '../../src/worker';
 import { createTestApp, dumpDatabase, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';

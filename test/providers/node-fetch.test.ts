@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { undiciRequestFetch } from '../../src/providers/node-fetch';
+import { undiciRequestFetch } from '../../src/node/node-fetch';
 
 describe('undiciRequestFetch', () => {
   let server: http.Server;

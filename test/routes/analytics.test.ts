@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeStaticAssets } from '../../src/static-assets';
+import { nodeStaticAssets } from '../../src/node/static-assets';
 import { createTestApp, type TestApp } from '../support/app';
 
 describe('analytics, search and prices over HTTP', () => {

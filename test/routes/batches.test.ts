@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceContext } from '../../src/deps';
-import { createBatch, type NewBatch } from '../../src/db/batches-repository';
-import { createGroup } from '../../src/db/groups-repository';
-import { InProcessBatchExecutor, type BatchExecutor } from '../../src/services/batch-runner';
-import { resumeBatch } from '../../src/services/batches';
+import { createBatch, type NewBatch } from '../../src/studies/repository';
+import { createGroup } from '../../src/groups/repository';
+import { InProcessBatchExecutor, type BatchExecutor } from '../../src/studies/runner/runner';
+import { resumeBatch } from '../../src/studies/service';
 import { createTestApp, countCalls, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callPages, pagedStream } from '../../src/services/export';
+import { callPages, pagedStream } from '../../src/calls/export';
 import { createTestApp, type TestApp } from '../support/app';
 
 const BULK = 1_234; // more than two export pages

@@ -1,7 +1,7 @@
 // `n` (choices per call) is bounded the same way on every gateway API — chat, legacy completions and
 // Responses, passed through or translated — and refused with a 400 naming it before any provider call.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_CHOICES } from '../../src/routes/api/schemas';
+import { MAX_CHOICES } from '../../src/schemas/requests';
 import { countCalls, createTestApp, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 

@@ -4,7 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
-import { undiciRequestFetch } from '../../src/providers/node-fetch';
+import { undiciRequestFetch } from '../../src/node/node-fetch';
 import { ProviderRegistry } from '../../src/providers/registry';
 import { countCalls, createTestApp, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';

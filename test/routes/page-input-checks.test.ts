@@ -4,7 +4,7 @@
 // nothing and calls no provider.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
-import { nodeStaticAssets } from '../../src/static-assets';
+import { nodeStaticAssets } from '../../src/node/static-assets';
 import { createTestApp, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';

@@ -1,10 +1,10 @@
-// A study's JSON body read a slice at a time (routes/api/study-body.ts): the same study, and the same
+// A study's JSON body read a slice at a time (src/studies/study-body.ts): the same study, and the same
 // refusals, as batchBodySchema gives for the whole body parsed at once.
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors';
-import { batchBodySchema } from '../../src/routes/api/batch-schemas';
-import { MAX_ITEM_VALUES, MAX_STUDY_FIELDS_CHARS, readStudyJson, splitStudyJson } from '../../src/routes/api/study-body';
-import { mulberry32 } from '../../src/services/study/seeded-random';
+import { batchBodySchema } from '../../src/schemas/study-requests';
+import { MAX_ITEM_VALUES, MAX_STUDY_FIELDS_CHARS, readStudyJson, splitStudyJson } from '../../src/studies/study-body';
+import { mulberry32 } from '../../src/studies/statistics/seeded-random';
 import { createTestApp } from '../support/app';
 
 const refusal = async (text: string) => {

@@ -4,8 +4,8 @@
 // the service the Workers queue shares — nothing created, no provider called.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceContext } from '../../src/deps';
-import type { BatchExecutor } from '../../src/services/batch-runner';
-import { startBatch } from '../../src/services/batches';
+import type { BatchExecutor } from '../../src/studies/runner/runner';
+import { startBatch } from '../../src/studies/service';
 import { createTestApp, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';

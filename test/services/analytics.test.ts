@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertCall } from '../../src/db/calls-repository';
+import { insertCall } from '../../src/calls/repository';
 import type { NewRawCall } from '../../src/db/schema';
 import { serviceContext, type ServiceContext } from '../../src/deps';
-import { analyticsSummary, providerComparison, recentActivity, searchAll, timeSeries } from '../../src/services/analytics';
-import { savePrice } from '../../src/services/prices';
+import { analyticsSummary, providerComparison, recentActivity, searchAll, timeSeries } from '../../src/analytics/service';
+import { savePrice } from '../../src/analytics/prices';
 import { createTestApp, type TestApp } from '../support/app';
 
 const NOW = new Date('2026-03-10T12:30:00.000Z');

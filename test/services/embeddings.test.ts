@@ -1,10 +1,10 @@
 // The embedding service through the real openai SDK against the local OpenAI-compatible server.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceContext } from '../../src/deps';
-import { blobVector } from '../../src/db/embeddings-repository';
-import { embeddingCacheKey, normalizeEmbeddingText } from '../../src/services/embedding-cache-key';
-import { EmbeddingService } from '../../src/services/embeddings';
-import { VectorIndex } from '../../src/services/vector-index';
+import { blobVector } from '../../src/embeddings/repository';
+import { embeddingCacheKey, normalizeEmbeddingText } from '../../src/embeddings/cache-key';
+import { EmbeddingService } from '../../src/embeddings/service';
+import { VectorIndex } from '../../src/embeddings/vector-index';
 import { countCalls, createTestApp, dumpDatabase, type TestApp } from '../support/app';
 import { embeddingVector, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 

@@ -3,8 +3,8 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkV1Source, importV1, LegacyImportError, openV1Copy } from '../../src/services/import-v1';
-import { validateBackfill } from '../../src/services/import-v1-report';
+import { checkV1Source, importV1, LegacyImportError, openV1Copy } from '../../src/import-v1/import';
+import { validateBackfill } from '../../src/import-v1/report';
 import { createTestApp, type TestApp } from '../support/app';
 import { createV1Database, createWalPendingV1Database, databaseFileHashes, insertRuns, v1Run, v1Runs } from './import-v1-fixtures';
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importV1, LegacyImportError, v1TimestampToIso } from '../../src/services/import-v1';
-import { formatBackfillReport, validateBackfill } from '../../src/services/import-v1-report';
+import { importV1, LegacyImportError, v1TimestampToIso } from '../../src/import-v1/import';
+import { formatBackfillReport, validateBackfill } from '../../src/import-v1/report';
 import { createTestApp, type TestApp } from '../support/app';
 import { BATCH_A, BATCH_B, createV1Database, insertRuns, v1Run, v1Runs } from './import-v1-fixtures';
 

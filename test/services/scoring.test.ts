@@ -1,11 +1,11 @@
 // Every scorer over hand-built captured calls, through the real scoring run: what it stores per
 // answer (pass, value, label, the answer as compared) and how the run counts what it could not score.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBatch } from '../../src/db/batches-repository';
-import { insertCall } from '../../src/db/calls-repository';
-import type { NamedScorer } from '../../src/services/batches';
-import { startScoring } from '../../src/services/scoring';
-import { parseScorerConfig } from '../../src/services/study/scorers';
+import { createBatch } from '../../src/studies/repository';
+import { insertCall } from '../../src/calls/repository';
+import type { NamedScorer } from '../../src/studies/service';
+import { startScoring } from '../../src/studies/scoring/service';
+import { parseScorerConfig } from '../../src/studies/scorers/scorers';
 import { createTestApp, type TestApp } from '../support/app';
 
 /** item key, expected answer, and the one answer the model gave. */

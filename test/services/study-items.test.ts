@@ -2,8 +2,8 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { AppError } from '../../src/errors';
-import { csvRecords, itemsFromCsv, itemsFromJsonl, itemsFromLines, MAX_UPLOAD_ROW_CHARS, studyItemsFrom } from '../../src/services/study-items';
-import { mulberry32 } from '../../src/services/study/seeded-random';
+import { csvRecords, itemsFromCsv, itemsFromJsonl, itemsFromLines, MAX_UPLOAD_ROW_CHARS, studyItemsFrom } from '../../src/studies/items';
+import { mulberry32 } from '../../src/studies/statistics/seeded-random';
 
 const limits = (uploadRows: number) => loadConfig({ MAX_UPLOAD_ROWS: String(uploadRows) }).limits;
 

@@ -1,10 +1,10 @@
 // The report's numbers through the real SQL aggregation, against published worked examples: studies
 // are written as captured calls (through the capture trigger) and scored by the real scoring run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBatch } from '../../src/db/batches-repository';
-import { insertCall } from '../../src/db/calls-repository';
-import { startScoring } from '../../src/services/scoring';
-import { studyReport } from '../../src/services/study-report-items';
+import { createBatch } from '../../src/studies/repository';
+import { insertCall } from '../../src/calls/repository';
+import { startScoring } from '../../src/studies/scoring/service';
+import { studyReport } from '../../src/studies/report/report-items';
 import { createTestApp, type TestApp } from '../support/app';
 
 describe('study report from SQL', () => {

@@ -4,7 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp } from '../../src/app';
-import { nodeStaticAssets } from '../../src/static-assets';
+import { nodeStaticAssets } from '../../src/node/static-assets';
 import { createTestApp, type TestApp } from './app';
 
 export const ARTIFACTS = 'test/artifacts';

@@ -3,7 +3,7 @@
 // body that does not match, fails the test that received it.
 import type { z } from 'zod';
 import type { AppDeps } from '../../src/deps';
-import { API_BASE, apiRoutes } from '../../src/routes/api/index';
+import { API_BASE, apiRoutes } from '../../src/api/index';
 
 interface DocumentedRoute {
   method: string;

@@ -18,7 +18,7 @@ import {
   TASK_LEASE_MS,
   TASKS_PER_MESSAGE,
   type BatchMessageBody,
-} from '../../src/services/queue-batch-executor';
+} from '../../src/studies/runner/queue-executor';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { startSqld, type Sqld } from '../support/sqld';
 import { waitFor } from '../support/wait';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../services/study/seeded-random';
+import { mulberry32 } from './seeded-random';
 import { itemAccuracy, sampleLevelWilson, type ItemTally } from './accuracy';
 import { simulateItemTallies } from './simulate-study';
 

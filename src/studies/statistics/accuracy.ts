@@ -1,7 +1,7 @@
 // Accuracy of one target over the study's items, with an interval that treats the items — not the
 // samples — as the units drawn from a population.
-import { studentTQuantile } from './distributions';
-import { requireConfidence, requireCount, requirePositiveCount } from './input-checks';
+import { studentTQuantile } from './numerics/distributions';
+import { requireConfidence, requireCount, requirePositiveCount } from './numerics/input-checks';
 import { clusteredRatio, type SmallSampleCorrection } from './ratio';
 import { wilsonInterval } from './wilson';
 

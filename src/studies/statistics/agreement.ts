@@ -1,6 +1,6 @@
 // Agreement between two raters of the same calls (a human and a scorer, or two reviewers).
-import { normalQuantile, normalUpperTail } from './distributions';
-import { requireConfidence, requireCount } from './input-checks';
+import { normalQuantile, normalUpperTail } from './numerics/distributions';
+import { requireConfidence, requireCount } from './numerics/input-checks';
 
 export interface CohenKappa {
   /** Null when there are no calls, or when chance agreement is already 1 (both raters constant). */

@@ -1,6 +1,6 @@
 // How much one item's samples agree with each other: self-consistency and answer entropy, from the
 // count of samples giving each distinct value.
-import { requireCount, requirePositiveCount } from './input-checks';
+import { requireCount, requirePositiveCount } from './numerics/input-checks';
 
 /**
  * Self-consistency of one item: the share of its samples that give the modal value (Wang et al.

@@ -1,10 +1,10 @@
 // Tests of independence for an r×2 table of counts (r answer categories × two runs): Fisher's
 // exact test and its Freeman–Halton generalisation, a seeded Monte Carlo version of it, and
 // Pearson's χ². drift.ts chooses among them.
-import { mulberry32 } from '../../services/study/seeded-random';
-import { chiSquareSurvival } from './distributions';
-import { requireCount, requirePositiveCount } from './input-checks';
-import { lnFactorial } from './special-functions';
+import { mulberry32 } from './seeded-random';
+import { chiSquareSurvival } from './numerics/distributions';
+import { requireCount, requirePositiveCount } from './numerics/input-checks';
+import { lnFactorial } from './numerics/special-functions';
 
 /** One row (category) of an r×2 table: its count in the first and in the second column. */
 export type RowCounts = readonly [number, number];

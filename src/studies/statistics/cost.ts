@@ -1,6 +1,6 @@
 // What a correct answer costs: total spend over total passing samples, with an interval over items.
-import { studentTQuantile } from './distributions';
-import { requireConfidence, requireCount, requireNonNegative } from './input-checks';
+import { studentTQuantile } from './numerics/distributions';
+import { requireConfidence, requireCount, requireNonNegative } from './numerics/input-checks';
 import { clusteredRatio, type SmallSampleCorrection } from './ratio';
 
 export interface ItemCost {

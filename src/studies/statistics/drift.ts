@@ -3,7 +3,7 @@
 // and errors as categories of their own, so that a change in formatting is not read as a change
 // in capability); BH across all items × targets is benjaminiHochbergAdjust.
 import { exactRowsByTwo, monteCarloRowsByTwo, pearsonChiSquare, type RowCounts } from './contingency';
-import { requireCount } from './input-checks';
+import { requireCount } from './numerics/input-checks';
 
 export interface CategoryCounts {
   category: string;

@@ -30,7 +30,7 @@ export {
   studentTQuantile,
   studentTTwoSidedP,
   studentTUpperTail,
-} from './distributions';
+} from './numerics/distributions';
 export { answerDistributionDrift, totalVariationDistance } from './drift';
 export type { AnswerDrift, CategoryCounts, DriftMethod, DriftOptions } from './drift';
 export { mcnemarExact } from './mcnemar';
@@ -42,7 +42,7 @@ export { clusteredRatio } from './ratio';
 export type { ClusteredRatio, RatioUnit, SmallSampleCorrection } from './ratio';
 export { passAtK, passHatK, repeatCurves } from './repeats';
 export type { RepeatCurvePoint } from './repeats';
-export { lnBinomial, lnFactorial, lnGamma, regularizedBeta, regularizedGamma } from './special-functions';
+export { lnBinomial, lnFactorial, lnGamma, regularizedBeta, regularizedGamma } from './numerics/special-functions';
 export { majorityVote, majorityVoteAccuracy } from './votes';
 export type { MajorityVote, MajorityVoteAccuracy, VotedSample } from './votes';
 export { wilsonInterval } from './wilson';

@@ -1,6 +1,6 @@
-// The exact McNemar test on majority-vote correctness (moved here from services/study/statistics.ts,
+// The exact McNemar test on majority-vote correctness (moved here from the earlier studies/report/statistics.ts,
 // which the report still uses until it is wired to this folder).
-import { requireCount } from './input-checks';
+import { requireCount } from './numerics/input-checks';
 
 export interface McNemarResult {
   b: number;

@@ -1,5 +1,5 @@
 // Adjusted p-values for a family of tests (many targets compared, many items tested for drift).
-import { requireProbability } from './input-checks';
+import { requireProbability } from './numerics/input-checks';
 
 /**
  * Holm's (1979) step-down adjusted p-values, in the input order: with the m p-values sorted

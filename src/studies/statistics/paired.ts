@@ -1,7 +1,7 @@
 // Two targets compared on the same items: the paired difference of per-item accuracy, its
 // interval and p-value, and what a study of this size can detect.
-import { normalQuantile, studentTQuantile, studentTTwoSidedP } from './distributions';
-import { requireConfidence, requireFinite, requireNonNegative, requireProbability, requirePositiveCount } from './input-checks';
+import { normalQuantile, studentTQuantile, studentTTwoSidedP } from './numerics/distributions';
+import { requireConfidence, requireFinite, requireNonNegative, requireProbability, requirePositiveCount } from './numerics/input-checks';
 import { mcnemarExact } from './mcnemar';
 
 export interface PairedComparison {

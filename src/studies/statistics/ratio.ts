@@ -1,6 +1,6 @@
 // The ratio estimator ΣN / ΣD over items with a cluster-robust standard error: accuracy
 // (passes / samples) and cost per correct answer (cost / passes) are both of this form.
-import { requireNonNegative } from './input-checks';
+import { requireNonNegative } from './numerics/input-checks';
 
 /**
  * How the sandwich variance is scaled for the number of clusters G: CR0 not at all, CR1 by

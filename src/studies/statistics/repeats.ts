@@ -1,5 +1,5 @@
 // Repeated attempts at one item: pass@k (at least one of k passes) and pass^k (all k pass).
-import { requireCount, requirePositiveCount } from './input-checks';
+import { requireCount, requirePositiveCount } from './numerics/input-checks';
 
 function requireAttempts(samples: number, passed: number, k: number): void {
   requirePositiveCount(samples, 'samples');

@@ -1,7 +1,7 @@
 // Seeded simulated studies with known true accuracy, for checking that intervals cover it.
-import { mulberry32 } from '../../services/study/seeded-random';
+import { mulberry32 } from './seeded-random';
 import type { ItemTally } from './accuracy';
-import { requireCount } from './input-checks';
+import { requireCount } from './numerics/input-checks';
 
 /**
  * One simulated study: item i's k samples each pass independently with probability

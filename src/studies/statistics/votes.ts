@@ -1,5 +1,5 @@
 // Majority vote over an item's samples, with ties split evenly, and majority-vote accuracy over items.
-import { requireConfidence } from './input-checks';
+import { requireConfidence } from './numerics/input-checks';
 import { wilsonInterval } from './wilson';
 
 /** One sample as the scorer saw it: the value it compared (extracted, normalised) and its verdict. */

@@ -1,7 +1,7 @@
 // The Wilson score interval, over whatever units the caller counts: items (the default fallback
 // of item-level accuracy), clusters, or — named as such — samples.
-import { normalQuantile } from './distributions';
-import { requireConfidence, requireCount, requireFinite } from './input-checks';
+import { normalQuantile } from './numerics/distributions';
+import { requireConfidence, requireCount, requireFinite } from './numerics/input-checks';
 
 export interface WilsonInterval {
   estimate: number | null;

@@ -1,0 +1,48 @@
+// How a JSON API route states its contract: request schemas (validated before the handler runs),
+// response schemas (documented in /api/v1/openapi.json and checked by the route tests), one error shape.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import type { AppEnv } from '../app-env';
+import { validationHook } from '../http/validation';
+
+export { createRoute } from '@hono/zod-openapi';
+
+/** A sub-app of /api/v1 whose routes are declared with `createRoute` and registered with `.openapi`. */
+export const apiRouter = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+export const errorSchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.string().meta({ description: 'Stable, machine-readable: invalid_request, not_found, limit_exceeded, …' }),
+      message: z.string().meta({ description: 'For people; names the offending field first.' }),
+      details: z.unknown().optional().meta({ description: 'Per-field problems, when there are several.' }),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+const ERROR_MEANINGS: Record<number, string> = {
+  400: 'The request is invalid: the message names the field',
+  404: 'Nothing with that id',
+  409: "The resource's state does not allow it",
+  415: 'The body is not JSON',
+  502: 'The provider refused or failed (the call is still captured)',
+};
+
+const jsonContent = <S extends z.ZodType>(schema: S) => ({ 'application/json': { schema } });
+
+/** A JSON response of `schema`. */
+export const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: jsonContent(schema) });
+
+/** A required JSON request body. */
+export const jsonBody = <S extends z.ZodType>(schema: S) => ({ required: true, content: jsonContent(schema) });
+
+/**
+ * The error responses a route names, and `default` for the ones every route can give (401 without a
+ * session, 403 cross-site, 413 too large, 429 throttled, 500).
+ */
+export const errors = (...statuses: Array<keyof typeof ERROR_MEANINGS>) => ({
+  ...Object.fromEntries(statuses.map((status) => [status, json(errorSchema, ERROR_MEANINGS[status]!)])),
+  default: json(errorSchema, 'Any other failure, in the same shape'),
+});
+
+export const jsonObject = z.record(z.string(), z.unknown());

@@ -1,0 +1,12 @@
+// What every gateway route works with.
+import type { AppDeps } from '../deps';
+import type { CaptureContext } from '../capture/capture';
+import type { EmbeddingService } from '../embeddings/service';
+import type { ModelRouter } from './model-routes';
+
+export interface GatewayContext {
+  deps: AppDeps;
+  ctx: CaptureContext;
+  router: ModelRouter;
+  embeddings: EmbeddingService;
+}

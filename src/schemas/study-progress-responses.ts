@@ -1,0 +1,54 @@
+// What the batch (study) routes answer with: a study's progress and its answers per item × target.
+import { z } from 'zod';
+import { jsonObject } from '../api/contract';
+
+export const batchTargetSchema = z
+  .strictObject({
+    provider: z.string(),
+    model: z.string(),
+    params: jsonObject,
+    sweep: jsonObject.optional().meta({ description: 'For targets expanded from a sweep: the grid values it runs with (also in params)' }),
+  })
+  .meta({ id: 'BatchTarget' });
+
+export const batchProgressSchema = z
+  .strictObject({
+    id: z.int(),
+    name: z.string(),
+    status: z.string().meta({
+      description: 'creating, running, cancelling, cancelled, interrupted (see status_reason), completed, or failed (never fully created)',
+    }),
+    status_reason: z.string().nullable(),
+    total: z.int(),
+    done: z.int().meta({ description: 'Tasks with their success row' }),
+    failed: z.int(),
+    pending: z.int(),
+    running: z.int(),
+    percent: z.number(),
+    rate_per_s: z.number().nullable(),
+    eta_s: z.number().nullable(),
+    targets: z.array(batchTargetSchema),
+    samples: z.int(),
+    concurrency: z.int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'BatchProgress' });
+
+export const batchResultsSchema = z.strictObject({
+  id: z.int(),
+  offset: z.int(),
+  limit: z.int(),
+  results: z.array(
+    z.strictObject({
+      item_key: z.string(),
+      target_index: z.int(),
+      target: batchTargetSchema,
+      samples: z.int(),
+      success: z.int(),
+      failed: z.int(),
+      pending: z.int(),
+      answers: z.array(z.strictObject({ text: z.string(), count: z.int() })).meta({ description: 'Distinct answers, most frequent first' }),
+    }),
+  ),
+});

@@ -1,0 +1,218 @@
+// Request schemas of studies (batches): items with expected answers and fields, targets and sweeps,
+// scorers, human labels, and the report's and export's queries. Shared with the OpenAPI document.
+import { z } from 'zod';
+import { scorerConfigSchema } from '../studies/scorers/scorers';
+import { MAX_STUDY_TARGETS, MAX_SWEEP_COMBINATIONS, sweepCombinationCount, sweepNameProblem } from '../studies/sweeps';
+import { chatMessageSchema, chatParamsSchema, name, studyTargetSchema, text } from './requests';
+
+/** An expected answer: a string, a number, or a list of acceptable ones (any one passes). */
+export const expectedAnswerSchema = z.union([
+  text(100_000),
+  z.number(),
+  z.array(z.union([text(10_000), z.number()])).min(1).max(100),
+]);
+
+const FIELD_NAME = /^[\w.-]{1,64}$/;
+/** Free per-item fields for slicing the statistics: flat values only. */
+export const itemFieldsSchema = z
+  .record(z.string().regex(FIELD_NAME, 'field names are letters, digits, _ . and -, at most 64'), z.union([text(1_000), z.number(), z.boolean(), z.null()]))
+  .refine((fields) => Object.keys(fields).length <= 50, 'at most 50 fields per item');
+
+const sweepValue = z.union([z.number(), z.string().max(200), z.boolean(), z.null()]);
+
+/**
+ * A grid of sampling parameters, e.g. {"temperature": [0, 0.7, 1], "top_p": [1, 0.9]}: every target
+ * runs once per combination. Each value is checked as that parameter would be in `params`.
+ */
+export const sweepSchema = z
+  // Names are checked below (sweepNameProblem), so a bad one is refused with its own message.
+  .record(z.string(), z.array(sweepValue).min(1).max(20))
+  .superRefine((sweep, ctx) => {
+    const keys = Object.keys(sweep);
+    if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one parameter' });
+    if (keys.length > 8) ctx.addIssue({ code: 'custom', message: 'at most 8 parameters' });
+    for (const key of keys) {
+      const problem = sweepNameProblem(key);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', path: [key], message: problem });
+        continue;
+      }
+      sweep[key]!.forEach((value, i) => {
+        const checked = chatParamsSchema.safeParse({ [key]: value });
+        if (!checked.success) ctx.addIssue({ code: 'custom', path: [key, i], message: checked.error.issues[0]!.message });
+      });
+      if (new Set(sweep[key]!.map((value) => JSON.stringify(value))).size !== sweep[key]!.length) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'values must be distinct' });
+      }
+    }
+    const combinations = sweepCombinationCount(sweep);
+    if (combinations > MAX_SWEEP_COMBINATIONS) {
+      ctx.addIssue({ code: 'custom', message: `the grid has ${combinations} combinations; at most ${MAX_SWEEP_COMBINATIONS}` });
+    }
+  });
+
+export const SCORER_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
+
+/**
+ * Scorers as given: each a scorer config (see studies/scorers/scorers.ts) with an optional `name`
+ * (default: its type). Names are unique within a study; `human` is the reviewers'.
+ */
+function namedScorerVariants() {
+  const configs = z.toJSONSchema(scorerConfigSchema, { io: 'input', unrepresentable: 'any' }) as { oneOf?: Array<Record<string, unknown>>; anyOf?: Array<Record<string, unknown>> };
+  return (configs.oneOf ?? configs.anyOf ?? []).map((variant) => ({
+    ...variant,
+    properties: {
+      name: { type: 'string', pattern: SCORER_NAME.source, description: 'Unique in the study; default: the type' },
+      ...(variant.properties as Record<string, unknown>),
+    },
+  }));
+}
+
+export const namedScorersSchema = z
+  .array(z.object({ name: z.string().optional() }).catchall(z.unknown()))
+  .min(1)
+  .max(20)
+  .transform((list, ctx) => {
+    const named: Array<{ name: string; config: z.output<typeof scorerConfigSchema> }> = [];
+    list.forEach(({ name: given, ...config }, i) => {
+      const parsed = scorerConfigSchema.safeParse(config);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [i, ...issue.path.map(String)], message: issue.message });
+        return;
+      }
+      const scorerName = given ?? parsed.data.type;
+      if (!SCORER_NAME.test(scorerName)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'letters, digits, _ . and -, at most 64, starting with a letter or digit' });
+      else if (scorerName === 'human') ctx.addIssue({ code: 'custom', path: [i, 'name'], message: '"human" is the name of reviewers\' labels' });
+      else if (named.some((scorer) => scorer.name === scorerName)) {
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `two scorers are called "${scorerName}": give each its own name` });
+      }
+      named.push({ name: scorerName, config: parsed.data });
+    });
+    return named;
+  })
+  // The check above runs inside a transform, which a JSON schema cannot show: the document shows
+  // what it takes instead, one of the scorer configs, each with an optional `name`.
+  .meta({ items: { oneOf: namedScorerVariants() } });
+
+export type NamedScorer = z.output<typeof namedScorersSchema>[number];
+
+/** A hard bound on items × targets × samples, far above MAX_BATCH_TASKS' default (which the service checks). */
+const BATCH_TASKS_CEILING = 100_000_000;
+
+export const batchItemSchema = z
+  .object({
+    id: name(200).optional(),
+    prompt: text(1_000_000).min(1).optional(),
+    messages: z.array(chatMessageSchema).min(1).max(1000).optional(),
+    vars: z.record(z.string().regex(/^\w{1,64}$/, 'variable names are letters, digits and _'), text(100_000)).optional(),
+    expected: expectedAnswerSchema.optional(),
+    fields: itemFieldsSchema.optional(),
+  })
+  .strict()
+  .superRefine((item, ctx) => {
+    if (item.messages && (item.prompt !== undefined || item.vars)) {
+      ctx.addIssue({ code: 'custom', path: ['messages'], message: 'give messages, or prompt/vars, not both' });
+    }
+    if (!item.messages && item.prompt === undefined && !item.vars) {
+      ctx.addIssue({ code: 'custom', path: ['prompt'], message: 'each item needs a prompt, messages or vars' });
+    }
+  });
+
+/** Items a study may have (items × targets × samples is bounded again by MAX_BATCH_TASKS). */
+export const MAX_STUDY_ITEMS = 100_000;
+
+/** Everything a study is given besides its items (read apart from them: see batch-body.ts). */
+export const studyFieldsSchema = z
+  .object({
+    name: name(200).optional(),
+    description: text(10_000).optional(),
+    targets: z.array(studyTargetSchema).min(1).max(50),
+    samples: z.int().min(1).max(1000).default(1),
+    concurrency: z.int().min(1).max(256).default(8),
+    template: text(100_000).optional(),
+    collapse_samples: z.boolean().optional(),
+    /** Every target runs once per combination of this grid of sampling parameters. */
+    sweep: sweepSchema.optional(),
+    /** The study's scorers: POST /api/v1/batches/:id/score runs them (again). */
+    scorers: namedScorersSchema.optional(),
+  })
+  .strict();
+
+export type StudyItemInput = z.output<typeof batchItemSchema>;
+export type BatchBody = z.output<typeof studyFieldsSchema> & { items: StudyItemInput[] };
+type IssueSink = (issue: { path: Array<string | number>; message: string }) => void;
+
+/** What holds between the fields and the items of a study: targets after the sweep, tasks, distinct ids, a template where items have no prompt. */
+export function checkStudy(body: BatchBody, addIssue: IssueSink) {
+  const targets = body.targets.length * (body.sweep ? sweepCombinationCount(body.sweep) : 1);
+  if (targets > MAX_STUDY_TARGETS) addIssue({ path: ['sweep'], message: `targets × sweep combinations is ${targets}; at most ${MAX_STUDY_TARGETS}` });
+  const tasks = body.items.length * targets * body.samples;
+  if (tasks > BATCH_TASKS_CEILING) addIssue({ path: ['items'], message: `items × targets × samples is ${tasks}; at most ${BATCH_TASKS_CEILING}` });
+  const seen = new Set<string>();
+  body.items.forEach((item, i) => {
+    if (!body.template && !item.messages && item.prompt === undefined) {
+      addIssue({ path: ['items', i, 'prompt'], message: 'an item without a prompt needs the study template for its vars to fill' });
+    }
+    if (item.id === undefined) return;
+    if (seen.has(item.id)) addIssue({ path: ['items', i, 'id'], message: `duplicate item id "${item.id}"` });
+    seen.add(item.id);
+  });
+}
+
+export const batchBodySchema = studyFieldsSchema
+  .extend({ items: z.array(batchItemSchema).min(1).max(MAX_STUDY_ITEMS) })
+  .superRefine((body, ctx) => checkStudy(body, (issue) => ctx.addIssue({ code: 'custom', ...issue })));
+
+export const batchResultsQuerySchema = z
+  .object({
+    offset: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+
+
+export const scoreBodySchema = z
+  .object({
+    /** Without scorers, the study's own scorers run again (each as a new version). */
+    scorers: namedScorersSchema.optional(),
+    /** LLM-judge calls at a time. */
+    concurrency: z.int().min(1).max(64).default(4),
+  })
+  .strict();
+
+export const humanLabelBodySchema = z
+  .object({
+    label: name(100).nullable().optional(),
+    value: z.number().nullable().optional(),
+    pass: z.boolean().nullable().optional(),
+    note: text(2_000).optional(),
+  })
+  .strict()
+  .refine((body) => body.label !== undefined || body.value !== undefined || body.pass !== undefined, {
+    message: 'give a label, a value or pass (null in all three clears the label)',
+    path: ['pass'],
+  });
+
+const scorerQuery = {
+  scorer: z.string().regex(SCORER_NAME, 'is not a scorer name').optional(),
+  version: z.coerce.number().int().positive().optional(),
+};
+
+export const reportQuerySchema = z
+  .object({
+    ...scorerQuery,
+    offset: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    disagree: z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true').optional(),
+    field: z.string().regex(FIELD_NAME, 'is not a field name').optional(),
+    value: text(1_000).optional(),
+  })
+  .strict();
+
+export const studyExportQuerySchema = z.object({ format: z.enum(['csv', 'jsonl']) }).strict();
+
+export const scoringRunParamSchema = z.object({
+  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  run: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});

@@ -1,0 +1,172 @@
+// A study's statistics, scoring and export: /api/v1/batches/:id/report, /score, /scoring, /export.
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { stringify } from 'csv-stringify/sync';
+import { serviceContext, type AppDeps } from '../deps';
+import { batchProgress } from './service';
+import { pagedStream } from '../calls/export';
+import { recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
+import { studyExport, type StudyExportRow } from './report/export';
+import { studyReport } from './report/report-items';
+import { reportQuerySchema, scoreBodySchema, scoringRunParamSchema, studyExportQuerySchema } from '../schemas/study-requests';
+import { apiRouter, createRoute, errors, json as jsonResponse, jsonBody } from '../api/contract';
+import { idParamSchema } from '../schemas/requests';
+import { scoringRunSchema, studyReportSchema } from '../schemas/study-report-responses';
+
+/** Workers end a request's work with its response unless told to wait for it. */
+export function keepRunning(c: Context, work: Promise<unknown>) {
+  try {
+    c.executionCtx.waitUntil(work);
+  } catch {
+    // Node: no execution context; the process keeps running the work.
+  }
+}
+
+const routes = {
+  report: createRoute({
+    method: 'get',
+    path: '/{id}/report',
+    tags: ['Studies'],
+    summary: 'The study statistics: per target, per pair of targets, per slice, and a page of items × targets',
+    description:
+      "For one scorer version (default: the study's first scorer, latest version; without scores, the answers as given). " +
+      'Per target: accuracy over samples with a Wilson 95% interval, majority-vote accuracy, self-consistency, entropy, ' +
+      'failure rate, latency p50/p95, tokens, cost, human-label agreement. Per pair: exact McNemar test on majority-vote ' +
+      'correctness, paired bootstrap 95% interval of the accuracy difference, the items where they disagree.',
+    request: { params: idParamSchema, query: reportQuerySchema },
+    responses: { 200: jsonResponse(studyReportSchema, 'The report, with the study progress'), ...errors(400, 404) },
+  }),
+  score: createRoute({
+    method: 'post',
+    path: '/{id}/score',
+    tags: ['Studies'],
+    summary: "Run (or re-run) scorers over the study's answers in the background; each run adds a new version",
+    description:
+      "Without `scorers`, the study's own run again. Deterministic and semantic scorers call no studied model again (the " +
+      'semantic one reads the embedding cache); an LLM judge makes one captured call per answer, counted against MAX_BATCH_TASKS. ' +
+      'One scoring run of a study at a time (409).',
+    request: { params: idParamSchema, body: jsonBody(scoreBodySchema) },
+    responses: {
+      202: {
+        ...jsonResponse(scoringRunSchema, 'Started: the scoring run'),
+        headers: z.object({ location: z.string().meta({ description: 'The scoring run: GET it for progress' }) }),
+      },
+      ...errors(400, 404, 409, 415),
+    },
+  }),
+  runs: createRoute({
+    method: 'get',
+    path: '/{id}/scoring',
+    tags: ['Studies'],
+    summary: "The study's recent scoring runs",
+    request: { params: idParamSchema },
+    responses: { 200: jsonResponse(z.strictObject({ runs: z.array(scoringRunSchema) }), 'Newest first (at most 10)'), ...errors(400, 404) },
+  }),
+  run: createRoute({
+    method: 'get',
+    path: '/{id}/scoring/{run}',
+    tags: ['Studies'],
+    summary: 'One scoring run: status, total, done, unscored, judge calls, scorer versions',
+    request: { params: scoringRunParamSchema },
+    responses: { 200: jsonResponse(scoringRunSchema, 'The scoring run'), ...errors(400, 404) },
+  }),
+  export: createRoute({
+    method: 'get',
+    path: '/{id}/export',
+    tags: ['Studies'],
+    summary: 'Scored results, one row per task: answer, latest score of each scorer, latest human label (streamed)',
+    request: { params: idParamSchema, query: studyExportQuerySchema },
+    responses: {
+      200: {
+        description: 'An attachment: CSV with a header row, or one JSON object per line',
+        content: { 'text/csv': { schema: z.string() }, 'application/x-ndjson': { schema: z.string() } },
+      },
+      ...errors(400, 404),
+    },
+  }),
+};
+
+export function studyRoutes(deps: AppDeps) {
+  const db = deps.database.db;
+  const ctx = serviceContext(deps);
+  return apiRouter()
+    .openapi(routes.report, async (c) => {
+      const id = c.req.valid('param').id;
+      const { body } = await studyReport(db, id, c.req.valid('query'));
+      return c.json(deps.scrub({ ...body, progress: await batchProgress(ctx, id) }), 200);
+    })
+    .openapi(routes.score, async (c) => {
+      const id = c.req.valid('param').id;
+      const { progress, work } = await startScoring(deps.scoring, id, c.req.valid('json'));
+      keepRunning(c, work);
+      return c.json(progress, 202, { location: `/api/v1/batches/${id}/scoring/${progress.id}` });
+    })
+    .openapi(routes.runs, async (c) => {
+      const id = c.req.valid('param').id;
+      await batchProgress(ctx, id);
+      return c.json({ runs: await recentScoringRuns(deps.scoring, id) }, 200);
+    })
+    .openapi(routes.run, async (c) => {
+      const { id, run } = c.req.valid('param');
+      return c.json(await scoringProgress(deps.scoring, id, run), 200);
+    })
+    .openapi(routes.export, async (c) => {
+      const id = c.req.valid('param').id;
+      const { format } = c.req.valid('query');
+      const exported = await studyExport(db, id, deps.scrub);
+      const encode = format === 'csv' ? csvEncoder(exported.scorers) : (rows: StudyExportRow[]) => rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+      const body = pagedStream(exported.pages, encode, (error) =>
+        deps.logger.error({ event: 'export_failed', request_id: c.get('requestId'), error: deps.redact(String(error)) }),
+      );
+      return c.body(body, 200, {
+        'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+        'content-disposition': `attachment; filename="study-${id}-scored.${format}"`,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+    });
+}
+
+const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
+
+/** CSV: the task's columns, then per scorer its pass, value, label and compared answer, then the human label. */
+function csvEncoder(scorers: string[]) {
+  const columns: Array<[string, (row: StudyExportRow) => unknown]> = [
+    ['item_key', (r) => r.item_key],
+    ['item_position', (r) => r.item_position],
+    ['prompt', (r) => r.prompt],
+    ['expected', (r) => (typeof r.expected === 'string' ? r.expected : json(r.expected))],
+    ['fields', (r) => json(r.fields)],
+    ['target_index', (r) => r.target_index],
+    ['target', (r) => r.target],
+    ['provider', (r) => r.provider],
+    ['model', (r) => r.model],
+    ['params', (r) => json(r.params)],
+    ['sample_index', (r) => r.sample_index],
+    ['status', (r) => r.status],
+    ['call_id', (r) => r.call_id],
+    ['answer', (r) => r.answer],
+    ['error_class', (r) => r.error_class],
+    ['latency_ms', (r) => r.latency_ms],
+    ['prompt_tokens', (r) => r.prompt_tokens],
+    ['completion_tokens', (r) => r.completion_tokens],
+    ['cost_usd', (r) => r.cost_usd],
+    ...scorers.flatMap((name): Array<[string, (row: StudyExportRow) => unknown]> => [
+      [`${name}.version`, (r) => r.scores[name]?.version],
+      [`${name}.pass`, (r) => r.scores[name]?.pass],
+      [`${name}.value`, (r) => r.scores[name]?.value],
+      [`${name}.label`, (r) => r.scores[name]?.label],
+      [`${name}.answer`, (r) => r.scores[name]?.answer],
+    ]),
+    ['human.pass', (r) => r.human?.pass],
+    ['human.value', (r) => r.human?.value],
+    ['human.label', (r) => r.human?.label],
+    ['human.by', (r) => r.human?.created_by],
+  ];
+  return (rows: StudyExportRow[], first: boolean) =>
+    stringify(
+      rows.map((row) => columns.map(([, value]) => value(row) ?? null)),
+      // escape_formulas: answers are model output; a cell starting with = + - @ must not run in a spreadsheet.
+      { header: first, columns: columns.map(([name]) => name), escape_formulas: true, cast: { boolean: (value) => (value ? 'true' : 'false') } },
+    );
+}

@@ -1,0 +1,250 @@
+// SQL that reads a study for scoring, statistics and export. Aggregations run here, in SQL, a range of
+// items (or of tasks) at a time, so a study of a million tasks is read in bounded steps.
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import type { JsonObject } from '../../db/schema';
+import type { CellAnswerCount } from './cells';
+
+/** A task with its answer, as scorers and the export read it. */
+export interface AnsweredTask {
+  ordinal: number;
+  task_id: number;
+  item_id: number;
+  target_index: number;
+  sample_index: number;
+  call_id: number;
+  text: string | null;
+  expected_json: string | null;
+  prompt: string | null;
+  messages_json: string | null;
+  vars_json: string | null;
+}
+
+/** The next `limit` tasks with a success row whose call id is at most `lastCallId`, in run order after `afterOrdinal`. */
+export async function answeredTasksAfter(db: Database, batchId: number, afterOrdinal: number, limit: number, lastCallId: number): Promise<AnsweredTask[]> {
+  return db.all<AnsweredTask>(sql`
+    SELECT t.ordinal, t.id AS task_id, t.item_id, t.target_index, t.sample_index, t.last_call_id AS call_id,
+           json_extract(c.response_json, '$.text') AS text, i.expected_json, i.prompt, i.messages_json, i.vars_json
+      FROM batch_tasks t
+      JOIN raw_calls c ON c.id = t.last_call_id
+      JOIN batch_items i ON i.id = t.item_id
+     WHERE t.batch_id = ${batchId} AND t.ordinal > ${afterOrdinal} AND t.status = 'success' AND t.last_call_id <= ${lastCallId}
+     ORDER BY t.ordinal
+     LIMIT ${limit}`);
+}
+
+/** How many tasks have a success row (call id at most `lastCallId`), and the newest such call. */
+export async function answeredTaskCount(db: Database, batchId: number): Promise<{ n: number; last_call_id: number | null }> {
+  const rows = await db.all<{ n: number; last_call_id: number | null }>(sql`
+    SELECT count(*) AS n, max(last_call_id) AS last_call_id FROM batch_tasks WHERE batch_id = ${batchId} AND status = 'success'`);
+  return rows[0] ?? { n: 0, last_call_id: null };
+}
+
+/** What a study's statistics were computed from: changes whenever a task finishes or a score is added. */
+export async function studyFingerprint(db: Database, batchId: number): Promise<string | undefined> {
+  const rows = await db.all<{ s: number; f: number; t: number; last: number | null }>(sql`
+    SELECT b.tasks_success AS s, b.tasks_failed AS f, b.tasks_total AS t, (SELECT max(id) FROM scores WHERE batch_id = b.group_id) AS last
+      FROM batches b WHERE b.group_id = ${batchId}`);
+  const row = rows[0];
+  return row ? `${row.s}/${row.f}/${row.t}/${row.last ?? 0}` : undefined;
+}
+
+export interface ItemMeta {
+  id: number;
+  position: number;
+  item_key: string;
+  fields_json: string | null;
+}
+
+/** Items [from, to) by position, with their fields (for slicing). */
+export async function itemsMeta(db: Database, batchId: number, from: number, to: number): Promise<ItemMeta[]> {
+  return db.all<ItemMeta>(sql`
+    SELECT id, position, item_key, fields_json FROM batch_items
+     WHERE batch_id = ${batchId} AND position >= ${from} AND position < ${to} ORDER BY position`);
+}
+
+export interface ItemDetail extends ItemMeta {
+  prompt: string | null;
+  messages_json: string | null;
+  vars_json: string | null;
+  expected_json: string | null;
+}
+
+export async function itemsByIds(db: Database, batchId: number, ids: number[]): Promise<ItemDetail[]> {
+  if (ids.length === 0) return [];
+  return db.all<ItemDetail>(sql`
+    SELECT id, position, item_key, fields_json, prompt, messages_json, vars_json, expected_json FROM batch_items
+     WHERE batch_id = ${batchId} AND id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) ORDER BY position`);
+}
+
+export async function itemByKey(db: Database, batchId: number, key: string): Promise<ItemDetail | undefined> {
+  const rows = await db.all<ItemDetail>(sql`
+    SELECT id, position, item_key, fields_json, prompt, messages_json, vars_json, expected_json FROM batch_items
+     WHERE batch_id = ${batchId} AND item_key = ${key}`);
+  return rows[0];
+}
+
+/** Per item × target × answer: samples, passes and samples scored — one scorer version, items with ids in [fromId, toId]. */
+export type CellAnswerRow = CellAnswerCount;
+
+export async function scoredCellAnswers(db: Database, batchId: number, scorer: { name: string; version: number }, fromId: number, toId: number): Promise<CellAnswerRow[]> {
+  return db.all<CellAnswerRow>(sql`
+    SELECT item_id, target_index, answer, count(*) AS n, coalesce(sum(pass), 0) AS passes, count(pass) AS scored
+      FROM scores
+     WHERE batch_id = ${batchId} AND scorer = ${scorer.name} AND version = ${scorer.version} AND item_id BETWEEN ${fromId} AND ${toId}
+     GROUP BY item_id, target_index, answer`);
+}
+
+/** The same without a scorer: answers as the models gave them. */
+export async function rawCellAnswers(db: Database, batchId: number, fromId: number, toId: number): Promise<CellAnswerRow[]> {
+  return db.all<CellAnswerRow>(sql`
+    SELECT t.item_id, t.target_index, json_extract(c.response_json, '$.text') AS answer, count(*) AS n, 0 AS passes, 0 AS scored
+      FROM batch_tasks t JOIN raw_calls c ON c.id = t.last_call_id
+     WHERE t.batch_id = ${batchId} AND t.item_id BETWEEN ${fromId} AND ${toId} AND t.status = 'success'
+     GROUP BY t.item_id, t.target_index, answer`);
+}
+
+export interface TargetTaskRow {
+  target_index: number;
+  tasks: number;
+  success: number;
+  failed: number;
+  latency_n: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number | null;
+  priced: number;
+}
+
+/** Per target: tasks by status, tokens and capture-time cost of its answers, over tasks with ordinals [from, to). */
+export async function targetTaskStats(db: Database, batchId: number, from: number, to: number): Promise<TargetTaskRow[]> {
+  return db.all<TargetTaskRow>(sql`
+    SELECT target_index, count(*) AS tasks, coalesce(sum(status = 'success'), 0) AS success, coalesce(sum(status = 'failed'), 0) AS failed,
+           count(CASE WHEN status = 'success' THEN latency_ms END) AS latency_n,
+           coalesce(sum(CASE WHEN status = 'success' THEN prompt_tokens END), 0) AS prompt_tokens,
+           coalesce(sum(CASE WHEN status = 'success' THEN completion_tokens END), 0) AS completion_tokens,
+           sum(CASE WHEN status = 'success' THEN cost_usd END) AS cost_usd,
+           count(CASE WHEN status = 'success' THEN cost_usd END) AS priced
+      FROM batch_tasks
+     WHERE batch_id = ${batchId} AND ordinal >= ${from} AND ordinal < ${to}
+     GROUP BY target_index`);
+}
+
+/** The k-th smallest success latency of a target (0-based), read off batch_tasks_latency_idx without a sort. */
+export async function kthLatency(db: Database, batchId: number, targetIndex: number, k: number): Promise<number | null> {
+  const rows = await db.all<{ latency_ms: number }>(sql`
+    SELECT latency_ms FROM batch_tasks
+     WHERE batch_id = ${batchId} AND target_index = ${targetIndex} AND status = 'success' AND latency_ms IS NOT NULL
+     ORDER BY latency_ms LIMIT 1 OFFSET ${k}`);
+  return rows[0]?.latency_ms ?? null;
+}
+
+/** Tasks of each cell of the given items by status (samples asked for, answered, failed). */
+export async function cellTaskCounts(db: Database, batchId: number, itemIds: number[]) {
+  if (itemIds.length === 0) return [];
+  return db.all<{ item_id: number; target_index: number; tasks: number; success: number; failed: number }>(sql`
+    SELECT item_id, target_index, count(*) AS tasks, coalesce(sum(status = 'success'), 0) AS success, coalesce(sum(status = 'failed'), 0) AS failed
+      FROM batch_tasks
+     WHERE batch_id = ${batchId} AND item_id IN (SELECT value FROM json_each(${JSON.stringify(itemIds)}))
+     GROUP BY item_id, target_index`);
+}
+
+/**
+ * Human labels of a study (the latest per call) beside the scorer's score of the same call: per
+ * cell, how many calls were labelled and on how many the label's pass differs from the scorer's.
+ */
+export async function humanLabelsByCell(db: Database, batchId: number, scorer: { name: string; version: number } | null) {
+  return db.all<{ item_id: number; target_index: number; labelled: number; compared: number; agree: number }>(sql`
+    WITH human AS (
+      SELECT s.call_id, s.item_id, s.target_index, s.pass FROM scores s
+       WHERE s.batch_id = ${batchId} AND s.scorer = 'human'
+         AND s.id = (SELECT max(x.id) FROM scores x WHERE x.call_id = s.call_id AND x.scorer = 'human'))
+    SELECT h.item_id, h.target_index, count(h.pass) AS labelled,
+           count(CASE WHEN h.pass IS NOT NULL AND a.pass IS NOT NULL THEN 1 END) AS compared,
+           count(CASE WHEN h.pass = a.pass THEN 1 END) AS agree
+      FROM human h
+      LEFT JOIN scores a ON a.call_id = h.call_id AND a.scorer = ${scorer?.name ?? null} AND a.version = ${scorer?.version ?? null}
+     GROUP BY h.item_id, h.target_index`);
+}
+
+export interface CellCall {
+  task_id: number;
+  sample_index: number;
+  status: string;
+  call_id: number | null;
+  text: string | null;
+  error_class: string | null;
+  latency_ms: number | null;
+  answer: string | null;
+  pass: number | null;
+  value: number | null;
+  label: string | null;
+  human_pass: number | null;
+  human_label: string | null;
+  human_value: number | null;
+}
+
+/** The samples of one cell with their scorer's score and their latest human label. */
+export async function cellCalls(db: Database, batchId: number, itemId: number, targetIndex: number, scorer: { name: string; version: number } | null, limit = 500): Promise<CellCall[]> {
+  return db.all<CellCall>(sql`
+    SELECT t.id AS task_id, t.sample_index, t.status, t.last_call_id AS call_id,
+           json_extract(c.response_json, '$.text') AS text, json_extract(c.error_json, '$.class') AS error_class, t.latency_ms,
+           a.answer, a.pass, a.value, a.label, h.pass AS human_pass, h.label AS human_label, h.value AS human_value
+      FROM batch_tasks t
+      LEFT JOIN raw_calls c ON c.id = t.last_call_id
+      LEFT JOIN scores a ON a.call_id = t.last_call_id AND a.scorer = ${scorer?.name ?? null} AND a.version = ${scorer?.version ?? null}
+      LEFT JOIN scores h ON h.id = (SELECT max(x.id) FROM scores x WHERE x.call_id = t.last_call_id AND x.scorer = 'human')
+     WHERE t.batch_id = ${batchId} AND t.item_id = ${itemId} AND t.target_index = ${targetIndex}
+     ORDER BY t.sample_index
+     LIMIT ${limit}`);
+}
+
+export interface ExportTask {
+  ordinal: number;
+  item_key: string;
+  position: number;
+  prompt: string | null;
+  messages_json: string | null;
+  vars_json: string | null;
+  expected_json: string | null;
+  fields_json: string | null;
+  target_index: number;
+  sample_index: number;
+  status: string;
+  call_id: number | null;
+  text: string | null;
+  error_class: string | null;
+  latency_ms: number | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  cost_usd: number | null;
+}
+
+/** Tasks in run order after `afterOrdinal`, with their item and answer, for the export. */
+export async function exportTasksAfter(db: Database, batchId: number, afterOrdinal: number, limit: number): Promise<ExportTask[]> {
+  return db.all<ExportTask>(sql`
+    SELECT t.ordinal, i.item_key, i.position, i.prompt, i.messages_json, i.vars_json, i.expected_json, i.fields_json,
+           t.target_index, t.sample_index, t.status, t.last_call_id AS call_id,
+           json_extract(c.response_json, '$.text') AS text, json_extract(c.error_json, '$.class') AS error_class,
+           t.latency_ms, t.prompt_tokens, t.completion_tokens, t.cost_usd
+      FROM batch_tasks t JOIN batch_items i ON i.id = t.item_id LEFT JOIN raw_calls c ON c.id = t.last_call_id
+     WHERE t.batch_id = ${batchId} AND t.ordinal > ${afterOrdinal}
+     ORDER BY t.ordinal LIMIT ${limit}`);
+}
+
+/** Every score of the given calls (the export keeps the latest version of each scorer, and the latest human label). */
+export async function scoresOfCalls(db: Database, callIds: number[]) {
+  if (callIds.length === 0) return [];
+  return db.all<{ id: number; call_id: number; scorer: string; version: number; value: number | null; label: string | null; pass: number | null; answer: string | null; detail_json: string; created_by: string | null; created_at: string }>(sql`
+    SELECT id, call_id, scorer, version, value, label, pass, answer, detail_json, created_by, created_at
+      FROM scores WHERE call_id IN (SELECT value FROM json_each(${JSON.stringify(callIds)})) ORDER BY id`);
+}
+
+/** The smallest and largest item id of a study: items are aggregated in id ranges. */
+export async function itemIdRange(db: Database, batchId: number) {
+  const rows = await db.all<{ low: number | null; high: number | null; n: number }>(sql`
+    SELECT min(id) AS low, max(id) AS high, count(*) AS n FROM batch_items WHERE batch_id = ${batchId}`);
+  return rows[0]!;
+}
+
+export const parseJsonColumn = <T = JsonObject>(text: string | null): T | null => (text == null ? null : (JSON.parse(text) as T));

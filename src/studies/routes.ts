@@ -1,0 +1,104 @@
+// /api/v1/batches: studies (items × targets × samples) run in the background, their progress and answers.
+import { z } from 'zod';
+import { listBatches } from './repository';
+import { serviceContext, type AppDeps } from '../deps';
+import { AppError } from '../errors';
+import { batchProgress, batchResults, cancelBatch, resumeBatch, startBatch } from './service';
+import { batchProgressSchema, batchResultsSchema } from '../schemas/study-progress-responses';
+import { batchBodySchema, batchResultsQuerySchema } from '../schemas/study-requests';
+import { readStudyJson } from './study-body';
+import { apiRouter, createRoute, errors, json } from '../api/contract';
+import { idParamSchema } from '../schemas/requests';
+
+/** What the validator of a JSON route would take (zod-openapi's own test). */
+const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+const { $schema: _dialect, ...studyBodyDocument } = z.toJSONSchema(batchBodySchema, { io: 'input', unrepresentable: 'any' });
+const STUDY_BODY_DOCUMENT = studyBodyDocument as Record<string, unknown> as { type: 'object' };
+
+const accepted = (description: string) => ({
+  ...json(batchProgressSchema, description),
+  headers: z.object({ location: z.string().meta({ description: 'The study: GET it for progress' }) }),
+});
+
+const routes = {
+  start: createRoute({
+    method: 'post',
+    path: '/',
+    tags: ['Studies'],
+    summary: 'Start a study: items × targets (× sweep combinations) × samples, run in the background',
+    description:
+      'Items may carry `expected` (a string, a number, or a list of acceptable answers) and `fields` (for slicing). ' +
+      '`sweep` expands every target once per combination of the grid; `scorers` are kept for POST /score. ' +
+      'Every task is created before the answer; the tasks run in the background, each call captured.',
+    // Documented from batchBodySchema, but not validated by the route's validator: a 30 MB study
+    // checked in one go held the event loop for seconds. The handler reads it a slice at a time.
+    request: { body: { required: true, content: { 'application/json': { schema: STUDY_BODY_DOCUMENT } } } },
+    responses: { 202: accepted('Created and started'), ...errors(400, 415) },
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/',
+    tags: ['Studies'],
+    summary: 'Recent studies with their progress',
+    responses: { 200: json(z.strictObject({ batches: z.array(batchProgressSchema) }), 'Newest first'), ...errors() },
+  }),
+  progress: createRoute({
+    method: 'get',
+    path: '/{id}',
+    tags: ['Studies'],
+    summary: 'Progress: total, done, failed, pending, running, rate, ETA, targets',
+    request: { params: idParamSchema },
+    responses: { 200: json(batchProgressSchema, 'The study'), ...errors(400, 404) },
+  }),
+  results: createRoute({
+    method: 'get',
+    path: '/{id}/results',
+    tags: ['Studies'],
+    summary: 'Per item × target: the distinct answers with counts',
+    request: { params: idParamSchema, query: batchResultsQuerySchema },
+    responses: { 200: json(batchResultsSchema, 'A page of item × target cells'), ...errors(400, 404) },
+  }),
+  cancel: createRoute({
+    method: 'post',
+    path: '/{id}/cancel',
+    tags: ['Studies'],
+    summary: 'Cancel: no new task starts; tasks in flight are captured',
+    request: { params: idParamSchema },
+    responses: { 200: json(batchProgressSchema, 'The study, cancelling or cancelled'), ...errors(400, 404, 409) },
+  }),
+  resume: createRoute({
+    method: 'post',
+    path: '/{id}/resume',
+    tags: ['Studies'],
+    summary: 'Run every task without a success row again, as a new run (one server wins a race)',
+    request: { params: idParamSchema },
+    responses: { 202: accepted('Running again'), ...errors(400, 404, 409) },
+  }),
+};
+
+export function batchRoutes(deps: AppDeps) {
+  const ctx = serviceContext(deps);
+  const location = (id: number) => ({ location: `/api/v1/batches/${id}` });
+  return apiRouter()
+    .openapi(routes.start, async (c) => {
+      if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) {
+        throw new AppError(415, 'unsupported_media_type', 'Send the study as JSON, with Content-Type: application/json');
+      }
+      const progress = await startBatch(ctx, await readStudyJson(await c.req.text()));
+      return c.json(progress, 202, location(progress.id));
+    })
+    .openapi(routes.list, async (c) => {
+      const rows = await listBatches(ctx.db);
+      return c.json({ batches: await Promise.all(rows.map((row) => batchProgress(ctx, row.batch.groupId))) }, 200);
+    })
+    .openapi(routes.progress, async (c) => c.json(await batchProgress(ctx, c.req.valid('param').id), 200))
+    .openapi(routes.results, async (c) => {
+      const { offset, limit } = c.req.valid('query');
+      return c.json(await batchResults(ctx, c.req.valid('param').id, offset, limit), 200);
+    })
+    .openapi(routes.cancel, async (c) => c.json(await cancelBatch(ctx, c.req.valid('param').id), 200))
+    .openapi(routes.resume, async (c) => {
+      const id = c.req.valid('param').id;
+      return c.json(await resumeBatch(ctx, id), 202, location(id));
+    });
+}

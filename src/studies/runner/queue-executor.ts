@@ -1,0 +1,173 @@
+// Workers backend for batches: tasks travel through a Cloudflare Queue in small chunks and a queue
+// consumer runs them. Progress lives in the database, so any isolate can answer for any batch.
+import pLimit from 'p-limit';
+import {
+  beginQueueRun,
+  claimQueueTask,
+  pendingTaskIds,
+  pendingTasksByIds,
+  queueRunState,
+  settleQueueRun,
+  tasksFinishedSince,
+} from './queue-repository';
+import { finishBatchRun } from './runs-repository';
+import { getBatch } from '../repository';
+import { AppError } from '../../errors';
+import { runBatchTask, type BatchExecutor, type RunnerStats } from './runner';
+import { BackoffGate } from '../../concurrency/backoff-gate';
+import type { InferenceContext } from '../../inference/service';
+
+/** Tasks per queue message: few enough that one consumer invocation stays within Workers' subrequest limit. */
+export const TASKS_PER_MESSAGE = 5;
+/** Queues accept at most 100 messages per sendBatch call. */
+const MESSAGES_PER_SEND = 100;
+/**
+ * A run with pending tasks but no progress for this long is reported as interrupted (its messages
+ * may have been dropped after their retries) and can be resumed; a resume starts a new run, and
+ * any message of the old run still in the queue then takes nothing, so nothing runs twice.
+ */
+export const STALE_RUN_MS = 15 * 60_000;
+/**
+ * A task taken this long ago by a run whose call never ended may be taken by another run: no
+ * consumer invocation lives longer (Workers stop a queue consumer after 15 minutes of wall time).
+ */
+export const TASK_LEASE_MS = 15 * 60_000;
+/** A message with a task whose call from an earlier run may still be in flight comes back this much later. */
+export const HELD_TASK_RETRY_S = 60;
+
+export interface BatchMessageBody {
+  batchId: number;
+  /** The run stamp: messages of an earlier run are acknowledged and ignored. */
+  run: string;
+  taskIds: number[];
+}
+
+/** The producer side of a Cloudflare Queue binding (what this backend needs of it). */
+export interface BatchQueueProducer {
+  sendBatch(messages: Iterable<{ body: BatchMessageBody }>): Promise<unknown>;
+}
+
+/** A delivered message, as the Workers runtime hands it to `queue()`. */
+export interface BatchQueueMessage {
+  readonly id?: string;
+  readonly body: unknown;
+  ack(): void;
+  retry(options?: { delaySeconds?: number }): void;
+}
+
+export class QueueBatchExecutor implements BatchExecutor {
+  readonly runner = 'queue';
+  readonly staleAfterMs = STALE_RUN_MS;
+  /** Consumers take no new task of a cancelled batch; there is no run here to report back. */
+  readonly cancelWaitsForTasksInFlight = false;
+
+  constructor(
+    private readonly ctx: InferenceContext,
+    private readonly queue: BatchQueueProducer | undefined,
+  ) {}
+
+  /** Enqueues every pending task (failed ones become pending again) of the run just claimed. */
+  async launch(batchId: number, run: string) {
+    const queue = this.queue;
+    if (!queue) {
+      await finishBatchRun(this.ctx.db, batchId, run, 'no queue is bound as BATCH_QUEUE');
+      throw new AppError(503, 'queue_unavailable', 'Batches on Workers run through a queue: bind one as BATCH_QUEUE in wrangler.toml.');
+    }
+    await beginQueueRun(this.ctx.db, batchId);
+    const taskIds = await pendingTaskIds(this.ctx.db, batchId);
+    if (!taskIds.length) {
+      await finishBatchRun(this.ctx.db, batchId, run);
+      return;
+    }
+    const messages: { body: BatchMessageBody }[] = [];
+    for (let i = 0; i < taskIds.length; i += TASKS_PER_MESSAGE) {
+      messages.push({ body: { batchId, run, taskIds: taskIds.slice(i, i + TASKS_PER_MESSAGE) } });
+    }
+    for (let i = 0; i < messages.length; i += MESSAGES_PER_SEND) {
+      await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND));
+    }
+  }
+
+  stop() {}
+
+  /** A queue run has no process to check on: only its heartbeat (progress) tells it is alive. */
+  runIsGone() {
+    return false;
+  }
+
+  isRunningHere() {
+    return false;
+  }
+
+  async stats(batchId: number): Promise<RunnerStats | undefined> {
+    const state = await queueRunState(this.ctx.db, batchId);
+    if (!state?.run || state.status !== 'running') return undefined;
+    const finished = await tasksFinishedSince(this.ctx.db, batchId, state.startedAt);
+    // How many tasks are being called right now is not known outside the consumers.
+    return { queued: state.pending, running: 0, finished, startedAt: Date.parse(state.startedAt) };
+  }
+}
+
+/**
+ * The queue consumer (the worker's `queue()` handler). Each task runs only once it is claimed for the
+ * current run of a running batch, so a redelivered message or one from before a cancel or resume
+ * runs nothing twice. A message with a task still held by an earlier run (its call in flight when the
+ * batch was cancelled and resumed) comes back later, to settle the run once that call has ended. A
+ * message whose work failed (the database was unreachable, say) is retried by the queue.
+ */
+export async function consumeBatchMessages(ctx: InferenceContext, messages: readonly BatchQueueMessage[]) {
+  const limits = new Map<number, ReturnType<typeof pLimit>>();
+  const gates = new Map<string, BackoffGate>();
+  await Promise.all(
+    messages.map(async (message) => {
+      const body = parseBody(message.body);
+      if (!body) {
+        ctx.logger.error({ event: 'batch_message_invalid', message_id: message.id });
+        message.ack();
+        return;
+      }
+      try {
+        const held = await consumeOne(ctx, body, limits, gates);
+        if (held) message.retry({ delaySeconds: HELD_TASK_RETRY_S });
+        else message.ack();
+      } catch (error) {
+        ctx.logger.error({ event: 'batch_message_error', batch_id: body.batchId, error: ctx.redact(String(error)) });
+        message.retry({ delaySeconds: 5 });
+      }
+    }),
+  );
+}
+
+/** Runs the message's tasks this run can take; true when some are still held by an earlier run. */
+async function consumeOne(
+  ctx: InferenceContext,
+  body: BatchMessageBody,
+  limits: Map<number, ReturnType<typeof pLimit>>,
+  gates: Map<string, BackoffGate>,
+): Promise<boolean> {
+  const found = await getBatch(ctx.db, body.batchId);
+  if (!found || found.batch.status !== 'running' || found.batch.runId !== body.run) return false;
+  const tasks = await pendingTasksByIds(ctx.db, body.batchId, body.taskIds);
+  let limit = limits.get(body.batchId);
+  if (!limit) limits.set(body.batchId, (limit = pLimit(found.batch.concurrency)));
+  let held = false;
+  await Promise.all(
+    tasks.map((task) =>
+      limit(async () => {
+        const claim = await claimQueueTask(ctx.db, task.taskId, body.run, new Date(), TASK_LEASE_MS);
+        if (claim === 'claimed') await runBatchTask(ctx, found.batch, task, { gates });
+        else if (claim === 'held') held = true;
+      }),
+    ),
+  );
+  await settleQueueRun(ctx.db, body.batchId, body.run);
+  return held;
+}
+
+function parseBody(body: unknown): BatchMessageBody | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { batchId, run, taskIds } = body as Record<string, unknown>;
+  if (typeof batchId !== 'number' || typeof run !== 'string' || !Array.isArray(taskIds)) return undefined;
+  if (!taskIds.every((id) => typeof id === 'number')) return undefined;
+  return { batchId, run, taskIds: taskIds as number[] };
+}

@@ -1,0 +1,323 @@
+// Runs a batch's unfinished tasks in this process with a concurrency limit. (Workers use a queue
+// backend behind the same BatchExecutor interface.)
+import type { BatchTarget } from '../../db/schema';
+import { getBatch, taskCounts, unfinishedTasksAfter } from '../repository';
+import { beatBatchRun, finishBatchRun } from './runs-repository';
+import type { ChatMessage } from '../../providers/types';
+import { runChatCall } from '../../capture/provider-call';
+import { BackoffGate } from '../../concurrency/backoff-gate';
+import { resolveProvider, type InferenceContext } from '../../inference/service';
+import { fillPrompt } from '../../inference/prompt-fill';
+import { currentRunner, parseRunner, runnerIsGone, type RunnerIdentity } from './runner-identity';
+
+export interface RunnerStats {
+  queued: number;
+  running: number;
+  finished: number;
+  startedAt: number;
+}
+
+/**
+ * Runs batches: in this process (Node) or through a queue (Workers). Which run owns a batch is
+ * decided in the database (batch-runs-repository): an executor only launches a run that was just
+ * claimed there, so two servers on one libSQL database never run a batch at once.
+ */
+export interface BatchExecutor {
+  /** How this executor's runs are recorded in batches.runner. */
+  readonly runner: string;
+  /** A run whose heartbeat is older than this is taken to be dead (interrupted, resumable). */
+  readonly staleAfterMs: number;
+  /** Whether a cancelled run finishes its tasks in flight and then marks the batch cancelled itself. */
+  readonly cancelWaitsForTasksInFlight: boolean;
+  /** Whether the run recorded on a batch is known to be dead already (a killed process). */
+  runIsGone(batch: { groupId: number; runner: string | null }): boolean;
+  /** Whether this process still has tasks of the batch in flight. */
+  isRunningHere(batchId: number): boolean;
+  /** Starts the run `runId`, which has just been claimed in the database. */
+  launch(batchId: number, runId: string): Promise<void>;
+  /** Stops taking new tasks of a batch just cancelled (tasks in flight finish and are captured). */
+  stop(batchId: number): void;
+  stats(batchId: number): RunnerStats | undefined | Promise<RunnerStats | undefined>;
+  /** Shutdown: stop every local run; resolves once their tasks in flight are captured and each batch is interrupted. */
+  interruptAll?(reason: string): Promise<void>;
+}
+
+/** One (item, target, sample) task with what it needs to run. */
+export interface BatchTask {
+  taskId: number;
+  /** Position in run order: item-major, then sample, then target. */
+  ordinal: number;
+  targetIndex: number;
+  sampleIndex: number;
+  itemKey: string;
+  prompt: string | null;
+  messages: ChatMessage[] | null;
+  vars: Record<string, string> | null;
+}
+
+export interface InProcessOptions {
+  /** Tasks read from the database at a time; the next page is fetched while these run. */
+  taskPage?: number;
+  heartbeatMs?: number;
+  staleAfterMs?: number;
+  identity?: RunnerIdentity;
+}
+
+export class InProcessBatchExecutor implements BatchExecutor {
+  readonly runner: string;
+  readonly staleAfterMs: number;
+  readonly cancelWaitsForTasksInFlight = true;
+  private readonly runs = new Map<number, BatchRun>();
+  private readonly identity: RunnerIdentity;
+  private readonly taskPage: number;
+  private readonly heartbeatMs: number;
+
+  constructor(
+    private readonly ctx: InferenceContext,
+    options: InProcessOptions = {},
+  ) {
+    this.identity = options.identity ?? currentRunner();
+    this.runner = JSON.stringify(this.identity);
+    this.taskPage = options.taskPage ?? 1_000;
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.staleAfterMs = options.staleAfterMs ?? 30_000;
+  }
+
+  async launch(batchId: number, runId: string) {
+    const found = await getBatch(this.ctx.db, batchId);
+    if (!found) return;
+    const counts = await taskCounts(this.ctx.db, batchId);
+    const run = new BatchRun(this.ctx, batchId, found.batch, counts.total - counts.success, this.taskPage);
+    this.runs.set(batchId, run);
+    const heartbeat = setInterval(() => void this.beat(batchId, runId, run), this.heartbeatMs);
+    heartbeat.unref?.();
+    void run
+      .execute()
+      .then(async (end) => {
+        if (!end.lostOwnership) await finishBatchRun(this.ctx.db, batchId, runId, end.interrupted);
+      })
+      .catch((error) => this.ctx.logger.error({ event: 'batch_error', batch_id: batchId, error: this.ctx.redact(String(error)) }))
+      .finally(() => {
+        clearInterval(heartbeat);
+        this.runs.delete(batchId);
+      });
+  }
+
+  /** Keeps the claim alive, and hears of a cancel or takeover made by another server. */
+  private async beat(batchId: number, runId: string, run: BatchRun) {
+    try {
+      const status = await beatBatchRun(this.ctx.db, batchId, runId, new Date().toISOString());
+      if (status === undefined) run.lose();
+      else if (status === 'cancelling') run.cancel();
+    } catch (error) {
+      this.ctx.logger.error({ event: 'batch_heartbeat_error', batch_id: batchId, error: this.ctx.redact(String(error)) });
+    }
+  }
+
+  stop(batchId: number) {
+    this.runs.get(batchId)?.cancel();
+  }
+
+  /**
+   * A run of this very instance is never declared dead here: it may have been claimed a moment ago
+   * and not be launched yet. Should one ever be left behind, its heartbeat goes stale.
+   */
+  runIsGone(batch: { groupId: number; runner: string | null }) {
+    const runner = parseRunner(batch.runner);
+    if (!runner || runner.instance === this.identity.instance) return false;
+    return runnerIsGone(runner, this.identity);
+  }
+
+  isRunningHere(batchId: number) {
+    return this.runs.has(batchId);
+  }
+
+  stats(batchId: number) {
+    return this.runs.get(batchId)?.stats;
+  }
+
+  /** Resolves when every batch running now has stopped (tests). */
+  async idle() {
+    await Promise.all([...this.runs.values()].map((run) => run.done));
+  }
+
+  /**
+   * Shutdown: every run stops taking tasks; the ones in flight finish and are captured (the caller
+   * bounds the wait), and each batch is left `interrupted`, ready to resume.
+   */
+  async interruptAll(reason: string) {
+    const runs = [...this.runs.values()];
+    runs.forEach((run) => run.interrupt(reason));
+    await Promise.all(runs.map((run) => run.done));
+    // The runs record their end themselves; wait until they have.
+    while (this.runs.size) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Unfinished tasks in run order, read a page at a time; the next page is fetched while half remain. */
+class TaskPages {
+  private buffer: BatchTask[] = [];
+  private afterOrdinal = -1;
+  private exhausted = false;
+  private fetching: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: InferenceContext['db'],
+    private readonly batchId: number,
+    private readonly pageSize: number,
+  ) {}
+
+  async next(): Promise<BatchTask | undefined> {
+    for (;;) {
+      if (this.buffer.length <= this.pageSize / 2 && !this.exhausted) this.fetching ??= this.fetchPage();
+      const task = this.buffer.shift();
+      if (task) return task;
+      if (!this.fetching) return undefined;
+      await this.fetching;
+    }
+  }
+
+  private async fetchPage() {
+    try {
+      const page = await unfinishedTasksAfter(this.db, this.batchId, this.afterOrdinal, this.pageSize);
+      if (page.length < this.pageSize) this.exhausted = true;
+      if (page.length) this.afterOrdinal = page[page.length - 1]!.ordinal;
+      this.buffer.push(...page);
+    } finally {
+      this.fetching = undefined;
+    }
+  }
+}
+
+/** How a run ended: normally, stopped early (interrupted, with the reason), or no longer the batch's run. */
+interface RunEnd {
+  interrupted?: string;
+  lostOwnership?: boolean;
+}
+
+class BatchRun {
+  readonly stats: RunnerStats;
+  private stopping: { kind: 'cancel' } | { kind: 'interrupt'; reason: string } | { kind: 'lost' } | undefined;
+  private readonly gates = new Map<string, BackoffGate>();
+  private resolveDone!: () => void;
+  readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
+
+  constructor(
+    private readonly ctx: InferenceContext,
+    private readonly batchId: number,
+    private readonly batch: { targetsJson: BatchTarget[]; concurrency: number; template: string | null; optionsJson: Record<string, unknown> },
+    unfinished: number,
+    private readonly taskPage: number,
+  ) {
+    this.stats = { queued: unfinished, running: 0, finished: 0, startedAt: Date.now() };
+  }
+
+  cancel() {
+    this.stopping ??= { kind: 'cancel' };
+  }
+
+  interrupt(reason: string) {
+    this.stopping ??= { kind: 'interrupt', reason };
+  }
+
+  /** Another server cancelled or took over this batch: stop, and record nothing more about it. */
+  lose() {
+    this.stopping = { kind: 'lost' };
+  }
+
+  /**
+   * `concurrency` workers, each taking the next task as soon as its last one is captured. A task
+   * that throws (its capture could not be written, its provider is no longer configured) stops
+   * them all, and the run ends only once none is left running: the batch shows as interrupted and
+   * a resume can never overlap it.
+   */
+  async execute(): Promise<RunEnd> {
+    try {
+      const tasks = new TaskPages(this.ctx.db, this.batchId, this.taskPage);
+      let failure: { error: unknown } | undefined;
+      const worker = async () => {
+        try {
+          for (let task = await tasks.next(); task && !this.stopping && !failure; task = await tasks.next()) await this.runTask(task);
+        } catch (error) {
+          failure ??= { error };
+        }
+      };
+      await Promise.all(Array.from({ length: this.batch.concurrency }, worker));
+      const stopping = this.stopping;
+      if (stopping?.kind === 'lost') return { lostOwnership: true };
+      if (failure) {
+        this.ctx.logger.error({ event: 'batch_error', batch_id: this.batchId, error: this.ctx.redact(String(failure.error)) });
+        return { interrupted: `a task could not run: ${this.ctx.redact(errorMessage(failure.error))}` };
+      }
+      if (stopping?.kind === 'interrupt') return { interrupted: stopping.reason };
+      return {};
+    } finally {
+      this.resolveDone();
+    }
+  }
+
+  private async runTask(task: BatchTask) {
+    this.stats.queued = Math.max(0, this.stats.queued - 1);
+    this.stats.running++;
+    try {
+      await runBatchTask(this.ctx, { groupId: this.batchId, ...this.batch }, task, { gates: this.gates });
+    } finally {
+      this.stats.running--;
+      this.stats.finished++;
+    }
+  }
+}
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export interface RunnableBatch {
+  groupId: number;
+  targetsJson: BatchTarget[];
+  template: string | null;
+  optionsJson: Record<string, unknown>;
+}
+
+export interface BatchTaskHooks {
+  /** One backoff gate per provider, shared by the tasks running side by side (a 429 pauses them all). */
+  gates?: Map<string, BackoffGate>;
+}
+
+/**
+ * Runs one task and captures its call. The row carries the task's id in raw_calls.batch_task_id (a
+ * column no caller can write), and a trigger marks the task done in the statement that stores the
+ * row; both backends share this.
+ */
+export async function runBatchTask(ctx: InferenceContext, batch: RunnableBatch, task: BatchTask, hooks: BatchTaskHooks = {}) {
+  const target = batch.targetsJson[task.targetIndex]!;
+  const provider = resolveProvider(ctx.providers, target.provider);
+  const gates = hooks.gates ?? new Map<string, BackoffGate>();
+  let gate = gates.get(provider.name);
+  if (!gate) gates.set(provider.name, (gate = new BackoffGate()));
+  return runChatCall(ctx, {
+    provider,
+    model: target.model,
+    messages: taskMessages(task, batch.template),
+    params: target.params,
+    dedupScope: batch.optionsJson.collapse_samples ? undefined : task.sampleIndex,
+    metadata: {
+      source: 'batch',
+      batch_id: batch.groupId,
+      item_key: task.itemKey,
+      target_index: task.targetIndex,
+      sample_index: task.sampleIndex,
+    },
+    link: { batchTaskId: task.taskId },
+    retryHooks: {
+      beforeAttempt: () => gate.wait(),
+      onRetry: ({ error, delayMs }) => {
+        if (error.status === 429) gate.pause(delayMs);
+      },
+    },
+  });
+}
+
+/** The messages of a task: the item's messages, or its prompt through the batch template and vars (filled once, see prompt-fill). */
+export function taskMessages(item: Pick<BatchTask, 'prompt' | 'messages' | 'vars'>, template: string | null): ChatMessage[] {
+  if (item.messages) return item.messages;
+  return [{ role: 'user', content: fillPrompt(item, template) }];
+}

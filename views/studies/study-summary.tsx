@@ -1,0 +1,193 @@
+// The answer to "which target answers better, how consistently, and is the difference real?": a
+// per-target table with intervals, an accuracy chart with error bars, paired comparisons and slices.
+import type { StudyReport } from '../../src/studies/report/report-items';
+import { formatMs, formatUsd } from '../components/ui';
+
+type Body = StudyReport['body'];
+type Target = Body['targets'][number];
+type Interval = { estimate: number | null; low: number | null; high: number | null };
+
+export const pct = (rate: number | null | undefined, digits = 1) => (rate == null ? '—' : `${(rate * 100).toFixed(digits)}%`);
+const num = (n: number) => n.toLocaleString('en-US');
+
+function IntervalText(props: { interval: Interval }) {
+  const { estimate, low, high } = props.interval;
+  if (estimate === null) return <span class="muted">—</span>;
+  return (
+    <span class="nowrap">
+      <strong>{pct(estimate)}</strong> <span class="muted interval">[{pct(low)}–{pct(high)}]</span>
+    </span>
+  );
+}
+
+export function TargetSummaryTable(props: { body: Body }) {
+  const scored = props.body.scorer !== null;
+  return (
+    <table class="summary-table">
+      <thead>
+        <tr>
+          <th>target</th>
+          {scored ? <th title="passes / scored samples, Wilson 95% interval">accuracy (samples)</th> : null}
+          {scored ? <th title="items whose most frequent answer passes, Wilson 95% interval">majority vote</th> : null}
+          <th title="mean share of the most frequent answer per item; below it the mean normalised entropy of the answers (0: all agree)">self-consistency · entropy</th>
+          <th>answered / tasks · failure rate</th>
+          <th>latency p50 / p95</th>
+          <th>tokens in / out · cost at capture</th>
+          <th title="human labels, and how often they agree with the scorer">human labels</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.body.targets.map((t: Target) => (
+          <tr>
+            <td>{t.label}</td>
+            {scored ? <td><IntervalText interval={t.accuracy} /> <span class="muted">{t.passes}/{t.scored}</span></td> : null}
+            {scored ? <td><IntervalText interval={t.majority.accuracy} /> <span class="muted">{t.majority.correct}/{t.majority.items}</span></td> : null}
+            <td>
+              {pct(t.self_consistency)}
+              <div class="muted">{t.mean_entropy == null ? '—' : t.mean_entropy.toFixed(2)}</div>
+            </td>
+            <td class="nowrap">
+              {num(t.success)}/{num(t.tasks)}
+              {t.pending ? <span class="muted"> · {num(t.pending)} pending</span> : null}
+              <div class={t.failed ? 'bad' : 'muted'}>
+                {pct(t.failure_rate)} failed{t.failed ? ` (${num(t.failed)})` : ''}
+              </div>
+            </td>
+            <td class="nowrap">{formatMs(t.latency_p50_ms)} / {formatMs(t.latency_p95_ms)}</td>
+            <td class="nowrap">
+              {num(t.prompt_tokens)} / {num(t.completion_tokens)}
+              <div class="muted">{t.priced_calls ? formatUsd(t.cost_usd) : 'unpriced'}</div>
+            </td>
+            <td class="nowrap">
+              {t.human.labelled ? `${t.human.labelled}` : '—'}
+              {t.human.compared ? <span class={t.human.agree < t.human.compared ? 'bad' : 'muted'}> · agree {t.human.agree}/{t.human.compared}</span> : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Accuracy per target with its interval as error bars (drawn by public/charts.js). */
+export function AccuracyChart(props: { body: Body; id: string }) {
+  const { targets } = props.body;
+  if (props.body.scorer === null || targets.every((t) => t.accuracy.estimate === null)) return null;
+  const series = (pick: (t: Target) => Interval) => ({
+    data: targets.map((t) => (pick(t).estimate === null ? null : round(pick(t).estimate! * 100))),
+    errors: targets.map((t) => (pick(t).estimate === null ? null : [round(pick(t).low! * 100), round(pick(t).high! * 100)])),
+  });
+  const spec = {
+    type: 'bar',
+    labels: targets.map((t) => t.label),
+    datasets: [
+      { label: 'accuracy over samples (%)', ...series((t) => t.accuracy) },
+      { label: 'majority-vote accuracy (%)', ...series((t) => t.majority.accuracy) },
+    ],
+    y: 'accuracy (%) with 95% interval',
+    yMax: 100,
+  };
+  return (
+    <div class="chart chart-small">
+      <canvas id={props.id} aria-label="accuracy per target with 95% intervals" role="img"></canvas>
+      <script type="application/json" data-chart-for={props.id} dangerouslySetInnerHTML={{ __html: chartJson(spec) }}></script>
+    </div>
+  );
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+/** JSON for a data block that never runs; `<`, `>` and `&` escaped so no text can end it (labels are user text). */
+const chartJson = (spec: unknown) => JSON.stringify(spec).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+
+export function PairsTable(props: { body: Body; disagreeHref: string }) {
+  const { pairs, targets, scorer } = props.body;
+  if (pairs.length === 0) return null;
+  const label = (i: number) => targets[i]!.label;
+  return (
+    <table class="pairs-table">
+      <thead>
+        <tr>
+          <th>A vs B</th>
+          <th>items</th>
+          <th title="share of items where both give the same most frequent answer">same answer</th>
+          {scorer ? <th title="majority vote right for both / only A / only B / neither">both · only A · only B · neither</th> : null}
+          {scorer ? <th title="exact McNemar test on majority-vote correctness">McNemar p</th> : null}
+          {scorer ? <th title="mean per-item accuracy, A − B, paired bootstrap 95% interval">accuracy A − B</th> : null}
+        </tr>
+      </thead>
+      <tbody>
+        {pairs.map((p) => (
+          <tr>
+            <td>
+              {label(p.a)} <span class="muted">vs</span> {label(p.b)}
+            </td>
+            <td>{p.items}</td>
+            <td>{pct(p.answer_agreement)}</td>
+            {scorer ? (
+              <td class="nowrap">
+                {p.both_correct} · {p.only_a} · {p.only_b} · {p.neither}
+                {p.disagreeing_count ? (
+                  <>
+                    {' '}
+                    <a href={props.disagreeHref} title={`majority votes differ in correctness on: ${p.disagreeing_keys.join(', ')}${p.disagreeing_count > p.disagreeing_keys.length ? ', …' : ''}`}>
+                      {p.disagreeing_count} disagree
+                    </a>
+                  </>
+                ) : null}
+              </td>
+            ) : null}
+            {scorer ? <td class={p.mcnemar_p !== null && p.mcnemar_p < 0.05 ? 'good' : ''}>{p.mcnemar_p === null ? '—' : p.mcnemar_p < 0.0001 ? p.mcnemar_p.toExponential(1) : p.mcnemar_p.toFixed(4)}</td> : null}
+            {scorer ? (
+              <td class="nowrap">
+                {p.accuracy_difference.difference === null ? (
+                  '—'
+                ) : (
+                  <>
+                    <strong>{signed(p.accuracy_difference.difference)}</strong>{' '}
+                    <span class="muted">
+                      [{signed(p.accuracy_difference.low!)}, {signed(p.accuracy_difference.high!)}]
+                    </span>
+                  </>
+                )}
+              </td>
+            ) : null}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} pts`;
+
+export function SlicesBlock(props: { body: Body; sliceHref: (field: string, value: string) => string }) {
+  const { slices, targets, scorer } = props.body;
+  if (slices.length === 0) return null;
+  return (
+    <details class="slices">
+      <summary>Slices by item field ({slices.map((s) => s.field).join(', ')})</summary>
+      {slices.map((slice) => (
+        <table class="slice-table">
+          <thead>
+            <tr>
+              <th>{slice.field}</th>
+              <th>items</th>
+              {targets.map((t) => <th>{t.label}</th>)}
+            </tr>
+          </thead>
+          <tbody>
+            {slice.values.map((v) => (
+              <tr>
+                <td><a href={props.sliceHref(slice.field, v.value)}>{v.value}</a></td>
+                <td>{v.items}</td>
+                {v.targets.map((t) => (
+                  <td>{scorer ? <IntervalText interval={t.accuracy} /> : <span title="self-consistency">{pct(t.self_consistency)}</span>}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
+    </details>
+  );
+}
