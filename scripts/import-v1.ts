@@ -78,7 +78,7 @@ async function main(): Promise<number> {
 async function importAndReport(deps: AppDeps, source: V1Copy, from: string, sampleSize: number): Promise<number> {
   console.log(`importing ${from} into ${deps.config.databaseUrl.startsWith('file:') ? deps.config.databaseUrl : '(remote libSQL)'}`);
   const target = { client: deps.database.client };
-  let counts;
+  let counts: Awaited<ReturnType<typeof importV1>>;
   try {
     counts = await importV1(target, source.client);
   } catch (error) {

@@ -12,7 +12,7 @@ import { waitFor } from './support/wait';
 describe('a batch survives SIGKILL of the server', () => {
   let fake: FakeOpenAI;
   let dir: string;
-  let servers: ServerProcess[] = [];
+  const servers: ServerProcess[] = [];
   beforeAll(async () => {
     fake = await startFakeOpenAI({ latencyMs: 80 });
     dir = mkdtempSync(join(tmpdir(), 'study-crash-'));

@@ -41,7 +41,7 @@ describe('the server process started like `npm start`', () => {
     // One keep-alive connection: the refused body's unread rest must not be read as the next request.
     const { Agent, request } = await import('undici');
     const dispatcher = new Agent({ connections: 1, pipelining: 1 });
-    const body = `--x\r\n\r\n`.repeat(50_000) + '--x--';
+    const body = `${`--x\r\n\r\n`.repeat(50_000)}--x--`;
     const refused = await request(`${base}/studies`, {
       method: 'POST',
       dispatcher,

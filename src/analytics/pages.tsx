@@ -51,7 +51,7 @@ export function analyticsPages(deps: AppDeps) {
     })
     .get('/analytics/search', async (c) => {
       const q = c.req.query('q')?.trim() ?? '';
-      if (!q) return c.html(<></>);
+      if (!q) return c.html('');
       const found = await search(q);
       return c.html(<SearchResults q={q} hits={found.hits} error={found.error} />);
     })

@@ -85,7 +85,7 @@ export class CallWriter {
     try {
       const statements = pending.map((p) => this.db.insert(rawCalls).values(p.row).returning({ id: rawCalls.id }));
       const results = await this.db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
-      results.forEach((rows, i) => pending[i]!.resolve(rows[0]!.id));
+      results.forEach((rows, i) => { pending[i]!.resolve(rows[0]!.id); });
     } catch {
       // One bad row rolls back the whole commit: write them one by one so only it fails.
       await Promise.all(pending.map((p) => this.insertOne(p)));
@@ -97,9 +97,9 @@ export class CallWriter {
     const insert = this.nativeInsert!;
     try {
       const ids = await retryWhileBusy(async () => insert(pending.map((p) => p.values!)), NOTHING_TO_REOPEN);
-      ids.forEach((id, i) => pending[i]!.resolve(id));
+      ids.forEach((id, i) => { pending[i]!.resolve(id); });
     } catch (error) {
-      if (isBusyError(error)) return pending.forEach((p) => p.reject(error));
+      if (isBusyError(error)) return pending.forEach((p) => { p.reject(error); });
       for (const p of pending) {
         try {
           p.resolve((await retryWhileBusy(async () => insert([p.values!]), NOTHING_TO_REOPEN))[0]!);

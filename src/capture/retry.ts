@@ -1,6 +1,6 @@
 // Exponential backoff with jitter for transient provider errors; honours Retry-After.
 import type { RetryPolicy } from '../config';
-import { ProviderError } from '../providers/types';
+import type { ProviderError } from '../providers/types';
 import { toProviderError } from '../providers/provider-errors';
 
 export type RetryOutcome<T> =

@@ -44,7 +44,7 @@ export async function createConversation(
 
 async function loadConversation(ctx: ConversationContext, id: number) {
   const group = await getGroup(ctx.db, id);
-  if (!group || group.groupType !== 'conversation') throw notFound('conversation', id);
+  if (group?.groupType !== 'conversation') throw notFound('conversation', id);
   const turns = await conversationTurns(ctx.db, id);
   const settings = conversationSettingsSchema.parse(group.metadataJson);
   const messages: Array<ChatMessage & { call_id?: number }> = settings.system_prompt

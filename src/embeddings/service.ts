@@ -237,14 +237,14 @@ export class EmbeddingService {
           cache_hits: cacheHits,
         });
         sent.push(result);
-        chunk.forEach(([hash], position) => produced.set(hash, { sent: result, position }));
+        chunk.forEach(([hash], position) => { produced.set(hash, { sent: result, position }); });
         if (result.ok) {
           if (probe) probing.valid();
           continue;
         }
         const missing = this.deployments.failed(key, result.error, result.callId);
         if (probe && missing) throw deploymentMissing(provider.name, input.model, missing);
-        for (const later of chunks.slice(i + 1)) later.forEach(([hash]) => produced.set(hash, { sent: result, position: -1 }));
+        for (const later of chunks.slice(i + 1)) later.forEach(([hash]) => { produced.set(hash, { sent: result, position: -1 }); });
         break;
       }
     } finally {

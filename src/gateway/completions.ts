@@ -47,7 +47,7 @@ export function completionsRoutes(g: GatewayContext) {
       return relayAsSse(c, g.deps, opened, options.controller, { event: (chunk) => [dataFrame(chunk)], end: () => ['data: [DONE]\n\n'], fail });
     }
 
-    let chat;
+    let chat: ReturnType<typeof completionsToChat>;
     try {
       chat = completionsToChat(upstreamBody);
     } catch (error) {

@@ -49,8 +49,8 @@ export function responsesRoutes(g: GatewayContext) {
       });
     }
 
-    let request;
-    let chat;
+    let request: ReturnType<typeof parseResponsesRequest>;
+    let chat: ReturnType<typeof responsesToChat>;
     try {
       request = parseResponsesRequest(upstreamBody);
       chat = responsesToChat(upstreamBody);

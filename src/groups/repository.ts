@@ -116,7 +116,7 @@ export async function existingCallIds(db: Database, ids: number[]): Promise<Set<
   for (let i = 0; i < ids.length; i += 500) {
     const slice = ids.slice(i, i + 500);
     const rows = await db.all<{ id: number }>(sql`SELECT id FROM raw_calls WHERE id IN (${sql.join(slice.map((id) => sql`${id}`), sql`, `)})`);
-    rows.forEach((r) => found.add(r.id));
+    rows.forEach((r) => { found.add(r.id); });
   }
   return found;
 }

@@ -143,8 +143,9 @@ export const tokenMatches = (given: string, token: string) => timingSafeEqual(gi
  * backslash and a leading `//` send the user home instead.
  */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/login')) return '/';
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/login')) return '/';
   // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses in a redirect target
   if (/[\u0000-\u001f\u007f\\]/.test(next)) return '/';
   const resolved = new URL(next, 'http://this.site');
   return resolved.host === 'this.site' ? next : '/';

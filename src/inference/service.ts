@@ -63,7 +63,7 @@ export function prepareMessages(input: Pick<InferenceInput, 'prompt' | 'messages
   messages.forEach((message, i) => {
     if (message.role !== 'user' || typeof message.content !== 'string') return;
     const result = preprocessPrompt(message.content, input.preprocess ?? {});
-    result.applied.forEach((step) => applied.add(step));
+    result.applied.forEach((step) => { applied.add(step); });
     message.content = result.text;
     if (i !== lastUser || input.template === undefined) return;
     if (limits) checkTemplatedPrompt(limits, input.template, result.text);

@@ -28,7 +28,7 @@ export function undiciRequestFetch(options: NodeFetchOptions = {}): typeof fetch
     });
     const responseHeaders = new Headers();
     for (const [name, value] of Object.entries(headers)) {
-      if (Array.isArray(value)) value.forEach((v) => responseHeaders.append(name, v));
+      if (Array.isArray(value)) value.forEach((v) => { responseHeaders.append(name, v); });
       else if (value !== undefined) responseHeaders.set(name, value);
     }
     if (method === 'HEAD' || statusCode === 204 || statusCode === 304) {

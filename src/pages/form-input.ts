@@ -2,7 +2,7 @@
 import { getMultipartBoundary, MultipartParseError, parseMultipartStream } from '@remix-run/multipart-parser';
 import type { Context } from 'hono';
 import { timeSlicer, type Slicer } from '../concurrency/time-slice';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError } from '../errors';
 import { validationError, withinJsonDepth } from '../http/validation';
 import { chatParamsSchema, preprocessSchema } from '../schemas/requests';

@@ -73,7 +73,7 @@ export function translateToRe2(pattern: string, { unicode, dotAll }: TranslateOp
   let lastWasClassEscape = false;
 
   /** The escape at pattern[i] ("\\" + …): its RE2 form, how many characters it took, and whether it is a class escape. */
-  const escape = (): { re2: string; length: number; classEscape?: boolean } => {
+  const readEscape = (): { re2: string; length: number; classEscape?: boolean } => {
     const next = pattern[i + 1] ?? '';
     const rest = pattern.slice(i + 2);
     switch (next) {
@@ -143,7 +143,7 @@ export function translateToRe2(pattern: string, { unicode, dotAll }: TranslateOp
   while (i < pattern.length) {
     const char = pattern[i]!;
     if (char === '\\') {
-      const { re2, length, classEscape = false } = escape();
+      const { re2, length, classEscape = false } = readEscape();
       if (inClass && pattern[i + length] === '-' && classEscape) {
         // [\w-x] in JavaScript is \w, "-" and x; RE2 would read a range.
         out += `${re2}\\-`;

@@ -23,7 +23,7 @@ function subschemas(schema: SchemaObject, withDefinitions: boolean): Array<[unkn
   for (const key of ONE) if (key in schema && !Array.isArray(schema[key])) found.push([schema[key], `/${key}`]);
   for (const key of LIST) {
     const list = schema[key];
-    if (Array.isArray(list)) list.forEach((item, i) => found.push([item, `/${key}/${i}`]));
+    if (Array.isArray(list)) list.forEach((item, i) => { found.push([item, `/${key}/${i}`]); });
   }
   for (const key of withDefinitions ? [...MAP, ...DEFINITIONS] : MAP) {
     const map = schema[key];

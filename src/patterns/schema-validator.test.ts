@@ -56,6 +56,7 @@ describe('validating with a budget', () => {
     ['2020-12', { patternProperties: { '^x_': { type: 'integer' } }, additionalProperties: { type: 'string' } }, [{ x_a: 1, y: 's' }, { x_a: 's' }, { y: 2 }]],
     ['2020-12', { prefixItems: [{ const: 'a' }], items: { enum: [1, 2, { k: [3] }] }, uniqueItems: true }, [['a', 1, 2], ['a', 1, 1], ['a', { k: [3] }], ['b']]],
     ['2019-09', { $defs: { n: { type: 'number', multipleOf: 0.5 } }, anyOf: [{ $ref: '#/$defs/n' }, { type: 'string', format: 'email' }] }, [1.5, 1.2, 'a@b.co', 'nope']],
+    // biome-ignore lint/suspicious/noThenProperty: "then" is a JSON Schema keyword here, not a promise
     ['7', { definitions: { p: { type: 'integer' } }, items: [{ $ref: '#/definitions/p' }], additionalItems: false, if: { minItems: 1 }, then: { maxItems: 1 } }, [[1], [1, 2], ['x']]],
     ['4', { type: 'number', maximum: 10, exclusiveMaximum: true, not: { enum: [3] } }, [10, 9.5, 3]],
   ];

@@ -195,7 +195,7 @@ function forcedTool(choice: unknown, tools: Array<z.infer<typeof functionTool>>)
     if (!tools[0]) throw badRequest("tool_choice 'required' needs a function in tools");
     return tools[0];
   }
-  const name = namedChoice.safeParse(choice).data?.function.name ?? requiredAllowedChoice.safeParse(choice).data?.allowed_tools.tools[0]!.function.name;
+  const name = namedChoice.safeParse(choice).data?.function.name ?? requiredAllowedChoice.safeParse(choice).data?.allowed_tools.tools[0]?.function.name;
   if (name === undefined) return undefined;
   const tool = tools.find((t) => t.function.name === name);
   if (!tool) throw badRequest(`tool_choice names the function '${name}', which is not in tools`);

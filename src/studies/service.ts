@@ -43,7 +43,7 @@ export interface BatchContext extends InferenceContext {
 
 export async function startBatch(ctx: BatchContext, input: BatchInput) {
   const given: BatchTarget[] = input.targets.map((t, i) => {
-    let provider;
+    let provider: ReturnType<typeof resolveProvider>;
     try {
       provider = resolveProvider(ctx.providers, t.provider);
     } catch (error) {

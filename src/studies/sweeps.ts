@@ -66,7 +66,7 @@ export function targetLabel(target: { provider: string; model: string; sweep?: R
 export function targetLabels(targets: ReadonlyArray<{ provider: string; model: string; sweep?: Record<string, unknown> }>): string[] {
   const labels = targets.map(targetLabel);
   const seen = new Map<string, number>();
-  labels.forEach((label) => seen.set(label, (seen.get(label) ?? 0) + 1));
+  labels.forEach((label) => { seen.set(label, (seen.get(label) ?? 0) + 1); });
   return labels.map((label, i) => (seen.get(label)! > 1 ? `${label} #${i + 1}` : label));
 }
 

@@ -16,7 +16,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'study-search-index-'));
 });
 afterEach(() => {
-  apps.splice(0).forEach((t) => t.close());
+  apps.splice(0).forEach((t) => { t.close(); });
   rmSync(dir, { recursive: true, force: true });
 });
 

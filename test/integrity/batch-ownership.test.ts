@@ -89,7 +89,7 @@ describe('ten concurrent resumes from two servers on one libSQL server (sqld)', 
     servers = [await createTestApp(env), await createTestApp(env)];
   }, 60_000);
   afterAll(async () => {
-    servers.forEach((s) => s.close());
+    servers.forEach((s) => { s.close(); });
     await Promise.all([sqld.close(), fake.close()]);
     rmSync(dir, { recursive: true, force: true });
   });

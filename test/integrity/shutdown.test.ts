@@ -161,7 +161,11 @@ describe('graceful shutdown', () => {
     // A signal is handled when the server's event loop gets to it: "after" is after it has.
     await waitFor(async () => server.output.join(''), (out) => out.includes('"shutdown_started"'), 10_000, 10);
     const after = Array.from({ length: 20 }, () => outcome(stream()));
-    const counts = (outcomes: string[]) => outcomes.reduce<Record<string, number>>((n, o) => ({ ...n, [o]: (n[o] ?? 0) + 1 }), {});
+    const counts = (outcomes: string[]) => {
+      const n: Record<string, number> = {};
+      for (const o of outcomes) n[o] = (n[o] ?? 0) + 1;
+      return n;
+    };
     const sentBefore = counts(await Promise.all(before));
     const sentAfter = counts(await Promise.all(after));
     expect(await exitCode(server)).toBe(0);
@@ -174,7 +178,7 @@ describe('graceful shutdown', () => {
     db.close();
     // Every stream that reached the provider has its row, and every finished one is a success.
     expect(rows.rows.reduce((sum, r) => sum + Number(r.n), 0)).toBe(fake.requestCount);
-    expect(Number(rows.rows.find((r) => r.status === 'success')?.n ?? 0)).toBe(sentBefore['finished'] ?? 0);
+    expect(Number(rows.rows.find((r) => r.status === 'success')?.n ?? 0)).toBe(sentBefore.finished ?? 0);
   }, 60_000);
 
   it('exits at once on a second signal', async () => {

@@ -303,7 +303,7 @@ describe('embedding service', () => {
       expect(body.neighbors[0]).toMatchObject({ vector_id: ids[7], text: 'document number 7', provider: 'fake', model });
       const expected = bruteForce(query, 5);
       expect(body.neighbors.map((n: { vector_id: number }) => n.vector_id)).toEqual(expected.map((e) => e.id));
-      body.neighbors.forEach((n: { distance: number }, i: number) => expect(n.distance).toBeCloseTo(expected[i]!.d, 5));
+      body.neighbors.forEach((n: { distance: number }, i: number) => { expect(n.distance).toBeCloseTo(expected[i]!.d, 5); });
 
       const [index] = await sql(`SELECT table_name FROM embedding_indexes WHERE model = ? AND dimension = 16`, [model]);
       const table = await VectorIndex.tableName(model, 16);

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
-import OpenAI, { AzureOpenAI, APIError } from 'openai';
+import OpenAI, { AzureOpenAI, type APIError } from 'openai';
 import { startFakeOpenAI, embeddingVector, type FakeOpenAI } from './fake-openai';
 
 let fake: FakeOpenAI;
@@ -45,7 +45,7 @@ describe('fake-openai: normal answers', () => {
     const rec = fake.requests[0]!;
     expect(rec.method).toBe('POST');
     expect(rec.path).toBe('/v1/chat/completions');
-    expect(rec.headers['authorization']).toBe('Bearer sk-test');
+    expect(rec.headers.authorization).toBe('Bearer sk-test');
     expect(rec.body.model).toBe('gpt-test');
     expect(fake.requestCount).toBe(1);
   });

@@ -126,7 +126,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     const method = req.method ?? 'GET';
     const target = req.url ?? '/';
 
-    let body: any = undefined;
+    let body: any ;
     let badJson = false;
     if (raw.length > 0) {
       try {
@@ -349,7 +349,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
         system_fingerprint: 'fp_fake',
         choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
       };
-      if (includeUsage) c['usage'] = null;
+      if (includeUsage) c.usage = null;
       return `data: ${JSON.stringify(c)}\n\n`;
     };
 

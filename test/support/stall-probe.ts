@@ -39,7 +39,7 @@ export async function startStallProbe(): Promise<StallProbe> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const listeners = new Set<(event: PollerEvent) => void>();
-  child.on('message', (event: PollerEvent) => listeners.forEach((listener) => listener(event)));
+  child.on('message', (event: PollerEvent) => listeners.forEach((listener) => { listener(event); }));
   const next = <K extends PollerEvent['type']>(type: K) =>
     new Promise<Extract<PollerEvent, { type: K }>>((resolve, reject) => {
       const listener = (event: PollerEvent) => {

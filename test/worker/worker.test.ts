@@ -33,7 +33,7 @@ describe('the Workers build in local workerd', () => {
     // for Turso (`npm run db:migrate` with the database's URL and token).
     execFileSync('npx', ['tsx', 'scripts/migrate.ts'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: sqld.url.replace('http://', 'libsql://') + '?tls=0', DATABASE_AUTH_TOKEN: sqld.authToken },
+      env: { ...process.env, DATABASE_URL: `${sqld.url.replace('http://', 'libsql://')}?tls=0`, DATABASE_AUTH_TOKEN: sqld.authToken },
       stdio: 'ignore',
       timeout: 60_000,
     });

@@ -1,6 +1,6 @@
 // One cell of a study (an item × a target): its samples with their answers, their automatic score and
 // a human label each. Keyboard: j/k move between samples, p/f/x label the focused one (labels.js).
-import type { CellCall } from '../../src/studies/report/repository';
+import type { CellCall } from '../../src/studies/report/cells';
 import { answerText } from './study-matrix';
 import { LabelButtons } from '../components/label-buttons';
 import { StatusBadge, formatMs } from '../components/ui';

@@ -82,9 +82,9 @@ export function StudyLive(props: { progress: Progress; query?: StudyQuery; justF
           {p.eta_s != null && running ? ` · ETA ${p.eta_s}s` : ''}
         </span>
         {running ? (
-          <button hx-post={`/studies/${p.id}/cancel`} hx-target="#study-live" hx-swap="outerHTML">Cancel</button>
+          <button type="button" hx-post={`/studies/${p.id}/cancel`} hx-target="#study-live" hx-swap="outerHTML">Cancel</button>
         ) : p.done < p.total ? (
-          <button hx-post={`/studies/${p.id}/resume`} hx-target="#study-live" hx-swap="outerHTML">Resume</button>
+          <button type="button" hx-post={`/studies/${p.id}/resume`} hx-target="#study-live" hx-swap="outerHTML">Resume</button>
         ) : null}
       </div>
       {p.status_reason ? <p class="muted">{p.status_reason}</p> : null}

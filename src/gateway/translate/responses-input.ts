@@ -37,7 +37,7 @@ export function chatMessages(instructions: string | null | undefined, input: str
   const messages: ChatCompletionMessageParam[] = [];
   if (instructions) messages.push({ role: 'system', content: instructions });
   if (typeof input === 'string') messages.push({ role: 'user', content: input });
-  else input.forEach((item, index) => appendItem(messages, item, ['input', index]));
+  else input.forEach((item, index) => { appendItem(messages, item, ['input', index]); });
   if (!messages.some((m) => m.role !== 'system' && m.role !== 'developer')) {
     throw invalidValue('input', 'must hold at least one message, function call or function call output');
   }

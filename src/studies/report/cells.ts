@@ -82,7 +82,7 @@ function cellStats(rows: CellAnswerCount[]): CellStats {
     distinct: entries.length,
     modal: mode && top ? { answer: top.answer, count: mode.count, share: mode.share } : null,
     entropy: normalizedEntropy(entries.map((e) => e.count)),
-    majority_correct: top && top.scored ? top.passes * 2 > top.scored : null,
+    majority_correct: top?.scored ? top.passes * 2 > top.scored : null,
   };
 }
 
@@ -303,4 +303,22 @@ export function sliceByFields(items: ReadonlyArray<{ id: number; fields: Record<
     slices.push({ field, values: sliceValues });
   }
   return slices;
+}
+
+/** One sample of a cell as the cell view shows it: its task, its answer, its score and its latest human label. */
+export interface CellCall {
+  task_id: number;
+  sample_index: number;
+  status: string;
+  call_id: number | null;
+  text: string | null;
+  error_class: string | null;
+  latency_ms: number | null;
+  answer: string | null;
+  pass: number | null;
+  value: number | null;
+  label: string | null;
+  human_pass: number | null;
+  human_label: string | null;
+  human_value: number | null;
 }

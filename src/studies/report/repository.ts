@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { JsonObject } from '../../db/schema';
-import type { CellAnswerCount } from './cells';
+import type { CellAnswerCount, CellCall } from './cells';
 
 /** A task with its answer, as scorers and the export read it. */
 export interface AnsweredTask {
@@ -165,23 +165,6 @@ export async function humanLabelsByCell(db: Database, batchId: number, scorer: {
       FROM human h
       LEFT JOIN scores a ON a.call_id = h.call_id AND a.scorer = ${scorer?.name ?? null} AND a.version = ${scorer?.version ?? null}
      GROUP BY h.item_id, h.target_index`);
-}
-
-export interface CellCall {
-  task_id: number;
-  sample_index: number;
-  status: string;
-  call_id: number | null;
-  text: string | null;
-  error_class: string | null;
-  latency_ms: number | null;
-  answer: string | null;
-  pass: number | null;
-  value: number | null;
-  label: string | null;
-  human_pass: number | null;
-  human_label: string | null;
-  human_value: number | null;
 }
 
 /** The samples of one cell with their scorer's score and their latest human label. */

@@ -14,7 +14,7 @@ import { finishBatchRun } from './runs-repository';
 import { getBatch } from '../repository';
 import { AppError } from '../../errors';
 import { runBatchTask, type BatchExecutor, type RunnerStats } from './runner';
-import { BackoffGate } from '../../concurrency/backoff-gate';
+import type { BackoffGate } from '../../concurrency/backoff-gate';
 import type { InferenceContext } from '../../inference/service';
 
 /** Tasks per queue message: few enough that one consumer invocation stays within Workers' subrequest limit. */
@@ -146,7 +146,7 @@ async function consumeOne(
   gates: Map<string, BackoffGate>,
 ): Promise<boolean> {
   const found = await getBatch(ctx.db, body.batchId);
-  if (!found || found.batch.status !== 'running' || found.batch.runId !== body.run) return false;
+  if (found?.batch.status !== 'running' || found.batch.runId !== body.run) return false;
   const tasks = await pendingTasksByIds(ctx.db, body.batchId, body.taskIds);
   let limit = limits.get(body.batchId);
   if (!limit) limits.set(body.batchId, (limit = pLimit(found.batch.concurrency)));

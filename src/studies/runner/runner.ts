@@ -147,7 +147,7 @@ export class InProcessBatchExecutor implements BatchExecutor {
    */
   async interruptAll(reason: string) {
     const runs = [...this.runs.values()];
-    runs.forEach((run) => run.interrupt(reason));
+    runs.forEach((run) => { run.interrupt(reason); });
     await Promise.all(runs.map((run) => run.done));
     // The runs record their end themselves; wait until they have.
     while (this.runs.size) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -123,7 +123,7 @@ describe('extracting a multiple-choice letter', () => {
   });
 
   it('stays fast on a huge answer full of near misses', () => {
-    const huge = 'answer is    '.repeat(100_000) + 'answer is B';
+    const huge = `${'answer is    '.repeat(100_000)}answer is B`;
     expect(extractChoiceLetter(huge)).toBe('B');
   });
 

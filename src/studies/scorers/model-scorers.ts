@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { studyTargetSchema } from '../../schemas/requests';
 import { parseJsonAnswer } from './json-answer';
-import type { ScoreResult } from './scorers';
+import type { ScoreResult } from './score-result';
 
 export const semanticScorerSchema = z
   .object({

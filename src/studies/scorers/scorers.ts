@@ -7,23 +7,12 @@ import { canonicalJson, sha256Hex } from '../../capture/request-hash';
 import { extractAnswer, extractionSchema, firstNumber, type Extraction } from './extract';
 import { parseJsonAnswer } from './json-answer';
 import { llmJudgeScorerSchema, semanticScorerSchema } from './model-scorers';
+import type { ScoreResult } from './score-result';
+
+export type { ScoreResult } from './score-result';
 import { FULL_NORMALIZATION, normalizationSchema, normalizeAnswer, type Normalization } from './normalize';
 import { boundRegexInput, configRegex, regexProblem } from '../../patterns/user-regex';
 import { BoundedSchemaValidator, schemaProblem, ValidationBudgetExceeded } from '../../patterns/schema-validator';
-
-export interface ScoreResult {
-  /** 1 or 0 for the pass/fail scorers, the similarity or the judge's score for the others; null when the answer could not be scored. */
-  value: number | null;
-  /**
-   * A category to count answers by: the answer as compared (exact, normalized_exact, numeric),
-   * the acceptable answer found (contains), the matched text (regex), "valid"/"invalid" (JSON),
-   * the closest acceptable answer (semantic) or the judge's label or score.
-   */
-  label: string | null;
-  /** Null when the answer could not be scored, or for a judge score without a pass threshold. */
-  pass: boolean | null;
-  detail: Record<string, unknown>;
-}
 
 const extract = extractionSchema.optional();
 const JSON_SCHEMA_DRAFTS = ['4', '7', '2019-09', '2020-12'] as const;

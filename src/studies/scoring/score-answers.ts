@@ -107,7 +107,7 @@ async function scoreSemantic(services: ScoringServices, scorer: ScorerVersion, t
   const plans = tasks.map((task) => {
     const answer = normalizeEmbeddingText(task.text ?? '');
     const expected = (acceptableAnswers(parseJsonColumn<unknown>(task.expected_json)) ?? []).map((e) => ({ raw: e, text: normalizeEmbeddingText(e) })).filter((e) => e.text !== '');
-    if (answer && expected.length) [answer, ...expected.map((e) => e.text)].forEach((text) => wanted.add(text));
+    if (answer && expected.length) [answer, ...expected.map((e) => e.text)].forEach((text) => { wanted.add(text); });
     return { task, answer, expected };
   });
   const vectors = new Map<string, Float32Array | { error: string }>();

@@ -22,7 +22,7 @@ import { timeSlicer } from '../../concurrency/time-slice';
 import { AppError, notFound } from '../../errors';
 import type { NamedScorer } from '../service';
 import type { EmbeddingService } from '../../embeddings/service';
-import { BackoffGate } from '../../concurrency/backoff-gate';
+import type { BackoffGate } from '../../concurrency/backoff-gate';
 import { resolveProvider, type InferenceContext } from '../../inference/service';
 import { limitExceeded } from '../../limits';
 import { scorePage, type ScorerVersion, type ScoringServices } from './score-answers';

@@ -84,8 +84,8 @@ export function answerDistributionDrift(counts: readonly CategoryCounts[], { see
  */
 export function totalVariationDistance(first: readonly number[], second: readonly number[]): number | null {
   if (first.length !== second.length) throw new RangeError(`the two count vectors differ in length (${first.length} and ${second.length})`);
-  first.forEach((count, i) => requireCount(count, `first[${i}]`));
-  second.forEach((count, i) => requireCount(count, `second[${i}]`));
+  first.forEach((count, i) => { requireCount(count, `first[${i}]`); });
+  second.forEach((count, i) => { requireCount(count, `second[${i}]`); });
   const firstTotal = first.reduce((sum, c) => sum + c, 0);
   const secondTotal = second.reduce((sum, c) => sum + c, 0);
   if (firstTotal === 0 || secondTotal === 0) return null;

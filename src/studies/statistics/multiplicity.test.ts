@@ -11,21 +11,21 @@ const holm = [0.0015, 0.0056, 0.0247, 0.114, 0.2211, 0.278, 0.278, 0.278, 0.3213
 describe('multiplicity adjustments', () => {
   it('matches p.adjust BH on the example of Benjamini & Hochberg (1995): 4 rejections at 0.05', () => {
     const adjusted = benjaminiHochbergAdjust(p);
-    adjusted.forEach((q, i) => expect(q).toBeCloseTo(bh[i]!, 6));
+    adjusted.forEach((q, i) => { expect(q).toBeCloseTo(bh[i]!, 6); });
     expect(adjusted.filter((q) => q <= 0.05)).toHaveLength(4);
   });
 
   it('matches p.adjust holm on the same example: 3 rejections at 0.05', () => {
     const adjusted = holmAdjust(p);
-    adjusted.forEach((q, i) => expect(q).toBeCloseTo(holm[i]!, 10));
+    adjusted.forEach((q, i) => { expect(q).toBeCloseTo(holm[i]!, 10); });
     expect(adjusted.filter((q) => q <= 0.05)).toHaveLength(3);
   });
 
   it('returns the adjusted values in the input order', () => {
     const shuffled = [7, 0, 14, 3, 9, 1, 12, 5, 2, 11, 4, 13, 6, 10, 8];
     const input = shuffled.map((i) => p[i]!);
-    benjaminiHochbergAdjust(input).forEach((q, j) => expect(q).toBeCloseTo(bh[shuffled[j]!]!, 6));
-    holmAdjust(input).forEach((q, j) => expect(q).toBeCloseTo(holm[shuffled[j]!]!, 10));
+    benjaminiHochbergAdjust(input).forEach((q, j) => { expect(q).toBeCloseTo(bh[shuffled[j]!]!, 6); });
+    holmAdjust(input).forEach((q, j) => { expect(q).toBeCloseTo(holm[shuffled[j]!]!, 10); });
   });
 
   it('leaves a single test alone, handles ties and an empty family, and refuses non-probabilities', () => {

@@ -38,6 +38,6 @@ export function benjaminiHochbergAdjust(pValues: readonly number[]): number[] {
 }
 
 function ascendingOrder(pValues: readonly number[]): number[] {
-  pValues.forEach((p, i) => requireProbability(p, `pValues[${i}]`));
+  pValues.forEach((p, i) => { requireProbability(p, `pValues[${i}]`); });
   return pValues.map((_, i) => i).sort((a, b) => pValues[a]! - pValues[b]! || a - b);
 }
