@@ -21,6 +21,7 @@ export const SLOW_LANE = [
   'test/integrity/batch-ownership.test.ts',
   'test/http/server-limits.test.ts',
   'test/services/import-v1-cli.test.ts',
+  'test/docs-examples.test.ts',
 ];
 
 export default mergeConfig(base, defineConfig({ test: { exclude: SLOW_LANE } }));

@@ -104,7 +104,7 @@ const list = (value: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-const envSchema = z.object({
+export const envSchema = z.object({
   DATABASE_URL: optionalText,
   DATABASE_AUTH_TOKEN: optionalText,
   PORT: intWithDefault(8787, 0, 65535),
