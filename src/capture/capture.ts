@@ -3,15 +3,16 @@ import type { RetryPolicy } from '../config';
 import type { Database } from '../db/client';
 import type { NewRawCall } from '../db/schema';
 import { insertCall } from '../calls/repository';
+import { addGroupMembers } from '../groups/repository';
 import type { CallWriter } from './call-writer';
 import { findPriceInForce, priceTokens } from '../analytics/prices-repository';
 import type { Logger } from '../logging';
-import type { ProviderError, ProviderResponse, TokenUsage } from '../providers/types';
+import type { ProviderResponse, TokenUsage } from '../providers/types';
 import { chatCompletionAnswer } from './answer-shape';
+import type { CallOutcome, CallPlan, CallRun } from './call-plan';
 import type { InflightRequests } from '../concurrency/inflight';
 import type { Lifecycle } from './lifecycle';
 import type { PriceBook } from '../analytics/price-book';
-import { requestHash } from './request-hash';
 import type { SecretScrubber } from './scrub-secrets';
 import { storableJson } from './storable-json';
 
@@ -43,11 +44,6 @@ export interface CallSummary {
   error?: { class: string; status: number | null; message: string; attempts: number };
 }
 
-/** What came back from a provider, in the shape every capture path records. */
-export type CallOutcome =
-  | { ok: true; text: string; tokens: TokenUsage; latencyMs: number; response: Record<string, unknown> }
-  | { ok: false; error: ProviderError; extra?: Record<string, unknown> };
-
 /** A chat provider's answer as the outcome every capture path records (see answer-shape.ts for the shape). */
 export function successOutcome(response: ProviderResponse): CallOutcome {
   const { text: _text, ...answer } = chatCompletionAnswer(response.raw);
@@ -60,66 +56,44 @@ export function successOutcome(response: ProviderResponse): CallOutcome {
   };
 }
 
-/** Bookkeeping links of a captured row: set only by the batch runner and the conversation service. */
-export interface CallLink {
-  batchTaskId?: number;
-  conversationId?: number;
-}
-
-/** The APIs a client can call us through: which one a captured call came in by. */
-export type ClientApi = 'inference' | 'chat.completions' | 'completions' | 'responses' | 'embeddings';
-
-/** Where a call came from: the HTTP request that made it (x-study-request-id) and the API it used. */
-export interface CallOrigin {
-  requestId?: string;
-  clientApi?: ClientApi;
-}
-
-export interface CallRecord {
-  provider: string;
-  model: string;
-  modality: 'chat' | 'completion' | 'embedding';
-  /** The request as sent to the provider — never any key or auth header. */
-  request: Record<string, unknown>;
-  /** Defaults to the hash of {provider, request}. */
-  requestHash?: string;
-  outcome: CallOutcome;
-  attempts: number;
-  elapsedMs: number;
-  metadata?: Record<string, unknown>;
-  /** Text for the log line when LOG_PROMPTS=1. */
-  promptText?: string;
-  link?: CallLink;
-  origin?: CallOrigin;
-}
-
-export async function recordCall(ctx: CaptureContext, record: CallRecord): Promise<CallSummary> {
+/**
+ * The one row a planned call ends in, from the plan and what its run found out — marked
+ * client_aborted when the client went away (not when the server is stopping) — then its membership
+ * of the plan's group.
+ */
+export async function recordCall(ctx: CaptureContext, plan: CallPlan, run: CallRun): Promise<CallSummary> {
   const createdAt = new Date().toISOString();
-  const hash = record.requestHash ?? (await requestHash({ provider: record.provider, request: record.request }));
-  const metadata = { ...record.metadata, attempts: record.attempts, total_ms: round(record.elapsedMs) };
+  const clientLeft = plan.controller?.signal.aborted && !ctx.lifecycle?.stopping;
+  const metadata = {
+    ...plan.metadata,
+    ...run.metadata,
+    ...(clientLeft ? { client_aborted: true } : {}),
+    attempts: run.attempts,
+    total_ms: round(run.elapsedMs),
+  };
   // Everything stored is made storable first: a provider call that was made always ends in a row.
   // Configured secrets are removed from all of it (a prompt or an answer may quote a key).
   const scrub = ctx.scrub ?? (<T>(value: T) => value);
   const common = {
-    provider: record.provider,
-    model: record.model,
-    modality: record.modality,
-    requestJson: storableJson(scrub(record.request)),
-    requestHash: hash,
+    provider: plan.provider,
+    model: plan.model,
+    modality: plan.modality,
+    requestJson: storableJson(scrub(plan.request)),
+    requestHash: run.requestHash,
     metadataJson: storableJson(scrub(metadata)),
     createdAt,
-    batchTaskId: record.link?.batchTaskId ?? null,
-    conversationId: record.link?.conversationId ?? null,
-    requestId: record.origin?.requestId ?? null,
-    clientApi: record.origin?.clientApi ?? null,
+    batchTaskId: plan.link?.batchTaskId ?? null,
+    conversationId: plan.link?.conversationId ?? null,
+    requestId: plan.origin?.requestId ?? null,
+    clientApi: plan.origin?.clientApi ?? null,
   };
-  const outcome = scrubOutcome(record.outcome, scrub);
+  const outcome = scrubOutcome(run.outcome, scrub);
   let summary: CallSummary;
   if (outcome.ok) {
     const price = ctx.prices
-      ? await ctx.prices.priceAt(record.provider, record.model, createdAt)
-      : await findPriceInForce(ctx.db, record.provider, record.model, createdAt);
-    const id = await insertRow(ctx, record, {
+      ? await ctx.prices.priceAt(plan.provider, plan.model, createdAt)
+      : await findPriceInForce(ctx.db, plan.provider, plan.model, createdAt);
+    const id = await insertRow(ctx, plan, {
       ...common,
       status: 'success',
       responseJson: storableJson({ text: outcome.text, ...outcome.response }),
@@ -131,31 +105,32 @@ export async function recordCall(ctx: CaptureContext, record: CallRecord): Promi
       totalTokens: outcome.tokens.total,
       costUsd: priceTokens(price, outcome.tokens.prompt, outcome.tokens.completion),
     });
-    summary = { id, status: 'success', text: outcome.text, provider: record.provider, model: record.model, tokens: outcome.tokens, latency_ms: round(outcome.latencyMs) };
+    summary = { id, status: 'success', text: outcome.text, provider: plan.provider, model: plan.model, tokens: outcome.tokens, latency_ms: round(outcome.latencyMs) };
   } else {
     const failure = outcome.error;
     const error = {
       class: failure.errorClass,
       status: failure.status ?? null,
       message: ctx.redact(failure.message),
-      attempts: record.attempts,
+      attempts: run.attempts,
       retryable: failure.retryable,
       ...(failure.options.code ? { code: failure.options.code } : {}),
       ...outcome.extra,
     };
-    const id = await insertRow(ctx, record, { ...common, status: 'failed', responseJson: null, errorJson: storableJson(error), latencyMs: round(record.elapsedMs), tokensJson: null });
+    const id = await insertRow(ctx, plan, { ...common, status: 'failed', responseJson: null, errorJson: storableJson(error), latencyMs: round(run.elapsedMs), tokensJson: null });
     summary = {
       id,
       status: 'failed',
       text: null,
-      provider: record.provider,
-      model: record.model,
+      provider: plan.provider,
+      model: plan.model,
       tokens: null,
-      latency_ms: round(record.elapsedMs),
-      error: { class: error.class, status: error.status, message: error.message, attempts: record.attempts },
+      latency_ms: round(run.elapsedMs),
+      error: { class: error.class, status: error.status, message: error.message, attempts: run.attempts },
     };
   }
-  logCall(ctx.logger, record, summary);
+  logCall(ctx.logger, plan, run, summary);
+  if (plan.groupId !== undefined) await addGroupMembers(ctx.db, plan.groupId, [summary.id]);
   return summary;
 }
 
@@ -165,7 +140,7 @@ export async function recordCall(ctx: CaptureContext, record: CallRecord): Promi
  * answer is still kept — as a call of its own, not counted for the task — because the provider
  * was called and every call ends in a row.
  */
-async function insertRow(ctx: CaptureContext, record: CallRecord, row: NewRawCall): Promise<number> {
+async function insertRow(ctx: CaptureContext, plan: CallPlan, row: NewRawCall): Promise<number> {
   const insert = (r: NewRawCall) => (ctx.writer ? ctx.writer.insert(r) : insertCall(ctx.db, r));
   try {
     return await insert(row);
@@ -173,7 +148,7 @@ async function insertRow(ctx: CaptureContext, record: CallRecord, row: NewRawCal
     if (row.batchTaskId != null && isTaskSuccessTaken(error)) {
       return insert({ ...row, batchTaskId: null, metadataJson: { ...row.metadataJson, duplicate_of_batch_task: row.batchTaskId } });
     }
-    ctx.logger.error({ event: 'capture_failed', provider: record.provider, model: record.model, status: row.status, error: ctx.redact(String(error)) });
+    ctx.logger.error({ event: 'capture_failed', provider: plan.provider, model: plan.model, status: row.status, error: ctx.redact(String(error)) });
     throw error;
   }
 }
@@ -186,18 +161,18 @@ function scrubOutcome(outcome: CallOutcome, scrub: SecretScrubber): CallOutcome 
 
 const isTaskSuccessTaken = (error: unknown) => String((error as Error)?.message ?? error).includes('raw_calls.batch_task_id');
 
-function logCall(logger: Logger, record: CallRecord, summary: CallSummary) {
+function logCall(logger: Logger, plan: CallPlan, run: CallRun, summary: CallSummary) {
   const line = {
     event: 'provider_call',
     call_id: summary.id,
     provider: summary.provider,
     model: summary.model,
-    modality: record.modality,
+    modality: plan.modality,
     status: summary.status,
-    attempts: record.attempts,
+    attempts: run.attempts,
     ms: summary.latency_ms,
     ...(summary.error ? { error_class: summary.error.class, http_status: summary.error.status } : {}),
-    ...(logger.logPrompts ? { prompt: record.promptText, response: summary.text } : {}),
+    ...(logger.logPrompts ? { prompt: plan.promptText, response: summary.text } : {}),
   };
   if (summary.status === 'success') logger.info(line);
   else logger.error(line);

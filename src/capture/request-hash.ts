@@ -1,5 +1,7 @@
 // Deterministic identity of a request: SHA-256 over canonical JSON (object keys sorted).
 import { createHash } from 'node:crypto';
+import type { CallPlan } from './call-plan';
+
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
@@ -24,3 +26,6 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 export const requestHash = (value: unknown) => sha256Hex(canonicalJson(value));
+
+/** A call's identity, stored as raw_calls.request_hash and keying dedup: its provider and its request as sent. */
+export const planHash = (plan: Pick<CallPlan, 'provider' | 'request'>) => requestHash({ provider: plan.provider, request: plan.request });

@@ -1,10 +1,12 @@
 // Streamed answers through the gateway — chat chunks, Responses events, legacy completion chunks — in
 // one pipeline: open with retries, relay event by event as they arrive, capture once it ends.
-import type { ChatMessage, ChatParams, ChatStreamChunk, Provider } from '../providers/types';
+import type { ChatParams, ChatStreamChunk } from '../providers/types';
 import { ProviderError } from '../providers/types';
 import { toProviderError } from '../providers/provider-errors';
-import type { CallOrigin, CallOutcome, CallSummary, CaptureContext } from './capture';
-import { abortedBy, capturePlanned, promptOf } from './provider-call';
+import type { CallOutcome, CallPlan } from './call-plan';
+import { recordCall, type CallSummary, type CaptureContext } from './capture';
+import { abortedBy, chatPlan, type ChatCallSpec } from './provider-call';
+import { planHash } from './request-hash';
 import { withRetry } from './retry';
 import { ChatTranscript, type Transcript } from './stream-transcripts';
 
@@ -17,24 +19,17 @@ export interface StreamSink<E> {
   fail(error: ProviderError, callId: number): Promise<unknown>;
 }
 
-export interface StreamPlan<E> {
-  provider: string;
-  model: string;
-  modality: 'chat' | 'completion';
-  /** The request as sent upstream (stored minus configured secrets). */
-  request: Record<string, unknown>;
-  promptText?: string;
-  metadata?: Record<string, unknown>;
-  origin?: CallOrigin;
-  groupId?: number;
-  /** Aborted when the client goes away, or by a stopping server. */
-  controller: AbortController;
+/** How a planned stream is made: one attempt at opening it, and how its events make up the answer. */
+export interface StreamSource<E> {
   /** One attempt at opening the provider's stream. */
   open(signal: AbortSignal): AsyncIterable<E>;
   transcript(): Transcript<E>;
   /** What the client sees of an event (undefined: nothing of it). */
   visible?(event: E): E | undefined;
 }
+
+/** A streamed call's plan: never shared with another call nor held by retry hooks, always cancellable. */
+export type StreamPlan<E> = Omit<CallPlan, 'retryHooks' | 'dedupScope'> & Required<Pick<CallPlan, 'controller'>> & StreamSource<E>;
 
 export type OpenedStream<E> =
   | { ok: true; relay(sink: StreamSink<E>): Promise<CallSummary> }
@@ -51,6 +46,7 @@ export function openStream<E>(ctx: CaptureContext, plan: StreamPlan<E>): Promise
 }
 
 async function openAndRelay<E>(ctx: CaptureContext, plan: StreamPlan<E>): Promise<OpenedStream<E>> {
+  const requestHash = await planHash(plan);
   const signal = plan.controller.signal;
   const started = performance.now();
   let attemptStarted = started;
@@ -67,7 +63,7 @@ async function openAndRelay<E>(ctx: CaptureContext, plan: StreamPlan<E>): Promis
     { signal },
   );
   const capture = (outcome: CallOutcome) =>
-    capturePlanned(ctx, plan, { outcome, attempts: opened.attempts, started, signal, metadata: { stream: true } });
+    recordCall(ctx, plan, { requestHash, outcome, attempts: opened.attempts, elapsedMs: performance.now() - started, metadata: { stream: true } });
 
   if (!opened.ok) {
     const error = signal.aborted ? abortedBy(ctx) : opened.error;
@@ -129,17 +125,8 @@ async function openAndRelay<E>(ctx: CaptureContext, plan: StreamPlan<E>): Promis
   }
 }
 
-export interface ChatStreamSpec {
-  provider: Provider;
-  model: string;
-  messages: ChatMessage[];
-  params: ChatParams;
-  modality?: 'chat' | 'completion';
-  metadata?: Record<string, unknown>;
-  origin?: CallOrigin;
-  groupId?: number;
-  controller: AbortController;
-}
+/** A streamed chat call as the gateway asks for it (see ChatCallSpec). */
+export type ChatStreamSpec = Omit<ChatCallSpec, 'retryHooks' | 'dedupScope'> & Required<Pick<CallPlan, 'controller'>>;
 
 /** A chat completion streamed from a provider's own `stream` (the OpenAI SDK, or echo). */
 export function chatStreamPlan(spec: ChatStreamSpec): StreamPlan<ChatStreamChunk> {
@@ -147,14 +134,8 @@ export function chatStreamPlan(spec: ChatStreamSpec): StreamPlan<ChatStreamChunk
   if (!stream) throw new Error(`provider ${spec.provider.name} cannot stream`);
   const { params, clientWantsUsage, usageAdded } = requestUsage(spec.params);
   return {
-    provider: spec.provider.name,
-    model: spec.model,
-    modality: spec.modality ?? 'chat',
-    request: { ...params, model: spec.model, messages: spec.messages, stream: true },
-    promptText: promptOf(spec.messages),
+    ...chatPlan(spec, params, { stream: true }),
     metadata: { ...spec.metadata, ...(usageAdded ? { usage_requested_by_gateway: true } : {}) },
-    origin: spec.origin,
-    groupId: spec.groupId,
     controller: spec.controller,
     open: (signal) => stream({ model: spec.model, messages: spec.messages, params, signal }),
     transcript: () => new ChatTranscript(),

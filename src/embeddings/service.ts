@@ -9,7 +9,8 @@ import type { Limits } from '../config';
 import { AppError, invalidInput, notFound } from '../errors';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Provider, ProviderError } from '../providers/types';
-import type { CallOrigin, CaptureContext } from '../capture/capture';
+import type { CallOrigin } from '../capture/call-plan';
+import type { CaptureContext } from '../capture/capture';
 import { callAndCapture, embeddingOutcome } from '../capture/provider-call';
 import { embeddingCacheKey, normalizeEmbeddingText, type EncodingFormat } from './cache-key';
 import { DeploymentMemo, deploymentMissing } from './deployments';
@@ -270,6 +271,7 @@ export class EmbeddingService {
       promptText: texts.join('\n'),
       attempt: (signal) => provider.embed(texts, input.model, { dimensions: input.dimensions, encodingFormat: input.encoding_format, user: input.user, signal }),
       outcome: embeddingOutcome,
+      dedupScope: null,
       metadata: { ...input.metadata, source: 'embeddings', ...requestMetadata, ...(input.group_id !== undefined ? { group_id: input.group_id } : {}) },
       origin: input.origin,
     });

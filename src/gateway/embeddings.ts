@@ -59,6 +59,7 @@ export function embeddingRoutes(g: GatewayContext) {
       promptText: inputs.map((input) => (typeof input === 'string' ? input : JSON.stringify(input))).join('\n'),
       attempt: (signal) => provider.embed!(inputs, model, { dimensions: body.dimensions, encodingFormat: body.encoding_format, user: body.user, signal }),
       outcome: embeddingOutcome,
+      dedupScope: null,
       ...options,
     });
     if (!result.ok) throw upstreamError(result.error, summary, g.deps.redact);

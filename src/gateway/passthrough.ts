@@ -2,7 +2,8 @@
 // (the model renamed as the provider knows it), retried and captured like chat.
 import type { PassthroughEndpoint, Provider } from '../providers/types';
 import { responsesAnswer, textCompletionAnswer } from '../capture/answer-shape';
-import type { CallOutcome, CaptureContext } from '../capture/capture';
+import type { CallOutcome } from '../capture/call-plan';
+import type { CaptureContext } from '../capture/capture';
 import type { StreamPlan } from '../capture/stream-capture';
 import { callAndCapture } from '../capture/provider-call';
 import { CompletionTranscript, ResponsesTranscript, responsesTokens } from '../capture/stream-transcripts';
@@ -41,6 +42,7 @@ export function sendThrough(ctx: CaptureContext, endpoint: PassthroughEndpoint, 
       return provider.passthrough!.send(endpoint, body, signal);
     },
     outcome: (raw) => passthroughOutcome(endpoint, performance.now() - started)(raw),
+    dedupScope: null,
     ...options,
   });
 }
@@ -52,10 +54,7 @@ export function streamThrough(endpoint: PassthroughEndpoint, provider: Provider,
     modality: endpoint === 'responses' ? 'chat' : 'completion',
     request: { ...body, stream: true },
     promptText: promptOfBody(body),
-    metadata: options.metadata,
-    origin: options.origin,
-    groupId: options.groupId,
-    controller: options.controller,
+    ...options,
     open: (signal) => provider.passthrough!.stream(endpoint, body, signal),
     transcript: () => (endpoint === 'responses' ? new ResponsesTranscript() : new CompletionTranscript()),
   };

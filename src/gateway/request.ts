@@ -6,7 +6,7 @@ import type { AppEnv } from '../app-env';
 import { findOrCreateGroup } from '../groups/repository';
 import type { AppDeps } from '../deps';
 import { reservedKeyMessage, reservedMetadataKey } from '../capture/call-metadata';
-import type { CallOrigin, ClientApi } from '../capture/capture';
+import type { CallPlan, ClientApi } from '../capture/call-plan';
 import { assertOpenGroup } from '../groups/service';
 import { controllerFollowing } from '../capture/lifecycle';
 import type { PreprocessOptions } from '../inference/preprocess';
@@ -98,15 +98,12 @@ function preprocessSteps(header: string): PreprocessOptions {
 
 const invalidHeader = (header: string, message: string) => invalidRequest(header, message, 'invalid_header');
 
-export interface GatewayCallOptions {
-  /** x-study-metadata, source, user agent, preprocessing, group id — merged into metadata_json. */
-  metadata: Record<string, unknown>;
-  /** x-study-group, resolved (and open): the captured call joins it. */
-  groupId?: number;
-  /** Aborted when the client goes away (captured as ClientAborted) or by a stopping server. */
-  controller: AbortController;
-  origin: CallOrigin;
-}
+/**
+ * The part of a gateway call's plan its headers decide: metadata (x-study-metadata, source, user
+ * agent, preprocessing, group id), the x-study-group it joins, the controller the client's leaving
+ * aborts, and its origin.
+ */
+export type GatewayCallOptions = Required<Pick<CallPlan, 'metadata' | 'controller' | 'origin'>> & Pick<CallPlan, 'groupId'>;
 
 /** Everything a call needs besides its body. The group is looked up (or created) only when asked for. */
 export async function callOptions(

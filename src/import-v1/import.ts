@@ -13,7 +13,7 @@ import {
   v1BatchIds, v1BatchRunIds, v1ColumnNames, v1RowsBreaking, v1RunPage, v1SelectList, v1TimestampPage,
   V1_ID_RULES, V1_REQUIRED_COLUMNS, V1_ROW_RULES, type ImportedCall, type SqlRunner,
 } from './repository';
-import { requestHash } from '../capture/request-hash';
+import { planHash } from '../capture/request-hash';
 import { findDepthProblem } from '../capture/storable-json';
 
 export interface ImportTarget {
@@ -245,7 +245,7 @@ async function v2Call(row: Row): Promise<ImportedCall> {
     latencyMs: row.latency_ms == null ? null : Number(row.latency_ms),
     tokensJson: tokens === null ? null : JSON.stringify({ total: tokens }),
     totalTokens: tokens,
-    requestHash: await requestHash({ provider, request }),
+    requestHash: await planHash({ provider, request }),
     metadataJson: JSON.stringify(metadata),
     createdAt: v1TimestampToIso(row.created_at)!, // checkV1Source refused any row without one
   };

@@ -260,4 +260,21 @@ describe('gateway APIs through the openai SDK', () => {
     const rows = await Promise.all(calls.map((c: { id: number }) => call(c.id)));
     expect(rows.filter((r) => r.metadata.deduplicated)).toHaveLength(1);
   });
+
+  it('never shares identical requests in flight without x-study-dedup: chat, passed-through Responses and completions, embeddings', async () => {
+    fake.setLatency(100);
+    const before = await countCalls(t);
+    const twice = (send: () => Promise<unknown>) => [send(), send()];
+    await Promise.all([
+      ...twice(() => client.chat.completions.create({ model: 'openai/gpt-test', messages: [{ role: 'user', content: 'same' }] })),
+      ...twice(() => client.responses.create({ model: 'openai/gpt-test', input: 'same' })),
+      ...twice(() => client.completions.create({ model: 'openai/gpt-test', prompt: 'same' })),
+      ...twice(() => client.embeddings.create({ model: 'openai/text-embedding-3-small', input: 'same' })),
+    ]);
+    expect(fake.requestCount).toBe(8);
+    expect(await countCalls(t)).toBe(before + 8);
+    const { calls } = await (await t.get('/api/v1/calls?limit=8')).json();
+    const rows = await Promise.all(calls.map((c: { id: number }) => call(c.id)));
+    expect(rows.filter((r) => r.metadata.deduplicated)).toEqual([]);
+  });
 });

@@ -125,6 +125,22 @@ describe('embedding service', () => {
     expect(JSON.parse(String(typed!.v))).toHaveLength(4);
   });
 
+  it('never shares a provider request between identical requests in flight: each makes and captures its own', async () => {
+    const model = freshModel();
+    await embed({ model, texts: ['warm-up'] }); // the deployment probe, out of the way
+    fake.reset();
+    fake.setLatency(100);
+    const [a, b] = await Promise.all([embed({ model, texts: ['same one', 'same two'] }), embed({ model, texts: ['same one', 'same two'] })]);
+    expect([a.body.provider_requests, b.body.provider_requests]).toEqual([1, 1]);
+    expect(sentInputs()).toEqual([
+      ['same one', 'same two'],
+      ['same one', 'same two'],
+    ]);
+    const rows = await sql(`SELECT metadata_json FROM raw_calls WHERE model = ? AND id IN (?, ?)`, [model, a.body.embeddings[0].call_id, b.body.embeddings[0].call_id]);
+    expect(rows).toHaveLength(2);
+    expect(rows.map((r) => JSON.parse(String(r.metadata_json)).deduplicated)).toEqual([undefined, undefined]);
+  });
+
   it('keeps two cache entries, and two indexes, for the same text embedded by two models', async () => {
     const [m1, m2] = [freshModel(), freshModel()];
     const a = await embed({ model: m1, texts: ['shared text'] });
