@@ -1,6 +1,7 @@
 // The real server (`node dist/server/node.js`, as `npm start` runs it) on 127.0.0.1 over a fresh
-// libSQL file, with provider `openai` pointed at the local fake OpenAI server and `echo` beside it —
-// and the captured rows of what a client sent, read back through the JSON API as a user would.
+// libSQL file, with provider `openai` pointed at the local fake OpenAI server, a chat-only endpoint
+// `local` (LLM_ENDPOINT_LOCAL_*) on the same fake, and `echo` — and the captured rows of what a
+// client sent, read back through the JSON API as a user would.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,8 @@ export async function startGateway(): Promise<Gateway> {
         DATABASE_URL: `file:${join(dir, 'study.db')}`,
         OPENAI_API_KEY: 'sk-clients-lane',
         OPENAI_BASE_URL: fake.url,
+        LLM_ENDPOINT_LOCAL_BASE_URL: fake.url,
+        LLM_ENDPOINT_LOCAL_MODELS: 'local-model',
         MODEL_ROUTES,
         RETRY_BASE_DELAY_MS: '5',
         RETRY_MAX_DELAY_MS: '50',

@@ -76,18 +76,23 @@ describe.each(apis)('ChatOpenAI through $name', ({ useResponsesApi, clientApi })
 });
 
 describe('ChatOpenAI when a stream breaks', () => {
-  it('a chat stream the provider cuts: the stream throws the gateway’s error, and the row is failed with the text already streamed', async () => {
-    gw.fake.failNext({ kind: 'cut-stream', afterChunks: 3 });
-    const { llm, requestIds } = chat('o3-mini', false);
+  // Cut after some text: chat relayed, Responses passed through to openai, Responses translated for a chat-only endpoint.
+  it.each([
+    { stream: 'chat completions', model: 'o3-mini', useResponsesApi: false, clientApi: 'chat.completions', cutAfter: 3 },
+    { stream: 'the Responses API, passed through', model: 'o3-mini', useResponsesApi: true, clientApi: 'responses', cutAfter: 5 },
+    { stream: 'the Responses API, translated', model: 'local/local-model', useResponsesApi: true, clientApi: 'responses', cutAfter: 3 },
+  ])('a stream of $stream the provider cuts: the stream throws the gateway’s error, and the row is failed with the text already streamed', async ({ model, useResponsesApi, clientApi, cutAfter }) => {
+    gw.fake.failNext({ kind: 'cut-stream', afterChunks: cutAfter });
+    const { llm, requestIds } = chat(model, useResponsesApi);
     const before = await gw.callCount();
     let text = '';
     const error = await (async () => {
       for await (const chunk of await llm.stream('one two three four five six')) text += chunk.text;
     })().catch((e: unknown) => e);
-    expect(error).toMatchObject({ message: expect.stringContaining('broke off before it was complete') });
-    expect(text).not.toBe('');
+    expect(error).toMatchObject({ message: expect.stringContaining('broke off before it was complete (StreamInterrupted)') });
+    expect(text).toMatch(/^reply /);
     const row = await gw.capturedOnce(requestIds[0], before);
-    expect(row).toMatchObject({ status: 'failed', client_api: 'chat.completions', error: { class: 'StreamInterrupted', partial_text: text } });
+    expect(row).toMatchObject({ status: 'failed', client_api: clientApi, error: { class: 'StreamInterrupted', partial_text: text } });
   });
 });
 
