@@ -81,6 +81,16 @@ describe.each(apis)('the AI SDK through $name', ({ clientApi, model }) => {
   });
 });
 
+describe('the AI SDK with study headers', () => {
+  it('headers given to createOpenAI file the call into a group with its metadata', async () => {
+    const study = createOpenAI({ baseURL: gw.baseURL, apiKey: 'unused', headers: { 'x-study-group': 'ai-sdk-study', 'x-study-metadata': '{"condition":"A"}' } });
+    const before = await gw.callCount();
+    const result = await generateText({ model: study.chat('o4-mini'), prompt: 'Name a colour.' });
+    const row = await gw.capturedOnce(result.response.headers?.['x-study-request-id'], before);
+    expect(row.metadata).toMatchObject({ condition: 'A', group_id: expect.any(Number), source: 'gateway' });
+  });
+});
+
 describe('the AI SDK when something goes wrong', () => {
   it('an unknown model: the gateway’s 404 message reaches the caller as an APICallError, and nothing is captured', async () => {
     const before = await gw.callCount();

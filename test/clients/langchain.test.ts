@@ -75,6 +75,21 @@ describe.each(apis)('ChatOpenAI through $name', ({ useResponsesApi, clientApi })
   });
 });
 
+describe('ChatOpenAI with study headers', () => {
+  it('configuration.defaultHeaders file the call into a group with its metadata', async () => {
+    const recorder = recordingFetch();
+    const llm = new ChatOpenAI({
+      model: 'o4-mini',
+      apiKey: 'unused',
+      configuration: { baseURL: gw.baseURL, fetch: recorder.fetch, defaultHeaders: { 'x-study-group': 'langchain-study', 'x-study-metadata': '{"condition":"B"}' } },
+    });
+    const before = await gw.callCount();
+    await llm.invoke('Name a colour.');
+    const row = await gw.capturedOnce(recorder.requestIds[0], before);
+    expect(row.metadata).toMatchObject({ condition: 'B', group_id: expect.any(Number), source: 'gateway' });
+  });
+});
+
 describe('ChatOpenAI when a stream breaks', () => {
   // Cut after some text: chat relayed, Responses passed through to openai, Responses translated for a chat-only endpoint.
   it.each([

@@ -68,4 +68,19 @@ describe('promptfoo evaluate() through the gateway', () => {
     expect(rows['openai:chat:echo/echo-1 grass']!.request).toMatchObject({ temperature: 0, max_tokens: expect.any(Number) });
     expect(gw.fake.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
   });
+
+  it('headers in the provider config file the calls into a group with their metadata', async () => {
+    const { default: promptfoo } = await import('promptfoo');
+    const headers = { 'x-study-group': 'promptfoo-study', 'x-study-metadata': '{"condition":"C"}' };
+    const run = await promptfoo.evaluate(
+      { prompts: ['Name a colour.'], providers: [{ id: 'openai:chat:o4-mini', config: { apiBaseUrl: gw.baseURL, apiKey: 'unused', headers } }], tests: [{ assert: [{ type: 'equals', value: 'echo: Name a colour.' }] }] },
+      { maxConcurrency: 1, cache: false },
+    );
+    const { results, stats } = await run.toEvaluateSummary();
+    expect(stats).toMatchObject({ successes: 1, failures: 0, errors: 0 });
+    const result = results[0]!;
+    const rows = await gw.rowsOf(result.response?.metadata?.http?.headers?.['x-study-request-id'] ?? 'missing');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ provider: 'echo', response: { text: result.response?.output }, metadata: { condition: 'C', group_id: expect.any(Number) } });
+  });
 });
