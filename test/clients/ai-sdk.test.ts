@@ -12,7 +12,7 @@ let gw: Gateway;
 let openai: ReturnType<typeof createOpenAI>;
 beforeAll(async () => {
   gw = await startGateway();
-  openai = createOpenAI({ baseURL: gw.baseURL, apiKey: 'unused' });
+  openai = createOpenAI({ baseURL: gw.baseURL, apiKey: gw.apiKey });
 });
 afterAll(() => gw?.close());
 beforeEach(() => gw.fake.reset());
@@ -83,7 +83,7 @@ describe.each(apis)('the AI SDK through $name', ({ clientApi, model }) => {
 
 describe('the AI SDK with study headers', () => {
   it('headers given to createOpenAI file the call into a group with its metadata', async () => {
-    const study = createOpenAI({ baseURL: gw.baseURL, apiKey: 'unused', headers: { 'x-study-group': 'ai-sdk-study', 'x-study-metadata': '{"condition":"A"}' } });
+    const study = createOpenAI({ baseURL: gw.baseURL, apiKey: gw.apiKey, headers: { 'x-study-group': 'ai-sdk-study', 'x-study-metadata': '{"condition":"A"}' } });
     const before = await gw.callCount();
     const result = await generateText({ model: study.chat('o4-mini'), prompt: 'Name a colour.' });
     const row = await gw.capturedOnce(result.response.headers?.['x-study-request-id'], before);

@@ -16,6 +16,9 @@ import { startServer, type ServerProcess } from '../support/server';
  */
 export const MODEL_ROUTES = 'o3-mini=openai,o4-mini=echo/echo-1,text-embedding-3-small=openai';
 
+/** The server requires a token, as a shared deployment does: each client sends it as its API key. */
+const ACCESS_TOKEN = 'study-clients-lane-token';
+
 export interface CapturedRow {
   id: number;
   provider: string;
@@ -39,6 +42,8 @@ export interface CapturedRow {
 export interface Gateway {
   /** `http://127.0.0.1:<port>/v1`: the base URL a client is given */
   baseURL: string;
+  /** STUDY_ACCESS_TOKEN, which the server requires: a client's API key */
+  apiKey: string;
   fake: FakeOpenAI;
   /** Every row captured for one HTTP request (GET /api/v1/calls?request_id=…), whole. */
   rowsOf(requestId: string): Promise<CapturedRow[]>;
@@ -65,6 +70,7 @@ export async function startGateway(): Promise<Gateway> {
         LLM_ENDPOINT_LOCAL_BASE_URL: fake.url,
         LLM_ENDPOINT_LOCAL_MODELS: 'local-model',
         MODEL_ROUTES,
+        STUDY_ACCESS_TOKEN: ACCESS_TOKEN,
         RETRY_BASE_DELAY_MS: '5',
         RETRY_MAX_DELAY_MS: '50',
       },
@@ -76,7 +82,7 @@ export async function startGateway(): Promise<Gateway> {
     throw error;
   }
   const api = async (path: string) => {
-    const res = await fetch(`${server.base}${path}`);
+    const res = await fetch(`${server.base}${path}`, { headers: { authorization: `Bearer ${ACCESS_TOKEN}` } });
     if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };
@@ -96,6 +102,7 @@ export async function startGateway(): Promise<Gateway> {
   };
   return {
     baseURL: `${server.base}/v1`,
+    apiKey: ACCESS_TOKEN,
     fake,
     rowsOf,
     callCount,

@@ -17,7 +17,7 @@ beforeEach(() => gw.fake.reset());
 /** LangChain keeps response headers to itself: the recording fetch notes each request id. */
 function chat(model: string, useResponsesApi: boolean) {
   const recorder = recordingFetch();
-  const llm = new ChatOpenAI({ model, useResponsesApi, apiKey: 'unused', maxRetries: 0, configuration: { baseURL: gw.baseURL, fetch: recorder.fetch } });
+  const llm = new ChatOpenAI({ model, useResponsesApi, apiKey: gw.apiKey, maxRetries: 0, configuration: { baseURL: gw.baseURL, fetch: recorder.fetch } });
   return { llm, requestIds: recorder.requestIds };
 }
 
@@ -80,7 +80,7 @@ describe('ChatOpenAI with study headers', () => {
     const recorder = recordingFetch();
     const llm = new ChatOpenAI({
       model: 'o4-mini',
-      apiKey: 'unused',
+      apiKey: gw.apiKey,
       configuration: { baseURL: gw.baseURL, fetch: recorder.fetch, defaultHeaders: { 'x-study-group': 'langchain-study', 'x-study-metadata': '{"condition":"B"}' } },
     });
     const before = await gw.callCount();
@@ -114,7 +114,7 @@ describe('ChatOpenAI when a stream breaks', () => {
 describe('OpenAIEmbeddings through the gateway', () => {
   it('embedQuery and embedDocuments: the provider’s vectors, each request one embeddings row', async () => {
     const recorder = recordingFetch();
-    const embeddings = new OpenAIEmbeddings({ model: 'text-embedding-3-small', apiKey: 'unused', maxRetries: 0, configuration: { baseURL: gw.baseURL, fetch: recorder.fetch } });
+    const embeddings = new OpenAIEmbeddings({ model: 'text-embedding-3-small', apiKey: gw.apiKey, maxRetries: 0, configuration: { baseURL: gw.baseURL, fetch: recorder.fetch } });
     let before = await gw.callCount();
     const query = await embeddings.embedQuery('sunny day');
     expect(query).toEqual(Array.from(embeddingVector('sunny day', query.length)));

@@ -30,7 +30,7 @@ afterAll(async () => {
 describe('promptfoo evaluate() through the gateway', () => {
   it('an eval over three providers: every assertion passes, and every output is the text of the one row captured for it', async () => {
     const { default: promptfoo } = await import('promptfoo');
-    const provider = (id: string) => ({ id, config: { apiBaseUrl: gw.baseURL, apiKey: 'unused' } });
+    const provider = (id: string) => ({ id, config: { apiBaseUrl: gw.baseURL, apiKey: gw.apiKey } });
     const before = await gw.callCount();
     const run = await promptfoo.evaluate(
       {
@@ -73,7 +73,7 @@ describe('promptfoo evaluate() through the gateway', () => {
     const { default: promptfoo } = await import('promptfoo');
     const headers = { 'x-study-group': 'promptfoo-study', 'x-study-metadata': '{"condition":"C"}' };
     const run = await promptfoo.evaluate(
-      { prompts: ['Name a colour.'], providers: [{ id: 'openai:chat:o4-mini', config: { apiBaseUrl: gw.baseURL, apiKey: 'unused', headers } }], tests: [{ assert: [{ type: 'equals', value: 'echo: Name a colour.' }] }] },
+      { prompts: ['Name a colour.'], providers: [{ id: 'openai:chat:o4-mini', config: { apiBaseUrl: gw.baseURL, apiKey: gw.apiKey, headers } }], tests: [{ assert: [{ type: 'equals', value: 'echo: Name a colour.' }] }] },
       { maxConcurrency: 1, cache: false },
     );
     const { results, stats } = await run.toEvaluateSummary();
