@@ -9,7 +9,7 @@ import type { ChatMessage } from '../providers/types';
 import { chatStreamPlan, openStream } from '../capture/stream-capture';
 import { chatCall } from '../capture/provider-call';
 import { choicesSchema } from '../schemas/requests';
-import { GatewayError, invalidRequest, upstreamError } from './errors';
+import { GatewayError, invalidRequest, openAIError, streamFailure, upstreamError } from './errors';
 import type { GatewayContext } from './gateway-context';
 import { sendThrough, streamThrough } from './passthrough';
 import { callOptions, readBody, studyHeaders } from './request';
@@ -23,6 +23,14 @@ export const translationRefused = (error: unknown) => {
   if (error instanceof TranslationError) return invalidRequest(error.param, error.message.replace(/^[\w.[\]]+: /, ''), error.code);
   return error;
 };
+
+/**
+ * The gateway's own last event of a broken stream, with the chat stream's `error` object beside its
+ * Responses fields. OpenAI's SDKs raise a streamed event only when its data holds an `error`, so a
+ * bare Responses `error` or `response.failed` event is yielded like any other — and a client that
+ * iterates the SDK's stream (LangChain's ChatOpenAI) took the partial answer for a whole one.
+ */
+const raisedBySdks = <E extends object>(event: E, failure: GatewayError) => ({ ...event, ...openAIError(failure) });
 
 export function responsesRoutes(g: GatewayContext) {
   return new Hono<AppEnv>().post('/responses', async (c) => {
@@ -43,9 +51,10 @@ export function responsesRoutes(g: GatewayContext) {
       return relayAsSse(c, g.deps, opened, options.controller, {
         event: (event) => [namedFrame(String(event.type), event)],
         end: () => [],
-        fail: (error, callId, requestId) => [
-          namedFrame('error', { type: 'error', code: error.options.code ?? 'server_error', message: `The answer broke off before it was complete (${error.errorClass}); it is captured as call ${callId}, request ${requestId}.`, param: null }),
-        ],
+        fail: (error, callId, requestId) => {
+          const failure = streamFailure(error, callId, requestId);
+          return [namedFrame('error', raisedBySdks({ type: 'error', code: error.options.code ?? 'server_error', message: failure.message, param: null }, failure))];
+        },
       });
     }
 
@@ -74,8 +83,11 @@ export function responsesRoutes(g: GatewayContext) {
     return relayAsSse(c, g.deps, opened, options.controller, {
       event: (chunk) => frames(translator.push(chunk)),
       end: () => frames(translator.end()),
-      fail: (error, callId, requestId) =>
-        frames(translator.fail({ message: `The answer broke off before it was complete (${error.errorClass}); it is captured as call ${callId}, request ${requestId}.`, code: error.status === 429 ? 'rate_limit_exceeded' : undefined })),
+      fail: (error, callId, requestId) => {
+        const failure = streamFailure(error, callId, requestId);
+        const events = translator.fail({ message: failure.message, code: error.status === 429 ? 'rate_limit_exceeded' : undefined });
+        return frames(events.map((event) => (event.type === 'response.failed' ? raisedBySdks(event, failure) : event)));
+      },
     });
   });
 }

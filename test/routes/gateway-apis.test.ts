@@ -109,6 +109,60 @@ describe('gateway APIs through the openai SDK', () => {
     });
   });
 
+  describe('POST /v1/responses, a stream that breaks mid-way', () => {
+    /** Iterates a Responses stream as clients built on the SDK do (LangChain's ChatOpenAI): what arrived, and what was raised. */
+    const iterate = async (model: string, input: string) => {
+      let text = '';
+      const types: string[] = [];
+      const error = await (async () => {
+        for await (const event of await client.responses.create({ model, input, stream: true })) {
+          types.push(event.type);
+          if (event.type === 'response.output_text.delta') text += event.delta;
+        }
+      })().catch((e: unknown) => e);
+      return { text, types, error };
+    };
+    /** The frames of a raw streamed Responses request, as spec-following clients (the AI SDK) read them. */
+    const rawFrames = async (model: string, input: string) => {
+      const res = await fetch(`${server.base}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, input, stream: true }) });
+      return (await res.text()).split('\n\n').filter(Boolean).map((frame) => ({ event: /^event: (.*)$/m.exec(frame)?.[1], data: JSON.parse(/^data: (.*)$/m.exec(frame)![1]!) }));
+    };
+
+    it('translated for a chat-only provider: the SDK raises it as an APIError, and the last event is still response.failed', async () => {
+      fake.failNext({ kind: 'cut-stream', afterChunks: 3 });
+      const { text, types, error } = await iterate('local/local-only', 'one two three four');
+      expect(error).toBeInstanceOf(OpenAI.APIError);
+      expect((error as Error).message).toMatch(/broke off before it was complete \(StreamInterrupted\)/);
+      expect(text).toBe('reply to: ');
+      expect(types).not.toContain('response.completed');
+      expect(await latest()).toMatchObject({ status: 'failed', client_api: 'responses', error: { class: 'StreamInterrupted', partial_text: 'reply to: ' } });
+
+      fake.failNext({ kind: 'cut-stream', afterChunks: 3 });
+      const last = (await rawFrames('local/local-only', 'one two three four')).at(-1)!;
+      expect(last.event).toBe('response.failed');
+      expect(last.data).toMatchObject({
+        type: 'response.failed',
+        response: { status: 'failed', error: { code: 'server_error', message: expect.stringMatching(/broke off/) } },
+        error: { type: 'server_error', code: 'stream_interrupted', message: last.data.response.error.message },
+      });
+    });
+
+    it('passed through to OpenAI: the SDK raises it as an APIError, and the last event is still an error event', async () => {
+      fake.failNext({ kind: 'cut-stream', afterChunks: 5 });
+      const { text, types, error } = await iterate('openai/gpt-test', 'one two three four');
+      expect(error).toBeInstanceOf(OpenAI.APIError);
+      expect((error as Error).message).toMatch(/broke off before it was complete \(StreamInterrupted\)/);
+      expect(text).toBe('reply ');
+      expect(types).not.toContain('response.completed');
+      expect(await latest()).toMatchObject({ status: 'failed', client_api: 'responses', error: { class: 'StreamInterrupted' } });
+
+      fake.failNext({ kind: 'cut-stream', afterChunks: 5 });
+      const last = (await rawFrames('openai/gpt-test', 'one two three four')).at(-1)!;
+      expect(last.event).toBe('error');
+      expect(last.data).toMatchObject({ type: 'error', code: 'server_error', message: expect.stringMatching(/broke off/), param: null, error: { type: 'server_error', code: 'stream_interrupted', message: last.data.message } });
+    });
+  });
+
   describe('POST /v1/completions', () => {
     it('passes through to an OpenAI-style server and translates for echo, streamed or not', async () => {
       const through = await client.completions.create({ model: 'openai/gpt-test', prompt: 'Once upon' });

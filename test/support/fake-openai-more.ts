@@ -26,7 +26,8 @@ function sseHeaders(res: http.ServerResponse) {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
 }
 
-export function handleResponses(res: http.ServerResponse, body: any, id: string, send: Send, later: Later) {
+/** cutAfterEvents: a streamed answer drops the connection after that many events instead of finishing. */
+export function handleResponses(res: http.ServerResponse, body: any, id: string, send: Send, later: Later, cutAfterEvents?: number) {
   const reply = `reply to: ${lastUserText(body.input)}`;
   const created = Math.floor(Date.now() / 1000);
   const inputTokens = count(lastUserText(body.input)) + count(typeof body.instructions === 'string' ? body.instructions : '');
@@ -46,8 +47,9 @@ export function handleResponses(res: http.ServerResponse, body: any, id: string,
   if (!body.stream) return later(() => send(res, 200, response('completed', [message('completed', reply)])));
   later(() => {
     sseHeaders(res);
-    let sequence = 0;
-    const event = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`);
+    const frames: string[] = [];
+    const event = (type: string, data: Record<string, unknown>) =>
+      frames.push(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: frames.length, ...data })}\n\n`);
     event('response.created', { response: response('in_progress', []) });
     event('response.in_progress', { response: response('in_progress', []) });
     event('response.output_item.added', { output_index: 0, item: { ...message('in_progress', ''), content: [] } });
@@ -57,7 +59,15 @@ export function handleResponses(res: http.ServerResponse, body: any, id: string,
     event('response.content_part.done', { item_id: `msg_${id}`, output_index: 0, content_index: 0, part: { type: 'output_text', text: reply, annotations: [] } });
     event('response.output_item.done', { output_index: 0, item: message('completed', reply) });
     event('response.completed', { response: response('completed', [message('completed', reply)]) });
-    res.end();
+    if (cutAfterEvents === undefined) {
+      res.end(frames.join(''));
+    } else if (cutAfterEvents <= 0) {
+      res.flushHeaders();
+      setImmediate(() => res.socket?.destroy());
+    } else {
+      // At most cutAfterEvents events (never the last), then the connection drops once they reached the kernel.
+      res.write(frames.slice(0, Math.min(cutAfterEvents, frames.length - 1)).join(''), () => res.socket?.destroy());
+    }
   });
 }
 

@@ -255,6 +255,19 @@ describe('fake-openai: faults', () => {
     expect(second.e).toBeInstanceOf(Error);
   });
 
+  it('cut-stream cuts a Responses stream after that many events', async () => {
+    fake.failNext({ kind: 'cut-stream', afterChunks: 5 });
+    const types: string[] = [];
+    const error = await (async () => {
+      for await (const event of await client.responses.create({ model: 'gpt-test', input: 'a long enough answer', stream: true })) types.push(event.type);
+    })().catch((e: unknown) => e);
+    expect(types).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added', 'response.output_text.delta']);
+    expect(error).toBeInstanceOf(Error);
+    let completed = '';
+    for await (const event of await client.responses.create({ model: 'gpt-test', input: 'whole', stream: true })) completed = event.type;
+    expect(completed).toBe('response.completed');
+  });
+
   it('reset raises APIConnectionError (not a timeout)', async () => {
     fake.failNext({ kind: 'reset' });
     const err = await ask().catch((e: unknown) => e);

@@ -25,6 +25,7 @@ export type Fault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'timeout' }
   | { kind: 'malformed-json' }
+  /** a stream (chat or Responses) that drops the connection after that many chunks or events */
   | { kind: 'cut-stream'; afterChunks: number }
   | { kind: 'reset' }
   /** a stream that ends cleanly after its content, with no finish_reason and no [DONE] */
@@ -164,6 +165,10 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
 
     const wantsStream = route.endpoint === 'chat' && body !== null && typeof body === 'object' && body.stream === true;
 
+    if (fault?.kind === 'cut-stream' && route.endpoint === 'responses' && body?.stream === true) {
+      handleResponses(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn), fault.afterChunks);
+      return;
+    }
     if (fault) {
       applyFault(fault, req, res, wantsStream ? body : undefined, route.deployment, body);
       return;
