@@ -1,26 +1,16 @@
 // A study's statistics, scoring and export: /api/v1/batches/:id/report, /score, /scoring, /export.
-import type { Context } from 'hono';
 import { z } from 'zod';
 import { stringify } from 'csv-stringify/sync';
 import { serviceContext, type AppDeps } from '../deps';
 import { batchProgress } from './service';
 import { pagedStream } from '../calls/export';
-import { recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
+import { keepRunning, recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
 import { studyExport, type StudyExportRow } from './report/export';
 import { studyReport } from './report/report-items';
 import { reportQuerySchema, scoreBodySchema, scoringRunParamSchema, studyExportQuerySchema } from '../schemas/study-requests';
 import { apiRouter, createRoute, errors, json as jsonResponse, jsonBody } from '../api/contract';
 import { idParamSchema } from '../schemas/requests';
 import { scoringRunSchema, studyReportSchema } from '../schemas/study-report-responses';
-
-/** Workers end a request's work with its response unless told to wait for it. */
-export function keepRunning(c: Context, work: Promise<unknown>) {
-  try {
-    c.executionCtx.waitUntil(work);
-  } catch {
-    // Node: no execution context; the process keeps running the work.
-  }
-}
 
 const routes = {
   report: createRoute({

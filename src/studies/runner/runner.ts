@@ -7,7 +7,7 @@ import type { ChatMessage } from '../../providers/types';
 import { runChatCall } from '../../capture/provider-call';
 import { BackoffGate } from '../../concurrency/backoff-gate';
 import { resolveProvider, type InferenceContext } from '../../inference/service';
-import { fillPrompt } from '../../inference/prompt-fill';
+import { taskMessages } from '../task-messages';
 import { currentRunner, parseRunner, runnerIsGone, type RunnerIdentity } from './runner-identity';
 
 export interface RunnerStats {
@@ -314,10 +314,4 @@ export async function runBatchTask(ctx: InferenceContext, batch: RunnableBatch, 
       },
     },
   });
-}
-
-/** The messages of a task: the item's messages, or its prompt through the batch template and vars (filled once, see prompt-fill). */
-export function taskMessages(item: Pick<BatchTask, 'prompt' | 'messages' | 'vars'>, template: string | null): ChatMessage[] {
-  if (item.messages) return item.messages;
-  return [{ role: 'user', content: fillPrompt(item, template) }];
 }

@@ -123,6 +123,20 @@ export class ScoringRunner {
   }
 }
 
+/** Where a request runs: on Workers, its execution context (Node has none, and throws when asked for it). */
+interface RequestRun {
+  readonly executionCtx: { waitUntil(work: Promise<unknown>): void };
+}
+
+/** Workers end a request's work with its response unless told to wait for it (a scoring run's `work`). */
+export function keepRunning(c: RequestRun, work: Promise<unknown>) {
+  try {
+    c.executionCtx.waitUntil(work);
+  } catch {
+    // Node: no execution context; the process keeps running the work.
+  }
+}
+
 /**
  * Starts scoring a study: the given scorers (which become the study's scorers, by name), or the
  * study's own. Everything is checked before anything is written: scorers, providers, the number of
