@@ -139,11 +139,12 @@ export const studyFieldsSchema = z
   .strict();
 
 export type StudyItemInput = z.output<typeof batchItemSchema>;
-export type BatchBody = z.output<typeof studyFieldsSchema> & { items: StudyItemInput[] };
+/** A study as checked: its fields and its items (the whole body's schema, studyBodySchema, gives the same). */
+type StudyBody = z.output<typeof studyFieldsSchema> & { items: StudyItemInput[] };
 type IssueSink = (issue: { path: Array<string | number>; message: string }) => void;
 
 /** What holds between the fields and the items of a study: targets after the sweep, tasks, distinct ids, a template where items have no prompt. */
-export function checkStudy(body: BatchBody, addIssue: IssueSink) {
+export function checkStudy(body: StudyBody, addIssue: IssueSink) {
   const targets = body.targets.length * (body.sweep ? sweepCombinationCount(body.sweep) : 1);
   if (targets > MAX_STUDY_TARGETS) addIssue({ path: ['sweep'], message: `targets × sweep combinations is ${targets}; at most ${MAX_STUDY_TARGETS}` });
   const tasks = body.items.length * targets * body.samples;
@@ -162,6 +163,11 @@ export function checkStudy(body: BatchBody, addIssue: IssueSink) {
 export const batchBodySchema = studyFieldsSchema
   .extend({ items: z.array(batchItemSchema).min(1).max(MAX_STUDY_ITEMS) })
   .superRefine((body, ctx) => checkStudy(body, (issue) => ctx.addIssue({ code: 'custom', ...issue })));
+
+/** What starting a study takes: the body as its schema leaves it (defaults filled in, scorers named). */
+export type StudyInput = z.output<typeof batchBodySchema>;
+/** A study item as given, before its schema has checked it (what an upload is read into). */
+export type StudyItemGiven = z.input<typeof batchItemSchema>;
 
 export const batchResultsQuerySchema = z
   .object({

@@ -4,44 +4,17 @@ import { batchAnswers, createBatch, getBatch, taskCounts, type NewBatchItem } fr
 import { ACTIVE_STATUSES, cancelBatchRun, claimBatchRun, type RunStamp } from './runner/runs-repository';
 import type { BatchTarget } from '../db/schema';
 import { AppError, notFound } from '../errors';
-import type { ChatMessage, ChatParams } from '../providers/types';
 import type { BatchExecutor } from './runner/runner';
 import { resolveProvider, type InferenceContext } from '../inference/service';
 import { checkBatchTasks, checkStudyPrompts } from '../limits';
-import type { ScorerConfig } from './scorers/scorers';
-import { expandSweep, type Sweep } from './sweeps';
-
-export interface BatchInput {
-  name?: string;
-  description?: string;
-  items: Array<{
-    id?: string;
-    prompt?: string;
-    messages?: ChatMessage[];
-    vars?: Record<string, string>;
-    expected?: unknown;
-    fields?: Record<string, string | number | boolean | null>;
-  }>;
-  targets: Array<{ provider: string; model?: string; params?: ChatParams }>;
-  samples: number;
-  concurrency: number;
-  template?: string;
-  collapse_samples?: boolean;
-  sweep?: Sweep;
-  scorers?: NamedScorer[];
-}
-
-/** A scorer of a study: its config under a name unique in the study. */
-export interface NamedScorer {
-  name: string;
-  config: ScorerConfig;
-}
+import { expandSweep } from './sweeps';
+import type { StudyInput } from '../schemas/study-requests';
 
 export interface BatchContext extends InferenceContext {
   batches: BatchExecutor;
 }
 
-export async function startBatch(ctx: BatchContext, input: BatchInput) {
+export async function startBatch(ctx: BatchContext, input: StudyInput) {
   const given: BatchTarget[] = input.targets.map((t, i) => {
     let provider: ReturnType<typeof resolveProvider>;
     try {

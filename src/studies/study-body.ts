@@ -6,7 +6,7 @@ import { timeSlicer, type Slicer } from '../concurrency/time-slice';
 import { AppError } from '../errors';
 import { validationError } from '../http/validation';
 import { findDepthProblem, MAX_JSON_DEPTH } from '../capture/storable-json';
-import { batchItemSchema, checkStudy, MAX_STUDY_ITEMS, studyFieldsSchema, type BatchBody, type StudyItemInput } from '../schemas/study-requests';
+import { batchItemSchema, checkStudy, MAX_STUDY_ITEMS, studyFieldsSchema, type StudyInput, type StudyItemInput } from '../schemas/study-requests';
 
 /** The fields besides items are small (a template is at most 100,000 characters): parsed in one go, they stay under this. */
 export const MAX_STUDY_FIELDS_CHARS = 2 * 1024 * 1024;
@@ -138,7 +138,7 @@ function skipBlank(text: string, from: number): number {
 }
 
 /** Parses and checks a study's JSON text a slice at a time (see splitStudyJson). */
-export async function readStudyJson(text: string, slice: Slicer = timeSlicer()): Promise<BatchBody> {
+export async function readStudyJson(text: string, slice: Slicer = timeSlicer()): Promise<StudyInput> {
   const { fields, items } = await splitStudyJson(text, slice);
   const parsed = parsePart(fields, 'body') as Record<string, unknown>;
   if (!items) return checkStudyBody(parsed, undefined, slice);
@@ -162,7 +162,7 @@ export async function checkStudyBody(
   itemCount: number | undefined,
   slice: Slicer = timeSlicer(),
   itemAt?: (i: number) => unknown,
-): Promise<BatchBody> {
+): Promise<StudyInput> {
   const issues: Issue[] = [];
   const { items: _placeholder, ...rest } = fields;
   if (itemCount === undefined) issues.push({ path: ['items'], message: `Invalid input: expected array, received ${describe(fields.items)}` });

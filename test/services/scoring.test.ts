@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatch } from '../../src/studies/repository';
 import { insertCall } from '../../src/calls/repository';
-import type { NamedScorer } from '../../src/studies/service';
+import type { NamedScorer } from '../../src/schemas/study-requests';
 import { startScoring } from '../../src/studies/scoring/service';
 import { parseScorerConfig } from '../../src/studies/scorers/scorers';
 import { createTestApp, type TestApp } from '../support/app';

@@ -1,21 +1,15 @@
 // The report of a study as the API and the page give it: the whole-study statistics plus one page of
 // items (filtered to disagreements or a slice), each with its prompt, expected answer and cells.
+import type { z } from 'zod';
 import type { Database } from '../../db/client';
+import type { reportQuerySchema } from '../../schemas/study-requests';
 import type { ScorerVersionRow } from '../scoring/repository';
 import { cellTaskCounts, itemsByIds, parseJsonColumn } from './repository';
 import { itemPromptText } from '../item-prompt';
 import { cellKey, type CellStats } from './cells';
 import { studyStatistics, type StudyStatistics } from './service';
 
-export interface ReportQuery {
-  scorer?: string;
-  version?: number;
-  offset: number;
-  limit: number;
-  disagree?: boolean;
-  field?: string;
-  value?: string;
-}
+export type ReportQuery = z.output<typeof reportQuerySchema>;
 
 export interface ReportCell extends Partial<CellStats> {
   target_index: number;

@@ -4,13 +4,10 @@ import { getCall } from '../../calls/repository';
 import type { Database } from '../../db/client';
 import { humanLabelCount, insertScoresStatement, scoresOfCall, studyCellOfCall, type ScoreRow } from './repository';
 import { notFound } from '../../errors';
+import type { z } from 'zod';
+import type { humanLabelBodySchema } from '../../schemas/study-requests';
 
-export interface HumanLabelInput {
-  label?: string | null;
-  value?: number | null;
-  pass?: boolean | null;
-  note?: string;
-}
+export type HumanLabelInput = z.output<typeof humanLabelBodySchema>;
 
 export const HUMAN_SCORER = 'human';
 

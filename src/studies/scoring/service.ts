@@ -1,6 +1,7 @@
 // Scoring a study: run (or re-run) its scorers over the answers it has, in the background, without
 // calling the studied models again. Each run adds a new version of every scorer it runs; its
 // progress lives in scoring_runs. Scores are written a page at a time, each page one transaction.
+import type { z } from 'zod';
 import { getBatch, saveBatchScorers } from '../repository';
 import { createGroup } from '../../groups/repository';
 import {
@@ -20,7 +21,7 @@ import {
 import { answeredTaskCount, answeredTasksAfter } from '../report/repository';
 import { timeSlicer } from '../../concurrency/time-slice';
 import { AppError, notFound } from '../../errors';
-import type { NamedScorer } from '../service';
+import type { NamedScorer, scoreBodySchema } from '../../schemas/study-requests';
 import type { EmbeddingService } from '../../embeddings/service';
 import type { BackoffGate } from '../../concurrency/backoff-gate';
 import { resolveProvider, type InferenceContext } from '../../inference/service';
@@ -28,10 +29,7 @@ import { limitExceeded } from '../../limits';
 import { scorePage, type ScorerVersion, type ScoringServices } from './score-answers';
 import { configHash } from '../scorers/scorers';
 
-export interface ScoreInput {
-  scorers?: NamedScorer[];
-  concurrency: number;
-}
+export type ScoreInput = z.output<typeof scoreBodySchema>;
 
 /** Answers scored per page (each page's scores and progress are one transaction); fewer when a judge calls a model for each. */
 const PAGE = 250;
