@@ -1,14 +1,14 @@
-// A study's statistics, scoring and export: /api/v1/batches/:id/report, /score, /scoring, /export.
+// A study's statistics, scoring and export: /api/v1/studies/:id/report, /score, /scoring, /export.
 import { z } from 'zod';
 import { stringify } from 'csv-stringify/sync';
 import { serviceContext, type AppDeps } from '../deps';
-import { batchProgress } from './service';
+import { studyProgress } from './service';
 import { pagedStream } from '../calls/export';
 import { keepRunning, recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
 import { studyExport, type StudyExportRow } from './report/export';
 import { studyReport } from './report/report-items';
 import { reportQuerySchema, scoreBodySchema, scoringRunParamSchema, studyExportQuerySchema } from '../schemas/study-requests';
-import { apiRouter, createRoute, errors, json as jsonResponse, jsonBody } from '../api/contract';
+import { apiRouter, collectionPath, createRoute, errors, json as jsonResponse, jsonBody } from '../api/contract';
 import { idParamSchema } from '../schemas/requests';
 import { scoringRunSchema, studyReportSchema } from '../schemas/study-report-responses';
 
@@ -76,24 +76,24 @@ const routes = {
   }),
 };
 
-export function studyRoutes(deps: AppDeps) {
+export function studyReportRoutes(deps: AppDeps) {
   const db = deps.database.db;
   const ctx = serviceContext(deps);
   return apiRouter()
     .openapi(routes.report, async (c) => {
       const id = c.req.valid('param').id;
       const { body } = await studyReport(db, id, c.req.valid('query'));
-      return c.json(deps.scrub({ ...body, progress: await batchProgress(ctx, id) }), 200);
+      return c.json(deps.scrub({ ...body, progress: await studyProgress(ctx, id) }), 200);
     })
     .openapi(routes.score, async (c) => {
       const id = c.req.valid('param').id;
       const { progress, work } = await startScoring(deps.scoring, id, c.req.valid('json'));
       keepRunning(c, work);
-      return c.json(progress, 202, { location: `/api/v1/batches/${id}/scoring/${progress.id}` });
+      return c.json(progress, 202, { location: `${collectionPath(c)}/${id}/scoring/${progress.id}` });
     })
     .openapi(routes.runs, async (c) => {
       const id = c.req.valid('param').id;
-      await batchProgress(ctx, id);
+      await studyProgress(ctx, id);
       return c.json({ runs: await recentScoringRuns(deps.scoring, id) }, 200);
     })
     .openapi(routes.run, async (c) => {

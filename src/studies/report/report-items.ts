@@ -32,17 +32,17 @@ export interface ReportItem {
   cells: ReportCell[];
 }
 
-export async function studyReport(db: Database, batchId: number, query: ReportQuery) {
-  const { batch, versions, statistics } = await studyStatistics(db, batchId, query);
+export async function studyReport(db: Database, studyId: number, query: ReportQuery) {
+  const { stored, versions, statistics } = await studyStatistics(db, studyId, query);
   const matching = filterItems(statistics, query);
   const pageIds = matching.slice(query.offset, query.offset + query.limit);
-  const items = await reportItems(db, batchId, batch.batch.template, statistics, pageIds);
+  const items = await reportItems(db, studyId, stored.study.template, statistics, pageIds);
   return {
     statistics,
     versions,
     body: {
-      id: batchId,
-      name: batch.group.name,
+      id: studyId,
+      name: stored.group.name,
       scorer: statistics.scorer,
       scorers: scorerList(versions),
       targets: statistics.targets.map(({ summary, ...target }) => ({ ...target, ...summary })),
@@ -74,9 +74,9 @@ export function filterItems(statistics: StudyStatistics, query: Pick<ReportQuery
   });
 }
 
-async function reportItems(db: Database, batchId: number, template: string | null, statistics: StudyStatistics, ids: number[]): Promise<ReportItem[]> {
-  const details = await itemsByIds(db, batchId, ids);
-  const counts = new Map((await cellTaskCounts(db, batchId, ids)).map((row) => [cellKey(row.item_id, row.target_index), row]));
+async function reportItems(db: Database, studyId: number, template: string | null, statistics: StudyStatistics, ids: number[]): Promise<ReportItem[]> {
+  const details = await itemsByIds(db, studyId, ids);
+  const counts = new Map((await cellTaskCounts(db, studyId, ids)).map((row) => [cellKey(row.item_id, row.target_index), row]));
   return details.map((item) => ({
     item_id: item.id,
     key: item.item_key,

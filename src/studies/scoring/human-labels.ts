@@ -25,7 +25,7 @@ export async function labelCall(db: Database, callId: number, input: HumanLabelI
   await insertScoresStatement(db, [
     {
       callId,
-      batchId: cell?.batch_id ?? null,
+      studyId: cell?.batch_id ?? null,
       itemId: cell?.item_id ?? null,
       targetIndex: cell?.target_index ?? null,
       scorer: HUMAN_SCORER,
@@ -75,6 +75,7 @@ export function scoreJson(row: ScoreRow) {
     detail: row.detailJson,
     judge_call_id: row.judgeCallId,
     batch_id: row.batchId,
+    study_id: row.batchId,
     created_at: row.createdAt,
     created_by: row.createdBy,
   };
