@@ -128,6 +128,9 @@ describe('queue study executor (Workers backend)', () => {
     expect(messages).toHaveLength(Math.ceil(12 / TASKS_PER_MESSAGE));
     expect(messages.flatMap((m) => m.taskIds)).toHaveLength(12);
     expect(new Set(messages.map((m) => m.run)).size).toBe(1);
+    // The body keeps the shape messages queued before studies had their name carry.
+    expect(messages.map((m) => Object.keys(m).sort())).toEqual(messages.map(() => ['batchId', 'run', 'taskIds']));
+    expect(messages.every((m) => m.batchId === study.id)).toBe(true);
     expect(await progress(study.id)).toMatchObject({ status: 'running', pending: 12 });
 
     const delivered = await consume(messages);
@@ -208,7 +211,7 @@ describe('queue study executor (Workers backend)', () => {
     const broken = await openDatabase(`file:${join(dir, 'broken.db')}`);
     broken.close();
     const brokenCtx = { ...serviceContext(deps), db: broken.db };
-    const message = delivery({ studyId: 1, run: 'x', taskIds: [1] });
+    const message = delivery({ batchId: 1, run: 'x', taskIds: [1] }); // the body's name for the study, as queued messages carry it
     await consumeStudyMessages(brokenCtx, [message]);
     expect(message).toMatchObject({ acked: false, retried: true });
   });
