@@ -43,5 +43,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 
 # node itself is the container's command (no npm or shell in between), so `docker stop`'s SIGTERM
 # reaches it and it shuts down gracefully: calls in flight finish and are captured, running
-# batches are interrupted. `npm run import:v1` / `db:migrate` run as `node dist/server/<script>.js`.
+# studies are interrupted. `npm run import:v1` / `db:migrate` run as `node dist/server/<script>.js`.
 CMD ["node", "dist/server/node.js"]

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrap } from '../src/bootstrap';
 import { serviceContext } from '../src/deps';
-import type { InProcessBatchExecutor } from '../src/studies/runner/runner';
-import { startBatch } from '../src/studies/service';
+import type { InProcessStudyExecutor } from '../src/studies/runner/runner';
+import { startStudy } from '../src/studies/service';
 import OpenAI from 'openai';
 import pLimit from 'p-limit';
 import { undiciRequestFetch } from '../src/node/node-fetch';
@@ -25,13 +25,13 @@ async function runBatch(latencyMs: number) {
   try {
     const ctx = serviceContext(deps);
     const started = performance.now();
-    const batch = await startBatch(ctx, {
+    const batch = await startStudy(ctx, {
       items: Array.from({ length: CALLS }, (_, i) => ({ prompt: `benchmark prompt ${i}` })),
       targets: [{ provider: 'openai', model: 'bench-model' }],
       samples: 1,
       concurrency: CONCURRENCY,
     });
-    await (deps.batches as InProcessBatchExecutor).idle();
+    await (deps.studies as InProcessStudyExecutor).idle();
     const seconds = (performance.now() - started) / 1000;
     const rows = await deps.database.client.execute({
       sql: "SELECT count(*) AS n, sum(status = 'success') AS ok FROM raw_calls WHERE json_extract(metadata_json, '$.batch_id') = ?",

@@ -1,5 +1,5 @@
 // The longest event-loop stall while the server takes in a big study (issue 21): a 30 MB JSON body
-// to POST /api/v1/batches, a 100,000-row CSV to the Studies form, and a template that would fill a
+// to POST /api/v1/studies, a 100,000-row CSV to the Studies form, and a template that would fill a
 // prompt 5,000 times over (refused). Spec: no request holds the event loop for more than 100 ms.
 // Sent over real HTTP (bodies encoded beforehand, so only the server's work is timed), measured with
 // perf_hooks.monitorEventLoopDelay (10 ms resolution) and, beside it, a health probe every 5 ms (its
@@ -11,7 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
 import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
-import type { InProcessBatchExecutor } from '../src/studies/runner/runner';
+import type { InProcessStudyExecutor } from '../src/studies/runner/runner';
 import { isMain, verdict, type BenchResult } from './support';
 
 const TARGET_MS = 100;
@@ -69,9 +69,9 @@ export async function run(): Promise<BenchResult[]> {
     const amplified = new TextEncoder().encode(JSON.stringify({ items: [{ prompt: 'x'.repeat(100_000) }], targets: [{ provider: 'echo' }], template: '{user_input}'.repeat(5_000) }));
     const cases: Array<{ name: string; expect: number; send: () => Promise<Response> }> = [
       {
-        name: `POST /api/v1/batches, ${(json.length / 1e6).toFixed(1)} MB of JSON (100,000 items)`,
+        name: `POST /api/v1/studies, ${(json.length / 1e6).toFixed(1)} MB of JSON (100,000 items)`,
         expect: 202,
-        send: () => post('/api/v1/batches', json, 'application/json'),
+        send: () => post('/api/v1/studies', json, 'application/json'),
       },
       {
         name: 'POST /studies, a 100,000-row CSV upload',
@@ -79,16 +79,16 @@ export async function run(): Promise<BenchResult[]> {
         send: () => post('/studies', formBytes, formType),
       },
       {
-        name: 'POST /api/v1/batches, {user_input} × 5,000 over a 100 KB prompt (refused)',
+        name: 'POST /api/v1/studies, {user_input} × 5,000 over a 100 KB prompt (refused)',
         expect: 400,
-        send: () => post('/api/v1/batches', amplified, 'application/json'),
+        send: () => post('/api/v1/studies', amplified, 'application/json'),
       },
     ];
     const results: BenchResult[] = [];
     for (const c of cases) {
       const measured = await measure(base, c.send);
       for (const row of await deps.database.client.execute("SELECT group_id FROM batches WHERE status = 'running'").then((r) => r.rows)) {
-        deps.batches.stop(Number(row.group_id));
+        deps.studies.stop(Number(row.group_id));
       }
       console.log(`${c.name}: ${measured.status} in ${measured.totalMs.toFixed(0)} ms; longest stall ${measured.stallMs.toFixed(1)} ms (health gap ${measured.longestGapMs.toFixed(1)} ms)`);
       const result: BenchResult = {
@@ -100,7 +100,7 @@ export async function run(): Promise<BenchResult[]> {
       console.log(verdict(result));
       results.push(result);
     }
-    await (deps.batches as InProcessBatchExecutor).idle();
+    await (deps.studies as InProcessStudyExecutor).idle();
     return results;
   } finally {
     await new Promise((resolve) => server.close(resolve));

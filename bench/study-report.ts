@@ -9,7 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
-import { createBatch } from '../src/studies/repository';
+import { createStudy } from '../src/studies/repository';
 import { startScoring } from '../src/studies/scoring/service';
 import { forgetStudyStatistics } from '../src/studies/report/service';
 import { exitWith, isMain, percentile, verdict, type BenchResult } from './support';
@@ -74,7 +74,7 @@ export async function run(): Promise<BenchResult[]> {
   try {
     const tasks = ITEMS * TARGETS * SAMPLES;
     const generation = performance.now();
-    const batchId = await createBatch(
+    const batchId = await createStudy(
       db,
       {
         name: 'benchmark study',
@@ -118,8 +118,8 @@ export async function run(): Promise<BenchResult[]> {
     };
     const fresh = () => forgetStudyStatistics(db);
     const measures: Array<[string, () => Promise<unknown>, (() => void) | undefined, boolean]> = [
-      ['GET /api/v1/batches/:id/report, computed afresh', get(`/api/v1/batches/${batchId}/report`), fresh, false],
-      ['GET /api/v1/batches/:id/report, kept', get(`/api/v1/batches/${batchId}/report`), undefined, false],
+      ['GET /api/v1/studies/:id/report, computed afresh', get(`/api/v1/studies/${batchId}/report`), fresh, false],
+      ['GET /api/v1/studies/:id/report, kept', get(`/api/v1/studies/${batchId}/report`), undefined, false],
       ['GET /studies/:id (the study page), computed afresh', get(`/studies/${batchId}`), fresh, true],
       ['GET /studies/:id (the study page), kept', get(`/studies/${batchId}`), undefined, true],
       ['GET /studies/:id?disagree=1, kept', get(`/studies/${batchId}?disagree=1`), undefined, true],

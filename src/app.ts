@@ -10,15 +10,15 @@ import { AuthThrottle } from './http/auth-throttle';
 import { clientAddressBehind } from './http/client-address';
 import { pageGuards, pageSecureHeaders } from './http/page-guards';
 import { corsForConfiguredOrigins, crossSiteGuard, hostAllowlist } from './http/site-guards';
-import { apiRoutes } from './api/index';
+import { API_BASE, apiRoutes, STUDIES_ALIAS_PATH, STUDIES_PATH } from './api/index';
 import { gatewayRoutes } from './gateway/index';
 import { loginRoutes } from './http/login';
 import { pageRoutes } from './pages';
 import type { AppEnv } from './app-env';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
-/** Batches carry their whole item list in one request. */
-export const MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024;
+/** A study carries its whole item list in one request. */
+export const MAX_STUDY_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface AppOptions {
   /** Serves /static/* (htmx, stylesheet); Node reads node_modules, Workers use static assets. */
@@ -54,13 +54,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.use('/v1/*', corsForConfiguredOrigins(deps.config.exposure));
   app.use(crossSiteGuard(deps.config.exposure));
   app.use(accessControl(gate));
-  // Study uploads (/studies) carry a whole item file, like POST /api/v1/batches.
-  app.use(pageGuards({ maxBodyBytes: (path) => (path.startsWith('/studies') ? MAX_BATCH_BODY_BYTES : MAX_BODY_BYTES) }));
+  // Study uploads (/studies) carry a whole item file, like POST /api/v1/studies.
+  app.use(pageGuards({ maxBodyBytes: (path) => (path.startsWith('/studies') ? MAX_STUDY_BODY_BYTES : MAX_BODY_BYTES) }));
   const apiBodyLimit = (maxSize: number) =>
     limitBody(maxSize, (c) => c.json(errorBody('payload_too_large', `Request body is larger than ${maxSize} bytes`), 413));
-  const batchBodyLimit = apiBodyLimit(MAX_BATCH_BODY_BYTES);
+  const studyBodyLimit = apiBodyLimit(MAX_STUDY_BODY_BYTES);
   const defaultBodyLimit = apiBodyLimit(MAX_BODY_BYTES);
-  app.use('/api/*', (c, next) => (c.req.path === '/api/v1/batches' ? batchBodyLimit : defaultBodyLimit)(c, next));
+  const studyCreatePaths = new Set([`${API_BASE}${STUDIES_PATH}`, `${API_BASE}${STUDIES_ALIAS_PATH}`]);
+  app.use('/api/*', (c, next) => (studyCreatePaths.has(c.req.path) ? studyBodyLimit : defaultBodyLimit)(c, next));
   app.onError(handleError(deps.logger, deps.redact));
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
 

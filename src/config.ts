@@ -31,8 +31,8 @@ export interface Limits {
   embeddingFloats: number;
   /** Prompt bytes × samples of one /api/v1/inference request. */
   inferenceBytes: number;
-  /** Items × targets × samples of one batch. */
-  batchTasks: number;
+  /** Items × targets × samples of one study (MAX_BATCH_TASKS). */
+  studyTasks: number;
   /** Bytes of every task's filled-in prompt of one study together (each task sends and stores its prompt). */
   studyPromptBytes: number;
   /** Rows (lines) of one uploaded study file. */
@@ -257,7 +257,7 @@ export function loadConfig(env: Env): Config {
       embeddingDimensions: e.MAX_EMBEDDING_DIMENSIONS,
       embeddingFloats: e.MAX_EMBEDDING_FLOATS,
       inferenceBytes: e.MAX_INFERENCE_BYTES,
-      batchTasks: e.MAX_BATCH_TASKS,
+      studyTasks: e.MAX_BATCH_TASKS,
       studyPromptBytes: e.MAX_STUDY_PROMPT_BYTES,
       uploadRows: e.MAX_UPLOAD_ROWS,
     },

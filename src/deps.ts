@@ -5,9 +5,9 @@ import type { DatabaseHandle } from './db/client';
 import type { CallInserter } from './node/native-call-inserter';
 import { createRedactor, type Logger } from './logging';
 import type { ProviderRegistry } from './providers/registry';
-import { InProcessBatchExecutor, type BatchExecutor } from './studies/runner/runner';
+import { InProcessStudyExecutor, type StudyExecutor } from './studies/runner/runner';
 import { EmbeddingService } from './embeddings/service';
-import type { BatchContext } from './studies/service';
+import type { StudyContext } from './studies/service';
 import { InflightRequests } from './concurrency/inflight';
 import { KeyedLock } from './concurrency/keyed-lock';
 import type { ConversationContext } from './conversations/service';
@@ -28,7 +28,7 @@ export interface AppDeps {
   locks: KeyedLock;
   writer: CallWriter;
   prices: PriceBook;
-  batches: BatchExecutor;
+  studies: StudyExecutor;
   /** Provider calls in flight; a stopping server waits for them, then cancels the rest. */
   lifecycle: Lifecycle;
   /** One per app: the API, the pages and the gateway share its deployment memo and index handles. */
@@ -37,11 +37,11 @@ export interface AppDeps {
   scoring: ScoringRunner;
 }
 
-export type ServiceContext = BatchContext & ConversationContext;
+export type ServiceContext = StudyContext & ConversationContext;
 
 export function createDeps(
   parts: Pick<AppDeps, 'config' | 'database' | 'providers' | 'logger'> & {
-    batches?: (ctx: Omit<ServiceContext, 'batches'>) => BatchExecutor;
+    studies?: (ctx: Omit<ServiceContext, 'studies'>) => StudyExecutor;
     nativeInsert?: CallInserter;
   },
 ): AppDeps {
@@ -59,13 +59,13 @@ export function createDeps(
     lifecycle: new Lifecycle(),
   };
   const ctx = serviceContextOf(base);
-  const batches = parts.batches ? parts.batches(ctx) : new InProcessBatchExecutor(ctx);
+  const studies = parts.studies ? parts.studies(ctx) : new InProcessStudyExecutor(ctx);
   const embeddings = new EmbeddingService(ctx);
   // The semantic scorer shares the app's embedding service (and so its deployment memo) with the routes.
-  return { ...base, batches, embeddings, scoring: new ScoringRunner(ctx, () => embeddings) };
+  return { ...base, studies, embeddings, scoring: new ScoringRunner(ctx, () => embeddings) };
 }
 
-function serviceContextOf(deps: Omit<AppDeps, 'batches' | 'embeddings' | 'scoring'>): Omit<ServiceContext, 'batches'> {
+function serviceContextOf(deps: Omit<AppDeps, 'studies' | 'embeddings' | 'scoring'>): Omit<ServiceContext, 'studies'> {
   return {
     db: deps.database.db,
     logger: deps.logger,
@@ -83,6 +83,6 @@ function serviceContextOf(deps: Omit<AppDeps, 'batches' | 'embeddings' | 'scorin
 }
 
 /** The context every service function takes. */
-export const serviceContext = (deps: AppDeps): ServiceContext => ({ ...serviceContextOf(deps), batches: deps.batches });
-/** Kept for callers written before batches existed: the same context. */
+export const serviceContext = (deps: AppDeps): ServiceContext => ({ ...serviceContextOf(deps), studies: deps.studies });
+/** Kept for callers written before studies existed: the same context. */
 export const inferenceContext = serviceContext;

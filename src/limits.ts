@@ -54,10 +54,10 @@ export function checkTemplatedPrompt(limits: Limits, template: string, prompt: s
   }
 }
 
-export function checkBatchTasks(limits: Limits, counts: { items: number; targets: number; samples: number }) {
+export function checkStudyTasks(limits: Limits, counts: { items: number; targets: number; samples: number }) {
   const tasks = counts.items * counts.targets * counts.samples;
-  if (tasks > limits.batchTasks) {
-    throw limitExceeded('items', `items × targets × samples is ${n(tasks)}; at most ${n(limits.batchTasks)} per batch`, 'MAX_BATCH_TASKS');
+  if (tasks > limits.studyTasks) {
+    throw limitExceeded('items', `items × targets × samples is ${n(tasks)}; at most ${n(limits.studyTasks)} per study`, 'MAX_BATCH_TASKS');
   }
 }
 

@@ -1,4 +1,4 @@
-// Workers entry: the same createApp over a remote libSQL (Turso) database, with batches run through a
+// Workers entry: the same createApp over a remote libSQL (Turso) database, with studies run through a
 // Cloudflare Queue (`queue()` below is its consumer). Migrations are applied before deploy
 // (`npm run db:migrate` against the Turso URL, see README), not at request time.
 import { createClient } from '@libsql/client/web';
@@ -9,11 +9,12 @@ import { wrapClient } from './db/client';
 import { createDeps, serviceContext, type AppDeps } from './deps';
 import { createLogger } from './logging';
 import { ProviderRegistry } from './providers/registry';
-import { consumeBatchMessages, QueueBatchExecutor, type BatchQueueMessage, type BatchQueueProducer } from './studies/runner/queue-executor';
+import { consumeStudyMessages, QueueStudyExecutor, type StudyQueueMessage, type StudyQueueProducer } from './studies/runner/queue-executor';
 
 /** Bindings and vars from wrangler.toml (and secrets set with `wrangler secret put`). */
 export interface WorkerEnv {
-  BATCH_QUEUE?: BatchQueueProducer;
+  /** The queue studies run through (the binding keeps its name from when studies were called batches). */
+  BATCH_QUEUE?: StudyQueueProducer;
   [name: string]: unknown;
 }
 
@@ -35,7 +36,7 @@ function build(env: WorkerEnv): Built {
     database,
     providers: ProviderRegistry.fromConfig(config),
     logger: createLogger({ secrets: config.secrets, logPrompts: config.logPrompts }),
-    batches: (ctx) => new QueueBatchExecutor(ctx, env.BATCH_QUEUE),
+    studies: (ctx) => new QueueStudyExecutor(ctx, env.BATCH_QUEUE),
   });
   // Without STUDY_ACCESS_TOKEN a deployed worker would be open to anyone: it serves only health then.
   return { app: createApp(deps, { requireAccessToken: true }), deps };
@@ -57,7 +58,7 @@ export default {
     }
   },
 
-  async queue(batch: { messages: readonly BatchQueueMessage[] }, env: WorkerEnv) {
-    await consumeBatchMessages(serviceContext(builtFor(env).deps), batch.messages);
+  async queue(delivery: { messages: readonly StudyQueueMessage[] }, env: WorkerEnv) {
+    await consumeStudyMessages(serviceContext(builtFor(env).deps), delivery.messages);
   },
 };

@@ -1,6 +1,8 @@
 // How a JSON API route states its contract: request schemas (validated before the handler runs),
 // response schemas (documented in /api/v1/openapi.json and checked by the route tests), one error shape.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { mergePath } from 'hono/utils/url';
 import { z } from 'zod';
 import type { AppEnv } from '../app-env';
 import { validationHook } from '../http/validation';
@@ -9,6 +11,33 @@ export { createRoute } from '@hono/zod-openapi';
 
 /** A sub-app of /api/v1 whose routes are declared with `createRoute` and registered with `.openapi`. */
 export const apiRouter = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+/**
+ * `router` again, for mounting under a name it had before: it answers exactly as `router` does, and
+ * the OpenAPI document lists each of its operations as deprecated, naming the one that replaces it
+ * (`router`'s, mounted at `replacement`). Routes are declared once; the alias is derived from them.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any router's own route types
+export function deprecatedAlias(router: OpenAPIHono<AppEnv, any, any>, replacement: string): OpenAPIHono<AppEnv> {
+  const alias = apiRouter();
+  alias.route('/', router);
+  const documented = apiRouter().openAPIRegistry;
+  for (const definition of router.openAPIRegistry.definitions) {
+    if (definition.type !== 'route') continue;
+    const { route } = definition;
+    const replacedBy = `${route.method.toUpperCase()} ${mergePath(replacement, route.path)}`;
+    const note = `Deprecated alias of \`${replacedBy}\`, which answers the same: use that path.`;
+    documented.registerPath({ ...route, deprecated: true, description: route.description ? `${note}\n\n${route.description}` : note });
+  }
+  alias.openAPIRegistry = documented;
+  return alias;
+}
+
+/**
+ * The collection a request came in by: its route path up to the `/:id` (/api/v1/studies, or an alias
+ * of it), so that the links an answer gives point where the caller already is.
+ */
+export const collectionPath = (c: Context) => c.req.routePath.replace(/\/(:id\b.*)?$/, '');
 
 export const errorSchema = z
   .strictObject({

@@ -3,10 +3,10 @@
 import pkg from '../../package.json' with { type: 'json' };
 import type { AppDeps } from '../deps';
 import { analyticsRoutes, priceRoutes, searchRoutes } from '../analytics/routes';
-import { batchRoutes } from '../studies/routes';
+import { studyRoutes } from '../studies/routes';
 import { callScoreRoutes } from '../studies/scoring/label-routes';
 import { callRoutes } from '../calls/routes';
-import { apiRouter } from './contract';
+import { apiRouter, deprecatedAlias } from './contract';
 import { conversationRoutes } from '../conversations/routes';
 import { embeddingRoutes } from '../embeddings/routes';
 import { exportRoutes } from '../calls/export-routes';
@@ -14,10 +14,13 @@ import { groupRoutes } from '../groups/routes';
 import { healthRoutes } from './health';
 import { inferenceRoutes } from '../inference/routes';
 import { providerRoutes } from './providers';
-import { studyRoutes } from '../studies/report-routes';
+import { studyReportRoutes } from '../studies/report-routes';
 
 export const API_BASE = '/api/v1';
 export const OPENAPI_PATH = '/openapi.json';
+/** Studies, and the name they were first served under (kept answering, documented as deprecated). */
+export const STUDIES_PATH = '/studies';
+export const STUDIES_ALIAS_PATH = '/batches';
 
 const DESCRIPTION = [
   'Every LLM call captured, success or failure. Errors are `{error: {code, message, details?}}`.',
@@ -27,6 +30,7 @@ const DESCRIPTION = [
 ].join(' ');
 
 export function apiRoutes(deps: AppDeps) {
+  const studies = apiRouter().route('/', studyRoutes(deps)).route('/', studyReportRoutes(deps));
   const api = apiRouter()
     .basePath(API_BASE)
     .route('/health', healthRoutes(deps))
@@ -37,8 +41,8 @@ export function apiRoutes(deps: AppDeps) {
     .route('/calls', callScoreRoutes(deps))
     .route('/calls', callRoutes(deps))
     .route('/groups', groupRoutes(deps))
-    .route('/batches', batchRoutes(deps))
-    .route('/batches', studyRoutes(deps))
+    .route(STUDIES_PATH, studies)
+    .route(STUDIES_ALIAS_PATH, deprecatedAlias(studies, `${API_BASE}${STUDIES_PATH}`))
     .route('/conversations', conversationRoutes(deps))
     .route('/embeddings', embeddingRoutes(deps))
     .route('/analytics', analyticsRoutes(deps))

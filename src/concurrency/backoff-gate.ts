@@ -1,4 +1,4 @@
-/** Rate-limit gate shared by every call of a batch: one 429 pauses them all until Retry-After passes. */
+/** Rate-limit gate shared by every call of a study: one 429 pauses them all until Retry-After passes. */
 export class BackoffGate {
   private resumeAt = 0;
 

@@ -38,7 +38,7 @@ export const rawCalls = sqliteTable(
     requestHash: text('request_hash').notNull(),
     metadataJson: text('metadata_json', { mode: 'json' }).$type<JsonObject>().notNull(),
     createdAt: createdAt(),
-    // Bookkeeping links, written only by the batch runner and the conversation service (never from
+    // Bookkeeping links, written only by the study runner and the conversation service (never from
     // caller JSON): triggers mark the task done / append the turn in the same statement as the row.
     batchTaskId: integer('batch_task_id').references((): AnySQLiteColumn => batchTasks.id),
     conversationId: integer('conversation_id').references((): AnySQLiteColumn => groups.id),
@@ -52,7 +52,7 @@ export const rawCalls = sqliteTable(
     index('raw_calls_provider_model_created_idx').on(t.provider, t.model, t.createdAt),
     index('raw_calls_status_created_idx').on(t.status, t.createdAt),
     index('raw_calls_request_hash_idx').on(t.requestHash),
-    // At most one success row per batch task, whatever any code tries.
+    // At most one success row per study task, whatever any code tries.
     uniqueIndex('raw_calls_batch_task_success_idx')
       .on(t.batchTaskId)
       .where(sql`status = 'success' AND batch_task_id IS NOT NULL`),
@@ -100,11 +100,17 @@ export const embeddingVectors = sqliteTable(
   ],
 );
 
+/**
+ * A study's group_type: the name studies were first stored under. Rows and the scripts that filter
+ * on it keep it; pages call it a study.
+ */
+export const STUDY_GROUP_TYPE = 'batch';
+
 export const groups = sqliteTable(
   'groups',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    // experiment | batch | label | conversation | any string
+    // experiment | batch (a study) | label | conversation | judge | any string
     groupType: text('group_type').notNull(),
     name: text('name').notNull(),
     description: text('description'),
@@ -155,7 +161,7 @@ export type RawCall = typeof rawCalls.$inferSelect;
 export type NewRawCall = typeof rawCalls.$inferInsert;
 export type Group = typeof groups.$inferSelect;
 
-/** A study matrix run; its calls are members of the batch group with the same id. */
+/** A study matrix run; its calls are members of the study group with the same id. */
 export const batches = sqliteTable('batches', {
   groupId: integer('group_id')
     .primaryKey()
@@ -163,28 +169,28 @@ export const batches = sqliteTable('batches', {
   // creating | running | cancelling | cancelled | completed | interrupted (also derived: running, but
   // its runner is gone)
   status: text('status').notNull(),
-  targetsJson: text('targets_json', { mode: 'json' }).$type<BatchTarget[]>().notNull(),
+  targetsJson: text('targets_json', { mode: 'json' }).$type<StudyTarget[]>().notNull(),
   samples: integer('samples').notNull(),
   concurrency: integer('concurrency').notNull(),
   template: text('template'),
   optionsJson: text('options_json', { mode: 'json' }).$type<JsonObject>().notNull(),
   createdAt: createdAt(),
   updatedAt: text('updated_at').notNull(),
-  /** The run that owns the batch: claimed by one conditional UPDATE, so two servers never run it at once. */
+  /** The run that owns the study: claimed by one conditional UPDATE, so two servers never run it at once. */
   runId: text('run_id'),
   /** Who runs it (JSON: host, pid, process start, app instance; or "queue"), to tell a dead runner from a live one. */
   runner: text('runner'),
   /** Refreshed by a live in-process run; a run silent for long is taken to be dead. */
   heartbeatAt: text('heartbeat_at'),
-  /** Why the batch stopped (interrupted or cancelled): shown with its status. */
+  /** Why the study stopped (interrupted or cancelled): shown with its status. */
   statusReason: text('status_reason'),
-  // Task counts, kept by a trigger on batch_tasks: progress of a million-task batch is one row read.
+  // Task counts, kept by a trigger on batch_tasks: progress of a million-task study is one row read.
   tasksTotal: integer('tasks_total').notNull().default(0),
   tasksSuccess: integer('tasks_success').notNull().default(0),
   tasksFailed: integer('tasks_failed').notNull().default(0),
 });
 
-export interface BatchTarget {
+export interface StudyTarget {
   provider: string;
   model: string;
   params: Record<string, unknown>;
@@ -393,7 +399,7 @@ export const legacyImportedRuns = sqliteTable('legacy_imported_runs', {
   createdAt: createdAt(),
 });
 
-/** v1 import bookkeeping: which v1 batch_id became which `batch` group. */
+/** v1 import bookkeeping: which v1 batch_id became which study group (group_type `batch`). */
 export const legacyImportedBatches = sqliteTable('legacy_imported_batches', {
   v1BatchId: text('v1_batch_id').primaryKey(),
   groupId: integer('group_id')

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { addGroupMembers, createGroup, existingCallIds, getGroup, groupMembersPage, groupTargetSummary, listGroups } from './repository';
 import { serviceContext, type AppDeps } from '../deps';
 import { AppError } from '../errors';
+import { groupTypeFilter } from './service';
 import { createConversation, getConversation, sendMessage } from '../conversations/service';
 import { Chat, ConversationPage, ConversationsPage } from '../../views/groups/conversations';
 import { GroupPage, GroupsPage } from '../../views/groups/groups';
@@ -36,7 +37,7 @@ export function groupPages(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/groups', async (c) => {
       const type = c.req.query('type') || undefined;
-      return c.html(<GroupsPage groups={await groupsOfType(type)} type={type} />);
+      return c.html(<GroupsPage groups={await groupsOfType(type && groupTypeFilter(type))} type={type} />);
     })
     .post('/groups', async (c) => {
       const body = await readForm(c);

@@ -121,7 +121,7 @@ export async function existingCallIds(db: Database, ids: number[]): Promise<Set<
   return found;
 }
 
-/** The groups a call belongs to (experiments, labels, its batch or conversation). */
+/** The groups a call belongs to (experiments, labels, its study or conversation). */
 export async function groupsOfCall(db: Database, callId: number) {
   return db.all<{ id: number; name: string; group_type: string }>(
     sql`SELECT g.id, g.name, g.group_type FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.call_id = ${callId} ORDER BY g.id`,

@@ -1,4 +1,4 @@
-// /api/v1/groups: experiments and labels over captured calls (batches and conversations are groups too).
+// /api/v1/groups: experiments and labels over captured calls (studies and conversations are groups too).
 import { z } from 'zod';
 import {
   addGroupMembers,
@@ -27,7 +27,7 @@ const groupJson = (g: { id: number; groupType: string; name: string; description
 
 const groupFields = {
   id: z.int(),
-  group_type: z.string().meta({ description: 'experiment, label, batch, conversation, …' }),
+  group_type: z.string().meta({ description: 'experiment, label, batch (a study: see /api/v1/studies), conversation, judge, …' }),
   name: z.string(),
   description: z.string().nullable(),
   metadata: jsonObject,
@@ -40,7 +40,7 @@ const routes = {
     method: 'post',
     path: '/',
     tags: ['Groups'],
-    summary: 'Create a group (batch and conversation groups are made by their own endpoints)',
+    summary: 'Create a group (study, conversation and judge groups are made by their own endpoints)',
     request: { body: jsonBody(groupBodySchema) },
     responses: { 201: json(z.strictObject({ group: groupSchema }), 'The group'), ...errors(400, 415) },
   }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { taskMessages } from '../studies/runner/runner';
+import { taskMessages } from '../studies/task-messages';
 import { itemPromptText } from '../studies/item-prompt';
 import { filledPromptBytes, fillPrompt, jsonStringBytes, scanText, type PromptParts } from './prompt-fill';
 import { mulberry32 as seededRandom } from '../studies/statistics/seeded-random';

@@ -2,7 +2,7 @@
 // provider is lost: new requests are answered 503 (the server keeps listening until the end, so a
 // request already on its way is answered, not reset), calls in flight finish and are captured (or,
 // near the end of the grace period, are cancelled and captured as failed), queued rows are written,
-// running batches are left `interrupted` (resume goes on where they stopped), and only then do the
+// running studies are left `interrupted` (resume goes on where they stopped), and only then do the
 // connections close and the process exit.
 import type { ServerType } from '@hono/node-server';
 import type { AppDeps } from '../deps';
@@ -59,14 +59,14 @@ async function shutdown({ server, deps, refuseNewRequests }: ShutdownOptions, si
   refuseNewRequests();
   logger.info({ event: 'shutdown_started', signal, in_flight: lifecycle.inFlight, grace_ms: deps.config.shutdownGraceMs });
 
-  const batchesStopped = deps.batches.interruptAll?.('the server was shut down; resume to run the rest');
+  const studiesStopped = deps.studies.interruptAll?.('the server was shut down; resume to run the rest');
   const finished = await lifecycle.settled(deadlines.callsFinishBy);
   if (!finished) {
     logger.error({ event: 'shutdown_cancelling', in_flight: lifecycle.inFlight });
     lifecycle.stop();
     await lifecycle.settled(deadlines.cancelledCapturedBy);
   }
-  await batchesStopped;
+  await studiesStopped;
   await deps.writer.drain();
   await closeConnections(server, deadlines.exitBy);
   deps.database.close();

@@ -1,17 +1,17 @@
-// What the batch (study) routes answer with: a study's progress and its answers per item × target.
+// What the study routes answer with: a study's progress and its answers per item × target.
 import { z } from 'zod';
 import { jsonObject } from '../api/contract';
 
-export const batchTargetSchema = z
+export const storedTargetSchema = z
   .strictObject({
     provider: z.string(),
     model: z.string(),
     params: jsonObject,
     sweep: jsonObject.optional().meta({ description: 'For targets expanded from a sweep: the grid values it runs with (also in params)' }),
   })
-  .meta({ id: 'BatchTarget' });
+  .meta({ id: 'StudyTarget' });
 
-export const batchProgressSchema = z
+export const studyProgressSchema = z
   .strictObject({
     id: z.int(),
     name: z.string(),
@@ -27,15 +27,15 @@ export const batchProgressSchema = z
     percent: z.number(),
     rate_per_s: z.number().nullable(),
     eta_s: z.number().nullable(),
-    targets: z.array(batchTargetSchema),
+    targets: z.array(storedTargetSchema),
     samples: z.int(),
     concurrency: z.int(),
     created_at: z.string(),
     updated_at: z.string(),
   })
-  .meta({ id: 'BatchProgress' });
+  .meta({ id: 'StudyProgress' });
 
-export const batchResultsSchema = z.strictObject({
+export const studyResultsSchema = z.strictObject({
   id: z.int(),
   offset: z.int(),
   limit: z.int(),
@@ -43,7 +43,7 @@ export const batchResultsSchema = z.strictObject({
     z.strictObject({
       item_key: z.string(),
       target_index: z.int(),
-      target: batchTargetSchema,
+      target: storedTargetSchema,
       samples: z.int(),
       success: z.int(),
       failed: z.int(),

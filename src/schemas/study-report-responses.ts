@@ -1,7 +1,7 @@
 // What the study routes answer with: a study's report (statistics per target, per pair, per slice and
 // a page of items × targets), its scoring runs, and a call's scores with its human label.
 import { z } from 'zod';
-import { batchProgressSchema, batchTargetSchema } from './study-progress-responses';
+import { studyProgressSchema, storedTargetSchema } from './study-progress-responses';
 import { jsonObject } from '../api/contract';
 
 /** A proportion with its 95% interval; all null when there is nothing to count. */
@@ -48,7 +48,7 @@ const scorerVersionsSchema = z.strictObject({
 
 /** A target of the study with its whole-study statistics. */
 const reportTargetSchema = z.strictObject({
-  ...batchTargetSchema.shape,
+  ...storedTargetSchema.shape,
   index: z.int(),
   label: z.string().meta({ description: 'provider/model, and the sweep values of a swept target' }),
   target_index: z.int(),
@@ -169,14 +169,15 @@ export const studyReportSchema = z
       rows: z.array(reportItemSchema),
     }),
     computed_ms: z.number(),
-    progress: batchProgressSchema,
+    progress: studyProgressSchema,
   })
   .meta({ id: 'StudyReport' });
 
 export const scoringRunSchema = z
   .strictObject({
     id: z.int(),
-    batch_id: z.int(),
+    batch_id: z.int().meta({ description: 'The study (its first name: also study_id)' }),
+    study_id: z.int(),
     status: z.string().meta({ description: 'running, completed, failed (see error), or interrupted (its heartbeat stopped)' }),
     error: z.string().nullable(),
     total: z.int().meta({ description: 'Answers to score × scorers' }),
@@ -205,7 +206,8 @@ export const scoreSchema = z
     answer: z.string().nullable().meta({ description: 'The answer as compared, after extraction and normalisation' }),
     detail: jsonObject,
     judge_call_id: z.int().nullable(),
-    batch_id: z.int().nullable(),
+    batch_id: z.int().nullable().meta({ description: 'The study of the scored call, if any (its first name: also study_id)' }),
+    study_id: z.int().nullable(),
     created_at: z.string(),
     created_by: z.string().nullable(),
   })

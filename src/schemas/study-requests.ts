@@ -1,4 +1,4 @@
-// Request schemas of studies (batches): items with expected answers and fields, targets and sweeps,
+// Request schemas of studies: items with expected answers and fields, targets and sweeps,
 // scorers, human labels, and the report's and export's queries. Shared with the OpenAPI document.
 import { z } from 'zod';
 import { scorerConfigSchema } from '../studies/scorers/scorers';
@@ -97,9 +97,9 @@ export const namedScorersSchema = z
 export type NamedScorer = z.output<typeof namedScorersSchema>[number];
 
 /** A hard bound on items × targets × samples, far above MAX_BATCH_TASKS' default (which the service checks). */
-const BATCH_TASKS_CEILING = 100_000_000;
+const STUDY_TASKS_CEILING = 100_000_000;
 
-export const batchItemSchema = z
+export const studyItemSchema = z
   .object({
     id: name(200).optional(),
     prompt: text(1_000_000).min(1).optional(),
@@ -121,7 +121,7 @@ export const batchItemSchema = z
 /** Items a study may have (items × targets × samples is bounded again by MAX_BATCH_TASKS). */
 export const MAX_STUDY_ITEMS = 100_000;
 
-/** Everything a study is given besides its items (read apart from them: see batch-body.ts). */
+/** Everything a study is given besides its items (read apart from them: see studies/study-body.ts). */
 export const studyFieldsSchema = z
   .object({
     name: name(200).optional(),
@@ -133,21 +133,22 @@ export const studyFieldsSchema = z
     collapse_samples: z.boolean().optional(),
     /** Every target runs once per combination of this grid of sampling parameters. */
     sweep: sweepSchema.optional(),
-    /** The study's scorers: POST /api/v1/batches/:id/score runs them (again). */
+    /** The study's scorers: POST /api/v1/studies/:id/score runs them (again). */
     scorers: namedScorersSchema.optional(),
   })
   .strict();
 
-export type StudyItemInput = z.output<typeof batchItemSchema>;
-export type BatchBody = z.output<typeof studyFieldsSchema> & { items: StudyItemInput[] };
+export type StudyItemInput = z.output<typeof studyItemSchema>;
+/** A study as checked: its fields and its items (the whole body's schema, studyBodySchema, gives the same). */
+type StudyBody = z.output<typeof studyFieldsSchema> & { items: StudyItemInput[] };
 type IssueSink = (issue: { path: Array<string | number>; message: string }) => void;
 
 /** What holds between the fields and the items of a study: targets after the sweep, tasks, distinct ids, a template where items have no prompt. */
-export function checkStudy(body: BatchBody, addIssue: IssueSink) {
+export function checkStudy(body: StudyBody, addIssue: IssueSink) {
   const targets = body.targets.length * (body.sweep ? sweepCombinationCount(body.sweep) : 1);
   if (targets > MAX_STUDY_TARGETS) addIssue({ path: ['sweep'], message: `targets × sweep combinations is ${targets}; at most ${MAX_STUDY_TARGETS}` });
   const tasks = body.items.length * targets * body.samples;
-  if (tasks > BATCH_TASKS_CEILING) addIssue({ path: ['items'], message: `items × targets × samples is ${tasks}; at most ${BATCH_TASKS_CEILING}` });
+  if (tasks > STUDY_TASKS_CEILING) addIssue({ path: ['items'], message: `items × targets × samples is ${tasks}; at most ${STUDY_TASKS_CEILING}` });
   const seen = new Set<string>();
   body.items.forEach((item, i) => {
     if (!body.template && !item.messages && item.prompt === undefined) {
@@ -159,11 +160,23 @@ export function checkStudy(body: BatchBody, addIssue: IssueSink) {
   });
 }
 
-export const batchBodySchema = studyFieldsSchema
-  .extend({ items: z.array(batchItemSchema).min(1).max(MAX_STUDY_ITEMS) })
+export const studyBodySchema = studyFieldsSchema
+  .extend({ items: z.array(studyItemSchema).min(1).max(MAX_STUDY_ITEMS) })
   .superRefine((body, ctx) => checkStudy(body, (issue) => ctx.addIssue({ code: 'custom', ...issue })));
 
-export const batchResultsQuerySchema = z
+/** What starting a study takes: the body as its schema leaves it (defaults filled in, scorers named). */
+export type StudyInput = z.output<typeof studyBodySchema>;
+/** A study item as given, before its schema has checked it (what an upload is read into). */
+export type StudyItemGiven = z.input<typeof studyItemSchema>;
+
+export const studiesQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    cursor: z.coerce.number().int().positive().optional(),
+  })
+  .strict();
+
+export const studyResultsQuerySchema = z
   .object({
     offset: z.coerce.number().int().min(0).default(0),
     limit: z.coerce.number().int().min(1).max(1000).default(100),

@@ -3,7 +3,7 @@
 import { parseJsonColumn } from './report/repository';
 import { contentText } from '../providers/message-text';
 import type { ChatMessage } from '../providers/types';
-import { taskMessages } from './runner/runner';
+import { taskMessages } from './task-messages';
 import { filledPromptBytes, scanText } from '../inference/prompt-fill';
 
 export interface StoredItemPrompt {

@@ -4,15 +4,10 @@ import { timeSlicer, type Slicer } from '../concurrency/time-slice';
 import type { Limits } from '../config';
 import { AppError } from '../errors';
 import { checkUploadRows } from '../limits';
+import type { StudyItemGiven } from '../schemas/study-requests';
 
-export interface StudyItem {
-  id?: string;
-  prompt?: string;
-  messages?: Record<string, unknown>[];
-  vars?: Record<string, string>;
-  expected?: string | number | Array<string | number>;
-  fields?: Record<string, string | number | boolean | null>;
-}
+/** An item as read from an upload: the study schema checks it afterwards, as it checks one sent as JSON. */
+export type StudyItem = StudyItemGiven;
 
 /** A line ends at CRLF, LF or a CR alone, in pasted prompts, JSONL and CSV alike. */
 const LINE_BREAK = /\r\n|\r|\n/;

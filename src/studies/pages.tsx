@@ -1,10 +1,9 @@
-// Pages: the study (batch) runner — upload or paste prompts, pick targets, a sweep and scorers, start.
+// Pages: the study runner — upload or paste prompts, pick targets, a sweep and scorers, start.
 import type { AppEnv } from '../app-env';
 import { Hono } from 'hono';
-import { listBatches } from './repository';
 import { serviceContext, type AppDeps } from '../deps';
 import { AppError } from '../errors';
-import { batchProgress, cancelBatch, resumeBatch, startBatch } from './service';
+import { cancelStudy, listStudies, resumeStudy, startStudy, studyProgress } from './service';
 import { studyItemsFrom, type StudyItem } from './items';
 import { parseSweepLines } from './sweeps';
 import { StudiesPage } from '../../views/studies/studies';
@@ -17,7 +16,7 @@ import { studyPages } from './study-page';
 
 export function studiesPages(deps: AppDeps) {
   const ctx = serviceContext(deps);
-  const recent = async () => Promise.all((await listBatches(ctx.db, 20)).map((row) => batchProgress(ctx, row.batch.groupId)));
+  const recent = async () => (await listStudies(ctx, 20)).studies;
   const studyId = (raw: string) => {
     const parsed = idParamSchema.safeParse({ id: raw });
     if (!parsed.success) throw new AppError(404, 'not_found', 'no such study');
@@ -48,9 +47,9 @@ export function studiesPages(deps: AppDeps) {
           ...(sweep ? { sweep } : {}),
           ...(scorers !== undefined ? { scorers } : {}),
         };
-        // Checked as POST /api/v1/batches checks a study, a slice of items at a time.
+        // Checked as POST /api/v1/studies checks a study, a slice of items at a time.
         const input = await checkStudyBody(fields, items.length, undefined, (i) => items[i]);
-        const started = await startBatch(ctx, input);
+        const started = await startStudy(ctx, input);
         return c.redirect(`/studies/${started.id}`, 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
@@ -60,13 +59,13 @@ export function studiesPages(deps: AppDeps) {
     .route('/', studyPages(deps))
     .post('/studies/:id/cancel', async (c) => {
       const id = studyId(c.req.param('id'));
-      await cancelBatch(ctx, id);
-      return c.html(<StudyLive progress={await batchProgress(ctx, id)} />);
+      await cancelStudy(ctx, id);
+      return c.html(<StudyLive progress={await studyProgress(ctx, id)} />);
     })
     .post('/studies/:id/resume', async (c) => {
       const id = studyId(c.req.param('id'));
-      await resumeBatch(ctx, id);
-      return c.html(<StudyLive progress={await batchProgress(ctx, id)} />);
+      await resumeStudy(ctx, id);
+      return c.html(<StudyLive progress={await studyProgress(ctx, id)} />);
     });
 }
 

@@ -1,26 +1,16 @@
-// A study's statistics, scoring and export: /api/v1/batches/:id/report, /score, /scoring, /export.
-import type { Context } from 'hono';
+// A study's statistics, scoring and export: /api/v1/studies/:id/report, /score, /scoring, /export.
 import { z } from 'zod';
 import { stringify } from 'csv-stringify/sync';
 import { serviceContext, type AppDeps } from '../deps';
-import { batchProgress } from './service';
+import { studyProgress } from './service';
 import { pagedStream } from '../calls/export';
-import { recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
+import { keepRunning, recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
 import { studyExport, type StudyExportRow } from './report/export';
 import { studyReport } from './report/report-items';
 import { reportQuerySchema, scoreBodySchema, scoringRunParamSchema, studyExportQuerySchema } from '../schemas/study-requests';
-import { apiRouter, createRoute, errors, json as jsonResponse, jsonBody } from '../api/contract';
+import { apiRouter, collectionPath, createRoute, errors, json as jsonResponse, jsonBody } from '../api/contract';
 import { idParamSchema } from '../schemas/requests';
 import { scoringRunSchema, studyReportSchema } from '../schemas/study-report-responses';
-
-/** Workers end a request's work with its response unless told to wait for it. */
-export function keepRunning(c: Context, work: Promise<unknown>) {
-  try {
-    c.executionCtx.waitUntil(work);
-  } catch {
-    // Node: no execution context; the process keeps running the work.
-  }
-}
 
 const routes = {
   report: createRoute({
@@ -86,24 +76,24 @@ const routes = {
   }),
 };
 
-export function studyRoutes(deps: AppDeps) {
+export function studyReportRoutes(deps: AppDeps) {
   const db = deps.database.db;
   const ctx = serviceContext(deps);
   return apiRouter()
     .openapi(routes.report, async (c) => {
       const id = c.req.valid('param').id;
       const { body } = await studyReport(db, id, c.req.valid('query'));
-      return c.json(deps.scrub({ ...body, progress: await batchProgress(ctx, id) }), 200);
+      return c.json(deps.scrub({ ...body, progress: await studyProgress(ctx, id) }), 200);
     })
     .openapi(routes.score, async (c) => {
       const id = c.req.valid('param').id;
       const { progress, work } = await startScoring(deps.scoring, id, c.req.valid('json'));
       keepRunning(c, work);
-      return c.json(progress, 202, { location: `/api/v1/batches/${id}/scoring/${progress.id}` });
+      return c.json(progress, 202, { location: `${collectionPath(c)}/${id}/scoring/${progress.id}` });
     })
     .openapi(routes.runs, async (c) => {
       const id = c.req.valid('param').id;
-      await batchProgress(ctx, id);
+      await studyProgress(ctx, id);
       return c.json({ runs: await recentScoringRuns(deps.scoring, id) }, 200);
     })
     .openapi(routes.run, async (c) => {

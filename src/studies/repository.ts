@@ -1,12 +1,12 @@
-// SQL for batches: the matrix of (item, target, sample) tasks, their progress and their answers.
-import { and, asc, eq, gt, ne, sql, type SQL } from 'drizzle-orm';
+// SQL for studies: the matrix of (item, target, sample) tasks, their progress and their answers.
+import { and, asc, desc, eq, gt, lt, ne, sql, type SQL } from 'drizzle-orm';
 import { timeSlicer } from '../concurrency/time-slice';
 import type { RunStamp } from './runner/runs-repository';
 import type { Database } from '../db/client';
-import { batchItems, batches, batchTasks, groups, type BatchTarget, type JsonObject } from '../db/schema';
+import { batchItems, batches, batchTasks, groups, STUDY_GROUP_TYPE, type StudyTarget, type JsonObject } from '../db/schema';
 import type { ChatMessage } from '../providers/types';
 
-export interface NewBatchItem {
+export interface NewStudyItem {
   key: string;
   prompt?: string;
   messages?: ChatMessage[];
@@ -15,18 +15,18 @@ export interface NewBatchItem {
   fields?: Record<string, string | number | boolean | null>;
 }
 
-export interface NewBatch {
+export interface NewStudy {
   name: string;
   description?: string;
-  targets: BatchTarget[];
+  targets: StudyTarget[];
   samples: number;
   concurrency: number;
   template?: string;
   options: JsonObject;
-  items: NewBatchItem[];
+  items: NewStudyItem[];
 }
 
-// A batch of up to a million tasks is created a statement at a time, with a turn of the event loop
+// A study of up to a million tasks is created a statement at a time, with a turn of the event loop
 // between statements, so the server keeps answering while it is written. Each statement stays small:
 // embedded libSQL runs it on the event loop (about 15 ms for 250 KB of items or 2,500 tasks, measured).
 const ITEMS_PER_STATEMENT = 1_000;
@@ -35,35 +35,35 @@ const TASKS_PER_STATEMENT = 2_500;
 const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
- * Creates the batch group, its items and every (item, target, sample) task, owned by the run `stamp`.
- * A batch that fits in one statement of each kind is written in one transaction. A larger one is
+ * Creates the study group, its items and every (item, target, sample) task, owned by the run `stamp`.
+ * A study that fits in one statement of each kind is written in one transaction. A larger one is
  * `creating` while it is written, a statement at a time, and `running` once complete; should writing
  * fail, what was written is removed again.
  */
-export async function createBatch(db: Database, batch: NewBatch, stamp: RunStamp): Promise<number> {
-  const T = batch.targets.length;
-  const S = batch.samples;
-  const totalTasks = batch.items.length * T * S;
-  const itemChunks = await chunkItems(batch.items);
+export async function createStudy(db: Database, study: NewStudy, stamp: RunStamp): Promise<number> {
+  const T = study.targets.length;
+  const S = study.samples;
+  const totalTasks = study.items.length * T * S;
+  const itemChunks = await chunkItems(study.items);
   const oneStep = itemChunks.length === 1 && totalTasks <= TASKS_PER_STATEMENT;
   const [group] = await db
     .insert(groups)
     .values({
-      groupType: 'batch',
-      name: batch.name,
-      description: batch.description ?? null,
-      metadataJson: { targets: batch.targets, samples: batch.samples, items: batch.items.length },
+      groupType: STUDY_GROUP_TYPE,
+      name: study.name,
+      description: study.description ?? null,
+      metadataJson: { targets: study.targets, samples: study.samples, items: study.items.length },
     })
     .returning({ id: groups.id });
-  const batchId = group!.id;
-  const batchRow = db.insert(batches).values({
-    groupId: batchId,
+  const studyId = group!.id;
+  const studyRow = db.insert(batches).values({
+    groupId: studyId,
     status: oneStep ? 'running' : 'creating',
-    targetsJson: batch.targets,
+    targetsJson: study.targets,
     samples: S,
-    concurrency: batch.concurrency,
-    template: batch.template ?? null,
-    optionsJson: batch.options,
+    concurrency: study.concurrency,
+    template: study.template ?? null,
+    optionsJson: study.options,
     updatedAt: stamp.now,
     runId: stamp.runId,
     runner: stamp.runner,
@@ -71,33 +71,33 @@ export async function createBatch(db: Database, batch: NewBatch, stamp: RunStamp
     tasksTotal: totalTasks,
   });
   if (oneStep) {
-    await db.batch([batchRow, insertItems(db, batchId, itemChunks[0]!), insertTasks(db, batchId, T, S, 0, totalTasks)]);
-    return batchId;
+    await db.batch([studyRow, insertItems(db, studyId, itemChunks[0]!), insertTasks(db, studyId, T, S, 0, totalTasks)]);
+    return studyId;
   }
   try {
-    await batchRow;
+    await studyRow;
     for (const items of itemChunks) {
       await nextTurn();
-      await insertItems(db, batchId, items);
+      await insertItems(db, studyId, items);
     }
     for (let from = 0; from < totalTasks; from += TASKS_PER_STATEMENT) {
       await nextTurn();
-      await insertTasks(db, batchId, T, S, from, Math.min(totalTasks, from + TASKS_PER_STATEMENT));
+      await insertTasks(db, studyId, T, S, from, Math.min(totalTasks, from + TASKS_PER_STATEMENT));
     }
-    await db.update(batches).set({ status: 'running', heartbeatAt: new Date().toISOString() }).where(eq(batches.groupId, batchId));
-    return batchId;
+    await db.update(batches).set({ status: 'running', heartbeatAt: new Date().toISOString() }).where(eq(batches.groupId, studyId));
+    return studyId;
   } catch (error) {
-    await discardBatch(db, batchId).catch(() => undefined);
+    await discardStudy(db, studyId).catch(() => undefined);
     throw error;
   }
 }
 
-interface ItemRow extends NewBatchItem {
+interface ItemRow extends NewStudyItem {
   position: number;
 }
 
 /** Items in statements of at most ITEMS_PER_STATEMENT items and about ITEM_BYTES_PER_STATEMENT of JSON (measured a time slice at a time). */
-async function chunkItems(items: NewBatchItem[]): Promise<ItemRow[][]> {
+async function chunkItems(items: NewStudyItem[]): Promise<ItemRow[][]> {
   const chunks: ItemRow[][] = [[]];
   const slice = timeSlicer();
   let bytes = 0;
@@ -117,10 +117,10 @@ async function chunkItems(items: NewBatchItem[]): Promise<ItemRow[][]> {
 
 // Items go in as one JSON array parameter per statement: building a multi-row INSERT of 10,000
 // items through the query builder cost ten times what SQLite takes to store them.
-const insertItems = (db: Database, batchId: number, items: ItemRow[]) =>
+const insertItems = (db: Database, studyId: number, items: ItemRow[]) =>
   db.run(sql`
     INSERT INTO batch_items (batch_id, item_key, position, prompt, messages_json, vars_json, expected_json, fields_json)
-    SELECT ${batchId}, value ->> '$.key', value ->> '$.position', value ->> '$.prompt', value -> '$.messages', value -> '$.vars',
+    SELECT ${studyId}, value ->> '$.key', value ->> '$.position', value ->> '$.prompt', value -> '$.messages', value -> '$.vars',
            value -> '$.expected', value -> '$.fields'
       FROM json_each(${JSON.stringify(items)})`);
 
@@ -129,50 +129,53 @@ const insertItems = (db: Database, batchId: number, items: ItemRow[]) =>
  * samples run side by side: ordinal = (position × S + sample) × T + target.
  */
 // (Parameters may arrive as floating point: cast, so that the divisions are integer divisions.)
-const insertTasks = (db: Database, batchId: number, T: number, S: number, from: number, to: number) =>
+const insertTasks = (db: Database, studyId: number, T: number, S: number, from: number, to: number) =>
   db.run(sql`
     WITH RECURSIVE
       k(t, s, ts) AS (SELECT CAST(${T} AS INTEGER), CAST(${S} AS INTEGER), CAST(${T * S} AS INTEGER)),
       o(v) AS (SELECT CAST(${from} AS INTEGER) UNION ALL SELECT v + 1 FROM o WHERE v + 1 < ${to})
     INSERT INTO batch_tasks (batch_id, item_id, target_index, sample_index, ordinal, status, calls)
-    SELECT ${batchId}, i.id, o.v % k.t, (o.v / k.t) % k.s, o.v, 'pending', 0
-      FROM o, k JOIN batch_items i ON i.batch_id = ${batchId} AND i.position = o.v / k.ts`);
+    SELECT ${studyId}, i.id, o.v % k.t, (o.v / k.t) % k.s, o.v, 'pending', 0
+      FROM o, k JOIN batch_items i ON i.batch_id = ${studyId} AND i.position = o.v / k.ts`);
 
-/** Removes a batch that failed while it was being created (it has no calls yet). */
-async function discardBatch(db: Database, batchId: number) {
+/** Removes a study that failed while it was being created (it has no calls yet). */
+async function discardStudy(db: Database, studyId: number) {
   await db.batch([
-    db.delete(batchTasks).where(eq(batchTasks.batchId, batchId)),
-    db.delete(batchItems).where(eq(batchItems.batchId, batchId)),
-    db.delete(batches).where(eq(batches.groupId, batchId)),
-    db.delete(groups).where(eq(groups.id, batchId)),
+    db.delete(batchTasks).where(eq(batchTasks.batchId, studyId)),
+    db.delete(batchItems).where(eq(batchItems.batchId, studyId)),
+    db.delete(batches).where(eq(batches.groupId, studyId)),
+    db.delete(groups).where(eq(groups.id, studyId)),
   ]);
 }
 
-export async function getBatch(db: Database, batchId: number) {
+export async function getStudy(db: Database, studyId: number) {
   const [row] = await db
-    .select({ batch: batches, group: groups })
+    .select({ study: batches, group: groups })
     .from(batches)
     .innerJoin(groups, eq(groups.id, batches.groupId))
-    .where(eq(batches.groupId, batchId))
+    .where(eq(batches.groupId, studyId))
     .limit(1);
   return row;
 }
 
-export async function listBatches(db: Database, limit = 50) {
-  return db
-    .select({ batch: batches, group: groups })
+/** Study ids, newest first; `cursor` is the id of the last study of the previous page. */
+export async function listStudyIds(db: Database, limit: number, cursor?: number) {
+  const rows = await db
+    .select({ id: batches.groupId })
     .from(batches)
-    .innerJoin(groups, eq(groups.id, batches.groupId))
-    .orderBy(sql`${batches.groupId} DESC`)
-    .limit(limit);
+    .where(cursor !== undefined ? lt(batches.groupId, cursor) : undefined)
+    .orderBy(desc(batches.groupId))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit).map((row) => row.id);
+  return { ids: page, nextCursor: rows.length > limit ? page[page.length - 1]! : null };
 }
 
-/** Tasks by status, from the counts the batch row keeps (see batch_tasks_count_status). */
-export async function taskCounts(db: Database, batchId: number) {
+/** Tasks by status, from the counts the study row keeps (see batch_tasks_count_status). */
+export async function taskCounts(db: Database, studyId: number) {
   const [row] = await db
     .select({ total: batches.tasksTotal, success: batches.tasksSuccess, failed: batches.tasksFailed })
     .from(batches)
-    .where(eq(batches.groupId, batchId))
+    .where(eq(batches.groupId, studyId))
     .limit(1);
   const counts = row ?? { total: 0, success: 0, failed: 0 };
   return { ...counts, pending: counts.total - counts.success - counts.failed };
@@ -198,15 +201,15 @@ export function selectRunnableTasks(db: Database, where: SQL | undefined) {
 }
 
 /** The next `limit` tasks without a success row, in run order, after the task at `afterOrdinal`. */
-export async function unfinishedTasksAfter(db: Database, batchId: number, afterOrdinal: number, limit: number) {
+export async function unfinishedTasksAfter(db: Database, studyId: number, afterOrdinal: number, limit: number) {
   return selectRunnableTasks(
     db,
-    and(eq(batchTasks.batchId, batchId), gt(batchTasks.ordinal, afterOrdinal), ne(batchTasks.status, 'success')),
+    and(eq(batchTasks.batchId, studyId), gt(batchTasks.ordinal, afterOrdinal), ne(batchTasks.status, 'success')),
   ).limit(limit);
 }
 
 /** Answers per item × target with identical answers counted, for items [offset, offset + limit). */
-export async function batchAnswers(db: Database, batchId: number, offset: number, limit: number) {
+export async function studyAnswers(db: Database, studyId: number, offset: number, limit: number) {
   const result = await db.all<{
     item_key: string;
     position: number;
@@ -221,16 +224,16 @@ export async function batchAnswers(db: Database, batchId: number, offset: number
       FROM batch_tasks t
       JOIN batch_items i ON i.id = t.item_id
       LEFT JOIN raw_calls c ON c.id = t.last_call_id
-     WHERE t.batch_id = ${batchId} AND i.position >= ${offset} AND i.position < ${offset + limit}
+     WHERE t.batch_id = ${studyId} AND i.position >= ${offset} AND i.position < ${offset + limit}
      GROUP BY i.id, t.target_index, t.status, text
      ORDER BY i.position, t.target_index, n DESC`);
   return result;
 }
 
-/** The scorers a study keeps (options_json.scorers): POST /api/v1/batches/:id/score without scorers runs these again. */
-export async function saveBatchScorers(db: Database, batchId: number, scorers: unknown[]) {
+/** The scorers a study keeps (options_json.scorers): POST /api/v1/studies/:id/score without scorers runs these again. */
+export async function saveStudyScorers(db: Database, studyId: number, scorers: unknown[]) {
   await db
     .update(batches)
     .set({ optionsJson: sql`json_set(${batches.optionsJson}, '$.scorers', json(${JSON.stringify(scorers)}))` })
-    .where(eq(batches.groupId, batchId));
+    .where(eq(batches.groupId, studyId));
 }

@@ -1,22 +1,23 @@
-// /api/v1/batches: studies (items × targets × samples) run in the background, their progress and answers.
+// /api/v1/studies: studies (items × targets × samples) run in the background, their progress and answers.
+import type { Context } from 'hono';
 import { z } from 'zod';
-import { listBatches } from './repository';
 import { serviceContext, type AppDeps } from '../deps';
 import { AppError } from '../errors';
-import { batchProgress, batchResults, cancelBatch, resumeBatch, startBatch } from './service';
-import { batchProgressSchema, batchResultsSchema } from '../schemas/study-progress-responses';
-import { batchBodySchema, batchResultsQuerySchema } from '../schemas/study-requests';
+import { cancelStudy, listStudies, resumeStudy, startStudy, studyProgress, studyResults } from './service';
+import { studyProgressSchema, studyResultsSchema } from '../schemas/study-progress-responses';
+import { studiesQuerySchema, studyBodySchema, studyResultsQuerySchema } from '../schemas/study-requests';
 import { readStudyJson } from './study-body';
-import { apiRouter, createRoute, errors, json } from '../api/contract';
+import { apiRouter, collectionPath, createRoute, errors, json } from '../api/contract';
+import { nextCursor } from '../schemas/call-responses';
 import { idParamSchema } from '../schemas/requests';
 
 /** What the validator of a JSON route would take (zod-openapi's own test). */
 const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
-const { $schema: _dialect, ...studyBodyDocument } = z.toJSONSchema(batchBodySchema, { io: 'input', unrepresentable: 'any' });
+const { $schema: _dialect, ...studyBodyDocument } = z.toJSONSchema(studyBodySchema, { io: 'input', unrepresentable: 'any' });
 const STUDY_BODY_DOCUMENT = studyBodyDocument as Record<string, unknown> as { type: 'object' };
 
 const accepted = (description: string) => ({
-  ...json(batchProgressSchema, description),
+  ...json(studyProgressSchema, description),
   headers: z.object({ location: z.string().meta({ description: 'The study: GET it for progress' }) }),
 });
 
@@ -30,7 +31,7 @@ const routes = {
       'Items may carry `expected` (a string, a number, or a list of acceptable answers) and `fields` (for slicing). ' +
       '`sweep` expands every target once per combination of the grid; `scorers` are kept for POST /score. ' +
       'Every task is created before the answer; the tasks run in the background, each call captured.',
-    // Documented from batchBodySchema, but not validated by the route's validator: a 30 MB study
+    // Documented from studyBodySchema, but not validated by the route's validator: a 30 MB study
     // checked in one go held the event loop for seconds. The handler reads it a slice at a time.
     request: { body: { required: true, content: { 'application/json': { schema: STUDY_BODY_DOCUMENT } } } },
     responses: { 202: accepted('Created and started'), ...errors(400, 415) },
@@ -39,8 +40,19 @@ const routes = {
     method: 'get',
     path: '/',
     tags: ['Studies'],
-    summary: 'Recent studies with their progress',
-    responses: { 200: json(z.strictObject({ batches: z.array(batchProgressSchema) }), 'Newest first'), ...errors() },
+    summary: 'Studies, newest first, with their progress',
+    request: { query: studiesQuerySchema },
+    responses: {
+      200: json(
+        z.strictObject({
+          studies: z.array(studyProgressSchema),
+          batches: z.array(studyProgressSchema).meta({ deprecated: true, description: 'The same page of studies, under their first name' }),
+          next_cursor: nextCursor,
+        }),
+        'A page of studies',
+      ),
+      ...errors(400),
+    },
   }),
   progress: createRoute({
     method: 'get',
@@ -48,15 +60,15 @@ const routes = {
     tags: ['Studies'],
     summary: 'Progress: total, done, failed, pending, running, rate, ETA, targets',
     request: { params: idParamSchema },
-    responses: { 200: json(batchProgressSchema, 'The study'), ...errors(400, 404) },
+    responses: { 200: json(studyProgressSchema, 'The study'), ...errors(400, 404) },
   }),
   results: createRoute({
     method: 'get',
     path: '/{id}/results',
     tags: ['Studies'],
     summary: 'Per item × target: the distinct answers with counts',
-    request: { params: idParamSchema, query: batchResultsQuerySchema },
-    responses: { 200: json(batchResultsSchema, 'A page of item × target cells'), ...errors(400, 404) },
+    request: { params: idParamSchema, query: studyResultsQuerySchema },
+    responses: { 200: json(studyResultsSchema, 'A page of item × target cells'), ...errors(400, 404) },
   }),
   cancel: createRoute({
     method: 'post',
@@ -64,7 +76,7 @@ const routes = {
     tags: ['Studies'],
     summary: 'Cancel: no new task starts; tasks in flight are captured',
     request: { params: idParamSchema },
-    responses: { 200: json(batchProgressSchema, 'The study, cancelling or cancelled'), ...errors(400, 404, 409) },
+    responses: { 200: json(studyProgressSchema, 'The study, cancelling or cancelled'), ...errors(400, 404, 409) },
   }),
   resume: createRoute({
     method: 'post',
@@ -76,29 +88,30 @@ const routes = {
   }),
 };
 
-export function batchRoutes(deps: AppDeps) {
+export function studyRoutes(deps: AppDeps) {
   const ctx = serviceContext(deps);
-  const location = (id: number) => ({ location: `/api/v1/batches/${id}` });
+  const location = (c: Context, id: number) => ({ location: `${collectionPath(c)}/${id}` });
   return apiRouter()
     .openapi(routes.start, async (c) => {
       if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) {
         throw new AppError(415, 'unsupported_media_type', 'Send the study as JSON, with Content-Type: application/json');
       }
-      const progress = await startBatch(ctx, await readStudyJson(await c.req.text()));
-      return c.json(progress, 202, location(progress.id));
+      const progress = await startStudy(ctx, await readStudyJson(await c.req.text()));
+      return c.json(progress, 202, location(c, progress.id));
     })
     .openapi(routes.list, async (c) => {
-      const rows = await listBatches(ctx.db);
-      return c.json({ batches: await Promise.all(rows.map((row) => batchProgress(ctx, row.batch.groupId))) }, 200);
+      const { limit, cursor } = c.req.valid('query');
+      const page = await listStudies(ctx, limit, cursor);
+      return c.json({ studies: page.studies, batches: page.studies, next_cursor: page.nextCursor }, 200);
     })
-    .openapi(routes.progress, async (c) => c.json(await batchProgress(ctx, c.req.valid('param').id), 200))
+    .openapi(routes.progress, async (c) => c.json(await studyProgress(ctx, c.req.valid('param').id), 200))
     .openapi(routes.results, async (c) => {
       const { offset, limit } = c.req.valid('query');
-      return c.json(await batchResults(ctx, c.req.valid('param').id, offset, limit), 200);
+      return c.json(await studyResults(ctx, c.req.valid('param').id, offset, limit), 200);
     })
-    .openapi(routes.cancel, async (c) => c.json(await cancelBatch(ctx, c.req.valid('param').id), 200))
+    .openapi(routes.cancel, async (c) => c.json(await cancelStudy(ctx, c.req.valid('param').id), 200))
     .openapi(routes.resume, async (c) => {
       const id = c.req.valid('param').id;
-      return c.json(await resumeBatch(ctx, id), 202, location(id));
+      return c.json(await resumeStudy(ctx, id), 202, location(c, id));
     });
 }

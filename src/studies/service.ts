@@ -1,48 +1,21 @@
 // Study matrix runs: items × targets × samples, started in the background, with progress,
 // cancel and resume. Resume runs only tasks without a success row.
-import { batchAnswers, createBatch, getBatch, taskCounts, type NewBatchItem } from './repository';
-import { ACTIVE_STATUSES, cancelBatchRun, claimBatchRun, type RunStamp } from './runner/runs-repository';
-import type { BatchTarget } from '../db/schema';
+import { studyAnswers, createStudy, getStudy, listStudyIds, taskCounts, type NewStudyItem } from './repository';
+import { ACTIVE_STATUSES, cancelStudyRun, claimStudyRun, type RunStamp } from './runner/runs-repository';
+import type { StudyTarget } from '../db/schema';
 import { AppError, notFound } from '../errors';
-import type { ChatMessage, ChatParams } from '../providers/types';
-import type { BatchExecutor } from './runner/runner';
+import type { StudyExecutor } from './runner/runner';
 import { resolveProvider, type InferenceContext } from '../inference/service';
-import { checkBatchTasks, checkStudyPrompts } from '../limits';
-import type { ScorerConfig } from './scorers/scorers';
-import { expandSweep, type Sweep } from './sweeps';
+import { checkStudyTasks, checkStudyPrompts } from '../limits';
+import { expandSweep } from './sweeps';
+import type { StudyInput } from '../schemas/study-requests';
 
-export interface BatchInput {
-  name?: string;
-  description?: string;
-  items: Array<{
-    id?: string;
-    prompt?: string;
-    messages?: ChatMessage[];
-    vars?: Record<string, string>;
-    expected?: unknown;
-    fields?: Record<string, string | number | boolean | null>;
-  }>;
-  targets: Array<{ provider: string; model?: string; params?: ChatParams }>;
-  samples: number;
-  concurrency: number;
-  template?: string;
-  collapse_samples?: boolean;
-  sweep?: Sweep;
-  scorers?: NamedScorer[];
+export interface StudyContext extends InferenceContext {
+  studies: StudyExecutor;
 }
 
-/** A scorer of a study: its config under a name unique in the study. */
-export interface NamedScorer {
-  name: string;
-  config: ScorerConfig;
-}
-
-export interface BatchContext extends InferenceContext {
-  batches: BatchExecutor;
-}
-
-export async function startBatch(ctx: BatchContext, input: BatchInput) {
-  const given: BatchTarget[] = input.targets.map((t, i) => {
+export async function startStudy(ctx: StudyContext, input: StudyInput) {
+  const given: StudyTarget[] = input.targets.map((t, i) => {
     let provider: ReturnType<typeof resolveProvider>;
     try {
       provider = resolveProvider(ctx.providers, t.provider);
@@ -56,10 +29,10 @@ export async function startBatch(ctx: BatchContext, input: BatchInput) {
     }
     return { provider: provider.name, model: t.model ?? provider.defaultModel, params: t.params ?? {} };
   });
-  const targets: BatchTarget[] = expandSweep(given, input.sweep);
-  checkBatchTasks(ctx.limits, { items: input.items.length, targets: targets.length, samples: input.samples });
+  const targets: StudyTarget[] = expandSweep(given, input.sweep);
+  checkStudyTasks(ctx.limits, { items: input.items.length, targets: targets.length, samples: input.samples });
   await checkStudyPrompts(ctx.limits, { items: input.items, template: input.template, tasksPerItem: targets.length * input.samples });
-  const items: NewBatchItem[] = input.items.map((item, i) => ({
+  const items: NewStudyItem[] = input.items.map((item, i) => ({
     key: item.id ?? String(i + 1),
     prompt: item.prompt,
     messages: item.messages,
@@ -67,10 +40,10 @@ export async function startBatch(ctx: BatchContext, input: BatchInput) {
     expected: item.expected,
     fields: item.fields,
   }));
-  const stamp = newRunStamp(ctx.batches);
-  const batchId = await createBatch(ctx.db, {
+  const stamp = newRunStamp(ctx.studies);
+  const studyId = await createStudy(ctx.db, {
     // A study is a group: like every group name, it is shown on pages and lists, so no configured secret stays in it.
-    name: scrubbed(ctx, input.name) ?? `batch ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
+    name: scrubbed(ctx, input.name) ?? `study ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
     description: scrubbed(ctx, input.description),
     targets,
     samples: input.samples,
@@ -83,54 +56,54 @@ export async function startBatch(ctx: BatchContext, input: BatchInput) {
     },
     items,
   }, stamp);
-  await ctx.batches.launch(batchId, stamp.runId);
-  return batchProgress(ctx, batchId);
+  await ctx.studies.launch(studyId, stamp.runId);
+  return studyProgress(ctx, studyId);
 }
 
-const scrubbed = (ctx: BatchContext, text: string | undefined) => (text === undefined || !ctx.scrub ? text : ctx.scrub(text));
+const scrubbed = (ctx: StudyContext, text: string | undefined) => (text === undefined || !ctx.scrub ? text : ctx.scrub(text));
 
-const newRunStamp = (executor: BatchExecutor): RunStamp => ({
+const newRunStamp = (executor: StudyExecutor): RunStamp => ({
   runId: crypto.randomUUID(),
   runner: executor.runner,
   now: new Date().toISOString(),
 });
 
-type StoredBatch = NonNullable<Awaited<ReturnType<typeof getBatch>>>['batch'];
+type StoredStudy = NonNullable<Awaited<ReturnType<typeof getStudy>>>['study'];
 
-/** Whether the batch's run is working (`live`), known or taken to be dead (`dead`), or there is none (`stopped`). */
-function runState(executor: BatchExecutor, batch: StoredBatch): 'live' | 'dead' | 'stopped' {
-  if (executor.isRunningHere(batch.groupId)) return 'live';
-  if (!(ACTIVE_STATUSES as readonly string[]).includes(batch.status)) return 'stopped';
-  return runnerAlive(executor, batch) ? 'live' : 'dead';
+/** Whether the study's run is working (`live`), known or taken to be dead (`dead`), or there is none (`stopped`). */
+function runState(executor: StudyExecutor, study: StoredStudy): 'live' | 'dead' | 'stopped' {
+  if (executor.isRunningHere(study.groupId)) return 'live';
+  if (!(ACTIVE_STATUSES as readonly string[]).includes(study.status)) return 'stopped';
+  return runnerAlive(executor, study) ? 'live' : 'dead';
 }
 
-/** Whether whoever the batch records as its runner is still at work: its process lives and its heartbeat is fresh. */
-function runnerAlive(executor: BatchExecutor, batch: StoredBatch, now = Date.now()): boolean {
-  if (executor.runIsGone(batch)) return false;
-  const beat = batch.heartbeatAt ? Date.parse(batch.heartbeatAt) : NaN;
+/** Whether whoever the study records as its runner is still at work: its process lives and its heartbeat is fresh. */
+function runnerAlive(executor: StudyExecutor, study: StoredStudy, now = Date.now()): boolean {
+  if (executor.runIsGone(study)) return false;
+  const beat = study.heartbeatAt ? Date.parse(study.heartbeatAt) : NaN;
   return !Number.isNaN(beat) && now - beat <= executor.staleAfterMs;
 }
 
-export async function batchProgress(ctx: BatchContext, batchId: number) {
-  const found = await getBatch(ctx.db, batchId);
-  if (!found) throw notFound('batch', batchId);
-  const stats = await ctx.batches.stats(batchId);
-  const counts = await taskCounts(ctx.db, batchId);
+export async function studyProgress(ctx: StudyContext, studyId: number) {
+  const found = await getStudy(ctx.db, studyId);
+  if (!found) throw notFound('study', studyId);
+  const stats = await ctx.studies.stats(studyId);
+  const counts = await taskCounts(ctx.db, studyId);
   const elapsedS = stats ? (Date.now() - stats.startedAt) / 1000 : 0;
   const rate = stats && elapsedS > 0 ? stats.finished / elapsedS : null;
   const remaining = stats ? stats.queued + stats.running : 0;
-  const stored = found.batch.status;
+  const stored = found.study.status;
   // A run whose runner is gone (killed, crashed) still reads "running" in the database.
-  const dead = (ACTIVE_STATUSES as readonly string[]).includes(stored) && runState(ctx.batches, found.batch) === 'dead';
-  const abandoned = stored === 'creating' && !runnerAlive(ctx.batches, found.batch);
+  const dead = (ACTIVE_STATUSES as readonly string[]).includes(stored) && runState(ctx.studies, found.study) === 'dead';
+  const abandoned = stored === 'creating' && !runnerAlive(ctx.studies, found.study);
   const status = abandoned ? 'failed' : dead ? (stored === 'cancelling' ? 'cancelled' : 'interrupted') : stored;
   const reason = abandoned
     ? 'the server stopped before this study was fully created; nothing of it ran: create it again'
     : dead
       ? 'its runner stopped without finishing (the server was stopped or crashed)'
-      : found.batch.statusReason;
+      : found.study.statusReason;
   return {
-    id: batchId,
+    id: studyId,
     name: found.group.name,
     status,
     status_reason: reason,
@@ -142,61 +115,67 @@ export async function batchProgress(ctx: BatchContext, batchId: number) {
     percent: counts.total ? Math.round(((counts.success + counts.failed) / counts.total) * 1000) / 10 : 100,
     rate_per_s: rate === null ? null : Math.round(rate * 10) / 10,
     eta_s: rate ? Math.round(remaining / rate) : null,
-    targets: found.batch.targetsJson,
-    samples: found.batch.samples,
-    concurrency: found.batch.concurrency,
-    created_at: found.batch.createdAt,
-    updated_at: found.batch.updatedAt,
+    targets: found.study.targetsJson,
+    samples: found.study.samples,
+    concurrency: found.study.concurrency,
+    created_at: found.study.createdAt,
+    updated_at: found.study.updatedAt,
   };
 }
 
+/** A page of studies, newest first, each with its progress. */
+export async function listStudies(ctx: StudyContext, limit: number, cursor?: number) {
+  const page = await listStudyIds(ctx.db, limit, cursor);
+  return { studies: await Promise.all(page.ids.map((id) => studyProgress(ctx, id))), nextCursor: page.nextCursor };
+}
+
 /**
- * Cancels a running or interrupted batch: no new task starts; tasks in flight finish and are captured.
- * A completed batch's status is final (409).
+ * Cancels a running or interrupted study: no new task starts; tasks in flight finish and are captured.
+ * A completed study's status is final (409).
  */
-export async function cancelBatch(ctx: BatchContext, batchId: number) {
-  const found = await getBatch(ctx.db, batchId);
-  if (!found) throw notFound('batch', batchId);
-  const live = ctx.batches.cancelWaitsForTasksInFlight && runState(ctx.batches, found.batch) === 'live';
-  const status = await cancelBatchRun(ctx.db, batchId, live);
-  if (status === undefined) throw new AppError(409, 'conflict', `batch ${batchId} is completed; a finished batch cannot be cancelled`);
-  ctx.batches.stop(batchId);
-  return batchProgress(ctx, batchId);
+export async function cancelStudy(ctx: StudyContext, studyId: number) {
+  const found = await getStudy(ctx.db, studyId);
+  if (!found) throw notFound('study', studyId);
+  const live = ctx.studies.cancelWaitsForTasksInFlight && runState(ctx.studies, found.study) === 'live';
+  const status = await cancelStudyRun(ctx.db, studyId, live);
+  if (status === undefined) throw new AppError(409, 'conflict', `study ${studyId} is completed; a finished study cannot be cancelled`);
+  ctx.studies.stop(studyId);
+  return studyProgress(ctx, studyId);
 }
 
 /**
  * Runs every task without a success row again, as a new run. The run is claimed in the database, so
  * of any number of resumes at the same moment — from any number of servers — exactly one starts it.
  */
-export async function resumeBatch(ctx: BatchContext, batchId: number) {
-  const found = await getBatch(ctx.db, batchId);
-  if (!found) throw notFound('batch', batchId);
-  if (ctx.batches.isRunningHere(batchId)) {
-    throw new AppError(409, 'conflict', `batch ${batchId} is running (or still finishing the tasks in flight after a cancel)`);
+export async function resumeStudy(ctx: StudyContext, studyId: number) {
+  const found = await getStudy(ctx.db, studyId);
+  if (!found) throw notFound('study', studyId);
+  if (ctx.studies.isRunningHere(studyId)) {
+    throw new AppError(409, 'conflict', `study ${studyId} is running (or still finishing the tasks in flight after a cancel)`);
   }
-  const stamp = newRunStamp(ctx.batches);
-  const deadRunId = ctx.batches.runIsGone(found.batch) ? found.batch.runId : null;
-  const staleBefore = new Date(Date.now() - ctx.batches.staleAfterMs).toISOString();
-  if (!(await claimBatchRun(ctx.db, batchId, stamp, { staleBefore, deadRunId }))) {
-    const counts = await taskCounts(ctx.db, batchId);
-    if (counts.success === counts.total) throw new AppError(409, 'conflict', `batch ${batchId} has nothing left to run: every task has its answer`);
-    throw new AppError(409, 'conflict', `batch ${batchId} is already running`);
+  const stamp = newRunStamp(ctx.studies);
+  const deadRunId = ctx.studies.runIsGone(found.study) ? found.study.runId : null;
+  const staleBefore = new Date(Date.now() - ctx.studies.staleAfterMs).toISOString();
+  if (!(await claimStudyRun(ctx.db, studyId, stamp, { staleBefore, deadRunId }))) {
+    const counts = await taskCounts(ctx.db, studyId);
+    if (counts.success === counts.total) throw new AppError(409, 'conflict', `study ${studyId} has nothing left to run: every task has its answer`);
+    throw new AppError(409, 'conflict', `study ${studyId} is already running`);
   }
-  await ctx.batches.launch(batchId, stamp.runId);
-  return batchProgress(ctx, batchId);
+  await ctx.studies.launch(studyId, stamp.runId);
+  return studyProgress(ctx, studyId);
 }
 
 /** Per item × target: how many samples, how many failed, and the distinct answers with counts. */
-export async function batchResults(ctx: BatchContext, batchId: number, offset: number, limit: number) {
-  const found = await getBatch(ctx.db, batchId);
-  if (!found) throw notFound('batch', batchId);
-  const rows = await batchAnswers(ctx.db, batchId, offset, limit);
-  const cells = new Map<string, { item_key: string; target_index: number; target: BatchTarget; samples: number; success: number; failed: number; pending: number; answers: Array<{ text: string; count: number }> }>();
+export async function studyResults(ctx: StudyContext, studyId: number, offset: number, limit: number) {
+  const found = await getStudy(ctx.db, studyId);
+  if (!found) throw notFound('study', studyId);
+  const rows = await studyAnswers(ctx.db, studyId, offset, limit);
+  const cells = new Map<string, { item_key: string; target_index: number; target: StudyTarget; samples: number; success: number; failed: number; pending: number; answers: Array<{ text: string; count: number }> }>();
   for (const row of rows) {
     const key = `${row.position}:${row.target_index}`;
     let cell = cells.get(key);
     if (!cell) {
-      cell = { item_key: row.item_key, target_index: row.target_index, target: found.batch.targetsJson[row.target_index]!, samples: 0, success: 0, failed: 0, pending: 0, answers: [] };
+      cell = { item_key: row.item_key, target_index: row.target_index, target: found.study.targetsJson[row.target_index]!, samples: 0, success: 0, failed: 0, pending: 0, answers: [] };
       cells.set(key, cell);
     }
     cell.samples += row.n;
@@ -207,5 +186,5 @@ export async function batchResults(ctx: BatchContext, batchId: number, offset: n
     else cell.pending += row.n;
   }
   for (const cell of cells.values()) cell.answers.sort((a, b) => b.count - a.count);
-  return { id: batchId, offset, limit, results: [...cells.values()] };
+  return { id: studyId, offset, limit, results: [...cells.values()] };
 }

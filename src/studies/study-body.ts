@@ -1,4 +1,4 @@
-// A study as POST /api/v1/batches and the Studies form send it: up to 32 MiB and 100,000 items, read
+// A study as POST /api/v1/studies and the Studies form send it: up to 32 MiB and 100,000 items, read
 // and checked a slice at a time so that no study holds the event loop (JSON.parse and the schema of
 // a 30 MB body took 0.5–2 s in one go). The JSON text is walked once to find each item; each item is
 // then parsed and checked on its own, the other fields together, with the same schemas as ever.
@@ -6,7 +6,7 @@ import { timeSlicer, type Slicer } from '../concurrency/time-slice';
 import { AppError } from '../errors';
 import { validationError } from '../http/validation';
 import { findDepthProblem, MAX_JSON_DEPTH } from '../capture/storable-json';
-import { batchItemSchema, checkStudy, MAX_STUDY_ITEMS, studyFieldsSchema, type BatchBody, type StudyItemInput } from '../schemas/study-requests';
+import { studyItemSchema, checkStudy, MAX_STUDY_ITEMS, studyFieldsSchema, type StudyInput, type StudyItemInput } from '../schemas/study-requests';
 
 /** The fields besides items are small (a template is at most 100,000 characters): parsed in one go, they stay under this. */
 export const MAX_STUDY_FIELDS_CHARS = 2 * 1024 * 1024;
@@ -138,7 +138,7 @@ function skipBlank(text: string, from: number): number {
 }
 
 /** Parses and checks a study's JSON text a slice at a time (see splitStudyJson). */
-export async function readStudyJson(text: string, slice: Slicer = timeSlicer()): Promise<BatchBody> {
+export async function readStudyJson(text: string, slice: Slicer = timeSlicer()): Promise<StudyInput> {
   const { fields, items } = await splitStudyJson(text, slice);
   const parsed = parsePart(fields, 'body') as Record<string, unknown>;
   if (!items) return checkStudyBody(parsed, undefined, slice);
@@ -155,14 +155,14 @@ function parsePart(text: string, where: string): unknown {
 
 /**
  * A study given as its fields and its items (read one at a time: from JSON text, or already built
- * from an upload), checked as batchBodySchema checks it whole — a slice at a time.
+ * from an upload), checked as studyBodySchema checks it whole — a slice at a time.
  */
 export async function checkStudyBody(
   fields: Record<string, unknown>,
   itemCount: number | undefined,
   slice: Slicer = timeSlicer(),
   itemAt?: (i: number) => unknown,
-): Promise<BatchBody> {
+): Promise<StudyInput> {
   const issues: Issue[] = [];
   const { items: _placeholder, ...rest } = fields;
   if (itemCount === undefined) issues.push({ path: ['items'], message: `Invalid input: expected array, received ${describe(fields.items)}` });
@@ -184,7 +184,7 @@ export async function checkStudyBody(
       issues.push({ path: ['items', i, ...deep.path], message: `nested deeper than ${MAX_JSON_DEPTH} levels` });
       continue;
     }
-    const item = batchItemSchema.safeParse(value);
+    const item = studyItemSchema.safeParse(value);
     if (item.success) items.push(item.data);
     else issues.push(...item.error.issues.map(({ path, message }) => ({ path: ['items', i, ...(path as Array<string | number>)], message })));
   }

@@ -1,20 +1,19 @@
 // Pages: one study — its statistics and matrix, live progress, scoring, and each cell's samples.
 import type { AppEnv } from '../app-env';
 import { Hono, type Context } from 'hono';
-import { getBatch } from './repository';
+import { getStudy } from './repository';
 import { getGroup } from '../groups/repository';
 import { cellCalls, itemsByIds, parseJsonColumn } from './report/repository';
 import { serviceContext, type AppDeps } from '../deps';
 import { AppError, notFound } from '../errors';
-import { batchProgress } from './service';
+import { studyProgress } from './service';
 import { itemPromptText } from './item-prompt';
-import { recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
+import { keepRunning, recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
 import { studyReport } from './report/report-items';
 import { studyStatistics } from './report/service';
 import { CellPage, CellPanel } from '../../views/studies/study-cell';
 import { ScoringRunView, StudyLive, StudyPage, StudyResults, type StudyQuery } from '../../views/studies/study';
 import { ErrorBox } from '../../views/components/ui';
-import { keepRunning } from './report-routes';
 import { reportQuerySchema, scoreBodySchema, scoringRunParamSchema } from '../schemas/study-requests';
 import { idParamSchema } from '../schemas/requests';
 import { field, parseWith, readForm } from '../pages/form-input';
@@ -53,8 +52,8 @@ export function studyPages(deps: AppDeps) {
   };
   const report = async (id: number, query: StudyQuery) => deps.scrub((await studyReport(db, id, { ...query, limit: MATRIX_ITEMS })).body);
   const scoringState = async (id: number) => {
-    const found = await getBatch(db, id);
-    const stored = (found?.batch.optionsJson.scorers as Array<{ name: string; config: Record<string, unknown> }> | undefined) ?? [];
+    const found = await getStudy(db, id);
+    const stored = (found?.study.optionsJson.scorers as Array<{ name: string; config: Record<string, unknown> }> | undefined) ?? [];
     const scorers = stored.length ? stored.map((s) => ({ name: s.name, ...s.config })) : EXAMPLE_SCORERS;
     return { runs: await recentScoringRuns(deps.scoring, id, 3), scorersText: JSON.stringify(scorers, null, 1) };
   };
@@ -62,20 +61,20 @@ export function studyPages(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/studies/:id', async (c) => {
       const id = studyId(c.req.param('id'));
-      // Batch groups imported from v1 have calls but no study run: show them as plain groups.
-      if (!(await getBatch(db, id)) && (await getGroup(db, id))) return c.redirect(`/groups/${id}`, 302);
+      // Study groups imported from v1 have calls but no study run: show them as plain groups.
+      if (!(await getStudy(db, id)) && (await getGroup(db, id))) return c.redirect(`/groups/${id}`, 302);
       const query = studyQuery(c);
-      const progress = await batchProgress(ctx, id);
+      const progress = await studyProgress(ctx, id);
       return c.html(<StudyPage progress={progress} body={await report(id, query)} query={query} scoring={await scoringState(id)} />);
     })
     .get('/studies/:id/live', async (c) => {
-      const progress = await batchProgress(ctx, studyId(c.req.param('id')));
+      const progress = await studyProgress(ctx, studyId(c.req.param('id')));
       return c.html(<StudyLive progress={progress} query={studyQuery(c)} justFinished={c.req.query('watch') === '1'} />);
     })
     .get('/studies/:id/results', async (c) => {
       const id = studyId(c.req.param('id'));
       const query = studyQuery(c);
-      const progress = await batchProgress(ctx, id);
+      const progress = await studyProgress(ctx, id);
       return c.html(<StudyResults id={id} body={await report(id, query)} query={query} running={progress.status === 'running'} />);
     })
     .post('/studies/:id/score', async (c) => {
@@ -109,10 +108,10 @@ export function studyPages(deps: AppDeps) {
       const id = studyId(c.req.param('id'));
       const itemId = Number(c.req.param('item'));
       const target = Number(c.req.param('target'));
-      const found = await getBatch(db, id);
+      const found = await getStudy(db, id);
       if (!found) throw notFound('study', id);
       const [item] = Number.isSafeInteger(itemId) ? await itemsByIds(db, id, [itemId]) : [];
-      const targetDef = found.batch.targetsJson[target];
+      const targetDef = found.study.targetsJson[target];
       if (!item || !targetDef) throw new AppError(404, 'not_found', 'no such cell in this study');
       const query = studyQuery(c);
       const { statistics } = await studyStatistics(db, id, query);
@@ -121,7 +120,7 @@ export function studyPages(deps: AppDeps) {
         studyId: id,
         studyName: found.group.name,
         itemKey: item.item_key,
-        prompt: itemPromptText(item, found.batch.template),
+        prompt: itemPromptText(item, found.study.template),
         expected: parseJsonColumn<unknown>(item.expected_json),
         target: statistics.targets[target]!.label,
         scorer,

@@ -17,7 +17,7 @@ const attackerPage = (app: string) => `<!doctype html><html><body><h1>cat pictur
   Promise.all([
     attempt('no-cors text/plain', fetch('${app}/v1/chat/completions', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: chat })),
     attempt('cors json', fetch('${app}/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat })),
-    attempt('no-cors cancel', fetch('${app}/api/v1/batches/1/cancel', { method: 'POST', mode: 'no-cors' })),
+    attempt('no-cors cancel', fetch('${app}/api/v1/studies/1/cancel', { method: 'POST', mode: 'no-cors' })),
     attempt('beacon', Promise.resolve(navigator.sendBeacon('${app}/api/v1/inference', new Blob([JSON.stringify({ provider: 'openai', prompt: 'beacon' })], { type: 'text/plain' })))),
   ]).then(() => {
     document.getElementById('f').submit();
@@ -46,8 +46,8 @@ describe('a page on another local origin (headless Chromium, open mode)', () => 
 
   it('can make it call no provider and store nothing', async () => {
     // A batch the page tries to cancel.
-    await h.t.post('/api/v1/batches', { items: [{ prompt: 'p' }], targets: [{ provider: 'echo' }] });
-    await waitFor(async () => (await h.t.get('/api/v1/batches/1')).json(), (p) => p.status === 'completed');
+    await h.t.post('/api/v1/studies', { items: [{ prompt: 'p' }], targets: [{ provider: 'echo' }] });
+    await waitFor(async () => (await h.t.get('/api/v1/studies/1')).json(), (p) => p.status === 'completed');
     const callsBefore = await countCalls(h.t);
     await h.page.goto(attackerBase);
     await h.page.waitForFunction(() => document.title.startsWith('done'), undefined, { timeout: 15_000 });
@@ -57,7 +57,7 @@ describe('a page on another local origin (headless Chromium, open mode)', () => 
     await new Promise((r) => setTimeout(r, 300));
     expect(fake.requestCount).toBe(0);
     expect(await countCalls(h.t)).toBe(callsBefore);
-    expect((await (await h.t.get('/api/v1/batches/1')).json()).status).toBe('completed');
+    expect((await (await h.t.get('/api/v1/studies/1')).json()).status).toBe('completed');
     await h.screenshot('cross-origin-attacker-page');
   });
 });

@@ -182,7 +182,7 @@ describe('pages in headless Chromium', () => {
     await page.goto(`${h.base}/api-docs`);
     await page.waitForSelector('.opblock-summary-path');
     const paths = await page.locator('.opblock-summary-path').allTextContents();
-    expect(paths.map((p) => p.replace(/\u200b/g, ''))).toEqual(expect.arrayContaining(['/api/v1/inference', '/api/v1/calls/{id}', '/api/v1/batches/{id}/report']));
+    expect(paths.map((p) => p.replace(/\u200b/g, ''))).toEqual(expect.arrayContaining(['/api/v1/inference', '/api/v1/calls/{id}', '/api/v1/studies/{id}/report']));
     await h.screenshot('api-reference');
     expect(errors).toEqual([]);
   });

@@ -67,7 +67,7 @@ describe('a study page that answers the question, in headless Chromium', () => {
     studyId = Number(page.url().split('/').pop());
     await page.waitForFunction(() => document.querySelector('#study-live .badge')?.textContent === 'completed', undefined, { timeout: 30_000 });
     // 5 items × (echo, openai) × 2 temperatures × 6 samples.
-    const progress = await (await h.t.get(`/api/v1/batches/${studyId}`)).json();
+    const progress = await (await h.t.get(`/api/v1/studies/${studyId}`)).json();
     expect(progress).toMatchObject({ total: 120, status: 'completed' });
     expect(progress.targets.map((t: { provider: string; sweep: unknown }) => [t.provider, t.sweep])).toEqual([
       ['echo', { temperature: 0 }],

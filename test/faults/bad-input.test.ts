@@ -24,7 +24,7 @@ const ROUTES: JsonRoute[] = [
     strict: true,
   },
   {
-    path: '/api/v1/batches',
+    path: '/api/v1/studies',
     valid: { items: [{ prompt: 'x' }], targets: [{ provider: 'echo' }], samples: 1, concurrency: 1 },
     required: ['items', 'targets'],
     fields: { items: 'array', targets: 'array', samples: 'int', concurrency: 'int', name: 'string', collapse_samples: 'bool' },
@@ -88,7 +88,7 @@ const ROUTES: JsonRoute[] = [
     strict: true,
   },
   {
-    path: '/api/v1/batches/999999/score',
+    path: '/api/v1/studies/999999/score',
     valid: { scorers: [{ type: 'exact' }], concurrency: 2 },
     required: [],
     fields: { scorers: 'array', concurrency: 'int' },
@@ -200,7 +200,7 @@ function generateCases(): Case[] {
       for (const key of ['batch_task_id', 'source', 'conversation_id']) json(`metadata.${key} (reserved)`, { ...route.valid, metadata: { [key]: 1 } });
     }
     // 10 MB everywhere; batches accept whole item lists up to 32 MiB, so they get 33 MB.
-    const megabytes = route.path === '/api/v1/batches' ? 33 : 10;
+    const megabytes = route.path === '/api/v1/studies' ? 33 : 10;
     cases.push({
       label: `${megabytes} MB body`,
       method: 'POST',
@@ -228,16 +228,16 @@ function generateCases(): Case[] {
     '/api/v1/search',
     '/api/v1/search?q=',
     '/api/v1/groups?limit=0',
-    '/api/v1/batches/abc',
-    '/api/v1/batches/1/results?limit=100000',
-    '/api/v1/batches/1/report?limit=0',
-    '/api/v1/batches/1/report?disagree=maybe',
-    '/api/v1/batches/1/report?scorer=%3Cscript%3E',
-    '/api/v1/batches/1/report?version=-1',
-    '/api/v1/batches/999999/report',
-    '/api/v1/batches/1/export?format=xml',
-    '/api/v1/batches/1/export',
-    '/api/v1/batches/1/scoring/abc',
+    '/api/v1/studies/abc',
+    '/api/v1/studies/1/results?limit=100000',
+    '/api/v1/studies/1/report?limit=0',
+    '/api/v1/studies/1/report?disagree=maybe',
+    '/api/v1/studies/1/report?scorer=%3Cscript%3E',
+    '/api/v1/studies/1/report?version=-1',
+    '/api/v1/studies/999999/report',
+    '/api/v1/studies/1/export?format=xml',
+    '/api/v1/studies/1/export',
+    '/api/v1/studies/1/scoring/abc',
     '/api/v1/calls/abc/scores',
     '/api/v1/calls/0',
     '/api/v1/calls/%27%20OR%201%3D1',

@@ -77,7 +77,7 @@ describe('cost ceilings (default limits)', () => {
 
   it('creates a 1,000,000-task batch (1,000 items × 1,000 samples) in slices while health keeps answering', async () => {
     const { result, probe } = await whileProbing(t, () =>
-      t.post('/api/v1/batches', {
+      t.post('/api/v1/studies', {
         items: Array.from({ length: 1000 }, (_, i) => ({ prompt: `p${i}` })),
         targets: [{ provider: 'echo' }],
         samples: 1000,
@@ -87,7 +87,7 @@ describe('cost ceilings (default limits)', () => {
     expect(result.status).toBe(202);
     const { id, total } = await result.json();
     expect(total).toBe(1_000_000);
-    await t.post(`/api/v1/batches/${id}/cancel`, {});
+    await t.post(`/api/v1/studies/${id}/cancel`, {});
     // Before: one statement, health stalled 5.5 s. Now health answered throughout, every few ms.
     expect(probe.answered).toBeGreaterThanOrEqual(10);
     expect(probe.longestGapMs).toBeLessThan(2_000);
@@ -104,7 +104,7 @@ describe('cost ceilings (default limits)', () => {
   it('refuses more tasks than MAX_BATCH_TASKS, creating nothing', async () => {
     const groups = async () => Number((await t.deps.database.client.execute('SELECT count(*) FROM groups')).rows[0]![0]);
     const before = await groups();
-    const res = await t.post('/api/v1/batches', { items: Array.from({ length: 1001 }, (_, i) => ({ prompt: `p${i}` })), targets: [{ provider: 'echo' }], samples: 1000 });
+    const res = await t.post('/api/v1/studies', { items: Array.from({ length: 1001 }, (_, i) => ({ prompt: `p${i}` })), targets: [{ provider: 'echo' }], samples: 1000 });
     expect(await limitMessage(res)).toContain('MAX_BATCH_TASKS');
     expect(await groups()).toBe(before);
   });
@@ -117,7 +117,7 @@ describe('cost ceilings are configurable', () => {
       expect(await limitMessage(await t.post('/api/v1/embeddings', { provider: 'echo', model: 'e', texts: ['a', 'b', 'c', 'd'] }))).toContain('MAX_EMBEDDING_INPUTS');
       expect(await limitMessage(await t.post('/api/v1/inference', { provider: 'echo', prompt: 'x'.repeat(30), samples: 5 }))).toContain('MAX_INFERENCE_BYTES');
       expect((await t.post('/api/v1/inference', { provider: 'echo', prompt: 'x', samples: 2 })).status).toBe(200);
-      expect(await limitMessage(await t.post('/api/v1/batches', { items: [{ prompt: 'a' }, { prompt: 'b' }, { prompt: 'c' }], targets: [{ provider: 'echo' }], samples: 2 }))).toContain('MAX_BATCH_TASKS');
+      expect(await limitMessage(await t.post('/api/v1/studies', { items: [{ prompt: 'a' }, { prompt: 'b' }, { prompt: 'c' }], targets: [{ provider: 'echo' }], samples: 2 }))).toContain('MAX_BATCH_TASKS');
     } finally {
       t.close();
     }

@@ -59,12 +59,12 @@ describe('open mode (no token) on 127.0.0.1', () => {
   });
 
   it('refuses cross-site writes from browsers on the API, the gateway and pages, calling no provider', async () => {
-    const { id } = await (await t.post('/api/v1/batches', { items: [{ prompt: 'p' }], targets: [{ provider: 'openai', model: 'gpt-test' }] })).json();
-    await waitFor(async () => (await t.get(`/api/v1/batches/${id}`)).json(), (p) => p.status !== 'running');
+    const { id } = await (await t.post('/api/v1/studies', { items: [{ prompt: 'p' }], targets: [{ provider: 'openai', model: 'gpt-test' }] })).json();
+    await waitFor(async () => (await t.get(`/api/v1/studies/${id}`)).json(), (p) => p.status !== 'running');
     fake.reset();
     const before = await countCalls(t);
     const crossSite = { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' };
-    const cancel = await call(`/api/v1/batches/${id}/cancel`, { method: 'POST', headers: crossSite });
+    const cancel = await call(`/api/v1/studies/${id}/cancel`, { method: 'POST', headers: crossSite });
     expect(cancel.status).toBe(403);
     expect((await cancel.json()).error.code).toBe('cross_site_refused');
     // Another port on this machine is another origin: same-site is not same-origin.

@@ -38,9 +38,9 @@ describe('caller JSON', () => {
     beforeAll(async () => {
       // A cancelled batch with one pending task, whose id an attacker has guessed.
       fake.setLatency(2000);
-      ({ id: batchId } = await (await t.post('/api/v1/batches', { items: [{ prompt: 'p1' }, { prompt: 'p2' }], targets: [{ provider: 'openai', model: 'gpt-test' }], concurrency: 1 })).json());
-      await t.post(`/api/v1/batches/${batchId}/cancel`, {});
-      await waitFor(async () => (await t.get(`/api/v1/batches/${batchId}`)).json(), (p) => p.status === 'cancelled', 10_000);
+      ({ id: batchId } = await (await t.post('/api/v1/studies', { items: [{ prompt: 'p1' }, { prompt: 'p2' }], targets: [{ provider: 'openai', model: 'gpt-test' }], concurrency: 1 })).json());
+      await t.post(`/api/v1/studies/${batchId}/cancel`, {});
+      await waitFor(async () => (await t.get(`/api/v1/studies/${batchId}`)).json(), (p) => p.status === 'cancelled', 10_000);
       const task = await t.deps.database.client.execute({ sql: "SELECT id FROM batch_tasks WHERE batch_id = ? AND status = 'pending' LIMIT 1", args: [batchId] });
       taskId = Number(task.rows[0]!.id);
       fake.setLatency(0);
@@ -73,7 +73,7 @@ describe('caller JSON', () => {
         args: [JSON.stringify({ batch_task_id: taskId, batch_id: batchId })],
       });
       expect(await taskState()).toMatchObject({ status: 'pending', calls: 0, last_call_id: null });
-      const results = await (await t.get(`/api/v1/batches/${batchId}/results`)).json();
+      const results = await (await t.get(`/api/v1/studies/${batchId}/results`)).json();
       expect(JSON.stringify(results)).not.toContain('attacker');
     });
 
@@ -132,7 +132,7 @@ describe('caller JSON', () => {
       const groups = async () => Number((await t.deps.database.client.execute('SELECT count(*) AS n FROM groups')).rows[0]!.n);
       const [callsBefore, groupsBefore] = [await countCalls(t), await groups()];
       await refusedBeforeAnyCall(
-        await t.post('/api/v1/batches', { items: [{ prompt: 'p' }], targets: [{ provider: 'openai', model: 'gpt-test', params: { extra: deep } }] }),
+        await t.post('/api/v1/studies', { items: [{ prompt: 'p' }], targets: [{ provider: 'openai', model: 'gpt-test', params: { extra: deep } }] }),
         'targets.0.params',
       );
       await refusedBeforeAnyCall(await t.post('/api/v1/conversations', { provider: 'openai', params: { extra: deep } }), 'params.extra');

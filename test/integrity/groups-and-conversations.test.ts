@@ -51,8 +51,8 @@ describe('groups with owners', () => {
   });
 
   it('keeps foreign calls out of a study and refuses to make batch or conversation groups through the groups API', async () => {
-    const { id } = await (await t.post('/api/v1/batches', { items: [{ prompt: 'q' }], targets: [{ provider: 'echo' }] })).json();
-    await waitFor(async () => (await t.get(`/api/v1/batches/${id}`)).json(), (p) => p.status === 'completed');
+    const { id } = await (await t.post('/api/v1/studies', { items: [{ prompt: 'q' }], targets: [{ provider: 'echo' }] })).json();
+    await waitFor(async () => (await t.get(`/api/v1/studies/${id}`)).json(), (p) => p.status === 'completed');
     const [foreign] = (await (await t.post('/api/v1/inference', { provider: 'echo', prompt: 'foreign' })).json()).calls;
     expect((await t.post(`/api/v1/groups/${id}/members`, { call_ids: [foreign.id] })).status).toBe(409);
     await expect(

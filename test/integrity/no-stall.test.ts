@@ -21,24 +21,24 @@ const FINISHED = (status: string) => !['creating', 'running', 'cancelling'].incl
 
 /** A study of echo answers (`echo: <prompt>`), each item expecting "a"; resolves once all are answered. */
 async function answeredStudy(api: HostileApi, prompts: string[]): Promise<number> {
-  const { status, body } = await api.post('/api/v1/batches', { items: prompts.map((prompt) => ({ prompt, expected: 'a' })), targets: [{ provider: 'echo' }] });
+  const { status, body } = await api.post('/api/v1/studies', { items: prompts.map((prompt) => ({ prompt, expected: 'a' })), targets: [{ provider: 'echo' }] });
   if (status !== 202) throw new Error(`the study was not created: ${status} ${JSON.stringify(body)}`);
-  await api.waitFor(`/api/v1/batches/${body.id}`, (p) => p.status === 'completed');
+  await api.waitFor(`/api/v1/studies/${body.id}`, (p) => p.status === 'completed');
   return body.id;
 }
 
 /** Scores the study with one scorer and waits for the run to end; says how it ended. */
 async function score(api: HostileApi, studyId: number, scorer: Record<string, unknown>): Promise<string> {
-  const started = await api.post(`/api/v1/batches/${studyId}/score`, { scorers: [scorer] });
+  const started = await api.post(`/api/v1/studies/${studyId}/score`, { scorers: [scorer] });
   if (started.status !== 202) return refusal(started.body);
-  const run = await api.waitFor(`/api/v1/batches/${studyId}/scoring/${started.body.id}`, (r) => r.status !== 'running');
+  const run = await api.waitFor(`/api/v1/studies/${studyId}/scoring/${started.body.id}`, (r) => r.status !== 'running');
   return `run ${run.status}`;
 }
 
 /** Waits for a study the input created to stop, cancelling it first when `cancel` is set. */
 async function studyEnd(api: HostileApi, id: number, cancel = false): Promise<string> {
-  if (cancel) await api.post(`/api/v1/batches/${id}/cancel`, {});
-  const progress = await api.waitFor(`/api/v1/batches/${id}`, (p) => FINISHED(p.status));
+  if (cancel) await api.post(`/api/v1/studies/${id}/cancel`, {});
+  const progress = await api.waitFor(`/api/v1/studies/${id}`, (p) => FINISHED(p.status));
   return `study ${progress.status} (${progress.done}/${progress.total} done)`;
 }
 
@@ -116,7 +116,7 @@ describe('no request blocks the event loop for more than 100 ms (issue 21)', () 
       await keepsAnswering(
         'template of 5,000 {user_input}, 100 KB prompt',
         async (api) => {
-          const created = await api.post('/api/v1/batches', { items: [{ prompt: 'x'.repeat(100_000) }], targets: [{ provider: 'echo' }], template: '{user_input}'.repeat(5_000) });
+          const created = await api.post('/api/v1/studies', { items: [{ prompt: 'x'.repeat(100_000) }], targets: [{ provider: 'echo' }], template: '{user_input}'.repeat(5_000) });
           return created.status === 202 ? studyEnd(api, created.body.id) : refusal(created.body);
         },
         { fresh: true },
@@ -130,7 +130,7 @@ describe('no request blocks the event loop for more than 100 ms (issue 21)', () 
       await keepsAnswering(
         'item vars referring to each other, 16 MB prompt',
         async (api) => {
-          const created = await api.post('/api/v1/batches', { items: [{ prompt: '{a}', vars }], targets: [{ provider: 'echo' }] });
+          const created = await api.post('/api/v1/studies', { items: [{ prompt: '{a}', vars }], targets: [{ provider: 'echo' }] });
           return created.status === 202 ? studyEnd(api, created.body.id) : refusal(created.body);
         },
         { fresh: true },
@@ -178,7 +178,7 @@ describe('no request blocks the event loop for more than 100 ms (issue 21)', () 
       await keepsAnswering(
         '30 MB batch body',
         async (api) => {
-          const created = await api.request('POST', '/api/v1/batches', { body, headers: { 'content-type': 'application/json' } });
+          const created = await api.request('POST', '/api/v1/studies', { body, headers: { 'content-type': 'application/json' } });
           return created.status === 202 ? studyEnd(api, created.body.id, true) : refusal(created.body);
         },
         { fresh: true, capMs: 40_000 },
@@ -189,7 +189,7 @@ describe('no request blocks the event loop for more than 100 ms (issue 21)', () 
       await keepsAnswering(
         '1,000,000-task batch',
         async (api) => {
-          const created = await api.post('/api/v1/batches', {
+          const created = await api.post('/api/v1/studies', {
             items: Array.from({ length: 1_000 }, (_, i) => ({ prompt: `p${i}` })),
             targets: [{ provider: 'echo' }],
             samples: 1_000,
@@ -288,7 +288,7 @@ describe('SIGTERM is honoured within SHUTDOWN_GRACE_MS whatever is running (issu
     fake.reset();
     fake.setLatency(20_000);
     const server = await start('study');
-    const created = await post(server, '/api/v1/batches', { items: Array.from({ length: 20 }, (_, i) => ({ prompt: `q${i}` })), targets: [{ provider: 'openai', model: 'gpt-test' }], concurrency: 4 });
+    const created = await post(server, '/api/v1/studies', { items: Array.from({ length: 20 }, (_, i) => ({ prompt: `q${i}` })), targets: [{ provider: 'openai', model: 'gpt-test' }], concurrency: 4 });
     expect(created.status).toBe(202);
     await waitFor(async () => fake.requestCount, (n) => n >= 4);
     await exitAfterSigterm(server, 'a study waits on a slow provider');
@@ -297,11 +297,11 @@ describe('SIGTERM is honoured within SHUTDOWN_GRACE_MS whatever is running (issu
   it("exits in time while a scoring run's judge waits on a slow provider", async () => {
     fake.reset();
     const server = await start('judge');
-    const created = await (await post(server, '/api/v1/batches', { items: [{ prompt: 'two plus two', expected: '4' }, { prompt: 'three' }], targets: [{ provider: 'echo' }] })).json();
-    await waitFor(async () => (await fetch(`${server.base}/api/v1/batches/${created.id}`)).json(), (p) => p.status === 'completed');
+    const created = await (await post(server, '/api/v1/studies', { items: [{ prompt: 'two plus two', expected: '4' }, { prompt: 'three' }], targets: [{ provider: 'echo' }] })).json();
+    await waitFor(async () => (await fetch(`${server.base}/api/v1/studies/${created.id}`)).json(), (p) => p.status === 'completed');
     fake.setLatency(20_000);
     const judge = { type: 'llm_judge', target: { provider: 'openai', model: 'judge-model' }, rubric: 'Score {answer}', verdict: { type: 'score', min: 0, max: 10 } };
-    expect((await post(server, `/api/v1/batches/${created.id}/score`, { scorers: [judge] })).status).toBe(202);
+    expect((await post(server, `/api/v1/studies/${created.id}/score`, { scorers: [judge] })).status).toBe(202);
     await waitFor(async () => fake.requestCount, (n) => n >= 1);
     await exitAfterSigterm(server, "a scoring run's judge waits on a slow provider");
   }, TIMEOUT);
@@ -309,10 +309,10 @@ describe('SIGTERM is honoured within SHUTDOWN_GRACE_MS whatever is running (issu
   it('exits in time while a scoring run works through a pattern that backtracks', async () => {
     fake.reset();
     const server = await start('backtracking');
-    const created = await (await post(server, '/api/v1/batches', { items: [{ prompt: `${'a'.repeat(9_990)}!` }], targets: [{ provider: 'echo' }] })).json();
-    await waitFor(async () => (await fetch(`${server.base}/api/v1/batches/${created.id}`)).json(), (p) => p.status === 'completed');
+    const created = await (await post(server, '/api/v1/studies', { items: [{ prompt: `${'a'.repeat(9_990)}!` }], targets: [{ provider: 'echo' }] })).json();
+    await waitFor(async () => (await fetch(`${server.base}/api/v1/studies/${created.id}`)).json(), (p) => p.status === 'completed');
     // Accepted (it runs) or refused: either way nothing may keep the process from stopping.
-    const scoring = post(server, `/api/v1/batches/${created.id}/score`, { scorers: [{ type: 'regex', pattern: '(a|a)*$' }] }).catch(() => undefined);
+    const scoring = post(server, `/api/v1/studies/${created.id}/score`, { scorers: [{ type: 'regex', pattern: '(a|a)*$' }] }).catch(() => undefined);
     await Promise.race([scoring, new Promise((resolve) => setTimeout(resolve, 200))]);
     await exitAfterSigterm(server, 'a scoring run works through (a|a)*$ over 9,990 a\'s');
   }, TIMEOUT);

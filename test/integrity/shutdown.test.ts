@@ -53,13 +53,13 @@ describe('graceful shutdown', () => {
     const env = envFor('mid-batch');
     const first = await start(env);
     const { id } = await json(
-      await fetch(`${first.base}/api/v1/batches`, {
+      await fetch(`${first.base}/api/v1/studies`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ items: Array.from({ length: 30 }, (_, i) => ({ prompt: `item ${i}` })), targets: [{ provider: 'openai', model: 'gpt-test' }], concurrency: 4 }),
       }),
     );
-    await waitFor(async () => json(await fetch(`${first.base}/api/v1/batches/${id}`)), (p) => p.done >= 4);
+    await waitFor(async () => json(await fetch(`${first.base}/api/v1/studies/${id}`)), (p) => p.done >= 4);
     // A streamed answer in flight: its first chunk has arrived when the signal comes.
     const streamed = await fetch(`${first.base}/v1/chat/completions`, {
       method: 'POST',
@@ -88,9 +88,9 @@ describe('graceful shutdown', () => {
 
     fake.setLatency(0);
     const second = await start(env);
-    expect((await json(await fetch(`${second.base}/api/v1/batches/${id}`))).status).toBe('interrupted');
-    expect((await fetch(`${second.base}/api/v1/batches/${id}/resume`, { method: 'POST' })).status).toBe(202);
-    await waitFor(async () => json(await fetch(`${second.base}/api/v1/batches/${id}`)), (p) => p.status === 'completed');
+    expect((await json(await fetch(`${second.base}/api/v1/studies/${id}`))).status).toBe('interrupted');
+    expect((await fetch(`${second.base}/api/v1/studies/${id}/resume`, { method: 'POST' })).status).toBe(202);
+    await waitFor(async () => json(await fetch(`${second.base}/api/v1/studies/${id}`)), (p) => p.status === 'completed');
     await second.kill();
     const check = createClient({ url: env.DATABASE_URL });
     const perTask = await check.execute({

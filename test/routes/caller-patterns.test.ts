@@ -28,7 +28,7 @@ describe('caller patterns and schemas through the API', () => {
     t = await createTestApp({ OPENAI_API_KEY: 'sk-patterns-test', OPENAI_BASE_URL: fake.url, RETRY_MAX_ATTEMPTS: '1' });
     const replies: Record<string, string> = { short: SHORT, long: LONG, 'short json': JSON.stringify(SHORT), 'long json': JSON.stringify(LONG) };
     fake.setReplyPolicy(({ body }) => replies[(body as { messages: Array<{ content: string }> }).messages.at(-1)!.content]);
-    const res = await t.post('/api/v1/batches', {
+    const res = await t.post('/api/v1/studies', {
       name: 'hostile answers',
       items: Object.keys(replies).map((prompt) => ({ id: prompt, prompt, expected: 'x' })),
       targets: [{ provider: 'openai', model: 'gpt-test' }],
@@ -36,7 +36,7 @@ describe('caller patterns and schemas through the API', () => {
     });
     expect(res.status).toBe(202);
     studyId = (await res.json()).id;
-    await waitFor(async () => (await t.get(`/api/v1/batches/${studyId}`)).json(), (p) => p.status !== 'running');
+    await waitFor(async () => (await t.get(`/api/v1/studies/${studyId}`)).json(), (p) => p.status !== 'running');
   });
   afterAll(async () => {
     t.close();
@@ -44,7 +44,7 @@ describe('caller patterns and schemas through the API', () => {
   });
 
   it('scores the catastrophic patterns as regex scorers, extractions and JSON Schema patterns, each with its outcome', async () => {
-    const res = await t.post(`/api/v1/batches/${studyId}/score`, {
+    const res = await t.post(`/api/v1/studies/${studyId}/score`, {
       scorers: [
         { name: 'star', type: 'regex', pattern: '(a|a)*$' },
         { name: 'plus', type: 'regex', pattern: '(a|aa)+$' },
@@ -83,12 +83,12 @@ describe('caller patterns and schemas through the API', () => {
       expect(error.message).toMatch(message);
     };
     const study = (scorers: unknown[]) => ({ name: 'refused', items: [{ prompt: 'p' }], targets: [{ provider: 'echo' }], scorers });
-    await refused('/api/v1/batches', study([{ type: 'regex', pattern: 'answer: (?=\\d)' }]), /^scorers\.0\.pattern: lookahead .* not supported by the linear-time regex engine/);
-    await refused('/api/v1/batches', study([{ type: 'exact', extract: { type: 'regex', pattern: '(\\w)\\1' } }]), /^scorers\.0\.extract\.pattern: backreferences/);
-    await refused('/api/v1/batches', study([{ type: 'exact' }, { type: 'json_schema', schema: { properties: { a: { pattern: '(?<!x)y' } } } }]), /^scorers\.1\.schema: pattern "\(\?<!x\)y" \(at #\/properties\/a\/pattern\): lookbehind/);
-    await refused('/api/v1/batches', study([{ type: 'json_schema', schema: refFanOut() }]), /^scorers\.0\.schema: expands to more than 10,000 subschema checks/);
-    await refused(`/api/v1/batches/${studyId}/score`, { scorers: [{ type: 'json_schema', schema: refFanOut() }] }, /^scorers\.0\.schema: expands to more than/);
-    await refused(`/api/v1/batches/${studyId}/score`, { scorers: [{ type: 'regex', pattern: '(?<=a)b' }] }, /^scorers\.0\.pattern: lookbehind/);
+    await refused('/api/v1/studies', study([{ type: 'regex', pattern: 'answer: (?=\\d)' }]), /^scorers\.0\.pattern: lookahead .* not supported by the linear-time regex engine/);
+    await refused('/api/v1/studies', study([{ type: 'exact', extract: { type: 'regex', pattern: '(\\w)\\1' } }]), /^scorers\.0\.extract\.pattern: backreferences/);
+    await refused('/api/v1/studies', study([{ type: 'exact' }, { type: 'json_schema', schema: { properties: { a: { pattern: '(?<!x)y' } } } }]), /^scorers\.1\.schema: pattern "\(\?<!x\)y" \(at #\/properties\/a\/pattern\): lookbehind/);
+    await refused('/api/v1/studies', study([{ type: 'json_schema', schema: refFanOut() }]), /^scorers\.0\.schema: expands to more than 10,000 subschema checks/);
+    await refused(`/api/v1/studies/${studyId}/score`, { scorers: [{ type: 'json_schema', schema: refFanOut() }] }, /^scorers\.0\.schema: expands to more than/);
+    await refused(`/api/v1/studies/${studyId}/score`, { scorers: [{ type: 'regex', pattern: '(?<=a)b' }] }, /^scorers\.0\.pattern: lookbehind/);
     expect(await count('batches')).toBe(studies);
     expect(await count('scoring_runs')).toBe(runs);
   });

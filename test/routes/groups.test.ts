@@ -82,6 +82,29 @@ describe('secrets in group names', () => {
   });
   afterAll(() => t.close());
 
+  it('shows a study as type "study" on the groups pages, while the API keeps its group_type "batch"', async () => {
+    const started = await t.post('/api/v1/studies', { name: 'typed study', items: [{ prompt: 'hi' }], targets: [{ provider: 'echo' }] });
+    const { id } = await started.json();
+    const { group } = await (await t.get(`/api/v1/groups/${id}`)).json();
+    expect(group).toMatchObject({ group_type: 'batch', name: 'typed study' });
+    expect((await (await t.get('/api/v1/groups?type=batch')).json()).groups).toContainEqual(expect.objectContaining({ id }));
+
+    const row = (page: string) => page.match(new RegExp(`<tr><td><a href="/studies/${id}">${id}</a></td><td>([^<]*)</td>`))?.[1];
+    const all = await (await t.get('/groups')).text();
+    expect(row(all)).toBe('study');
+    expect(all).toContain('<a href="/groups?type=study">studies</a>');
+    expect(all).not.toMatch(/<td>batch<\/td>/);
+    const studiesOnly = await (await t.get('/groups?type=study')).text();
+    expect(row(studiesOnly)).toBe('study');
+    expect(studiesOnly).not.toContain('colour study');
+    expect(await (await t.get(`/groups/${id}`)).text()).toContain('typed study <span class="muted">(study)</span>');
+    // Filing a call into it is refused naming it a study.
+    const call = (await (await t.post('/api/v1/inference', { provider: 'echo', prompt: 'stray' })).json()).calls[0].id;
+    const refused = await t.post(`/api/v1/groups/${id}/members`, { call_ids: [call] });
+    expect(refused.status).toBe(409);
+    expect((await refused.json()).error.message).toContain(`group ${id} is a study group: only its study run (POST /api/v1/studies) adds calls`);
+  });
+
   it('removes a configured key from names and descriptions made by the gateway header, the API, the page form, a chat and a study', async () => {
     const header = { 'x-study-group': `run ${KEY}` };
     const chat = { model: 'echo/echo-1', messages: [{ role: 'user', content: 'hi' }] };
@@ -98,7 +121,7 @@ describe('secrets in group names', () => {
     });
     expect(form.status).toBe(303);
     expect((await t.post('/api/v1/conversations', { provider: 'echo', name: `chat ${KEY}` })).status).toBe(201);
-    const study = await t.post('/api/v1/batches', { name: `study ${KEY}`, description: `about ${KEY}`, items: [{ prompt: 'hi' }], targets: [{ provider: 'echo' }] });
+    const study = await t.post('/api/v1/studies', { name: `study ${KEY}`, description: `about ${KEY}`, items: [{ prompt: 'hi' }], targets: [{ provider: 'echo' }] });
     expect(study.status).toBe(202);
 
     const { groups } = await (await t.get('/api/v1/groups')).json();

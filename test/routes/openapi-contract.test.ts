@@ -7,8 +7,16 @@ import { createTestApp, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';
 
+type Operation = {
+  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  requestBody?: unknown;
+  parameters?: unknown;
+  deprecated?: boolean;
+  description?: string;
+  summary?: string;
+};
 type Doc = {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }>; requestBody?: unknown }>>;
+  paths: Record<string, Record<string, Operation>>;
   components?: { schemas?: Record<string, unknown> };
 };
 
@@ -41,6 +49,26 @@ describe('the OpenAPI document and the routes agree', () => {
     expect(registered.size).toBeGreaterThanOrEqual(35);
   });
 
+  it('lists every study operation at /api/v1/studies and again at /api/v1/batches, the alias deprecated and naming its replacement', () => {
+    const operations = (prefix: string) =>
+      Object.entries(doc.paths)
+        .filter(([path]) => path === prefix || path.startsWith(`${prefix}/`))
+        .flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, operation]) => ({ method, rest: path.slice(prefix.length), operation })));
+    const studies = operations('/api/v1/studies');
+    const aliases = operations('/api/v1/batches');
+    expect(studies.map(({ method, rest }) => `${method} ${rest}`).sort()).toEqual(aliases.map(({ method, rest }) => `${method} ${rest}`).sort());
+    expect(studies.length).toBeGreaterThanOrEqual(11);
+    for (const { method, rest, operation } of studies) {
+      const where = `${method.toUpperCase()} /api/v1/studies${rest}`;
+      expect(operation.deprecated, where).toBeUndefined();
+      const alias = aliases.find((a) => a.method === method && a.rest === rest)!.operation;
+      expect(alias.deprecated, where).toBe(true);
+      expect(alias.description, where).toContain(`Deprecated alias of \`${where}\``);
+      // The same contract otherwise: parameters, body and responses.
+      expect({ ...alias, deprecated: undefined, description: undefined }, where).toEqual({ ...operation, description: undefined });
+    }
+  });
+
   it('gives every operation a typed success response, the error shape, and a schema for any body it takes', () => {
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
@@ -52,7 +80,7 @@ describe('the OpenAPI document and the routes agree', () => {
         if (operation.requestBody) expect(JSON.stringify(operation.requestBody), where).toContain('"schema"');
       }
     }
-    expect(Object.keys(doc.components?.schemas ?? {})).toEqual(expect.arrayContaining(['Error', 'Call', 'CapturedCall', 'BatchProgress']));
+    expect(Object.keys(doc.components?.schemas ?? {})).toEqual(expect.arrayContaining(['Error', 'Call', 'CapturedCall', 'StudyProgress']));
   });
 
   it('produces every documented success response for real, each matching its schema', async () => {
@@ -91,38 +119,41 @@ describe('the OpenAPI document and the routes agree', () => {
     await post('/api/v1/prices', { ...price, output_usd_per_million: 3 }, 200);
     await get('/api/v1/prices');
 
-    // A study whose second item fails once, so that resume has something to run.
-    fake.setFaultPolicy((req) => (String(req.body?.messages?.[0]?.content).includes('flaky') ? { kind: 'status', status: 400 } : undefined));
-    const study = await post(
-      '/api/v1/batches',
-      {
-        items: [{ prompt: 'Capital of France?', expected: 'echo: Capital of France?' }, { prompt: 'flaky' }],
-        targets: [{ provider: 'echo' }, { provider: 'fake', model: 'fake-model' }],
-        scorers: [{ type: 'exact' }],
-      },
-      202,
-    );
-    const settled = () => waitFor(() => get(`/api/v1/batches/${study.id}`), (p) => p.status !== 'running' && p.status !== 'creating');
-    expect(await settled()).toMatchObject({ status: 'completed', failed: 1 });
-    await get('/api/v1/batches');
-    await get(`/api/v1/batches/${study.id}/results`);
-    fake.setFaultPolicy(undefined);
-    await post(`/api/v1/batches/${study.id}/resume`, {}, 202);
-    expect(await settled()).toMatchObject({ status: 'completed', failed: 0 });
+    // Every study operation, at its path and at the deprecated alias (documented too, so checked too).
+    for (const studies of ['/api/v1/studies', '/api/v1/batches']) {
+      // A study whose second item fails once, so that resume has something to run.
+      fake.setFaultPolicy((req) => (String(req.body?.messages?.[0]?.content).includes('flaky') ? { kind: 'status', status: 400 } : undefined));
+      const study = await post(
+        studies,
+        {
+          items: [{ prompt: 'Capital of France?', expected: 'echo: Capital of France?' }, { prompt: 'flaky' }],
+          targets: [{ provider: 'echo' }, { provider: 'fake', model: 'fake-model' }],
+          scorers: [{ type: 'exact' }],
+        },
+        202,
+      );
+      const settled = () => waitFor(() => get(`${studies}/${study.id}`), (p) => p.status !== 'running' && p.status !== 'creating');
+      expect(await settled()).toMatchObject({ status: 'completed', failed: 1 });
+      await get(studies);
+      await get(`${studies}/${study.id}/results`);
+      fake.setFaultPolicy(undefined);
+      await post(`${studies}/${study.id}/resume`, {}, 202);
+      expect(await settled()).toMatchObject({ status: 'completed', failed: 0 });
 
-    const run = await post(`/api/v1/batches/${study.id}/score`, {}, 202);
-    await waitFor(() => get(`/api/v1/batches/${study.id}/scoring/${run.id}`), (r) => r.status !== 'running');
-    await get(`/api/v1/batches/${study.id}/scoring`);
-    await get(`/api/v1/batches/${study.id}/report`);
-    for (const format of ['csv', 'jsonl']) expect((await t.get(`/api/v1/batches/${study.id}/export?format=${format}`)).status).toBe(200);
+      const run = await post(`${studies}/${study.id}/score`, {}, 202);
+      await waitFor(() => get(`${studies}/${study.id}/scoring/${run.id}`), (r) => r.status !== 'running');
+      await get(`${studies}/${study.id}/scoring`);
+      await get(`${studies}/${study.id}/report`);
+      for (const format of ['csv', 'jsonl']) expect((await t.get(`${studies}/${study.id}/export?format=${format}`)).status).toBe(200);
+
+      // Cancel last: a study held up by a slow provider.
+      fake.setLatency(2_000);
+      const slow = await post(studies, { items: [{ prompt: 'slow' }], targets: [{ provider: 'fake', model: 'fake-model' }] }, 202);
+      await post(`${studies}/${slow.id}/cancel`, {});
+      fake.setLatency(0);
+    }
     await post(`/api/v1/calls/${callId}/scores`, { pass: true, label: 'right' }, 201);
     await get(`/api/v1/calls/${callId}/scores`);
-
-    // Cancel last: a study held up by a slow provider.
-    fake.setLatency(2_000);
-    const slow = await post('/api/v1/batches', { items: [{ prompt: 'slow' }], targets: [{ provider: 'fake', model: 'fake-model' }] }, 202);
-    await post(`/api/v1/batches/${slow.id}/cancel`, {});
-    fake.setLatency(0);
 
     const expected = documentedRoutes(t.deps).flatMap((route) =>
       Object.keys(route.responses)

@@ -26,9 +26,9 @@ describe('page and scorer inputs are checked like the API checks them', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAI();
     t = await createTestApp({ OPENAI_API_KEY: 'sk-page-checks', OPENAI_BASE_URL: fake.url });
-    const res = await t.post('/api/v1/batches', { items: [{ id: 'q', prompt: 'What is 2+2?', expected: '4' }], targets: [{ provider: 'echo' }] });
+    const res = await t.post('/api/v1/studies', { items: [{ id: 'q', prompt: 'What is 2+2?', expected: '4' }], targets: [{ provider: 'echo' }] });
     studyId = (await res.json()).id;
-    await waitFor(() => t.get(`/api/v1/batches/${studyId}`).then((r) => r.json()), (p) => p.status === 'completed');
+    await waitFor(() => t.get(`/api/v1/studies/${studyId}`).then((r) => r.json()), (p) => p.status === 'completed');
     callId = Number((await t.deps.database.client.execute('SELECT id FROM raw_calls LIMIT 1')).rows[0]!.id);
   });
   afterAll(async () => {
@@ -101,20 +101,20 @@ describe('page and scorer inputs are checked like the API checks them', () => {
       [{ temperature: 9 }, 'scorers.0.target.params.temperature'],
     ];
     for (const [params, field] of cases) {
-      const created = await t.post('/api/v1/batches', { items: [{ prompt: 'x' }], targets: [{ provider: 'echo' }], scorers: [judge(params)] });
+      const created = await t.post('/api/v1/studies', { items: [{ prompt: 'x' }], targets: [{ provider: 'echo' }], scorers: [judge(params)] });
       expect(created.status, JSON.stringify(params)).toBe(400);
       expect((await created.json()).error.message).toMatch(new RegExp(`^${field.replaceAll('.', '\\.')}: `));
-      const scored = await t.post(`/api/v1/batches/${studyId}/score`, { scorers: [judge(params)] });
+      const scored = await t.post(`/api/v1/studies/${studyId}/score`, { scorers: [judge(params)] });
       expect(scored.status, JSON.stringify(params)).toBe(400);
       expect((await scored.json()).error.message).toMatch(new RegExp(`^${field.replaceAll('.', '\\.')}: `));
     }
     // A rubric naming its placeholders thousands of times would multiply a whole prompt into each judge call.
     const amplified = { ...judge({}), rubric: `${'{question}'.repeat(1_500)} {answer}` };
-    const rubric = await t.post(`/api/v1/batches/${studyId}/score`, { scorers: [amplified] });
+    const rubric = await t.post(`/api/v1/studies/${studyId}/score`, { scorers: [amplified] });
     expect(rubric.status).toBe(400);
     expect((await rubric.json()).error.message).toMatch(/^scorers\.0\.rubric: name the placeholders at most 10 times/);
     // The target schema is the study target's: the same refusal for a target of the study itself.
-    const target = await t.post('/api/v1/batches', { items: [{ prompt: 'x' }], targets: [{ provider: 'openai', params: { stream: true } }] });
+    const target = await t.post('/api/v1/studies', { items: [{ prompt: 'x' }], targets: [{ provider: 'openai', params: { stream: true } }] });
     expect((await target.json()).error.message).toMatch(/^targets\.0\.params\.stream: /);
     expect(fake.requests).toEqual([]);
     expect(await snapshot()).toBe(before);
@@ -122,7 +122,7 @@ describe('page and scorer inputs are checked like the API checks them', () => {
 
   it('stores the judge request exactly as it was sent', async () => {
     fake.setReplyPolicy(() => 'Verdict: correct');
-    const run = await t.post(`/api/v1/batches/${studyId}/score`, { scorers: [judge({ temperature: 0, seed: 7, max_tokens: 50 })] });
+    const run = await t.post(`/api/v1/studies/${studyId}/score`, { scorers: [judge({ temperature: 0, seed: 7, max_tokens: 50 })] });
     expect(run.status).toBe(202);
     await t.deps.scoring.idle();
     expect(fake.requests).toHaveLength(1);
@@ -168,7 +168,7 @@ describe('page and scorer inputs are checked like the API checks them', () => {
       const created = await small.app.request('/studies', { method: 'POST', body: form });
       expect(created.status).toBe(303);
       const id = Number(created.headers.get('location')!.split('/').pop());
-      const study = await (await small.get(`/api/v1/batches/${id}`)).json();
+      const study = await (await small.get(`/api/v1/studies/${id}`)).json();
       expect(study).toMatchObject({ name: 'streamed form', total: 2 });
       expect(study.targets.map((target: { model: string }) => target.model)).toEqual(['echo-1', 'echo-2']);
       const items = await small.deps.database.client.execute({ sql: 'SELECT prompt, vars_json FROM batch_items WHERE batch_id = ?', args: [id] });

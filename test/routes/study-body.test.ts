@@ -1,8 +1,8 @@
 // A study's JSON body read a slice at a time (src/studies/study-body.ts): the same study, and the same
-// refusals, as batchBodySchema gives for the whole body parsed at once.
+// refusals, as studyBodySchema gives for the whole body parsed at once.
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors';
-import { batchBodySchema } from '../../src/schemas/study-requests';
+import { studyBodySchema } from '../../src/schemas/study-requests';
 import { MAX_ITEM_VALUES, MAX_STUDY_FIELDS_CHARS, readStudyJson, splitStudyJson } from '../../src/studies/study-body';
 import { mulberry32 } from '../../src/studies/statistics/seeded-random';
 import { createTestApp } from '../support/app';
@@ -31,10 +31,10 @@ describe('reading a study body a slice at a time', () => {
     const { fields, items } = await splitStudyJson(text);
     expect(items!.map((item) => JSON.parse(item))).toEqual(body.items);
     expect(JSON.parse(fields)).toEqual({ ...body, items: [] });
-    expect(await readStudyJson(text)).toEqual(batchBodySchema.parse(body));
+    expect(await readStudyJson(text)).toEqual(studyBodySchema.parse(body));
   });
 
-  it('gives the same study as batchBodySchema over random bodies', async () => {
+  it('gives the same study as studyBodySchema over random bodies', async () => {
     const random = mulberry32(3);
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
     for (let round = 0; round < 100; round++) {
@@ -42,11 +42,11 @@ describe('reading a study body a slice at a time', () => {
         random() < 0.3 ? { messages: [{ role: 'user', content: pick(awkward) || 'hi' }] } : { id: `${round}-${i}`, prompt: `${pick(awkward)}?`, ...(random() < 0.5 ? { fields: { f: pick(awkward) } } : {}) },
       );
       const body = { items, targets: [{ provider: 'echo' }], ...(random() < 0.5 ? { samples: 1 + Math.floor(random() * 3) } : {}) };
-      expect(await readStudyJson(JSON.stringify(body, null, round % 3))).toEqual(batchBodySchema.parse(body));
+      expect(await readStudyJson(JSON.stringify(body, null, round % 3))).toEqual(studyBodySchema.parse(body));
     }
   });
 
-  it('refuses what batchBodySchema refuses, naming the same field first', async () => {
+  it('refuses what studyBodySchema refuses, naming the same field first', async () => {
     const cases: unknown[] = [
       { items: [{ prompt: 'x' }, {}], targets: [{ provider: 'echo' }] },
       { items: [{ prompt: 'x', extra: 1 }], targets: [{ provider: 'echo' }] },
@@ -60,7 +60,7 @@ describe('reading a study body a slice at a time', () => {
       { items: [{ prompt: 'x' }], targets: [{ provider: 'echo' }], unknown: 1 },
     ];
     for (const body of cases) {
-      const expected = batchBodySchema.safeParse(body);
+      const expected = studyBodySchema.safeParse(body);
       expect(expected.success, JSON.stringify(body)).toBe(false);
       const error = await refusal(JSON.stringify(body));
       expect(error.status).toBe(400);
@@ -100,17 +100,17 @@ describe('reading a study body a slice at a time', () => {
   });
 });
 
-describe('POST /api/v1/batches reads its body a slice at a time', () => {
+describe('POST /api/v1/studies reads its body a slice at a time', () => {
   it('answers 415 to a body that is not JSON and 400 to a sweep naming __proto__, creating nothing', async () => {
     const t = await createTestApp();
     try {
       const groups = async () => Number((await t.deps.database.client.execute('SELECT count(*) FROM groups')).rows[0]![0]);
       const before = await groups();
-      const text = await t.app.request('/api/v1/batches', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+      const text = await t.app.request('/api/v1/studies', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
       expect(text.status).toBe(415);
       expect((await text.json()).error.code).toBe('unsupported_media_type');
       for (const name of ['__proto__', 'constructor', 'prototype', 'not a name']) {
-        const res = await t.post('/api/v1/batches', `{"items": [{"prompt": "x"}], "targets": [{"provider": "echo"}], "sweep": {${JSON.stringify(name)}: [1, 2]}}`);
+        const res = await t.post('/api/v1/studies', `{"items": [{"prompt": "x"}], "targets": [{"provider": "echo"}], "sweep": {${JSON.stringify(name)}: [1, 2]}}`);
         expect(res.status, name).toBe(400);
         expect((await res.json()).error.message.startsWith(`sweep.${name}: `), name).toBe(true);
       }

@@ -4,8 +4,8 @@
 // the service the Workers queue shares — nothing created, no provider called.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceContext } from '../../src/deps';
-import type { BatchExecutor } from '../../src/studies/runner/runner';
-import { startBatch } from '../../src/studies/service';
+import type { StudyExecutor } from '../../src/studies/runner/runner';
+import { startStudy } from '../../src/studies/service';
 import { createTestApp, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';
@@ -37,7 +37,7 @@ describe('study prompts are bounded before a study is created', () => {
   it('refuses a template that repeats {user_input} 5,000 times over a 100 KB prompt, naming the item, the placeholder and MAX_INFERENCE_BYTES', async () => {
     const before = await rowCounts();
     const started = performance.now();
-    const res = await t.post('/api/v1/batches', { ...AMPLIFIED, targets });
+    const res = await t.post('/api/v1/studies', { ...AMPLIFIED, targets });
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(res.status).toBe(400);
     const { error } = await res.json();
@@ -55,7 +55,7 @@ describe('study prompts are bounded before a study is created', () => {
     const before = await rowCounts();
     // 20 items of ~10 KB × 2 targets × 3 samples ≈ 1.2 MB, over the 1,000,000 configured here.
     const items = Array.from({ length: 20 }, (_, i) => ({ prompt: `${i} ${'y'.repeat(10_000)}` }));
-    const res = await t.post('/api/v1/batches', { items, targets, samples: 3 });
+    const res = await t.post('/api/v1/studies', { items, targets, samples: 3 });
     expect(res.status).toBe(400);
     const { error } = await res.json();
     expect(error.code).toBe('limit_exceeded');
@@ -63,16 +63,16 @@ describe('study prompts are bounded before a study is created', () => {
     expect(await rowCounts()).toEqual(before);
     expect(fake.requests).toEqual([]);
     // The same items with one sample fit.
-    const fits = await t.post('/api/v1/batches', { items: items.slice(0, 10), targets: [{ provider: 'echo' }], samples: 1 });
+    const fits = await t.post('/api/v1/studies', { items: items.slice(0, 10), targets: [{ provider: 'echo' }], samples: 1 });
     expect(fits.status).toBe(202);
   });
 
   it('fills vars that name each other once: 386 bytes of vars make a prompt of that order, sent as written', async () => {
     const vars = { a: '{b}'.repeat(40), b: '{c}'.repeat(40), c: '{a}'.repeat(40) };
-    const res = await t.post('/api/v1/batches', { items: [{ id: 'loop', prompt: '{a}|{b}|{c}', vars }], targets: [{ provider: 'openai', model: 'gpt-test' }] });
+    const res = await t.post('/api/v1/studies', { items: [{ id: 'loop', prompt: '{a}|{b}|{c}', vars }], targets: [{ provider: 'openai', model: 'gpt-test' }] });
     expect(res.status).toBe(202);
     const { id } = await res.json();
-    await waitFor(() => t.get(`/api/v1/batches/${id}`).then((r) => r.json()), (p) => p.status === 'completed');
+    await waitFor(() => t.get(`/api/v1/studies/${id}`).then((r) => r.json()), (p) => p.status === 'completed');
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]!.body.messages).toEqual([{ role: 'user', content: `${vars.a}|${vars.b}|${vars.c}` }]);
   });
@@ -107,7 +107,7 @@ describe('study prompts are bounded before a study is created', () => {
 
   it('refuses it in the service the Workers queue shares: the executor is never asked to launch', async () => {
     const launched: number[] = [];
-    const executor: BatchExecutor = {
+    const executor: StudyExecutor = {
       runner: 'test-queue',
       staleAfterMs: 30_000,
       cancelWaitsForTasksInFlight: false,
@@ -118,8 +118,8 @@ describe('study prompts are bounded before a study is created', () => {
       stats: () => undefined,
     };
     const before = await rowCounts();
-    const ctx = { ...serviceContext(t.deps), batches: executor };
-    await expect(startBatch(ctx, { ...AMPLIFIED, targets: [{ provider: 'echo' }], samples: 1, concurrency: 1 })).rejects.toMatchObject({
+    const ctx = { ...serviceContext(t.deps), studies: executor };
+    await expect(startStudy(ctx, { ...AMPLIFIED, targets: [{ provider: 'echo' }], samples: 1, concurrency: 1 })).rejects.toMatchObject({
       status: 400,
       code: 'limit_exceeded',
     });

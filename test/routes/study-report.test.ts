@@ -17,12 +17,12 @@ describe('studies through HTTP', () => {
     await fake.close();
   });
 
-  const progress = async (id: number) => (await t.get(`/api/v1/batches/${id}`)).json();
+  const progress = async (id: number) => (await t.get(`/api/v1/studies/${id}`)).json();
   const stopped = (id: number) => waitFor(() => progress(id), (p) => p.status !== 'running' && p.status !== 'cancelling');
 
   it('expands a sweep into one target per combination, each sending its own parameters', async () => {
     fake.reset();
-    const res = await t.post('/api/v1/batches', {
+    const res = await t.post('/api/v1/studies', {
       items: [{ prompt: 'Name a colour.' }],
       targets: [{ provider: 'openai', model: 'gpt-test', params: { temperature: 2, seed: 1 } }],
       sweep: { temperature: [0, 0.7], top_p: [1, 0.9] },
@@ -39,7 +39,7 @@ describe('studies through HTTP', () => {
     ]);
     await stopped(id);
     expect(fake.requests.map((r) => [r.body.temperature, r.body.top_p, r.body.seed])).toEqual([[0, 1, 1], [0, 0.9, 1], [0.7, 1, 1], [0.7, 0.9, 1]]);
-    const report = await (await t.get(`/api/v1/batches/${id}/report`)).json();
+    const report = await (await t.get(`/api/v1/studies/${id}/report`)).json();
     expect(report.targets.map((target: { label: string }) => target.label)).toEqual([
       'openai/gpt-test · temperature=0 top_p=1',
       'openai/gpt-test · temperature=0 top_p=0.9',
@@ -51,7 +51,7 @@ describe('studies through HTTP', () => {
   it('refuses a sweep that is not valid or too large, naming the field', async () => {
     const base = { items: [{ prompt: 'x' }], targets: [{ provider: 'echo' }] };
     const refused = async (body: unknown, message: RegExp) => {
-      const res = await t.post('/api/v1/batches', body);
+      const res = await t.post('/api/v1/studies', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect((await res.json()).error.message).toMatch(message);
     };
@@ -67,7 +67,7 @@ describe('studies through HTTP', () => {
     fake.reset();
     fake.setLatency(150);
     fake.setFaultPolicy((req) => (req.body.messages.at(-1).content === 'two' ? { kind: 'status', status: 500 } : undefined));
-    const { id } = await (await t.post('/api/v1/batches', {
+    const { id } = await (await t.post('/api/v1/studies', {
       items: [{ id: 'one', prompt: 'one', expected: 'reply to: one' }, { id: 'two', prompt: 'two', expected: 'x' }, { id: 'three', prompt: 'three', expected: 'x' }],
       targets: [{ provider: 'openai', model: 'gpt-test' }],
       samples: 2,
@@ -75,13 +75,13 @@ describe('studies through HTTP', () => {
       scorers: [{ type: 'exact' }],
     })).json();
     await waitFor(() => progress(id), (p) => p.done + p.failed >= 4);
-    await t.post(`/api/v1/batches/${id}/cancel`, {});
+    await t.post(`/api/v1/studies/${id}/cancel`, {});
     await stopped(id);
     fake.setFaultPolicy(undefined);
     fake.setLatency(0);
-    expect((await t.post(`/api/v1/batches/${id}/score`, {})).status).toBe(202);
+    expect((await t.post(`/api/v1/studies/${id}/score`, {})).status).toBe(202);
     await t.deps.scoring.idle();
-    const report = await (await t.get(`/api/v1/batches/${id}/report`)).json();
+    const report = await (await t.get(`/api/v1/studies/${id}/report`)).json();
     expect(report.progress).toMatchObject({ status: 'cancelled', total: 6 });
     // The cancel lets the task in flight finish: item "three" has one answer or none, the rest is pending.
     const [target] = report.targets;
@@ -108,9 +108,9 @@ describe('studies through HTTP', () => {
     try {
       const auth = { authorization: 'Bearer study-token-report-1234' };
       const items = Array.from({ length: 120 }, (_, i) => ({ id: `q${i}`, prompt: i === 0 ? '=cmd|calc' : `question ${i}`, expected: `echo: question ${i}`, fields: { half: i < 60 ? 'a' : 'b' } }));
-      const { id } = await (await s.post('/api/v1/batches', { items, targets: [{ provider: 'echo' }], samples: 2, scorers: [{ type: 'exact' }] }, auth)).json();
-      await waitFor(async () => (await s.get(`/api/v1/batches/${id}`, auth)).json(), (p) => p.status === 'completed');
-      await s.post(`/api/v1/batches/${id}/score`, {}, auth);
+      const { id } = await (await s.post('/api/v1/studies', { items, targets: [{ provider: 'echo' }], samples: 2, scorers: [{ type: 'exact' }] }, auth)).json();
+      await waitFor(async () => (await s.get(`/api/v1/studies/${id}`, auth)).json(), (p) => p.status === 'completed');
+      await s.post(`/api/v1/studies/${id}/score`, {}, auth);
       await s.deps.scoring.idle();
 
       const signIn = await s.app.request('http://localhost/login', {
@@ -128,7 +128,7 @@ describe('studies through HTTP', () => {
       expect((await (await page(`/studies/${id}?field=half&value=b`)).text())).toContain('items 1–50 of 60');
 
       // q1, whose answers the exact scorer passes.
-      const report = await (await s.get(`/api/v1/batches/${id}/report?limit=2`, auth)).json();
+      const report = await (await s.get(`/api/v1/studies/${id}/report?limit=2`, auth)).json();
       const itemId = report.items.rows[1].item_id;
       const panel = await (await page(`/studies/${id}/cells/${itemId}/0`, { 'hx-request': 'true' })).text();
       expect(panel).toContain('class="panel cell-panel"');
@@ -148,7 +148,7 @@ describe('studies through HTTP', () => {
       const viaApi = await (await s.post(`/api/v1/calls/${callId}/scores`, { pass: true }, auth)).json();
       expect(viaApi.human.created_by).toBeNull();
 
-      const csv = await (await s.get(`/api/v1/batches/${id}/export?format=csv`, auth)).text();
+      const csv = await (await s.get(`/api/v1/studies/${id}/export?format=csv`, auth)).text();
       const lines = csv.trim().split('\n');
       expect(lines).toHaveLength(241);
       expect(lines[0]).toBe(
@@ -156,13 +156,13 @@ describe('studies through HTTP', () => {
       );
       // A prompt that would run as a spreadsheet formula is neutralised.
       expect(lines[1]).toMatch(/^q0,0,'=cmd\|calc,/);
-      const jsonl = (await (await s.get(`/api/v1/batches/${id}/export?format=jsonl`, auth)).text()).trim().split('\n').map((line) => JSON.parse(line));
+      const jsonl = (await (await s.get(`/api/v1/studies/${id}/export?format=jsonl`, auth)).text()).trim().split('\n').map((line) => JSON.parse(line));
       expect(jsonl).toHaveLength(240);
       const row = jsonl.find((r) => r.call_id === callId);
       expect(row).toMatchObject({ status: 'success', scores: { exact: { version: 1, pass: true } }, human: { pass: true, label: 'pass' }, fields: { half: 'a' } });
       expect(jsonl[3]).toMatchObject({ item_key: 'q1', sample_index: 1, answer: 'echo: question 1', scores: { exact: { pass: true, answer: 'echo: question 1' } } });
-      expect((await s.get(`/api/v1/batches/${id}/export?format=xlsx`, auth)).status).toBe(400);
-      expect((await s.get(`/api/v1/batches/${id}/report?limit=5000`, auth)).status).toBe(400);
+      expect((await s.get(`/api/v1/studies/${id}/export?format=xlsx`, auth)).status).toBe(400);
+      expect((await s.get(`/api/v1/studies/${id}/report?limit=5000`, auth)).status).toBe(400);
     } finally {
       s.close();
     }
@@ -170,13 +170,13 @@ describe('studies through HTTP', () => {
 
   it('describes the study routes in the OpenAPI document', async () => {
     const doc = await (await t.get('/api/v1/openapi.json')).json();
-    for (const path of ['/api/v1/batches', '/api/v1/batches/{id}/report', '/api/v1/batches/{id}/score', '/api/v1/batches/{id}/scoring/{run}', '/api/v1/batches/{id}/export', '/api/v1/calls/{id}/scores']) {
+    for (const path of ['/api/v1/studies', '/api/v1/studies/{id}/report', '/api/v1/studies/{id}/score', '/api/v1/studies/{id}/scoring/{run}', '/api/v1/studies/{id}/export', '/api/v1/calls/{id}/scores']) {
       expect(doc.paths, path).toHaveProperty([path]);
     }
-    const scorer = doc.paths['/api/v1/batches/{id}/score'].post.requestBody.content['application/json'].schema.properties.scorers.items.oneOf;
+    const scorer = doc.paths['/api/v1/studies/{id}/score'].post.requestBody.content['application/json'].schema.properties.scorers.items.oneOf;
     expect(scorer.map((variant: { properties: { type: { const: string } } }) => variant.properties.type.const)).toEqual([
       'exact', 'normalized_exact', 'contains', 'regex', 'numeric', 'valid_json', 'json_schema', 'semantic', 'llm_judge',
     ]);
-    expect(doc.paths['/api/v1/batches'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('sweep');
+    expect(doc.paths['/api/v1/studies'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('sweep');
   });
 });

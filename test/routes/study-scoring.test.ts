@@ -31,12 +31,12 @@ describe('scoring a study', () => {
     });
   };
   const score = async (body: unknown) => {
-    const res = await t.post(`/api/v1/batches/${studyId}/score`, body);
+    const res = await t.post(`/api/v1/studies/${studyId}/score`, body);
     const json = await res.json();
     if (res.status === 202) await t.deps.scoring.idle();
     return { status: res.status, json };
   };
-  const report = async (query = '') => (await t.get(`/api/v1/batches/${studyId}/report${query}`)).json();
+  const report = async (query = '') => (await t.get(`/api/v1/studies/${studyId}/report${query}`)).json();
   const rows = async (sql: string, args: Array<string | number> = []) => (await t.deps.database.client.execute({ sql, args })).rows;
 
   beforeAll(async () => {
@@ -50,7 +50,7 @@ describe('scoring a study', () => {
       failed = true;
       return { kind: 'status', status: 400 };
     });
-    const res = await t.post('/api/v1/batches', {
+    const res = await t.post('/api/v1/studies', {
       name: 'scored',
       items: [
         { id: 'add', prompt: 'What is 2+2?', expected: '4', fields: { category: 'math' } },
@@ -64,7 +64,7 @@ describe('scoring a study', () => {
     });
     expect(res.status).toBe(202);
     studyId = (await res.json()).id;
-    await waitFor(async () => (await t.get(`/api/v1/batches/${studyId}`)).json(), (p) => p.status !== 'running');
+    await waitFor(async () => (await t.get(`/api/v1/studies/${studyId}`)).json(), (p) => p.status !== 'running');
     fake.setFaultPolicy(undefined);
   });
   afterAll(async () => {
@@ -76,7 +76,7 @@ describe('scoring a study', () => {
   it('scores every answer with the study\'s scorers, one score row per answer, and reports the run', async () => {
     const run = await score({});
     expect(run.status).toBe(202);
-    const progress = await (await t.get(`/api/v1/batches/${studyId}/scoring/${run.json.id}`)).json();
+    const progress = await (await t.get(`/api/v1/studies/${studyId}/scoring/${run.json.id}`)).json();
     // 18 tasks, one failed: 17 answers × 1 scorer; the 3 echo answers without an expected answer cannot be scored, nor the 2 of "free".
     expect(progress).toMatchObject({ status: 'completed', total: 17, done: 17, unscored: 5, percent: 100, scorers: [{ name: 'contains', kind: 'contains', version: 1 }] });
     const scored = await rows("SELECT t.target_index, i.item_key, s.answer, s.pass FROM scores s JOIN raw_calls c ON c.id = s.call_id JOIN batch_tasks t ON t.id = c.batch_task_id JOIN batch_items i ON i.id = t.item_id WHERE s.batch_id = ? AND s.scorer = 'contains' ORDER BY i.position, t.target_index, s.answer", [studyId]);
@@ -148,7 +148,7 @@ describe('scoring a study', () => {
     const again = await score({});
     expect(again.json.scorers.map((s: { name: string; version: number }) => `${s.name}@${s.version}`)).toEqual(['contains@3', 'number@2']);
     expect(fake.requestCount).toBe(before);
-    expect((await t.get(`/api/v1/batches/${studyId}/report?scorer=number&version=9`)).status).toBe(404);
+    expect((await t.get(`/api/v1/studies/${studyId}/report?scorer=number&version=9`)).status).toBe(404);
   });
 
   it('scores semantically through the embedding cache: the second run sends nothing', async () => {
@@ -178,7 +178,7 @@ describe('scoring a study', () => {
       verdict: { type: 'label', labels: ['correct', 'incorrect'], pass_labels: ['correct'] },
     };
     const run = await score({ scorers: [judge], concurrency: 3 });
-    const progress = await (await t.get(`/api/v1/batches/${studyId}/scoring/${run.json.id}`)).json();
+    const progress = await (await t.get(`/api/v1/studies/${studyId}/scoring/${run.json.id}`)).json();
     expect(progress).toMatchObject({ status: 'completed', done: 17, judge_calls: 17, unscored: 1 });
     const groupId = progress.scorers[0].judge_group_id;
     const calls = await rows("SELECT c.id, c.status, c.model, json_extract(c.metadata_json, '$.judged_call_id') AS judged, json_extract(c.metadata_json, '$.source') AS source FROM group_members m JOIN raw_calls c ON c.id = m.call_id WHERE m.group_id = ?", [groupId]);
@@ -219,7 +219,7 @@ describe('scoring a study', () => {
   it('refuses what cannot be scored, naming the field, before anything is written', async () => {
     const runs = Number((await rows('SELECT count(*) AS n FROM scoring_runs'))[0]!.n);
     const refused = async (body: unknown, status: number, message: RegExp) => {
-      const res = await t.post(`/api/v1/batches/${studyId}/score`, body);
+      const res = await t.post(`/api/v1/studies/${studyId}/score`, body);
       expect(res.status, JSON.stringify(body)).toBe(status);
       expect((await res.json()).error.message).toMatch(message);
     };
@@ -229,16 +229,16 @@ describe('scoring a study', () => {
     await refused({ scorers: [{ name: 'human', type: 'exact' }] }, 400, /^scorers\.0\.name/);
     await refused({ scorers: [{ type: 'llm_judge', target: { provider: 'nowhere' }, rubric: '{answer}', verdict: { type: 'score', min: 0, max: 1 } }] }, 400, /^scorers\.0\.target\.provider: unknown provider/);
     await refused({ scorers: [{ type: 'exact' }], extra: 1 }, 400, /extra/);
-    expect((await t.post('/api/v1/batches/987654/score', { scorers: [{ type: 'exact' }] })).status).toBe(404);
+    expect((await t.post('/api/v1/studies/987654/score', { scorers: [{ type: 'exact' }] })).status).toBe(404);
     expect(Number((await rows('SELECT count(*) AS n FROM scoring_runs'))[0]!.n)).toBe(runs);
   });
 
   it('runs one scoring run of a study at a time', async () => {
     fake.setLatency(300);
     const judge = { name: 'slow-judge', type: 'llm_judge', target: { provider: 'openai', model: 'judge-model' }, rubric: '{answer}', verdict: { type: 'score', min: 0, max: 10 } };
-    const first = await t.post(`/api/v1/batches/${studyId}/score`, { scorers: [judge], concurrency: 1 });
+    const first = await t.post(`/api/v1/studies/${studyId}/score`, { scorers: [judge], concurrency: 1 });
     expect(first.status).toBe(202);
-    const second = await t.post(`/api/v1/batches/${studyId}/score`, { scorers: [{ type: 'exact' }] });
+    const second = await t.post(`/api/v1/studies/${studyId}/score`, { scorers: [{ type: 'exact' }] });
     expect(second.status).toBe(409);
     fake.setLatency(0);
     await t.deps.scoring.idle();
@@ -249,13 +249,13 @@ describe('judge calls against the task ceiling', () => {
   it('refuses a judge that would make more calls than MAX_BATCH_TASKS', async () => {
     const t = await createTestApp({ MAX_BATCH_TASKS: '4' });
     try {
-      const { id } = await (await t.post('/api/v1/batches', { items: [{ prompt: 'a' }, { prompt: 'b' }], targets: [{ provider: 'echo' }], samples: 2 })).json();
-      await waitFor(async () => (await t.get(`/api/v1/batches/${id}`)).json(), (p) => p.status === 'completed');
+      const { id } = await (await t.post('/api/v1/studies', { items: [{ prompt: 'a' }, { prompt: 'b' }], targets: [{ provider: 'echo' }], samples: 2 })).json();
+      await waitFor(async () => (await t.get(`/api/v1/studies/${id}`)).json(), (p) => p.status === 'completed');
       const judge = { type: 'llm_judge', target: { provider: 'echo' }, rubric: 'Score {answer}', verdict: { type: 'score', min: 0, max: 10 } };
-      const res = await t.post(`/api/v1/batches/${id}/score`, { scorers: [judge, { ...judge, name: 'second' }] });
+      const res = await t.post(`/api/v1/studies/${id}/score`, { scorers: [judge, { ...judge, name: 'second' }] });
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ error: { code: 'limit_exceeded', message: expect.stringMatching(/8 judge calls; at most 4 .*MAX_BATCH_TASKS/) } });
-      expect((await t.post(`/api/v1/batches/${id}/score`, { scorers: [judge] })).status).toBe(202);
+      expect((await t.post(`/api/v1/studies/${id}/score`, { scorers: [judge] })).status).toBe(202);
       await t.deps.scoring.idle();
     } finally {
       t.close();

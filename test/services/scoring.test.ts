@@ -1,9 +1,9 @@
 // Every scorer over hand-built captured calls, through the real scoring run: what it stores per
 // answer (pass, value, label, the answer as compared) and how the run counts what it could not score.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBatch } from '../../src/studies/repository';
+import { createStudy } from '../../src/studies/repository';
 import { insertCall } from '../../src/calls/repository';
-import type { NamedScorer } from '../../src/studies/service';
+import type { NamedScorer } from '../../src/schemas/study-requests';
 import { startScoring } from '../../src/studies/scoring/service';
 import { parseScorerConfig } from '../../src/studies/scorers/scorers';
 import { createTestApp, type TestApp } from '../support/app';
@@ -24,7 +24,7 @@ describe('each scorer on hand-built calls', () => {
   beforeAll(async () => {
     t = await createTestApp();
     const db = t.deps.database.db;
-    batchId = await createBatch(
+    batchId = await createStudy(
       db,
       {
         name: 'hand-built',
@@ -57,7 +57,7 @@ describe('each scorer on hand-built calls', () => {
       args: ['under-test', progress.scorers[0]!.version, batchId],
     })).rows;
     const byKey = Object.fromEntries(rows.map((r) => [r.item_key, [r.pass, r.value === null ? null : Number(r.value), r.label, r.answer]]));
-    const run = (await (await t.get(`/api/v1/batches/${batchId}/scoring/${progress.id}`)).json()) as { status: string; done: number; unscored: number };
+    const run = (await (await t.get(`/api/v1/studies/${batchId}/scoring/${progress.id}`)).json()) as { status: string; done: number; unscored: number };
     return { byKey, run };
   };
 

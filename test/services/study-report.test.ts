@@ -1,7 +1,7 @@
 // The report's numbers through the real SQL aggregation, against published worked examples: studies
 // are written as captured calls (through the capture trigger) and scored by the real scoring run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBatch } from '../../src/studies/repository';
+import { createStudy } from '../../src/studies/repository';
 import { insertCall } from '../../src/calls/repository';
 import { startScoring } from '../../src/studies/scoring/service';
 import { studyReport } from '../../src/studies/report/report-items';
@@ -17,7 +17,7 @@ describe('study report from SQL', () => {
   /** A stopped study whose tasks get exactly the given outcomes (in run order); undefined leaves a task pending. */
   async function studyOf(items: number, targets: number, outcomes: (ordinal: number) => { text?: string; failed?: boolean; latencyMs?: number; tokens?: number; cost?: number } | undefined) {
     const db = t.deps.database.db;
-    const batchId = await createBatch(
+    const batchId = await createStudy(
       db,
       {
         name: 'worked example',

@@ -178,7 +178,7 @@ describe('the Workers build in local workerd', () => {
 
   it('runs a batch through the local queue: every task exactly one success row', async () => {
     const before = fake.requests.length;
-    const created = await postJson('/api/v1/batches', {
+    const created = await postJson('/api/v1/studies', {
       name: 'worker batch',
       items: [{ id: 'a', prompt: 'first' }, { id: 'b', prompt: 'second' }, { id: 'c', prompt: 'third' }],
       targets: [{ provider: 'echo' }, { provider: 'fake', model: 'gpt-fake' }],
@@ -188,7 +188,7 @@ describe('the Workers build in local workerd', () => {
     const { id, total } = created.json();
     expect(total).toBe(12);
     const done = await waitFor(
-      async () => (await call(`/api/v1/batches/${id}`, { headers: bearer })).json(),
+      async () => (await call(`/api/v1/studies/${id}`, { headers: bearer })).json(),
       (p) => p.status !== 'running',
       30_000,
       200,

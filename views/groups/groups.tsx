@@ -1,5 +1,6 @@
 import { ErrorBox, StatusBadge, formatMs, formatUsd } from '../components/ui';
 import { Layout } from '../layout';
+import { groupTypeName } from '../../src/groups/service';
 
 export interface GroupRow {
   id: number;
@@ -10,8 +11,10 @@ export interface GroupRow {
   members: number;
 }
 
-export const groupHref = (g: { id: number; group_type: string }) =>
-  g.group_type === 'batch' ? `/studies/${g.id}` : g.group_type === 'conversation' ? `/conversations/${g.id}` : `/groups/${g.id}`;
+export const groupHref = (g: { id: number; group_type: string }) => {
+  const type = groupTypeName(g.group_type);
+  return type === 'study' ? `/studies/${g.id}` : type === 'conversation' ? `/conversations/${g.id}` : `/groups/${g.id}`;
+};
 
 export function GroupsPage(props: { groups: GroupRow[]; type?: string; error?: string }) {
   return (
@@ -38,7 +41,7 @@ export function GroupsPage(props: { groups: GroupRow[]; type?: string; error?: s
       </form>
       <p>
         Show: <a href="/groups">all</a> · <a href="/groups?type=experiment">experiments</a> · <a href="/groups?type=label">labels</a> ·{' '}
-        <a href="/groups?type=batch">studies</a> · <a href="/groups?type=conversation">conversations</a>
+        <a href="/groups?type=study">studies</a> · <a href="/groups?type=conversation">conversations</a>
       </p>
       <table>
         <thead>
@@ -48,7 +51,7 @@ export function GroupsPage(props: { groups: GroupRow[]; type?: string; error?: s
           {props.groups.map((g) => (
             <tr>
               <td><a href={groupHref(g)}>{g.id}</a></td>
-              <td>{g.group_type}</td>
+              <td>{groupTypeName(g.group_type)}</td>
               <td><a href={groupHref(g)}>{g.name}</a>{g.description ? <span class="muted"> — {g.description}</span> : null}</td>
               <td>{g.members}</td>
               <td class="nowrap">{g.created_at.replace('T', ' ').slice(0, 16)}</td>
@@ -71,7 +74,7 @@ export function GroupPage(props: GroupDetail & { error?: string }) {
   return (
     <Layout title={g.name}>
       <h1>
-        {g.name} <span class="muted">({g.group_type})</span>
+        {g.name} <span class="muted">({groupTypeName(g.group_type)})</span>
       </h1>
       {g.description ? <p>{g.description}</p> : null}
       {props.error ? <ErrorBox message={props.error} /> : null}

@@ -1,9 +1,9 @@
-import type { batchProgress } from '../../src/studies/service';
+import type { studyProgress } from '../../src/studies/service';
 import { ParamFields, TargetCheckboxes, type ProviderOption } from '../components/target-fields';
 import { ErrorBox, StatusBadge } from '../components/ui';
 import { Layout } from '../layout';
 
-export type Progress = Awaited<ReturnType<typeof batchProgress>>;
+export type Progress = Awaited<ReturnType<typeof studyProgress>>;
 
 export function StudiesPage(props: { providers: ProviderOption[]; studies: Progress[]; error?: string }) {
   return (

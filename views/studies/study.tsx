@@ -1,6 +1,6 @@
 // One study: live progress, scoring, the per-target summary with intervals and chart, paired
 // comparisons, slices and the item × target matrix, with each cell's samples one click away.
-import type { batchProgress } from '../../src/studies/service';
+import type { studyProgress } from '../../src/studies/service';
 import type { ScoringProgress } from '../../src/studies/scoring/service';
 import type { StudyReport } from '../../src/studies/report/report-items';
 import { Pager, StudyMatrix } from './study-matrix';
@@ -8,7 +8,7 @@ import { AccuracyChart, PairsTable, SlicesBlock, TargetSummaryTable } from './st
 import { ErrorBox, StatusBadge } from '../components/ui';
 import { Layout } from '../layout';
 
-export type Progress = Awaited<ReturnType<typeof batchProgress>>;
+export type Progress = Awaited<ReturnType<typeof studyProgress>>;
 type Body = StudyReport['body'];
 
 /** What the page was asked for: a scorer version, filters and a page of items. */
@@ -49,8 +49,8 @@ export function StudyPage(props: StudyPageProps) {
       <h1>{p.name}</h1>
       <p class="muted">
         {p.targets.length} target(s) · {p.samples} sample(s) per item and target · concurrency {p.concurrency} · <a href={`/calls?group_id=${p.id}`}>all calls</a> ·{' '}
-        <a href={`/api/v1/batches/${p.id}/report`}>report JSON</a> · export scored results: <a href={`/api/v1/batches/${p.id}/export?format=csv`}>CSV</a> ·{' '}
-        <a href={`/api/v1/batches/${p.id}/export?format=jsonl`}>JSONL</a>
+        <a href={`/api/v1/studies/${p.id}/report`}>report JSON</a> · export scored results: <a href={`/api/v1/studies/${p.id}/export?format=csv`}>CSV</a> ·{' '}
+        <a href={`/api/v1/studies/${p.id}/export?format=jsonl`}>JSONL</a>
       </p>
       <StudyLive progress={p} query={props.query} />
       <ScoringPanel id={p.id} runs={props.scoring.runs} scorersText={props.scoring.scorersText} />
@@ -114,7 +114,7 @@ export function ScoringPanel(props: { id: number; runs: ScoringProgress[]; score
 export function ScoringRunView(props: { run: ScoringProgress; justFinished?: boolean }) {
   const run = props.run;
   const running = run.status === 'running';
-  const poll = running ? { 'hx-get': `/studies/${run.batch_id}/scoring/${run.id}?watch=1`, 'hx-trigger': 'every 1s', 'hx-swap': 'outerHTML' } : {};
+  const poll = running ? { 'hx-get': `/studies/${run.study_id}/scoring/${run.id}?watch=1`, 'hx-trigger': 'every 1s', 'hx-swap': 'outerHTML' } : {};
   return (
     <div class="scoring-run" {...poll}>
       <StatusBadge status={run.status} /> <progress max={100} value={run.percent} aria-label="scoring progress"></progress> <strong class="scoring-percent">{run.percent}%</strong>{' '}
@@ -124,7 +124,7 @@ export function ScoringRunView(props: { run: ScoringProgress; justFinished?: boo
       </span>
       {run.error ? <ErrorBox message={run.error} /> : null}
       {props.justFinished && run.status === 'completed' ? (
-        <div hx-get={`/studies/${run.batch_id}/results`} hx-trigger="load" hx-target="#study-results" hx-swap="outerHTML"></div>
+        <div hx-get={`/studies/${run.study_id}/results`} hx-trigger="load" hx-target="#study-results" hx-swap="outerHTML"></div>
       ) : null}
     </div>
   );

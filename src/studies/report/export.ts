@@ -1,7 +1,7 @@
 // Scored results of a study for spreadsheets and notebooks: one row per (item, target, sample) task
 // with its answer, the latest version of each scorer's score and the latest human label — read a
 // page of tasks at a time, so an export of a million tasks holds one page in memory.
-import { getBatch } from '../repository';
+import { getStudy } from '../repository';
 import type { Database } from '../../db/client';
 import { listScorerVersions } from '../scoring/repository';
 import { exportTasksAfter, parseJsonColumn, scoresOfCalls } from './repository';
@@ -45,18 +45,18 @@ export interface StudyExportRow {
 }
 
 /** The scorers the export has columns for (latest version each), and its pages of rows. */
-export async function studyExport(db: Database, batchId: number, scrub: <T>(value: T) => T) {
-  const found = await getBatch(db, batchId);
-  if (!found) throw notFound('batch', batchId);
+export async function studyExport(db: Database, studyId: number, scrub: <T>(value: T) => T) {
+  const found = await getStudy(db, studyId);
+  if (!found) throw notFound('study', studyId);
   const latest = new Map<string, number>();
-  for (const v of await listScorerVersions(db, batchId)) latest.set(v.scorer, Math.max(latest.get(v.scorer) ?? 0, v.version));
-  const targets = found.batch.targetsJson;
+  for (const v of await listScorerVersions(db, studyId)) latest.set(v.scorer, Math.max(latest.get(v.scorer) ?? 0, v.version));
+  const targets = found.study.targetsJson;
   const labels = targetLabels(targets);
-  const template = found.batch.template;
+  const template = found.study.template;
 
   async function* pages(): AsyncGenerator<StudyExportRow[]> {
     for (let after = -1; ; ) {
-      const tasks = await exportTasksAfter(db, batchId, after, STUDY_EXPORT_PAGE);
+      const tasks = await exportTasksAfter(db, studyId, after, STUDY_EXPORT_PAGE);
       if (tasks.length === 0) return;
       after = tasks[tasks.length - 1]!.ordinal;
       const byCall = new Map<number, { scores: Record<string, ExportedScore>; human: StudyExportRow['human'] }>();

@@ -1,21 +1,15 @@
 // The report of a study as the API and the page give it: the whole-study statistics plus one page of
 // items (filtered to disagreements or a slice), each with its prompt, expected answer and cells.
+import type { z } from 'zod';
 import type { Database } from '../../db/client';
+import type { reportQuerySchema } from '../../schemas/study-requests';
 import type { ScorerVersionRow } from '../scoring/repository';
 import { cellTaskCounts, itemsByIds, parseJsonColumn } from './repository';
 import { itemPromptText } from '../item-prompt';
 import { cellKey, type CellStats } from './cells';
 import { studyStatistics, type StudyStatistics } from './service';
 
-export interface ReportQuery {
-  scorer?: string;
-  version?: number;
-  offset: number;
-  limit: number;
-  disagree?: boolean;
-  field?: string;
-  value?: string;
-}
+export type ReportQuery = z.output<typeof reportQuerySchema>;
 
 export interface ReportCell extends Partial<CellStats> {
   target_index: number;
@@ -38,17 +32,17 @@ export interface ReportItem {
   cells: ReportCell[];
 }
 
-export async function studyReport(db: Database, batchId: number, query: ReportQuery) {
-  const { batch, versions, statistics } = await studyStatistics(db, batchId, query);
+export async function studyReport(db: Database, studyId: number, query: ReportQuery) {
+  const { stored, versions, statistics } = await studyStatistics(db, studyId, query);
   const matching = filterItems(statistics, query);
   const pageIds = matching.slice(query.offset, query.offset + query.limit);
-  const items = await reportItems(db, batchId, batch.batch.template, statistics, pageIds);
+  const items = await reportItems(db, studyId, stored.study.template, statistics, pageIds);
   return {
     statistics,
     versions,
     body: {
-      id: batchId,
-      name: batch.group.name,
+      id: studyId,
+      name: stored.group.name,
       scorer: statistics.scorer,
       scorers: scorerList(versions),
       targets: statistics.targets.map(({ summary, ...target }) => ({ ...target, ...summary })),
@@ -80,9 +74,9 @@ export function filterItems(statistics: StudyStatistics, query: Pick<ReportQuery
   });
 }
 
-async function reportItems(db: Database, batchId: number, template: string | null, statistics: StudyStatistics, ids: number[]): Promise<ReportItem[]> {
-  const details = await itemsByIds(db, batchId, ids);
-  const counts = new Map((await cellTaskCounts(db, batchId, ids)).map((row) => [cellKey(row.item_id, row.target_index), row]));
+async function reportItems(db: Database, studyId: number, template: string | null, statistics: StudyStatistics, ids: number[]): Promise<ReportItem[]> {
+  const details = await itemsByIds(db, studyId, ids);
+  const counts = new Map((await cellTaskCounts(db, studyId, ids)).map((row) => [cellKey(row.item_id, row.target_index), row]));
   return details.map((item) => ({
     item_id: item.id,
     key: item.item_key,

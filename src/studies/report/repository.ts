@@ -21,30 +21,30 @@ export interface AnsweredTask {
 }
 
 /** The next `limit` tasks with a success row whose call id is at most `lastCallId`, in run order after `afterOrdinal`. */
-export async function answeredTasksAfter(db: Database, batchId: number, afterOrdinal: number, limit: number, lastCallId: number): Promise<AnsweredTask[]> {
+export async function answeredTasksAfter(db: Database, studyId: number, afterOrdinal: number, limit: number, lastCallId: number): Promise<AnsweredTask[]> {
   return db.all<AnsweredTask>(sql`
     SELECT t.ordinal, t.id AS task_id, t.item_id, t.target_index, t.sample_index, t.last_call_id AS call_id,
            json_extract(c.response_json, '$.text') AS text, i.expected_json, i.prompt, i.messages_json, i.vars_json
       FROM batch_tasks t
       JOIN raw_calls c ON c.id = t.last_call_id
       JOIN batch_items i ON i.id = t.item_id
-     WHERE t.batch_id = ${batchId} AND t.ordinal > ${afterOrdinal} AND t.status = 'success' AND t.last_call_id <= ${lastCallId}
+     WHERE t.batch_id = ${studyId} AND t.ordinal > ${afterOrdinal} AND t.status = 'success' AND t.last_call_id <= ${lastCallId}
      ORDER BY t.ordinal
      LIMIT ${limit}`);
 }
 
 /** How many tasks have a success row (call id at most `lastCallId`), and the newest such call. */
-export async function answeredTaskCount(db: Database, batchId: number): Promise<{ n: number; last_call_id: number | null }> {
+export async function answeredTaskCount(db: Database, studyId: number): Promise<{ n: number; last_call_id: number | null }> {
   const rows = await db.all<{ n: number; last_call_id: number | null }>(sql`
-    SELECT count(*) AS n, max(last_call_id) AS last_call_id FROM batch_tasks WHERE batch_id = ${batchId} AND status = 'success'`);
+    SELECT count(*) AS n, max(last_call_id) AS last_call_id FROM batch_tasks WHERE batch_id = ${studyId} AND status = 'success'`);
   return rows[0] ?? { n: 0, last_call_id: null };
 }
 
 /** What a study's statistics were computed from: changes whenever a task finishes or a score is added. */
-export async function studyFingerprint(db: Database, batchId: number): Promise<string | undefined> {
+export async function studyFingerprint(db: Database, studyId: number): Promise<string | undefined> {
   const rows = await db.all<{ s: number; f: number; t: number; last: number | null }>(sql`
     SELECT b.tasks_success AS s, b.tasks_failed AS f, b.tasks_total AS t, (SELECT max(id) FROM scores WHERE batch_id = b.group_id) AS last
-      FROM batches b WHERE b.group_id = ${batchId}`);
+      FROM batches b WHERE b.group_id = ${studyId}`);
   const row = rows[0];
   return row ? `${row.s}/${row.f}/${row.t}/${row.last ?? 0}` : undefined;
 }
@@ -57,10 +57,10 @@ export interface ItemMeta {
 }
 
 /** Items [from, to) by position, with their fields (for slicing). */
-export async function itemsMeta(db: Database, batchId: number, from: number, to: number): Promise<ItemMeta[]> {
+export async function itemsMeta(db: Database, studyId: number, from: number, to: number): Promise<ItemMeta[]> {
   return db.all<ItemMeta>(sql`
     SELECT id, position, item_key, fields_json FROM batch_items
-     WHERE batch_id = ${batchId} AND position >= ${from} AND position < ${to} ORDER BY position`);
+     WHERE batch_id = ${studyId} AND position >= ${from} AND position < ${to} ORDER BY position`);
 }
 
 export interface ItemDetail extends ItemMeta {
@@ -70,37 +70,37 @@ export interface ItemDetail extends ItemMeta {
   expected_json: string | null;
 }
 
-export async function itemsByIds(db: Database, batchId: number, ids: number[]): Promise<ItemDetail[]> {
+export async function itemsByIds(db: Database, studyId: number, ids: number[]): Promise<ItemDetail[]> {
   if (ids.length === 0) return [];
   return db.all<ItemDetail>(sql`
     SELECT id, position, item_key, fields_json, prompt, messages_json, vars_json, expected_json FROM batch_items
-     WHERE batch_id = ${batchId} AND id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) ORDER BY position`);
+     WHERE batch_id = ${studyId} AND id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) ORDER BY position`);
 }
 
-export async function itemByKey(db: Database, batchId: number, key: string): Promise<ItemDetail | undefined> {
+export async function itemByKey(db: Database, studyId: number, key: string): Promise<ItemDetail | undefined> {
   const rows = await db.all<ItemDetail>(sql`
     SELECT id, position, item_key, fields_json, prompt, messages_json, vars_json, expected_json FROM batch_items
-     WHERE batch_id = ${batchId} AND item_key = ${key}`);
+     WHERE batch_id = ${studyId} AND item_key = ${key}`);
   return rows[0];
 }
 
 /** Per item × target × answer: samples, passes and samples scored — one scorer version, items with ids in [fromId, toId]. */
 export type CellAnswerRow = CellAnswerCount;
 
-export async function scoredCellAnswers(db: Database, batchId: number, scorer: { name: string; version: number }, fromId: number, toId: number): Promise<CellAnswerRow[]> {
+export async function scoredCellAnswers(db: Database, studyId: number, scorer: { name: string; version: number }, fromId: number, toId: number): Promise<CellAnswerRow[]> {
   return db.all<CellAnswerRow>(sql`
     SELECT item_id, target_index, answer, count(*) AS n, coalesce(sum(pass), 0) AS passes, count(pass) AS scored
       FROM scores
-     WHERE batch_id = ${batchId} AND scorer = ${scorer.name} AND version = ${scorer.version} AND item_id BETWEEN ${fromId} AND ${toId}
+     WHERE batch_id = ${studyId} AND scorer = ${scorer.name} AND version = ${scorer.version} AND item_id BETWEEN ${fromId} AND ${toId}
      GROUP BY item_id, target_index, answer`);
 }
 
 /** The same without a scorer: answers as the models gave them. */
-export async function rawCellAnswers(db: Database, batchId: number, fromId: number, toId: number): Promise<CellAnswerRow[]> {
+export async function rawCellAnswers(db: Database, studyId: number, fromId: number, toId: number): Promise<CellAnswerRow[]> {
   return db.all<CellAnswerRow>(sql`
     SELECT t.item_id, t.target_index, json_extract(c.response_json, '$.text') AS answer, count(*) AS n, 0 AS passes, 0 AS scored
       FROM batch_tasks t JOIN raw_calls c ON c.id = t.last_call_id
-     WHERE t.batch_id = ${batchId} AND t.item_id BETWEEN ${fromId} AND ${toId} AND t.status = 'success'
+     WHERE t.batch_id = ${studyId} AND t.item_id BETWEEN ${fromId} AND ${toId} AND t.status = 'success'
      GROUP BY t.item_id, t.target_index, answer`);
 }
 
@@ -117,7 +117,7 @@ export interface TargetTaskRow {
 }
 
 /** Per target: tasks by status, tokens and capture-time cost of its answers, over tasks with ordinals [from, to). */
-export async function targetTaskStats(db: Database, batchId: number, from: number, to: number): Promise<TargetTaskRow[]> {
+export async function targetTaskStats(db: Database, studyId: number, from: number, to: number): Promise<TargetTaskRow[]> {
   return db.all<TargetTaskRow>(sql`
     SELECT target_index, count(*) AS tasks, coalesce(sum(status = 'success'), 0) AS success, coalesce(sum(status = 'failed'), 0) AS failed,
            count(CASE WHEN status = 'success' THEN latency_ms END) AS latency_n,
@@ -126,26 +126,26 @@ export async function targetTaskStats(db: Database, batchId: number, from: numbe
            sum(CASE WHEN status = 'success' THEN cost_usd END) AS cost_usd,
            count(CASE WHEN status = 'success' THEN cost_usd END) AS priced
       FROM batch_tasks
-     WHERE batch_id = ${batchId} AND ordinal >= ${from} AND ordinal < ${to}
+     WHERE batch_id = ${studyId} AND ordinal >= ${from} AND ordinal < ${to}
      GROUP BY target_index`);
 }
 
 /** The k-th smallest success latency of a target (0-based), read off batch_tasks_latency_idx without a sort. */
-export async function kthLatency(db: Database, batchId: number, targetIndex: number, k: number): Promise<number | null> {
+export async function kthLatency(db: Database, studyId: number, targetIndex: number, k: number): Promise<number | null> {
   const rows = await db.all<{ latency_ms: number }>(sql`
     SELECT latency_ms FROM batch_tasks
-     WHERE batch_id = ${batchId} AND target_index = ${targetIndex} AND status = 'success' AND latency_ms IS NOT NULL
+     WHERE batch_id = ${studyId} AND target_index = ${targetIndex} AND status = 'success' AND latency_ms IS NOT NULL
      ORDER BY latency_ms LIMIT 1 OFFSET ${k}`);
   return rows[0]?.latency_ms ?? null;
 }
 
 /** Tasks of each cell of the given items by status (samples asked for, answered, failed). */
-export async function cellTaskCounts(db: Database, batchId: number, itemIds: number[]) {
+export async function cellTaskCounts(db: Database, studyId: number, itemIds: number[]) {
   if (itemIds.length === 0) return [];
   return db.all<{ item_id: number; target_index: number; tasks: number; success: number; failed: number }>(sql`
     SELECT item_id, target_index, count(*) AS tasks, coalesce(sum(status = 'success'), 0) AS success, coalesce(sum(status = 'failed'), 0) AS failed
       FROM batch_tasks
-     WHERE batch_id = ${batchId} AND item_id IN (SELECT value FROM json_each(${JSON.stringify(itemIds)}))
+     WHERE batch_id = ${studyId} AND item_id IN (SELECT value FROM json_each(${JSON.stringify(itemIds)}))
      GROUP BY item_id, target_index`);
 }
 
@@ -153,11 +153,11 @@ export async function cellTaskCounts(db: Database, batchId: number, itemIds: num
  * Human labels of a study (the latest per call) beside the scorer's score of the same call: per
  * cell, how many calls were labelled and on how many the label's pass differs from the scorer's.
  */
-export async function humanLabelsByCell(db: Database, batchId: number, scorer: { name: string; version: number } | null) {
+export async function humanLabelsByCell(db: Database, studyId: number, scorer: { name: string; version: number } | null) {
   return db.all<{ item_id: number; target_index: number; labelled: number; compared: number; agree: number }>(sql`
     WITH human AS (
       SELECT s.call_id, s.item_id, s.target_index, s.pass FROM scores s
-       WHERE s.batch_id = ${batchId} AND s.scorer = 'human'
+       WHERE s.batch_id = ${studyId} AND s.scorer = 'human'
          AND s.id = (SELECT max(x.id) FROM scores x WHERE x.call_id = s.call_id AND x.scorer = 'human'))
     SELECT h.item_id, h.target_index, count(h.pass) AS labelled,
            count(CASE WHEN h.pass IS NOT NULL AND a.pass IS NOT NULL THEN 1 END) AS compared,
@@ -168,7 +168,7 @@ export async function humanLabelsByCell(db: Database, batchId: number, scorer: {
 }
 
 /** The samples of one cell with their scorer's score and their latest human label. */
-export async function cellCalls(db: Database, batchId: number, itemId: number, targetIndex: number, scorer: { name: string; version: number } | null, limit = 500): Promise<CellCall[]> {
+export async function cellCalls(db: Database, studyId: number, itemId: number, targetIndex: number, scorer: { name: string; version: number } | null, limit = 500): Promise<CellCall[]> {
   return db.all<CellCall>(sql`
     SELECT t.id AS task_id, t.sample_index, t.status, t.last_call_id AS call_id,
            json_extract(c.response_json, '$.text') AS text, json_extract(c.error_json, '$.class') AS error_class, t.latency_ms,
@@ -177,7 +177,7 @@ export async function cellCalls(db: Database, batchId: number, itemId: number, t
       LEFT JOIN raw_calls c ON c.id = t.last_call_id
       LEFT JOIN scores a ON a.call_id = t.last_call_id AND a.scorer = ${scorer?.name ?? null} AND a.version = ${scorer?.version ?? null}
       LEFT JOIN scores h ON h.id = (SELECT max(x.id) FROM scores x WHERE x.call_id = t.last_call_id AND x.scorer = 'human')
-     WHERE t.batch_id = ${batchId} AND t.item_id = ${itemId} AND t.target_index = ${targetIndex}
+     WHERE t.batch_id = ${studyId} AND t.item_id = ${itemId} AND t.target_index = ${targetIndex}
      ORDER BY t.sample_index
      LIMIT ${limit}`);
 }
@@ -204,14 +204,14 @@ export interface ExportTask {
 }
 
 /** Tasks in run order after `afterOrdinal`, with their item and answer, for the export. */
-export async function exportTasksAfter(db: Database, batchId: number, afterOrdinal: number, limit: number): Promise<ExportTask[]> {
+export async function exportTasksAfter(db: Database, studyId: number, afterOrdinal: number, limit: number): Promise<ExportTask[]> {
   return db.all<ExportTask>(sql`
     SELECT t.ordinal, i.item_key, i.position, i.prompt, i.messages_json, i.vars_json, i.expected_json, i.fields_json,
            t.target_index, t.sample_index, t.status, t.last_call_id AS call_id,
            json_extract(c.response_json, '$.text') AS text, json_extract(c.error_json, '$.class') AS error_class,
            t.latency_ms, t.prompt_tokens, t.completion_tokens, t.cost_usd
       FROM batch_tasks t JOIN batch_items i ON i.id = t.item_id LEFT JOIN raw_calls c ON c.id = t.last_call_id
-     WHERE t.batch_id = ${batchId} AND t.ordinal > ${afterOrdinal}
+     WHERE t.batch_id = ${studyId} AND t.ordinal > ${afterOrdinal}
      ORDER BY t.ordinal LIMIT ${limit}`);
 }
 
@@ -224,9 +224,9 @@ export async function scoresOfCalls(db: Database, callIds: number[]) {
 }
 
 /** The smallest and largest item id of a study: items are aggregated in id ranges. */
-export async function itemIdRange(db: Database, batchId: number) {
+export async function itemIdRange(db: Database, studyId: number) {
   const rows = await db.all<{ low: number | null; high: number | null; n: number }>(sql`
-    SELECT min(id) AS low, max(id) AS high, count(*) AS n FROM batch_items WHERE batch_id = ${batchId}`);
+    SELECT min(id) AS low, max(id) AS high, count(*) AS n FROM batch_items WHERE batch_id = ${studyId}`);
   return rows[0]!;
 }
 

@@ -2,10 +2,10 @@
 // real. SQL aggregates per item × target × answer and per target, a range at a time (time-sliced);
 // the statistics over those rows are computed in study/report.ts. The whole-study part is kept per
 // database until a task finishes or a score is added, so polling a finished study costs one row read.
-import { getBatch } from '../repository';
+import { getStudy } from '../repository';
 import type { Database } from '../../db/client';
 import { listScorerVersions, type ScorerVersionRow } from '../scoring/repository';
-import type { BatchTarget } from '../../db/schema';
+import type { StudyTarget } from '../../db/schema';
 import {
   humanLabelsByCell,
   itemIdRange,
@@ -37,10 +37,10 @@ export interface ScorerChoice {
 }
 
 export interface StudyStatistics {
-  batch_id: number;
+  study_id: number;
   fingerprint: string;
   scorer: ScorerChoice | null;
-  targets: Array<BatchTarget & { index: number; label: string; summary: TargetSummary }>;
+  targets: Array<StudyTarget & { index: number; label: string; summary: TargetSummary }>;
   pairs: PairComparison[];
   slices: Slice[];
   /** Item ids in item order; fields per item id. */
@@ -85,45 +85,45 @@ export function forgetStudyStatistics(db: Database) {
 }
 
 /** The whole-study statistics for one scorer version (or raw answers), from the memo when nothing changed. */
-export async function studyStatistics(db: Database, batchId: number, asked: { scorer?: string; version?: number } = {}) {
-  const found = await getBatch(db, batchId);
-  if (!found) throw notFound('batch', batchId);
-  const versions = await listScorerVersions(db, batchId);
-  const configured = ((found.batch.optionsJson.scorers as Array<{ name: string }> | undefined) ?? []).map((s) => s.name);
+export async function studyStatistics(db: Database, studyId: number, asked: { scorer?: string; version?: number } = {}) {
+  const found = await getStudy(db, studyId);
+  if (!found) throw notFound('study', studyId);
+  const versions = await listScorerVersions(db, studyId);
+  const configured = ((found.study.optionsJson.scorers as Array<{ name: string }> | undefined) ?? []).map((s) => s.name);
   const scorer = chooseScorer(versions, configured, asked);
-  const fingerprint = (await studyFingerprint(db, batchId))!;
-  const key = `${batchId}:${scorer ? `${scorer.name}@${scorer.version}` : ''}`;
+  const fingerprint = (await studyFingerprint(db, studyId))!;
+  const key = `${studyId}:${scorer ? `${scorer.name}@${scorer.version}` : ''}`;
   let entries = memo.get(db);
   if (!entries) memo.set(db, (entries = new Map()));
   const cached = entries.get(key);
-  if (cached?.fingerprint === fingerprint) return { batch: found, versions, statistics: cached };
-  const statistics = await computeStatistics(db, batchId, found.batch.targetsJson, found.batch.samples, scorer, fingerprint);
+  if (cached?.fingerprint === fingerprint) return { stored: found, versions, statistics: cached };
+  const statistics = await computeStatistics(db, studyId, found.study.targetsJson, found.study.samples, scorer, fingerprint);
   entries.delete(key);
   entries.set(key, statistics);
   if (entries.size > MEMO_ENTRIES) entries.delete(entries.keys().next().value!);
-  return { batch: found, versions, statistics };
+  return { stored: found, versions, statistics };
 }
 
-async function computeStatistics(db: Database, batchId: number, targets: BatchTarget[], samples: number, scorer: ScorerChoice | null, fingerprint: string): Promise<StudyStatistics> {
+async function computeStatistics(db: Database, studyId: number, targets: StudyTarget[], samples: number, scorer: ScorerChoice | null, fingerprint: string): Promise<StudyStatistics> {
   const started = performance.now();
   const slice = timeSlicer();
   const T = targets.length;
-  const range = await itemIdRange(db, batchId);
-  const items = await readItems(db, batchId, range.n, slice);
+  const range = await itemIdRange(db, studyId);
+  const items = await readItems(db, studyId, range.n, slice);
   const rows: CellAnswerRow[] = [];
   if (range.low !== null && range.high !== null) {
     const step = Math.max(1, Math.floor(TASKS_PER_STEP / (T * samples)));
     for (let from = range.low; from <= range.high; from += step) {
       await slice();
       const to = Math.min(range.high, from + step - 1);
-      rows.push(...(scorer ? await scoredCellAnswers(db, batchId, scorer, from, to) : await rawCellAnswers(db, batchId, from, to)));
+      rows.push(...(scorer ? await scoredCellAnswers(db, studyId, scorer, from, to) : await rawCellAnswers(db, studyId, from, to)));
     }
   }
   const cells = buildCells(rows);
-  const tasks = await readTargetTasks(db, batchId, T, range.n * T * samples, slice);
+  const tasks = await readTargetTasks(db, studyId, T, range.n * T * samples, slice);
   const human = new Map<string, HumanAgreement>();
   const humanByTarget: HumanAgreement[] = Array.from({ length: T }, () => ({ labelled: 0, compared: 0, agree: 0 }));
-  for (const row of await humanLabelsByCell(db, batchId, scorer)) {
+  for (const row of await humanLabelsByCell(db, studyId, scorer)) {
     human.set(cellKey(row.item_id, row.target_index), { labelled: row.labelled, compared: row.compared, agree: row.agree });
     const sum = humanByTarget[row.target_index];
     if (sum) {
@@ -137,11 +137,11 @@ async function computeStatistics(db: Database, batchId: number, targets: BatchTa
   const pairs: PairComparison[] = [];
   for (const [a, b] of pairsToCompare(summaries)) {
     await slice();
-    pairs.push(comparePair(cells, itemIds, a, b, batchId * 7919 + a * 101 + b));
+    pairs.push(comparePair(cells, itemIds, a, b, studyId * 7919 + a * 101 + b));
   }
   const labels = targetLabels(targets);
   return {
-    batch_id: batchId,
+    study_id: studyId,
     fingerprint,
     scorer,
     targets: targets.map((target, index) => ({ ...target, index, label: labels[index]!, summary: summaries[index]! })),
@@ -157,11 +157,11 @@ async function computeStatistics(db: Database, batchId: number, targets: BatchTa
   };
 }
 
-async function readItems(db: Database, batchId: number, count: number, slice: Slicer) {
+async function readItems(db: Database, studyId: number, count: number, slice: Slicer) {
   const items: Array<{ id: number; key: string; fields: Record<string, unknown> | null }> = [];
   for (let from = 0; from < count; from += ITEMS_PER_STEP) {
     await slice();
-    for (const row of await itemsMeta(db, batchId, from, from + ITEMS_PER_STEP)) {
+    for (const row of await itemsMeta(db, studyId, from, from + ITEMS_PER_STEP)) {
       items.push({ id: row.id, key: row.item_key, fields: row.fields_json ? (JSON.parse(row.fields_json) as Record<string, unknown>) : null });
     }
   }
@@ -169,11 +169,11 @@ async function readItems(db: Database, batchId: number, count: number, slice: Sl
 }
 
 /** Per target: tasks by status, tokens and cost (summed a range of ordinals at a time), and latency p50/p95. */
-async function readTargetTasks(db: Database, batchId: number, T: number, totalTasks: number, slice: Slicer): Promise<TargetTasks[]> {
+async function readTargetTasks(db: Database, studyId: number, T: number, totalTasks: number, slice: Slicer): Promise<TargetTasks[]> {
   const sums = Array.from({ length: T }, () => ({ tasks: 0, success: 0, failed: 0, latency_n: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: null as number | null, priced_calls: 0 }));
   for (let from = 0; from < totalTasks; from += TASKS_PER_STEP) {
     await slice();
-    for (const row of await targetTaskStats(db, batchId, from, from + TASKS_PER_STEP)) {
+    for (const row of await targetTaskStats(db, studyId, from, from + TASKS_PER_STEP)) {
       const sum = sums[row.target_index];
       if (!sum) continue;
       sum.tasks += row.tasks;
@@ -193,8 +193,8 @@ async function readTargetTasks(db: Database, batchId: number, T: number, totalTa
     const rank = (p: number) => Math.max(1, Math.ceil((p * latency_n) / 100 - 1e-9)) - 1;
     result.push({
       ...sum,
-      latency_p50_ms: latency_n ? await kthLatency(db, batchId, t, rank(50)) : null,
-      latency_p95_ms: latency_n ? await kthLatency(db, batchId, t, rank(95)) : null,
+      latency_p50_ms: latency_n ? await kthLatency(db, studyId, t, rank(50)) : null,
+      latency_p95_ms: latency_n ? await kthLatency(db, studyId, t, rank(95)) : null,
     });
   }
   return result;

@@ -1,5 +1,5 @@
-// Workers backend for batches: tasks travel through a Cloudflare Queue in small chunks and a queue
-// consumer runs them. Progress lives in the database, so any isolate can answer for any batch.
+// Workers backend for studies: tasks travel through a Cloudflare Queue in small chunks and a queue
+// consumer runs them. Progress lives in the database, so any isolate can answer for any study.
 import pLimit from 'p-limit';
 import {
   beginQueueRun,
@@ -10,10 +10,10 @@ import {
   settleQueueRun,
   tasksFinishedSince,
 } from './queue-repository';
-import { finishBatchRun } from './runs-repository';
-import { getBatch } from '../repository';
+import { finishStudyRun } from './runs-repository';
+import { getStudy } from '../repository';
 import { AppError } from '../../errors';
-import { runBatchTask, type BatchExecutor, type RunnerStats } from './runner';
+import { runStudyTask, type StudyExecutor, type RunnerStats } from './runner';
 import type { BackoffGate } from '../../concurrency/backoff-gate';
 import type { InferenceContext } from '../../inference/service';
 
@@ -35,7 +35,8 @@ export const TASK_LEASE_MS = 15 * 60_000;
 /** A message with a task whose call from an earlier run may still be in flight comes back this much later. */
 export const HELD_TASK_RETRY_S = 60;
 
-export interface BatchMessageBody {
+export interface StudyMessageBody {
+  /** The study. Named as when studies were called batches: messages already queued must still be read. */
   batchId: number;
   /** The run stamp: messages of an earlier run are acknowledged and ignored. */
   run: string;
@@ -43,45 +44,45 @@ export interface BatchMessageBody {
 }
 
 /** The producer side of a Cloudflare Queue binding (what this backend needs of it). */
-export interface BatchQueueProducer {
-  sendBatch(messages: Iterable<{ body: BatchMessageBody }>): Promise<unknown>;
+export interface StudyQueueProducer {
+  sendBatch(messages: Iterable<{ body: StudyMessageBody }>): Promise<unknown>;
 }
 
 /** A delivered message, as the Workers runtime hands it to `queue()`. */
-export interface BatchQueueMessage {
+export interface StudyQueueMessage {
   readonly id?: string;
   readonly body: unknown;
   ack(): void;
   retry(options?: { delaySeconds?: number }): void;
 }
 
-export class QueueBatchExecutor implements BatchExecutor {
+export class QueueStudyExecutor implements StudyExecutor {
   readonly runner = 'queue';
   readonly staleAfterMs = STALE_RUN_MS;
-  /** Consumers take no new task of a cancelled batch; there is no run here to report back. */
+  /** Consumers take no new task of a cancelled study; there is no run here to report back. */
   readonly cancelWaitsForTasksInFlight = false;
 
   constructor(
     private readonly ctx: InferenceContext,
-    private readonly queue: BatchQueueProducer | undefined,
+    private readonly queue: StudyQueueProducer | undefined,
   ) {}
 
   /** Enqueues every pending task (failed ones become pending again) of the run just claimed. */
-  async launch(batchId: number, run: string) {
+  async launch(studyId: number, run: string) {
     const queue = this.queue;
     if (!queue) {
-      await finishBatchRun(this.ctx.db, batchId, run, 'no queue is bound as BATCH_QUEUE');
-      throw new AppError(503, 'queue_unavailable', 'Batches on Workers run through a queue: bind one as BATCH_QUEUE in wrangler.toml.');
+      await finishStudyRun(this.ctx.db, studyId, run, 'no queue is bound as BATCH_QUEUE');
+      throw new AppError(503, 'queue_unavailable', 'Studies on Workers run through a queue: bind one as BATCH_QUEUE in wrangler.toml.');
     }
-    await beginQueueRun(this.ctx.db, batchId);
-    const taskIds = await pendingTaskIds(this.ctx.db, batchId);
+    await beginQueueRun(this.ctx.db, studyId);
+    const taskIds = await pendingTaskIds(this.ctx.db, studyId);
     if (!taskIds.length) {
-      await finishBatchRun(this.ctx.db, batchId, run);
+      await finishStudyRun(this.ctx.db, studyId, run);
       return;
     }
-    const messages: { body: BatchMessageBody }[] = [];
+    const messages: { body: StudyMessageBody }[] = [];
     for (let i = 0; i < taskIds.length; i += TASKS_PER_MESSAGE) {
-      messages.push({ body: { batchId, run, taskIds: taskIds.slice(i, i + TASKS_PER_MESSAGE) } });
+      messages.push({ body: { batchId: studyId, run, taskIds: taskIds.slice(i, i + TASKS_PER_MESSAGE) } });
     }
     for (let i = 0; i < messages.length; i += MESSAGES_PER_SEND) {
       await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND));
@@ -99,10 +100,10 @@ export class QueueBatchExecutor implements BatchExecutor {
     return false;
   }
 
-  async stats(batchId: number): Promise<RunnerStats | undefined> {
-    const state = await queueRunState(this.ctx.db, batchId);
+  async stats(studyId: number): Promise<RunnerStats | undefined> {
+    const state = await queueRunState(this.ctx.db, studyId);
     if (!state?.run || state.status !== 'running') return undefined;
-    const finished = await tasksFinishedSince(this.ctx.db, batchId, state.startedAt);
+    const finished = await tasksFinishedSince(this.ctx.db, studyId, state.startedAt);
     // How many tasks are being called right now is not known outside the consumers.
     return { queued: state.pending, running: 0, finished, startedAt: Date.parse(state.startedAt) };
   }
@@ -110,19 +111,19 @@ export class QueueBatchExecutor implements BatchExecutor {
 
 /**
  * The queue consumer (the worker's `queue()` handler). Each task runs only once it is claimed for the
- * current run of a running batch, so a redelivered message or one from before a cancel or resume
+ * current run of a running study, so a redelivered message or one from before a cancel or resume
  * runs nothing twice. A message with a task still held by an earlier run (its call in flight when the
- * batch was cancelled and resumed) comes back later, to settle the run once that call has ended. A
+ * study was cancelled and resumed) comes back later, to settle the run once that call has ended. A
  * message whose work failed (the database was unreachable, say) is retried by the queue.
  */
-export async function consumeBatchMessages(ctx: InferenceContext, messages: readonly BatchQueueMessage[]) {
+export async function consumeStudyMessages(ctx: InferenceContext, messages: readonly StudyQueueMessage[]) {
   const limits = new Map<number, ReturnType<typeof pLimit>>();
   const gates = new Map<string, BackoffGate>();
   await Promise.all(
     messages.map(async (message) => {
       const body = parseBody(message.body);
       if (!body) {
-        ctx.logger.error({ event: 'batch_message_invalid', message_id: message.id });
+        ctx.logger.error({ event: 'study_message_invalid', message_id: message.id });
         message.ack();
         return;
       }
@@ -131,7 +132,7 @@ export async function consumeBatchMessages(ctx: InferenceContext, messages: read
         if (held) message.retry({ delaySeconds: HELD_TASK_RETRY_S });
         else message.ack();
       } catch (error) {
-        ctx.logger.error({ event: 'batch_message_error', batch_id: body.batchId, error: ctx.redact(String(error)) });
+        ctx.logger.error({ event: 'study_message_error', batch_id: body.batchId, error: ctx.redact(String(error)) });
         message.retry({ delaySeconds: 5 });
       }
     }),
@@ -141,30 +142,31 @@ export async function consumeBatchMessages(ctx: InferenceContext, messages: read
 /** Runs the message's tasks this run can take; true when some are still held by an earlier run. */
 async function consumeOne(
   ctx: InferenceContext,
-  body: BatchMessageBody,
+  body: StudyMessageBody,
   limits: Map<number, ReturnType<typeof pLimit>>,
   gates: Map<string, BackoffGate>,
 ): Promise<boolean> {
-  const found = await getBatch(ctx.db, body.batchId);
-  if (found?.batch.status !== 'running' || found.batch.runId !== body.run) return false;
-  const tasks = await pendingTasksByIds(ctx.db, body.batchId, body.taskIds);
-  let limit = limits.get(body.batchId);
-  if (!limit) limits.set(body.batchId, (limit = pLimit(found.batch.concurrency)));
+  const studyId = body.batchId;
+  const found = await getStudy(ctx.db, studyId);
+  if (found?.study.status !== 'running' || found.study.runId !== body.run) return false;
+  const tasks = await pendingTasksByIds(ctx.db, studyId, body.taskIds);
+  let limit = limits.get(studyId);
+  if (!limit) limits.set(studyId, (limit = pLimit(found.study.concurrency)));
   let held = false;
   await Promise.all(
     tasks.map((task) =>
       limit(async () => {
         const claim = await claimQueueTask(ctx.db, task.taskId, body.run, new Date(), TASK_LEASE_MS);
-        if (claim === 'claimed') await runBatchTask(ctx, found.batch, task, { gates });
+        if (claim === 'claimed') await runStudyTask(ctx, found.study, task, { gates });
         else if (claim === 'held') held = true;
       }),
     ),
   );
-  await settleQueueRun(ctx.db, body.batchId, body.run);
+  await settleQueueRun(ctx.db, studyId, body.run);
   return held;
 }
 
-function parseBody(body: unknown): BatchMessageBody | undefined {
+function parseBody(body: unknown): StudyMessageBody | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const { batchId, run, taskIds } = body as Record<string, unknown>;
   if (typeof batchId !== 'number' || typeof run !== 'string' || !Array.isArray(taskIds)) return undefined;

@@ -5,37 +5,37 @@ import type { Database } from '../../db/client';
 import { batches, batchTasks, rawCalls } from '../../db/schema';
 
 /** A new queue run (already claimed): failed tasks go back to pending, to be tried again (their calls are over: no claim holds them). */
-export async function beginQueueRun(db: Database, batchId: number) {
+export async function beginQueueRun(db: Database, studyId: number) {
   await db
     .update(batchTasks)
     .set({ status: 'pending', claimedRun: null, claimedAt: null })
-    .where(and(eq(batchTasks.batchId, batchId), eq(batchTasks.status, 'failed')));
+    .where(and(eq(batchTasks.batchId, studyId), eq(batchTasks.status, 'failed')));
 }
 
-export async function pendingTaskIds(db: Database, batchId: number): Promise<number[]> {
+export async function pendingTaskIds(db: Database, studyId: number): Promise<number[]> {
   const rows = await db
     .select({ id: batchTasks.id })
     .from(batchTasks)
-    .where(and(eq(batchTasks.batchId, batchId), eq(batchTasks.status, 'pending')))
+    .where(and(eq(batchTasks.batchId, studyId), eq(batchTasks.status, 'pending')))
     .orderBy(asc(batchTasks.ordinal));
   return rows.map((r) => r.id);
 }
 
-/** The given tasks of a batch that are still pending, with what they need to run. */
-export async function pendingTasksByIds(db: Database, batchId: number, taskIds: number[]) {
+/** The given tasks of a study that are still pending, with what they need to run. */
+export async function pendingTasksByIds(db: Database, studyId: number, taskIds: number[]) {
   if (!taskIds.length) return [];
-  return selectRunnableTasks(db, and(eq(batchTasks.batchId, batchId), eq(batchTasks.status, 'pending'), inArray(batchTasks.id, taskIds)));
+  return selectRunnableTasks(db, and(eq(batchTasks.batchId, studyId), eq(batchTasks.status, 'pending'), inArray(batchTasks.id, taskIds)));
 }
 
 /**
  * What became of an attempt to take a task: taken (call it now), held by an earlier run whose call
  * may still be in flight (look again later), or nothing to do (done, taken by this run already, or
- * the batch no longer runs this run).
+ * the study no longer runs this run).
  */
 export type TaskClaim = 'claimed' | 'held' | 'gone';
 
 /**
- * Takes a task for the run just before it is called: pending, in a running batch, of the current run,
+ * Takes a task for the run just before it is called: pending, in a running study, of the current run,
  * not yet taken by this run, and not held by another run — one that took it less than `leaseMs` ago
  * and whose call may still be in flight (a task whose call ended is no longer pending, or was freed by
  * beginQueueRun). One conditional UPDATE, so whichever messages race for a task — two deliveries of
@@ -75,12 +75,12 @@ export async function claimQueueTask(db: Database, taskId: number, run: string, 
 }
 
 /**
- * Notes progress (the heartbeat: the run is alive) and marks the batch completed once no task is
+ * Notes progress (the heartbeat: the run is alive) and marks the study completed once no task is
  * pending, in one statement. updated_at keeps the run's start until the run ends.
  */
-export async function settleQueueRun(db: Database, batchId: number, run: string) {
+export async function settleQueueRun(db: Database, studyId: number, run: string) {
   const now = new Date().toISOString();
-  const pending = sql`EXISTS (SELECT 1 FROM ${batchTasks} WHERE ${batchTasks.batchId} = ${batchId} AND ${batchTasks.status} = 'pending')`;
+  const pending = sql`EXISTS (SELECT 1 FROM ${batchTasks} WHERE ${batchTasks.batchId} = ${studyId} AND ${batchTasks.status} = 'pending')`;
   await db
     .update(batches)
     .set({
@@ -88,30 +88,30 @@ export async function settleQueueRun(db: Database, batchId: number, run: string)
       status: sql`CASE WHEN ${pending} THEN ${batches.status} ELSE 'completed' END`,
       updatedAt: sql`CASE WHEN ${pending} THEN ${batches.updatedAt} ELSE ${now} END`,
     })
-    .where(and(eq(batches.groupId, batchId), eq(batches.status, 'running'), eq(batches.runId, run)));
+    .where(and(eq(batches.groupId, studyId), eq(batches.status, 'running'), eq(batches.runId, run)));
 }
 
 /** Status, run, start and task counts of a queue run. */
-export async function queueRunState(db: Database, batchId: number) {
+export async function queueRunState(db: Database, studyId: number) {
   const [row] = await db
     .select({
       status: batches.status,
       run: batches.runId,
       startedAt: batches.updatedAt,
-      pending: sql<number>`(SELECT count(*) FROM ${batchTasks} WHERE ${batchTasks.batchId} = ${batchId} AND ${batchTasks.status} = 'pending')`,
+      pending: sql<number>`(SELECT count(*) FROM ${batchTasks} WHERE ${batchTasks.batchId} = ${studyId} AND ${batchTasks.status} = 'pending')`,
     })
     .from(batches)
-    .where(eq(batches.groupId, batchId))
+    .where(eq(batches.groupId, studyId))
     .limit(1);
   return row;
 }
 
 /** Tasks whose latest call was captured at or after `since` (the current run's work). */
-export async function tasksFinishedSince(db: Database, batchId: number, since: string): Promise<number> {
+export async function tasksFinishedSince(db: Database, studyId: number, since: string): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)` })
     .from(batchTasks)
     .innerJoin(rawCalls, eq(rawCalls.id, batchTasks.lastCallId))
-    .where(and(eq(batchTasks.batchId, batchId), sql`${rawCalls.createdAt} >= ${since}`));
+    .where(and(eq(batchTasks.batchId, studyId), sql`${rawCalls.createdAt} >= ${since}`));
   return row?.n ?? 0;
 }

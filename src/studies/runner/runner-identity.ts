@@ -1,5 +1,5 @@
-// Who runs a batch, recorded on the batch (batches.runner), and whether that runner is gone — so a
-// batch left "running" by a server that was killed (SIGKILL, a crash, a power cut) can be resumed at
+// Who runs a study, recorded on the study (batches.runner), and whether that runner is gone — so a
+// study left "running" by a server that was killed (SIGKILL, a crash, a power cut) can be resumed at
 // once on restart instead of after its heartbeat goes stale.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';

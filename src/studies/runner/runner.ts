@@ -1,13 +1,13 @@
-// Runs a batch's unfinished tasks in this process with a concurrency limit. (Workers use a queue
-// backend behind the same BatchExecutor interface.)
-import type { BatchTarget } from '../../db/schema';
-import { getBatch, taskCounts, unfinishedTasksAfter } from '../repository';
-import { beatBatchRun, finishBatchRun } from './runs-repository';
+// Runs a study's unfinished tasks in this process with a concurrency limit. (Workers use a queue
+// backend behind the same StudyExecutor interface.)
+import type { StudyTarget } from '../../db/schema';
+import { getStudy, taskCounts, unfinishedTasksAfter } from '../repository';
+import { beatStudyRun, finishStudyRun } from './runs-repository';
 import type { ChatMessage } from '../../providers/types';
 import { runChatCall } from '../../capture/provider-call';
 import { BackoffGate } from '../../concurrency/backoff-gate';
 import { resolveProvider, type InferenceContext } from '../../inference/service';
-import { fillPrompt } from '../../inference/prompt-fill';
+import { taskMessages } from '../task-messages';
 import { currentRunner, parseRunner, runnerIsGone, type RunnerIdentity } from './runner-identity';
 
 export interface RunnerStats {
@@ -18,32 +18,32 @@ export interface RunnerStats {
 }
 
 /**
- * Runs batches: in this process (Node) or through a queue (Workers). Which run owns a batch is
- * decided in the database (batch-runs-repository): an executor only launches a run that was just
- * claimed there, so two servers on one libSQL database never run a batch at once.
+ * Runs studies: in this process (Node) or through a queue (Workers). Which run owns a study is
+ * decided in the database (runs-repository): an executor only launches a run that was just
+ * claimed there, so two servers on one libSQL database never run a study at once.
  */
-export interface BatchExecutor {
+export interface StudyExecutor {
   /** How this executor's runs are recorded in batches.runner. */
   readonly runner: string;
   /** A run whose heartbeat is older than this is taken to be dead (interrupted, resumable). */
   readonly staleAfterMs: number;
-  /** Whether a cancelled run finishes its tasks in flight and then marks the batch cancelled itself. */
+  /** Whether a cancelled run finishes its tasks in flight and then marks the study cancelled itself. */
   readonly cancelWaitsForTasksInFlight: boolean;
-  /** Whether the run recorded on a batch is known to be dead already (a killed process). */
-  runIsGone(batch: { groupId: number; runner: string | null }): boolean;
-  /** Whether this process still has tasks of the batch in flight. */
-  isRunningHere(batchId: number): boolean;
+  /** Whether the run recorded on a study is known to be dead already (a killed process). */
+  runIsGone(study: { groupId: number; runner: string | null }): boolean;
+  /** Whether this process still has tasks of the study in flight. */
+  isRunningHere(studyId: number): boolean;
   /** Starts the run `runId`, which has just been claimed in the database. */
-  launch(batchId: number, runId: string): Promise<void>;
-  /** Stops taking new tasks of a batch just cancelled (tasks in flight finish and are captured). */
-  stop(batchId: number): void;
-  stats(batchId: number): RunnerStats | undefined | Promise<RunnerStats | undefined>;
-  /** Shutdown: stop every local run; resolves once their tasks in flight are captured and each batch is interrupted. */
+  launch(studyId: number, runId: string): Promise<void>;
+  /** Stops taking new tasks of a study just cancelled (tasks in flight finish and are captured). */
+  stop(studyId: number): void;
+  stats(studyId: number): RunnerStats | undefined | Promise<RunnerStats | undefined>;
+  /** Shutdown: stop every local run; resolves once their tasks in flight are captured and each study is interrupted. */
   interruptAll?(reason: string): Promise<void>;
 }
 
 /** One (item, target, sample) task with what it needs to run. */
-export interface BatchTask {
+export interface StudyTask {
   taskId: number;
   /** Position in run order: item-major, then sample, then target. */
   ordinal: number;
@@ -63,11 +63,11 @@ export interface InProcessOptions {
   identity?: RunnerIdentity;
 }
 
-export class InProcessBatchExecutor implements BatchExecutor {
+export class InProcessStudyExecutor implements StudyExecutor {
   readonly runner: string;
   readonly staleAfterMs: number;
   readonly cancelWaitsForTasksInFlight = true;
-  private readonly runs = new Map<number, BatchRun>();
+  private readonly runs = new Map<number, StudyRun>();
   private readonly identity: RunnerIdentity;
   private readonly taskPage: number;
   private readonly heartbeatMs: number;
@@ -83,67 +83,67 @@ export class InProcessBatchExecutor implements BatchExecutor {
     this.staleAfterMs = options.staleAfterMs ?? 30_000;
   }
 
-  async launch(batchId: number, runId: string) {
-    const found = await getBatch(this.ctx.db, batchId);
+  async launch(studyId: number, runId: string) {
+    const found = await getStudy(this.ctx.db, studyId);
     if (!found) return;
-    const counts = await taskCounts(this.ctx.db, batchId);
-    const run = new BatchRun(this.ctx, batchId, found.batch, counts.total - counts.success, this.taskPage);
-    this.runs.set(batchId, run);
-    const heartbeat = setInterval(() => void this.beat(batchId, runId, run), this.heartbeatMs);
+    const counts = await taskCounts(this.ctx.db, studyId);
+    const run = new StudyRun(this.ctx, studyId, found.study, counts.total - counts.success, this.taskPage);
+    this.runs.set(studyId, run);
+    const heartbeat = setInterval(() => void this.beat(studyId, runId, run), this.heartbeatMs);
     heartbeat.unref?.();
     void run
       .execute()
       .then(async (end) => {
-        if (!end.lostOwnership) await finishBatchRun(this.ctx.db, batchId, runId, end.interrupted);
+        if (!end.lostOwnership) await finishStudyRun(this.ctx.db, studyId, runId, end.interrupted);
       })
-      .catch((error) => this.ctx.logger.error({ event: 'batch_error', batch_id: batchId, error: this.ctx.redact(String(error)) }))
+      .catch((error) => this.ctx.logger.error({ event: 'batch_error', batch_id: studyId, error: this.ctx.redact(String(error)) }))
       .finally(() => {
         clearInterval(heartbeat);
-        this.runs.delete(batchId);
+        this.runs.delete(studyId);
       });
   }
 
   /** Keeps the claim alive, and hears of a cancel or takeover made by another server. */
-  private async beat(batchId: number, runId: string, run: BatchRun) {
+  private async beat(studyId: number, runId: string, run: StudyRun) {
     try {
-      const status = await beatBatchRun(this.ctx.db, batchId, runId, new Date().toISOString());
+      const status = await beatStudyRun(this.ctx.db, studyId, runId, new Date().toISOString());
       if (status === undefined) run.lose();
       else if (status === 'cancelling') run.cancel();
     } catch (error) {
-      this.ctx.logger.error({ event: 'batch_heartbeat_error', batch_id: batchId, error: this.ctx.redact(String(error)) });
+      this.ctx.logger.error({ event: 'study_heartbeat_error', batch_id: studyId, error: this.ctx.redact(String(error)) });
     }
   }
 
-  stop(batchId: number) {
-    this.runs.get(batchId)?.cancel();
+  stop(studyId: number) {
+    this.runs.get(studyId)?.cancel();
   }
 
   /**
    * A run of this very instance is never declared dead here: it may have been claimed a moment ago
    * and not be launched yet. Should one ever be left behind, its heartbeat goes stale.
    */
-  runIsGone(batch: { groupId: number; runner: string | null }) {
-    const runner = parseRunner(batch.runner);
+  runIsGone(study: { groupId: number; runner: string | null }) {
+    const runner = parseRunner(study.runner);
     if (!runner || runner.instance === this.identity.instance) return false;
     return runnerIsGone(runner, this.identity);
   }
 
-  isRunningHere(batchId: number) {
-    return this.runs.has(batchId);
+  isRunningHere(studyId: number) {
+    return this.runs.has(studyId);
   }
 
-  stats(batchId: number) {
-    return this.runs.get(batchId)?.stats;
+  stats(studyId: number) {
+    return this.runs.get(studyId)?.stats;
   }
 
-  /** Resolves when every batch running now has stopped (tests). */
+  /** Resolves when every study running now has stopped (tests). */
   async idle() {
     await Promise.all([...this.runs.values()].map((run) => run.done));
   }
 
   /**
    * Shutdown: every run stops taking tasks; the ones in flight finish and are captured (the caller
-   * bounds the wait), and each batch is left `interrupted`, ready to resume.
+   * bounds the wait), and each study is left `interrupted`, ready to resume.
    */
   async interruptAll(reason: string) {
     const runs = [...this.runs.values()];
@@ -156,18 +156,18 @@ export class InProcessBatchExecutor implements BatchExecutor {
 
 /** Unfinished tasks in run order, read a page at a time; the next page is fetched while half remain. */
 class TaskPages {
-  private buffer: BatchTask[] = [];
+  private buffer: StudyTask[] = [];
   private afterOrdinal = -1;
   private exhausted = false;
   private fetching: Promise<void> | undefined;
 
   constructor(
     private readonly db: InferenceContext['db'],
-    private readonly batchId: number,
+    private readonly studyId: number,
     private readonly pageSize: number,
   ) {}
 
-  async next(): Promise<BatchTask | undefined> {
+  async next(): Promise<StudyTask | undefined> {
     for (;;) {
       if (this.buffer.length <= this.pageSize / 2 && !this.exhausted) this.fetching ??= this.fetchPage();
       const task = this.buffer.shift();
@@ -179,7 +179,7 @@ class TaskPages {
 
   private async fetchPage() {
     try {
-      const page = await unfinishedTasksAfter(this.db, this.batchId, this.afterOrdinal, this.pageSize);
+      const page = await unfinishedTasksAfter(this.db, this.studyId, this.afterOrdinal, this.pageSize);
       if (page.length < this.pageSize) this.exhausted = true;
       if (page.length) this.afterOrdinal = page[page.length - 1]!.ordinal;
       this.buffer.push(...page);
@@ -189,13 +189,13 @@ class TaskPages {
   }
 }
 
-/** How a run ended: normally, stopped early (interrupted, with the reason), or no longer the batch's run. */
+/** How a run ended: normally, stopped early (interrupted, with the reason), or no longer the study's run. */
 interface RunEnd {
   interrupted?: string;
   lostOwnership?: boolean;
 }
 
-class BatchRun {
+class StudyRun {
   readonly stats: RunnerStats;
   private stopping: { kind: 'cancel' } | { kind: 'interrupt'; reason: string } | { kind: 'lost' } | undefined;
   private readonly gates = new Map<string, BackoffGate>();
@@ -204,8 +204,8 @@ class BatchRun {
 
   constructor(
     private readonly ctx: InferenceContext,
-    private readonly batchId: number,
-    private readonly batch: { targetsJson: BatchTarget[]; concurrency: number; template: string | null; optionsJson: Record<string, unknown> },
+    private readonly studyId: number,
+    private readonly study: { targetsJson: StudyTarget[]; concurrency: number; template: string | null; optionsJson: Record<string, unknown> },
     unfinished: number,
     private readonly taskPage: number,
   ) {
@@ -220,7 +220,7 @@ class BatchRun {
     this.stopping ??= { kind: 'interrupt', reason };
   }
 
-  /** Another server cancelled or took over this batch: stop, and record nothing more about it. */
+  /** Another server cancelled or took over this study: stop, and record nothing more about it. */
   lose() {
     this.stopping = { kind: 'lost' };
   }
@@ -228,12 +228,12 @@ class BatchRun {
   /**
    * `concurrency` workers, each taking the next task as soon as its last one is captured. A task
    * that throws (its capture could not be written, its provider is no longer configured) stops
-   * them all, and the run ends only once none is left running: the batch shows as interrupted and
+   * them all, and the run ends only once none is left running: the study shows as interrupted and
    * a resume can never overlap it.
    */
   async execute(): Promise<RunEnd> {
     try {
-      const tasks = new TaskPages(this.ctx.db, this.batchId, this.taskPage);
+      const tasks = new TaskPages(this.ctx.db, this.studyId, this.taskPage);
       let failure: { error: unknown } | undefined;
       const worker = async () => {
         try {
@@ -242,11 +242,11 @@ class BatchRun {
           failure ??= { error };
         }
       };
-      await Promise.all(Array.from({ length: this.batch.concurrency }, worker));
+      await Promise.all(Array.from({ length: this.study.concurrency }, worker));
       const stopping = this.stopping;
       if (stopping?.kind === 'lost') return { lostOwnership: true };
       if (failure) {
-        this.ctx.logger.error({ event: 'batch_error', batch_id: this.batchId, error: this.ctx.redact(String(failure.error)) });
+        this.ctx.logger.error({ event: 'batch_error', batch_id: this.studyId, error: this.ctx.redact(String(failure.error)) });
         return { interrupted: `a task could not run: ${this.ctx.redact(errorMessage(failure.error))}` };
       }
       if (stopping?.kind === 'interrupt') return { interrupted: stopping.reason };
@@ -256,11 +256,11 @@ class BatchRun {
     }
   }
 
-  private async runTask(task: BatchTask) {
+  private async runTask(task: StudyTask) {
     this.stats.queued = Math.max(0, this.stats.queued - 1);
     this.stats.running++;
     try {
-      await runBatchTask(this.ctx, { groupId: this.batchId, ...this.batch }, task, { gates: this.gates });
+      await runStudyTask(this.ctx, { groupId: this.studyId, ...this.study }, task, { gates: this.gates });
     } finally {
       this.stats.running--;
       this.stats.finished++;
@@ -270,14 +270,14 @@ class BatchRun {
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-export interface RunnableBatch {
+export interface RunnableStudy {
   groupId: number;
-  targetsJson: BatchTarget[];
+  targetsJson: StudyTarget[];
   template: string | null;
   optionsJson: Record<string, unknown>;
 }
 
-export interface BatchTaskHooks {
+export interface StudyTaskHooks {
   /** One backoff gate per provider, shared by the tasks running side by side (a 429 pauses them all). */
   gates?: Map<string, BackoffGate>;
 }
@@ -287,8 +287,8 @@ export interface BatchTaskHooks {
  * column no caller can write), and a trigger marks the task done in the statement that stores the
  * row; both backends share this.
  */
-export async function runBatchTask(ctx: InferenceContext, batch: RunnableBatch, task: BatchTask, hooks: BatchTaskHooks = {}) {
-  const target = batch.targetsJson[task.targetIndex]!;
+export async function runStudyTask(ctx: InferenceContext, study: RunnableStudy, task: StudyTask, hooks: StudyTaskHooks = {}) {
+  const target = study.targetsJson[task.targetIndex]!;
   const provider = resolveProvider(ctx.providers, target.provider);
   const gates = hooks.gates ?? new Map<string, BackoffGate>();
   let gate = gates.get(provider.name);
@@ -296,12 +296,12 @@ export async function runBatchTask(ctx: InferenceContext, batch: RunnableBatch, 
   return runChatCall(ctx, {
     provider,
     model: target.model,
-    messages: taskMessages(task, batch.template),
+    messages: taskMessages(task, study.template),
     params: target.params,
-    dedupScope: batch.optionsJson.collapse_samples ? undefined : task.sampleIndex,
+    dedupScope: study.optionsJson.collapse_samples ? undefined : task.sampleIndex,
     metadata: {
       source: 'batch',
-      batch_id: batch.groupId,
+      batch_id: study.groupId,
       item_key: task.itemKey,
       target_index: task.targetIndex,
       sample_index: task.sampleIndex,
@@ -314,10 +314,4 @@ export async function runBatchTask(ctx: InferenceContext, batch: RunnableBatch, 
       },
     },
   });
-}
-
-/** The messages of a task: the item's messages, or its prompt through the batch template and vars (filled once, see prompt-fill). */
-export function taskMessages(item: Pick<BatchTask, 'prompt' | 'messages' | 'vars'>, template: string | null): ChatMessage[] {
-  if (item.messages) return item.messages;
-  return [{ role: 'user', content: fillPrompt(item, template) }];
 }

@@ -1,4 +1,4 @@
-// SQL for who runs a batch. A run is claimed by one conditional UPDATE, so however many requests,
+// SQL for who runs a study. A run is claimed by one conditional UPDATE, so however many requests,
 // processes or servers ask at the same moment, one wins and the rest see nothing changed.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
@@ -6,25 +6,25 @@ import { batches, batchTasks } from '../../db/schema';
 
 export interface RunStamp {
   runId: string;
-  /** Who runs it (see BatchExecutor.runner). */
+  /** Who runs it (see StudyExecutor.runner). */
   runner: string;
   now: string;
 }
 
-/** Statuses whose run may still be working: a live run holds the batch in one of these. */
+/** Statuses whose run may still be working: a live run holds the study in one of these. */
 export const ACTIVE_STATUSES = ['running', 'cancelling'] as const;
 
-const hasUnfinishedTasks = (batchId: number) =>
-  sql`EXISTS (SELECT 1 FROM ${batchTasks} WHERE ${batchTasks.batchId} = ${batchId} AND ${batchTasks.status} != 'success')`;
+const hasUnfinishedTasks = (studyId: number) =>
+  sql`EXISTS (SELECT 1 FROM ${batchTasks} WHERE ${batchTasks.batchId} = ${studyId} AND ${batchTasks.status} != 'success')`;
 
 /**
- * Makes this run the batch's run when no live run holds it and something is left to run: a batch
+ * Makes this run the study's run when no live run holds it and something is left to run: a study
  * stopped (cancelled, interrupted, completed with failures) or whose run is dead — silent since
  * `staleBefore`, or `deadRunId`, a run whose runner is known to be gone. True when this call won.
  */
-export async function claimBatchRun(
+export async function claimStudyRun(
   db: Database,
-  batchId: number,
+  studyId: number,
   stamp: RunStamp,
   takeover: { staleBefore: string; deadRunId?: string | null },
 ): Promise<boolean> {
@@ -34,32 +34,32 @@ export async function claimBatchRun(
     .set({ status: 'running', runId: stamp.runId, runner: stamp.runner, heartbeatAt: stamp.now, updatedAt: stamp.now, statusReason: null })
     .where(
       and(
-        eq(batches.groupId, batchId),
+        eq(batches.groupId, studyId),
         sql`(${batches.status} IN ('cancelled', 'interrupted', 'completed')
              OR (${inArray(batches.status, [...ACTIVE_STATUSES])}
                  AND (${batches.heartbeatAt} IS NULL OR ${batches.heartbeatAt} < ${takeover.staleBefore}${deadRun})))`,
-        hasUnfinishedTasks(batchId),
+        hasUnfinishedTasks(studyId),
       ),
     )
     .returning({ id: batches.groupId });
   return rows.length === 1;
 }
 
-/** A live run's heartbeat. Answers the batch's status, or undefined once the run no longer owns it. */
-export async function beatBatchRun(db: Database, batchId: number, runId: string, now: string): Promise<string | undefined> {
+/** A live run's heartbeat. Answers the study's status, or undefined once the run no longer owns it. */
+export async function beatStudyRun(db: Database, studyId: number, runId: string, now: string): Promise<string | undefined> {
   const [row] = await db
     .update(batches)
     .set({ heartbeatAt: now })
-    .where(and(eq(batches.groupId, batchId), eq(batches.runId, runId), inArray(batches.status, [...ACTIVE_STATUSES])))
+    .where(and(eq(batches.groupId, studyId), eq(batches.runId, runId), inArray(batches.status, [...ACTIVE_STATUSES])))
     .returning({ status: batches.status });
   return row?.status;
 }
 
 /**
- * The end of a run that still owns its batch: cancelling → cancelled; otherwise completed, or
+ * The end of a run that still owns its study: cancelling → cancelled; otherwise completed, or
  * interrupted with its reason when the run stopped early (shutdown, an error).
  */
-export async function finishBatchRun(db: Database, batchId: number, runId: string, interruptedBecause?: string) {
+export async function finishStudyRun(db: Database, studyId: number, runId: string, interruptedBecause?: string) {
   const now = new Date().toISOString();
   const running = interruptedBecause === undefined ? sql`'completed'` : sql`'interrupted'`;
   await db
@@ -70,15 +70,15 @@ export async function finishBatchRun(db: Database, batchId: number, runId: strin
       heartbeatAt: null,
       updatedAt: now,
     })
-    .where(and(eq(batches.groupId, batchId), eq(batches.runId, runId)));
+    .where(and(eq(batches.groupId, studyId), eq(batches.runId, runId)));
 }
 
 /**
- * Cancels a batch that is not finished. A live run is asked to stop (`cancelling`: its tasks in
+ * Cancels a study that is not finished. A live run is asked to stop (`cancelling`: its tasks in
  * flight still finish and are captured; the run then marks it `cancelled`); anything else is
- * `cancelled` at once. Answers the new status, or undefined when the batch is completed.
+ * `cancelled` at once. Answers the new status, or undefined when the study is completed.
  */
-export async function cancelBatchRun(db: Database, batchId: number, liveRun: boolean): Promise<string | undefined> {
+export async function cancelStudyRun(db: Database, studyId: number, liveRun: boolean): Promise<string | undefined> {
   const now = new Date().toISOString();
   const [row] = await db
     .update(batches)
@@ -87,13 +87,13 @@ export async function cancelBatchRun(db: Database, batchId: number, liveRun: boo
       statusReason: 'cancelled on request',
       updatedAt: now,
     })
-    .where(and(eq(batches.groupId, batchId), inArray(batches.status, ['running', 'cancelling', 'interrupted', 'cancelled'])))
+    .where(and(eq(batches.groupId, studyId), inArray(batches.status, ['running', 'cancelling', 'interrupted', 'cancelled'])))
     .returning({ status: batches.status });
   return row?.status;
 }
 
-/** Runs left holding a batch by a process that is going away: interrupted, with the reason. */
-export async function interruptBatchRuns(db: Database, runIds: string[], reason: string) {
+/** Runs left holding a study by a process that is going away: interrupted, with the reason. */
+export async function interruptStudyRuns(db: Database, runIds: string[], reason: string) {
   if (!runIds.length) return;
   await db
     .update(batches)

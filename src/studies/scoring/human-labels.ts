@@ -4,13 +4,10 @@ import { getCall } from '../../calls/repository';
 import type { Database } from '../../db/client';
 import { humanLabelCount, insertScoresStatement, scoresOfCall, studyCellOfCall, type ScoreRow } from './repository';
 import { notFound } from '../../errors';
+import type { z } from 'zod';
+import type { humanLabelBodySchema } from '../../schemas/study-requests';
 
-export interface HumanLabelInput {
-  label?: string | null;
-  value?: number | null;
-  pass?: boolean | null;
-  note?: string;
-}
+export type HumanLabelInput = z.output<typeof humanLabelBodySchema>;
 
 export const HUMAN_SCORER = 'human';
 
@@ -28,7 +25,7 @@ export async function labelCall(db: Database, callId: number, input: HumanLabelI
   await insertScoresStatement(db, [
     {
       callId,
-      batchId: cell?.batch_id ?? null,
+      studyId: cell?.batch_id ?? null,
       itemId: cell?.item_id ?? null,
       targetIndex: cell?.target_index ?? null,
       scorer: HUMAN_SCORER,
@@ -78,6 +75,7 @@ export function scoreJson(row: ScoreRow) {
     detail: row.detailJson,
     judge_call_id: row.judgeCallId,
     batch_id: row.batchId,
+    study_id: row.batchId,
     created_at: row.createdAt,
     created_by: row.createdBy,
   };

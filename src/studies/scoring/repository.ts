@@ -5,7 +5,7 @@ import { scorerVersions, scores, scoringRuns, type JsonObject } from '../../db/s
 
 export interface NewScore {
   callId: number;
-  batchId: number | null;
+  studyId: number | null;
   itemId: number | null;
   targetIndex: number | null;
   scorer: string;
@@ -29,7 +29,7 @@ export type ScoringRunRow = typeof scoringRuns.$inferSelect;
 export function insertScoresStatement(db: Database, rows: NewScore[]) {
   const json = JSON.stringify(
     rows.map((r) => ({
-      c: r.callId, b: r.batchId, i: r.itemId, t: r.targetIndex, s: r.scorer, k: r.kind, v: r.version, h: r.configHash,
+      c: r.callId, b: r.studyId, i: r.itemId, t: r.targetIndex, s: r.scorer, k: r.kind, v: r.version, h: r.configHash,
       n: r.value, l: r.label, p: r.pass === null ? null : r.pass ? 1 : 0, a: r.answer, d: r.detail, j: r.judgeCallId ?? null, w: r.createdBy ?? null,
     })),
   );
@@ -46,26 +46,26 @@ export function insertScoresStatement(db: Database, rows: NewScore[]) {
  */
 export async function addScorerVersion(
   db: Database,
-  entry: { batchId: number; scorer: string; kind: string; config: JsonObject; configHash: string; scoringRunId: number },
+  entry: { studyId: number; scorer: string; kind: string; config: JsonObject; configHash: string; scoringRunId: number },
 ): Promise<number> {
   const rows = await db.all<{ version: number }>(sql`
     INSERT INTO scorer_versions (batch_id, scorer, version, kind, config_json, config_hash, scoring_run_id)
-    SELECT ${entry.batchId}, ${entry.scorer}, coalesce(max(version), 0) + 1, ${entry.kind}, ${JSON.stringify(entry.config)}, ${entry.configHash}, ${entry.scoringRunId}
-      FROM scorer_versions WHERE batch_id = ${entry.batchId} AND scorer = ${entry.scorer}
+    SELECT ${entry.studyId}, ${entry.scorer}, coalesce(max(version), 0) + 1, ${entry.kind}, ${JSON.stringify(entry.config)}, ${entry.configHash}, ${entry.scoringRunId}
+      FROM scorer_versions WHERE batch_id = ${entry.studyId} AND scorer = ${entry.scorer}
     RETURNING version`);
   return rows[0]!.version;
 }
 
-export async function setJudgeGroup(db: Database, batchId: number, scorer: string, version: number, groupId: number) {
+export async function setJudgeGroup(db: Database, studyId: number, scorer: string, version: number, groupId: number) {
   await db
     .update(scorerVersions)
     .set({ judgeGroupId: groupId })
-    .where(and(eq(scorerVersions.batchId, batchId), eq(scorerVersions.scorer, scorer), eq(scorerVersions.version, version)));
+    .where(and(eq(scorerVersions.batchId, studyId), eq(scorerVersions.scorer, scorer), eq(scorerVersions.version, version)));
 }
 
 /** Every version of every scorer of a study, newest first per scorer. */
-export async function listScorerVersions(db: Database, batchId: number): Promise<ScorerVersionRow[]> {
-  return db.select().from(scorerVersions).where(eq(scorerVersions.batchId, batchId)).orderBy(scorerVersions.scorer, desc(scorerVersions.version));
+export async function listScorerVersions(db: Database, studyId: number): Promise<ScorerVersionRow[]> {
+  return db.select().from(scorerVersions).where(eq(scorerVersions.batchId, studyId)).orderBy(scorerVersions.scorer, desc(scorerVersions.version));
 }
 
 /**
@@ -73,11 +73,11 @@ export async function listScorerVersions(db: Database, batchId: number): Promise
  * `staleBefore`): one conditional INSERT, so of two requests at once only one starts. Answers the
  * run's id, or undefined when another run is live.
  */
-export async function claimScoringRun(db: Database, batchId: number, total: number, now: string, staleBefore: string): Promise<number | undefined> {
+export async function claimScoringRun(db: Database, studyId: number, total: number, now: string, staleBefore: string): Promise<number | undefined> {
   const rows = await db.all<{ id: number }>(sql`
     INSERT INTO scoring_runs (batch_id, status, total, heartbeat_at)
-    SELECT ${batchId}, 'running', ${total}, ${now}
-     WHERE NOT EXISTS (SELECT 1 FROM scoring_runs WHERE batch_id = ${batchId} AND status = 'running' AND heartbeat_at >= ${staleBefore})
+    SELECT ${studyId}, 'running', ${total}, ${now}
+     WHERE NOT EXISTS (SELECT 1 FROM scoring_runs WHERE batch_id = ${studyId} AND status = 'running' AND heartbeat_at >= ${staleBefore})
     RETURNING id`);
   return rows[0]?.id;
 }
@@ -112,8 +112,8 @@ export async function getScoringRun(db: Database, runId: number): Promise<Scorin
   return row;
 }
 
-export async function listScoringRuns(db: Database, batchId: number, limit = 10): Promise<ScoringRunRow[]> {
-  return db.select().from(scoringRuns).where(eq(scoringRuns.batchId, batchId)).orderBy(desc(scoringRuns.id)).limit(limit);
+export async function listScoringRuns(db: Database, studyId: number, limit = 10): Promise<ScoringRunRow[]> {
+  return db.select().from(scoringRuns).where(eq(scoringRuns.batchId, studyId)).orderBy(desc(scoringRuns.id)).limit(limit);
 }
 
 /** The versions a scoring run added. */
@@ -126,7 +126,7 @@ export async function scoresOfCall(db: Database, callId: number): Promise<ScoreR
   return db.select().from(scores).where(eq(scores.callId, callId)).orderBy(desc(scores.id));
 }
 
-/** Where a captured call sits in a study: its batch, item and target (none for calls outside studies). */
+/** Where a captured call sits in a study: its study, item and target (none for calls outside studies). */
 export async function studyCellOfCall(db: Database, callId: number) {
   const rows = await db.all<{ batch_id: number; item_id: number; target_index: number }>(sql`
     SELECT t.batch_id, t.item_id, t.target_index FROM raw_calls c JOIN batch_tasks t ON t.id = c.batch_task_id WHERE c.id = ${callId}`);

@@ -34,7 +34,7 @@ export interface ScorerVersion {
 export interface ScoringServices {
   ctx: InferenceContext;
   embeddings: () => EmbeddingService;
-  batchId: number;
+  studyId: number;
   runId: number;
   template: string | null;
   concurrency: number;
@@ -76,7 +76,7 @@ export async function scorePage(services: ScoringServices, scorer: ScorerVersion
 function scoreRow(services: ScoringServices, scorer: ScorerVersion, task: AnsweredTask, result: ScoreResult, answer: string | null, judgeCallId?: number): NewScore {
   return {
     callId: task.call_id,
-    batchId: services.batchId,
+    studyId: services.studyId,
     itemId: task.item_id,
     targetIndex: task.target_index,
     scorer: scorer.name,
@@ -185,7 +185,7 @@ async function scoreByJudge(services: ScoringServices, scorer: ScorerVersion, ta
             judge_group_id: scorer.judgeGroupId,
             scorer: scorer.name,
             scorer_version: scorer.version,
-            batch_id: services.batchId,
+            batch_id: services.studyId,
             scoring_run_id: services.runId,
           },
           retryHooks: {

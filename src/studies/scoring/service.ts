@@ -1,7 +1,8 @@
 // Scoring a study: run (or re-run) its scorers over the answers it has, in the background, without
 // calling the studied models again. Each run adds a new version of every scorer it runs; its
 // progress lives in scoring_runs. Scores are written a page at a time, each page one transaction.
-import { getBatch, saveBatchScorers } from '../repository';
+import type { z } from 'zod';
+import { getStudy, saveStudyScorers } from '../repository';
 import { createGroup } from '../../groups/repository';
 import {
   addScorerVersion,
@@ -20,7 +21,7 @@ import {
 import { answeredTaskCount, answeredTasksAfter } from '../report/repository';
 import { timeSlicer } from '../../concurrency/time-slice';
 import { AppError, notFound } from '../../errors';
-import type { NamedScorer } from '../service';
+import type { NamedScorer, scoreBodySchema } from '../../schemas/study-requests';
 import type { EmbeddingService } from '../../embeddings/service';
 import type { BackoffGate } from '../../concurrency/backoff-gate';
 import { resolveProvider, type InferenceContext } from '../../inference/service';
@@ -28,10 +29,7 @@ import { limitExceeded } from '../../limits';
 import { scorePage, type ScorerVersion, type ScoringServices } from './score-answers';
 import { configHash } from '../scorers/scorers';
 
-export interface ScoreInput {
-  scorers?: NamedScorer[];
-  concurrency: number;
-}
+export type ScoreInput = z.output<typeof scoreBodySchema>;
 
 /** Answers scored per page (each page's scores and progress are one transaction); fewer when a judge calls a model for each. */
 const PAGE = 250;
@@ -41,7 +39,7 @@ const SCORES_PER_STATEMENT = 1_000;
 
 interface PreparedRun {
   runId: number;
-  batchId: number;
+  studyId: number;
   template: string | null;
   lastCallId: number;
   concurrency: number;
@@ -88,7 +86,7 @@ export class ScoringRunner {
     const services: ScoringServices = {
       ctx: this.ctx,
       embeddings: this.embeddings,
-      batchId: run.batchId,
+      studyId: run.studyId,
       runId: run.runId,
       template: run.template,
       concurrency: run.concurrency,
@@ -98,7 +96,7 @@ export class ScoringRunner {
     const pageSize = run.scorers.some((s) => s.config.type === 'llm_judge') ? JUDGE_PAGE : PAGE;
     try {
       for (let after = -1; ; ) {
-        const tasks = await answeredTasksAfter(db, run.batchId, after, pageSize, run.lastCallId);
+        const tasks = await answeredTasksAfter(db, run.studyId, after, pageSize, run.lastCallId);
         if (tasks.length === 0) break;
         after = tasks[tasks.length - 1]!.ordinal;
         const rows: NewScore[] = [];
@@ -117,9 +115,23 @@ export class ScoringRunner {
       await finishScoringRun(db, run.runId);
     } catch (error) {
       const message = this.ctx.redact(error instanceof Error ? error.message : String(error));
-      this.ctx.logger.error({ event: 'scoring_error', batch_id: run.batchId, scoring_run_id: run.runId, error: message });
+      this.ctx.logger.error({ event: 'scoring_error', batch_id: run.studyId, scoring_run_id: run.runId, error: message });
       await finishScoringRun(db, run.runId, message).catch(() => undefined);
     }
+  }
+}
+
+/** Where a request runs: on Workers, its execution context (Node has none, and throws when asked for it). */
+interface RequestRun {
+  readonly executionCtx: { waitUntil(work: Promise<unknown>): void };
+}
+
+/** Workers end a request's work with its response unless told to wait for it (a scoring run's `work`). */
+export function keepRunning(c: RequestRun, work: Promise<unknown>) {
+  try {
+    c.executionCtx.waitUntil(work);
+  } catch {
+    // Node: no execution context; the process keeps running the work.
   }
 }
 
@@ -129,11 +141,11 @@ export class ScoringRunner {
  * judge calls against MAX_BATCH_TASKS, and that no other scoring run of the study is live (409).
  * Answers the run's progress; `work` settles when the run ends.
  */
-export async function startScoring(runner: ScoringRunner, batchId: number, input: ScoreInput) {
+export async function startScoring(runner: ScoringRunner, studyId: number, input: ScoreInput) {
   const { ctx } = runner;
-  const found = await getBatch(ctx.db, batchId);
-  if (!found) throw notFound('batch', batchId);
-  const stored = (found.batch.optionsJson.scorers as NamedScorer[] | undefined) ?? [];
+  const found = await getStudy(ctx.db, studyId);
+  if (!found) throw notFound('study', studyId);
+  const stored = (found.study.optionsJson.scorers as NamedScorer[] | undefined) ?? [];
   const scorers = input.scorers ?? stored;
   if (scorers.length === 0) throw new AppError(400, 'invalid_request', 'scorers: this study has no scorers yet: give some', [{ path: 'scorers', message: 'required' }]);
   const field = input.scorers ? 'scorers' : 'the study\'s scorers';
@@ -146,34 +158,34 @@ export async function startScoring(runner: ScoringRunner, batchId: number, input
     }
     return undefined;
   });
-  const answered = await answeredTaskCount(ctx.db, batchId);
+  const answered = await answeredTaskCount(ctx.db, studyId);
   const judges = scorers.filter((s) => s.config.type === 'llm_judge').length;
-  if (answered.n * judges > ctx.limits.batchTasks) {
-    throw limitExceeded('scorers', `${answered.n} answers × ${judges} judge scorer(s) is ${answered.n * judges} judge calls; at most ${ctx.limits.batchTasks}`, 'MAX_BATCH_TASKS');
+  if (answered.n * judges > ctx.limits.studyTasks) {
+    throw limitExceeded('scorers', `${answered.n} answers × ${judges} judge scorer(s) is ${answered.n * judges} judge calls; at most ${ctx.limits.studyTasks}`, 'MAX_BATCH_TASKS');
   }
   const now = new Date();
-  const runId = await claimScoringRun(ctx.db, batchId, answered.n * scorers.length, now.toISOString(), new Date(now.getTime() - runner.staleAfterMs).toISOString());
-  if (runId === undefined) throw new AppError(409, 'conflict', `study ${batchId} is being scored already: wait for that run to end`);
+  const runId = await claimScoringRun(ctx.db, studyId, answered.n * scorers.length, now.toISOString(), new Date(now.getTime() - runner.staleAfterMs).toISOString());
+  if (runId === undefined) throw new AppError(409, 'conflict', `study ${studyId} is being scored already: wait for that run to end`);
   const versions: ScorerVersion[] = [];
   for (const [i, { name, config }] of scorers.entries()) {
     const hash = await configHash(config);
-    const version = await addScorerVersion(ctx.db, { batchId, scorer: name, kind: config.type, config: config as Record<string, unknown>, configHash: hash, scoringRunId: runId });
+    const version = await addScorerVersion(ctx.db, { studyId, scorer: name, kind: config.type, config: config as Record<string, unknown>, configHash: hash, scoringRunId: runId });
     const entry: ScorerVersion = { name, version, configHash: hash, config };
     if (config.type === 'llm_judge') {
       const group = await createGroup(ctx.db, {
         groupType: 'judge',
         name: `judge ${name} v${version} · ${found.group.name}`,
-        description: `LLM-judge calls of scorer "${name}" (version ${version}) on study ${batchId}`,
-        metadata: { batch_id: batchId, scorer: name, scorer_version: version, scoring_run_id: runId, judge: config.target },
+        description: `LLM-judge calls of scorer "${name}" (version ${version}) on study ${studyId}`,
+        metadata: { batch_id: studyId, scorer: name, scorer_version: version, scoring_run_id: runId, judge: config.target },
       });
-      await setJudgeGroup(ctx.db, batchId, name, version, group.id);
+      await setJudgeGroup(ctx.db, studyId, name, version, group.id);
       Object.assign(entry, { judgeGroupId: group.id, judgeProvider: providers[i] });
     }
     versions.push(entry);
   }
-  if (input.scorers) await saveBatchScorers(ctx.db, batchId, mergeScorers(stored, input.scorers));
-  const work = runner.launch({ runId, batchId, template: found.batch.template, lastCallId: answered.last_call_id ?? 0, concurrency: input.concurrency, scorers: versions });
-  return { progress: await scoringProgress(runner, batchId, runId), work };
+  if (input.scorers) await saveStudyScorers(ctx.db, studyId, mergeScorers(stored, input.scorers));
+  const work = runner.launch({ runId, studyId, template: found.study.template, lastCallId: answered.last_call_id ?? 0, concurrency: input.concurrency, scorers: versions });
+  return { progress: await scoringProgress(runner, studyId, runId), work };
 }
 
 function resolveProviderFor(ctx: InferenceContext, name: string, path: string) {
@@ -191,14 +203,14 @@ function mergeScorers(stored: NamedScorer[], given: NamedScorer[]): NamedScorer[
   return [...stored.filter((s) => !names.has(s.name)), ...given];
 }
 
-export async function scoringProgress(runner: ScoringRunner, batchId: number, runId: number) {
+export async function scoringProgress(runner: ScoringRunner, studyId: number, runId: number) {
   const run = await getScoringRun(runner.ctx.db, runId);
-  if (!run || run.batchId !== batchId) throw notFound('scoring run', runId);
+  if (!run || run.batchId !== studyId) throw notFound('scoring run', runId);
   return describeRun(runner, run, await versionsOfRun(runner.ctx.db, runId));
 }
 
-export async function recentScoringRuns(runner: ScoringRunner, batchId: number, limit = 10) {
-  const runs = await listScoringRuns(runner.ctx.db, batchId, limit);
+export async function recentScoringRuns(runner: ScoringRunner, studyId: number, limit = 10) {
+  const runs = await listScoringRuns(runner.ctx.db, studyId, limit);
   return Promise.all(runs.map(async (run) => describeRun(runner, run, await versionsOfRun(runner.ctx.db, run.id))));
 }
 
@@ -207,6 +219,7 @@ function describeRun(runner: ScoringRunner, run: ScoringRunRow, versions: Awaite
   return {
     id: run.id,
     batch_id: run.batchId,
+    study_id: run.batchId,
     status: stale ? 'interrupted' : run.status,
     error: run.error,
     total: run.total,

@@ -1,4 +1,4 @@
-// Kill -9 the real server mid-batch, restart it on the same database, resume: every task ends
+// Kill -9 the real server mid-study, restart it on the same database, resume: every task ends
 // with exactly one success row, none is run twice after its success, nothing is lost.
 import { createClient } from '@libsql/client';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
 import { startServer, type ServerProcess } from './support/server';
 import { waitFor } from './support/wait';
 
-describe('a batch survives SIGKILL of the server', () => {
+describe('a study survives SIGKILL of the server', () => {
   let fake: FakeOpenAI;
   let dir: string;
   const servers: ServerProcess[] = [];
@@ -29,7 +29,7 @@ describe('a batch survives SIGKILL of the server', () => {
     servers.push(first);
     const json = async (res: Response) => (await res.json()) as Record<string, any>;
     const created = await json(
-      await fetch(`${first.base}/api/v1/batches`, {
+      await fetch(`${first.base}/api/v1/studies`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -42,20 +42,20 @@ describe('a batch survives SIGKILL of the server', () => {
     );
     const id = created.id as number;
     expect(created.total).toBe(180);
-    await waitFor(async () => json(await fetch(`${first.base}/api/v1/batches/${id}`)), (p) => p.done >= 40);
+    await waitFor(async () => json(await fetch(`${first.base}/api/v1/studies/${id}`)), (p) => p.done >= 40);
     await first.kill('SIGKILL');
     const requestsBeforeKill = fake.requestCount;
 
     const second = await startServer(env);
     servers.push(second);
-    const interrupted = await json(await fetch(`${second.base}/api/v1/batches/${id}`));
+    const interrupted = await json(await fetch(`${second.base}/api/v1/studies/${id}`));
     expect(interrupted.status).toBe('interrupted');
     expect(interrupted.done).toBeGreaterThanOrEqual(40);
     expect(interrupted.done).toBeLessThan(180);
 
-    const resumed = await fetch(`${second.base}/api/v1/batches/${id}/resume`, { method: 'POST' });
+    const resumed = await fetch(`${second.base}/api/v1/studies/${id}/resume`, { method: 'POST' });
     expect(resumed.status).toBe(202);
-    const finished = await waitFor(async () => json(await fetch(`${second.base}/api/v1/batches/${id}`)), (p) => p.status !== 'running');
+    const finished = await waitFor(async () => json(await fetch(`${second.base}/api/v1/studies/${id}`)), (p) => p.status !== 'running');
     expect(finished).toMatchObject({ status: 'completed', total: 180, done: 180, failed: 0 });
     // resume sent only what had no success row: at most the calls in flight at the kill are repeated
     expect(fake.requestCount - requestsBeforeKill).toBe(180 - interrupted.done);

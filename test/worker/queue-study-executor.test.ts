@@ -1,4 +1,4 @@
-// The Workers batch backend, driven in Node with an in-memory queue standing in for Cloudflare Queues:
+// The Workers study backend, driven in Node with an in-memory queue standing in for Cloudflare Queues:
 // what is enqueued, what the consumer runs, and that redelivery, stale messages and cancel are harmless.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +12,12 @@ import { createDeps, serviceContext, type AppDeps } from '../../src/deps';
 import { createLogger } from '../../src/logging';
 import { ProviderRegistry } from '../../src/providers/registry';
 import {
-  consumeBatchMessages,
-  QueueBatchExecutor,
+  consumeStudyMessages,
+  QueueStudyExecutor,
   STALE_RUN_MS,
   TASK_LEASE_MS,
   TASKS_PER_MESSAGE,
-  type BatchMessageBody,
+  type StudyMessageBody,
 } from '../../src/studies/runner/queue-executor';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { startSqld, type Sqld } from '../support/sqld';
@@ -33,11 +33,11 @@ interface Delivery {
 
 /** Records what the executor sends; `deliver` hands messages to the consumer as the Workers runtime would. */
 class MemoryQueue {
-  sent: BatchMessageBody[] = [];
-  async sendBatch(messages: Iterable<{ body: BatchMessageBody }>) {
+  sent: StudyMessageBody[] = [];
+  async sendBatch(messages: Iterable<{ body: StudyMessageBody }>) {
     for (const m of messages) this.sent.push(structuredClone(m.body));
   }
-  take(n = Infinity): BatchMessageBody[] {
+  take(n = Infinity): StudyMessageBody[] {
     return this.sent.splice(0, n);
   }
 }
@@ -54,7 +54,7 @@ const delivery = (body: unknown): Delivery => ({
   },
 });
 
-describe('queue batch executor (Workers backend)', () => {
+describe('queue study executor (Workers backend)', () => {
   let fake: FakeOpenAI;
   let dir: string;
   let deps: AppDeps;
@@ -78,7 +78,7 @@ describe('queue batch executor (Workers backend)', () => {
       database,
       providers: ProviderRegistry.fromConfig(config),
       logger: createLogger({ write: (line) => logs.push(line), secrets: config.secrets }),
-      batches: (ctx) => new QueueBatchExecutor(ctx, queue),
+      studies: (ctx) => new QueueStudyExecutor(ctx, queue),
     });
     app = createApp(deps);
   });
@@ -95,10 +95,10 @@ describe('queue batch executor (Workers backend)', () => {
 
   const post = async (path: string, body: unknown) =>
     app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const progress = async (id: number) => (await app.request(`/api/v1/batches/${id}`)).json();
+  const progress = async (id: number) => (await app.request(`/api/v1/studies/${id}`)).json();
   const consume = async (bodies: unknown[]) => {
     const messages = bodies.map(delivery);
-    await consumeBatchMessages(serviceContext(deps), messages);
+    await consumeStudyMessages(serviceContext(deps), messages);
     return messages;
   };
   const taskRows = async (id: number) =>
@@ -110,8 +110,8 @@ describe('queue batch executor (Workers backend)', () => {
         args: [id],
       })
     ).rows.map((r) => ({ status: String(r.status), calls: Number(r.calls), successes: Number(r.successes) }));
-  const createBatch = async (items: number, extra: Record<string, unknown> = {}) => {
-    const res = await post('/api/v1/batches', {
+  const createStudy = async (items: number, extra: Record<string, unknown> = {}) => {
+    const res = await post('/api/v1/studies', {
       items: Array.from({ length: items }, (_, i) => ({ id: `q${i}`, prompt: `question ${i}` })),
       targets: [{ provider: 'openai', model: 'gpt-test' }],
       samples: 2,
@@ -122,38 +122,41 @@ describe('queue batch executor (Workers backend)', () => {
   };
 
   it('enqueues the pending tasks a few per message, and the consumer runs each one once', async () => {
-    const batch = await createBatch(6);
-    expect(batch).toMatchObject({ status: 'running', total: 12 });
+    const study = await createStudy(6);
+    expect(study).toMatchObject({ status: 'running', total: 12 });
     const messages = queue.take();
     expect(messages).toHaveLength(Math.ceil(12 / TASKS_PER_MESSAGE));
     expect(messages.flatMap((m) => m.taskIds)).toHaveLength(12);
     expect(new Set(messages.map((m) => m.run)).size).toBe(1);
-    expect(await progress(batch.id)).toMatchObject({ status: 'running', pending: 12 });
+    // The body keeps the shape messages queued before studies had their name carry.
+    expect(messages.map((m) => Object.keys(m).sort())).toEqual(messages.map(() => ['batchId', 'run', 'taskIds']));
+    expect(messages.every((m) => m.batchId === study.id)).toBe(true);
+    expect(await progress(study.id)).toMatchObject({ status: 'running', pending: 12 });
 
     const delivered = await consume(messages);
     expect(delivered.every((m) => m.acked && !m.retried)).toBe(true);
-    expect(await progress(batch.id)).toMatchObject({ status: 'completed', done: 12, failed: 0, pending: 0 });
+    expect(await progress(study.id)).toMatchObject({ status: 'completed', done: 12, failed: 0, pending: 0 });
     expect(fake.requestCount).toBe(12);
-    expect((await taskRows(batch.id)).every((t) => t.status === 'success' && t.calls === 1 && t.successes === 1)).toBe(true);
+    expect((await taskRows(study.id)).every((t) => t.status === 'success' && t.calls === 1 && t.successes === 1)).toBe(true);
 
     // At-least-once delivery: the same messages again change nothing.
     const again = await consume(messages);
     expect(again.every((m) => m.acked)).toBe(true);
     expect(fake.requestCount).toBe(12);
-    expect((await taskRows(batch.id)).every((t) => t.calls === 1)).toBe(true);
+    expect((await taskRows(study.id)).every((t) => t.calls === 1)).toBe(true);
   });
 
-  it('skips the tasks of a cancelled batch, and drops messages of an earlier run after resume', async () => {
-    const batch = await createBatch(5);
+  it('skips the tasks of a cancelled study, and drops messages of an earlier run after resume', async () => {
+    const study = await createStudy(5);
     const [first, ...rest] = queue.take();
     await consume([first!]);
-    const cancelled = await (await post(`/api/v1/batches/${batch.id}/cancel`, {})).json();
+    const cancelled = await (await post(`/api/v1/studies/${study.id}/cancel`, {})).json();
     expect(cancelled).toMatchObject({ status: 'cancelled', done: TASKS_PER_MESSAGE });
     await consume(rest);
     expect(fake.requestCount).toBe(TASKS_PER_MESSAGE);
-    expect((await progress(batch.id)).status).toBe('cancelled');
+    expect((await progress(study.id)).status).toBe('cancelled');
 
-    const resumed = await post(`/api/v1/batches/${batch.id}/resume`, {});
+    const resumed = await post(`/api/v1/studies/${study.id}/resume`, {});
     expect(resumed.status).toBe(202);
     const fresh = queue.take();
     expect(fresh.flatMap((m) => m.taskIds)).toHaveLength(10 - TASKS_PER_MESSAGE);
@@ -161,55 +164,55 @@ describe('queue batch executor (Workers backend)', () => {
     await consume(rest);
     expect(fake.requestCount).toBe(TASKS_PER_MESSAGE);
     await consume(fresh);
-    expect(await progress(batch.id)).toMatchObject({ status: 'completed', done: 10 });
+    expect(await progress(study.id)).toMatchObject({ status: 'completed', done: 10 });
     expect(fake.requestCount).toBe(10);
-    expect((await taskRows(batch.id)).every((t) => t.successes === 1 && t.calls === 1)).toBe(true);
+    expect((await taskRows(study.id)).every((t) => t.successes === 1 && t.calls === 1)).toBe(true);
   });
 
   it('captures failures, completes, and a resume re-runs only the failed tasks', async () => {
     fake.setFaultPolicy((req) => (String(req.body?.messages?.[0]?.content).includes('question 1') ? { kind: 'status', status: 400 } : undefined));
-    const batch = await createBatch(3);
+    const study = await createStudy(3);
     await consume(queue.take());
-    expect(await progress(batch.id)).toMatchObject({ status: 'completed', done: 4, failed: 2 });
+    expect(await progress(study.id)).toMatchObject({ status: 'completed', done: 4, failed: 2 });
 
     fake.reset();
-    await post(`/api/v1/batches/${batch.id}/resume`, {});
+    await post(`/api/v1/studies/${study.id}/resume`, {});
     const retry = queue.take();
     expect(retry.flatMap((m) => m.taskIds)).toHaveLength(2);
-    expect(await progress(batch.id)).toMatchObject({ status: 'running', pending: 2, failed: 0 });
+    expect(await progress(study.id)).toMatchObject({ status: 'running', pending: 2, failed: 0 });
     await consume(retry);
-    expect(await progress(batch.id)).toMatchObject({ status: 'completed', done: 6, failed: 0 });
+    expect(await progress(study.id)).toMatchObject({ status: 'completed', done: 6, failed: 0 });
     expect(fake.requestCount).toBe(2);
-    const rows = await taskRows(batch.id);
+    const rows = await taskRows(study.id);
     expect(rows.filter((t) => t.calls === 2)).toHaveLength(2); // a failed row, then a success row
     expect(rows.every((t) => t.successes === 1)).toBe(true);
   });
 
   it('reports a run whose messages stopped arriving as interrupted, and lets it be resumed', async () => {
-    const batch = await createBatch(2);
+    const study = await createStudy(2);
     queue.take(); // the messages are lost (dead-lettered after their retries)
-    expect(await progress(batch.id)).toMatchObject({ status: 'running' });
-    expect((await post(`/api/v1/batches/${batch.id}/resume`, {})).status).toBe(409);
+    expect(await progress(study.id)).toMatchObject({ status: 'running' });
+    expect((await post(`/api/v1/studies/${study.id}/resume`, {})).status).toBe(409);
 
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + STALE_RUN_MS + 1000);
-    expect(await progress(batch.id)).toMatchObject({ status: 'interrupted', pending: 4 });
-    expect((await post(`/api/v1/batches/${batch.id}/resume`, {})).status).toBe(202);
+    expect(await progress(study.id)).toMatchObject({ status: 'interrupted', pending: 4 });
+    expect((await post(`/api/v1/studies/${study.id}/resume`, {})).status).toBe(202);
     vi.useRealTimers();
     await consume(queue.take());
-    expect(await progress(batch.id)).toMatchObject({ status: 'completed', done: 4 });
+    expect(await progress(study.id)).toMatchObject({ status: 'completed', done: 4 });
   });
 
   it('acknowledges a malformed message, and asks the queue to retry one whose work failed', async () => {
     const [bad] = await consume([{ nonsense: true }]);
     expect(bad).toMatchObject({ acked: true, retried: false });
-    expect(logs.some((l) => l.includes('batch_message_invalid'))).toBe(true);
+    expect(logs.some((l) => l.includes('study_message_invalid'))).toBe(true);
 
     const broken = await openDatabase(`file:${join(dir, 'broken.db')}`);
     broken.close();
     const brokenCtx = { ...serviceContext(deps), db: broken.db };
-    const message = delivery({ batchId: 1, run: 'x', taskIds: [1] });
-    await consumeBatchMessages(brokenCtx, [message]);
+    const message = delivery({ batchId: 1, run: 'x', taskIds: [1] }); // the body's name for the study, as queued messages carry it
+    await consumeStudyMessages(brokenCtx, [message]);
     expect(message).toMatchObject({ acked: false, retried: true });
   });
 });
@@ -243,7 +246,7 @@ describe('one provider call per task on the queue path, two servers on one libSQ
       database,
       providers: ProviderRegistry.fromConfig(config),
       logger: createLogger({ write: () => undefined, secrets: config.secrets }),
-      batches: (ctx) => new QueueBatchExecutor(ctx, queue),
+      studies: (ctx) => new QueueStudyExecutor(ctx, queue),
     });
     return { deps, app: createApp(deps), queue };
   };
@@ -264,10 +267,10 @@ describe('one provider call per task on the queue path, two servers on one libSQ
 
   const post = (s: QueueServer, path: string, body: unknown = {}) =>
     s.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const progress = async (s: QueueServer, id: number) => (await s.app.request(`/api/v1/batches/${id}`)).json();
+  const progress = async (s: QueueServer, id: number) => (await s.app.request(`/api/v1/studies/${id}`)).json();
   const consume = async (s: QueueServer, bodies: unknown[]) => {
     const messages = bodies.map(delivery);
-    await consumeBatchMessages(serviceContext(s.deps), messages);
+    await consumeStudyMessages(serviceContext(s.deps), messages);
     return messages;
   };
   const perTask = async (id: number) =>
@@ -278,8 +281,8 @@ describe('one provider call per task on the queue path, two servers on one libSQ
         args: [id],
       })
     ).rows.map((r) => ({ id: Number(r.id), status: String(r.status), calls: Number(r.calls) }));
-  const createBatch = async (s: QueueServer, items: number) => {
-    const res = await post(s, '/api/v1/batches', {
+  const createStudy = async (s: QueueServer, items: number) => {
+    const res = await post(s, '/api/v1/studies', {
       items: Array.from({ length: items }, (_, i) => ({ prompt: `question ${i}` })),
       targets: [{ provider: 'openai', model: 'gpt-test' }],
       samples: 2,
@@ -291,22 +294,22 @@ describe('one provider call per task on the queue path, two servers on one libSQ
 
   it('a cancel and resume while calls are in flight: the new run leaves those tasks to them, and each task is called once', async () => {
     fake.setLatency(3000);
-    const id = await createBatch(a, 5);
+    const id = await createStudy(a, 5);
     const [first, second] = a.queue.take();
     expect(first!.taskIds).toHaveLength(TASKS_PER_MESSAGE);
     // Server a's consumer calls the provider for the first message's tasks...
     const firstRun = consume(a, [first!]);
     await waitFor(async () => fake.requestCount, (n) => n === TASKS_PER_MESSAGE, 10_000, 10);
-    // ...while, on server b, the batch is cancelled and resumed: a new run, all ten tasks pending.
-    expect((await (await post(b, `/api/v1/batches/${id}/cancel`)).json()).status).toBe('cancelled');
-    expect((await post(b, `/api/v1/batches/${id}/resume`)).status).toBe(202);
+    // ...while, on server b, the study is cancelled and resumed: a new run, all ten tasks pending.
+    expect((await (await post(b, `/api/v1/studies/${id}/cancel`)).json()).status).toBe('cancelled');
+    expect((await post(b, `/api/v1/studies/${id}/resume`)).status).toBe(202);
     const resumed = b.queue.take();
     expect(resumed.flatMap((m) => m.taskIds)).toHaveLength(10);
     // Server b's consumer runs only the tasks no call is in flight for; a's calls are still running.
     const delivered = await consume(b, resumed);
     expect(fake.requestCount).toBe(10);
     const holding = delivered.filter((m) => m.retried);
-    expect(holding.map((m) => (m.body as BatchMessageBody).taskIds)).toEqual([first!.taskIds]);
+    expect(holding.map((m) => (m.body as StudyMessageBody).taskIds)).toEqual([first!.taskIds]);
 
     expect((await firstRun).every((m) => m.acked)).toBe(true);
     // Late and repeated deliveries change nothing: the first run's messages, and b's own again.
@@ -321,14 +324,14 @@ describe('one provider call per task on the queue path, two servers on one libSQ
   }, 60_000);
 
   it('a task held by a run whose consumer died (its claim older than the lease) is called by the next run', async () => {
-    const id = await createBatch(a, 1);
+    const id = await createStudy(a, 1);
     a.queue.take(); // the first run's message is lost with its consumer
     const [dead, fresh] = (await perTask(id)).map((t) => t.id);
     const claimedAt = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
     await sqld.client.execute({ sql: "UPDATE batch_tasks SET claimed_run = 'dead-run', claimed_at = ? WHERE id = ?", args: [claimedAt(TASK_LEASE_MS + 60_000), dead!] });
     await sqld.client.execute({ sql: "UPDATE batch_tasks SET claimed_run = 'busy-run', claimed_at = ? WHERE id = ?", args: [claimedAt(1000), fresh!] });
-    expect((await post(b, `/api/v1/batches/${id}/cancel`)).status).toBe(200);
-    expect((await post(b, `/api/v1/batches/${id}/resume`)).status).toBe(202);
+    expect((await post(b, `/api/v1/studies/${id}/cancel`)).status).toBe(200);
+    expect((await post(b, `/api/v1/studies/${id}/resume`)).status).toBe(202);
     const delivered = await consume(b, b.queue.take());
     // Only the task whose claim had expired was called; the other is left to its (live) run.
     expect(fake.requestCount).toBe(1);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceContext } from '../../src/deps';
-import { createBatch, type NewBatch } from '../../src/studies/repository';
+import { createStudy, type NewStudy } from '../../src/studies/repository';
 import { createGroup } from '../../src/groups/repository';
-import { InProcessBatchExecutor, type BatchExecutor } from '../../src/studies/runner/runner';
-import { resumeBatch } from '../../src/studies/service';
+import { InProcessStudyExecutor, type StudyExecutor } from '../../src/studies/runner/runner';
+import { resumeStudy } from '../../src/studies/service';
 import { createTestApp, countCalls, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';
@@ -21,12 +21,12 @@ describe('batches', () => {
   });
   beforeEach(() => fake.reset());
 
-  const progress = async (id: number) => (await t.get(`/api/v1/batches/${id}`)).json();
+  const progress = async (id: number) => (await t.get(`/api/v1/studies/${id}`)).json();
   const finished = (id: number) => waitFor(() => progress(id), (p) => p.status !== 'running');
-  /** A batch created as owned by `runner` (as POST /api/v1/batches does), then launched by it. */
-  const launchWith = async (runner: BatchExecutor, batch: NewBatch) => {
+  /** A study created as owned by `runner` (as POST /api/v1/studies does), then launched by it. */
+  const launchWith = async (runner: StudyExecutor, study: NewStudy) => {
     const runId = crypto.randomUUID();
-    const id = await createBatch(t.deps.database.db, batch, { runId, runner: runner.runner, now: new Date().toISOString() });
+    const id = await createStudy(t.deps.database.db, study, { runId, runner: runner.runner, now: new Date().toISOString() });
     await runner.launch(id, runId);
     return id;
   };
@@ -39,7 +39,7 @@ describe('batches', () => {
     ).rows;
 
   it('runs items × targets × samples in the background and reports progress and answer distributions', async () => {
-    const res = await t.post('/api/v1/batches', {
+    const res = await t.post('/api/v1/studies', {
       name: 'capitals',
       items: [{ id: 'fr', prompt: 'Capital of France?' }, { id: 'de', prompt: 'Capital of Germany?' }, { prompt: 'Capital of {country}?', vars: { country: 'Italy' } }],
       targets: [{ provider: 'echo' }, { provider: 'openai', model: 'gpt-test', params: { temperature: 0.9 } }],
@@ -55,7 +55,7 @@ describe('batches', () => {
     expect(fake.requests).toHaveLength(6);
     expect(fake.requests[0]!.body.messages[0].content).toMatch(/^Answer briefly\. Capital of /);
 
-    const results = await (await t.get(`/api/v1/batches/${started.id}/results`)).json();
+    const results = await (await t.get(`/api/v1/studies/${started.id}/results`)).json();
     expect(results.results).toHaveLength(6);
     const italyEcho = results.results.find((r: { item_key: string; target_index: number }) => r.item_key === '3' && r.target_index === 0);
     expect(italyEcho).toMatchObject({ samples: 2, success: 2, answers: [{ text: 'echo: Answer briefly. Capital of Italy?', count: 2 }] });
@@ -71,7 +71,7 @@ describe('batches', () => {
       { role: 'system', content: 'Be terse — "quoted", \\backslashed\\, ünïcödé 🙂' },
       { role: 'user', content: 'Line one\nline two' },
     ];
-    const res = await t.post('/api/v1/batches', {
+    const res = await t.post('/api/v1/studies', {
       items: [{ id: 'conv', messages }, { id: "it's", prompt: 'x = {n}; y = "{n}"', vars: { n: '4.50' } }],
       targets: [{ provider: 'openai', model: 'gpt-test' }],
       concurrency: 1,
@@ -91,7 +91,7 @@ describe('batches', () => {
 
   it('captures failed tasks, and resume re-runs only those', async () => {
     fake.setFaultPolicy((req) => (String(req.body?.messages?.[0]?.content).includes('bad') ? { kind: 'status', status: 400 } : undefined));
-    const res = await t.post('/api/v1/batches', {
+    const res = await t.post('/api/v1/studies', {
       items: [{ prompt: 'good 1' }, { prompt: 'bad 2' }, { prompt: 'good 3' }],
       targets: [{ provider: 'openai', model: 'gpt-test' }],
       samples: 2,
@@ -101,7 +101,7 @@ describe('batches', () => {
     expect(fake.requests).toHaveLength(6);
 
     fake.reset();
-    const resumed = await t.post(`/api/v1/batches/${id}/resume`, {});
+    const resumed = await t.post(`/api/v1/studies/${id}/resume`, {});
     expect(resumed.status).toBe(202);
     expect(await finished(id)).toMatchObject({ status: 'completed', done: 6, failed: 0 });
     expect(fake.requests).toHaveLength(2);
@@ -110,10 +110,10 @@ describe('batches', () => {
     expect(rows.filter((r) => Number(r.calls) === 2)).toHaveLength(2); // a failure row and a success row each
   });
 
-  it('resumes a batch larger than one page of tasks, running only the unfinished ones, in order', async () => {
+  it('resumes a study larger than one page of tasks, running only the unfinished ones, in order', async () => {
     const bad = new Set([1, 4, 5, 10, 13]);
     fake.setFaultPolicy((req) => (String(req.body?.messages?.[0]?.content).startsWith('bad') ? { kind: 'status', status: 400 } : undefined));
-    const res = await t.post('/api/v1/batches', {
+    const res = await t.post('/api/v1/studies', {
       items: Array.from({ length: 15 }, (_, i) => ({ prompt: `${bad.has(i) ? 'bad' : 'good'} ${i}` })),
       targets: [{ provider: 'openai', model: 'gpt-test' }],
       concurrency: 1,
@@ -123,8 +123,8 @@ describe('batches', () => {
 
     fake.reset();
     // Two tasks per page: the five failed ones are spread over pages full of finished tasks.
-    const runner = new InProcessBatchExecutor(serviceContext(t.deps), { taskPage: 2 });
-    await resumeBatch({ ...serviceContext(t.deps), batches: runner }, id);
+    const runner = new InProcessStudyExecutor(serviceContext(t.deps), { taskPage: 2 });
+    await resumeStudy({ ...serviceContext(t.deps), studies: runner }, id);
     const stats = runner.stats(id)!;
     expect(stats.queued + stats.running + stats.finished).toBe(5);
     await runner.idle();
@@ -139,7 +139,7 @@ describe('batches', () => {
     fake.setLatency(150);
     // Every item's second target is a provider no longer configured (as after a config change and
     // a restart): its first task throws while the first item's openai task is still in flight.
-    const runner = new InProcessBatchExecutor(serviceContext(t.deps), { taskPage: 5 });
+    const runner = new InProcessStudyExecutor(serviceContext(t.deps), { taskPage: 5 });
     const id = await launchWith(runner, {
       name: 'orphaned target',
       targets: [
@@ -164,7 +164,7 @@ describe('batches', () => {
   });
 
   it('tells a live run on another server from a dead one by its heartbeat and its process', async () => {
-    const batch = (name: string): NewBatch => ({
+    const study = (name: string): NewStudy => ({
       name,
       targets: [{ provider: 'echo', model: 'echo-1', params: {} }],
       samples: 1,
@@ -181,54 +181,54 @@ describe('batches', () => {
     const host = (await import('node:os')).hostname();
     const started = Math.round(Date.now() - process.uptime() * 1000);
     // Another server (another host) that beat a moment ago is running it; resume must not start a second run.
-    const elsewhere = await createBatch(db, batch('elsewhere'), stamp({ host: 'other-host', pid: 1, started: 1, instance: 'x' }, 1000));
+    const elsewhere = await createStudy(db, study('elsewhere'), stamp({ host: 'other-host', pid: 1, started: 1, instance: 'x' }, 1000));
     expect(await progress(elsewhere)).toMatchObject({ status: 'running' });
-    expect((await t.post(`/api/v1/batches/${elsewhere}/resume`, {})).status).toBe(409);
+    expect((await t.post(`/api/v1/studies/${elsewhere}/resume`, {})).status).toBe(409);
     // The same server, silent for longer than the stale limit: taken to be dead.
-    const silent = await createBatch(db, batch('silent'), stamp({ host: 'other-host', pid: 1, started: 1, instance: 'x' }, 60_000));
+    const silent = await createStudy(db, study('silent'), stamp({ host: 'other-host', pid: 1, started: 1, instance: 'x' }, 60_000));
     expect(await progress(silent)).toMatchObject({ status: 'interrupted' });
     // A process on this host that no longer exists (a killed server): dead at once, resumable at once.
-    const killed = await createBatch(db, batch('killed'), stamp({ host, pid: 2 ** 22 + 17, started, instance: 'y' }, 10));
+    const killed = await createStudy(db, study('killed'), stamp({ host, pid: 2 ** 22 + 17, started, instance: 'y' }, 10));
     expect(await progress(killed)).toMatchObject({ status: 'interrupted' });
     // A restarted container reuses the pid: an earlier process with our pid is gone too.
-    const restarted = await createBatch(db, batch('restarted'), stamp({ host, pid: process.pid, started: started - 60_000, instance: 'z' }, 10));
+    const restarted = await createStudy(db, study('restarted'), stamp({ host, pid: process.pid, started: started - 60_000, instance: 'z' }, 10));
     expect(await progress(restarted)).toMatchObject({ status: 'interrupted' });
     for (const id of [silent, killed, restarted]) {
-      expect((await t.post(`/api/v1/batches/${id}/resume`, {})).status).toBe(202);
+      expect((await t.post(`/api/v1/studies/${id}/resume`, {})).status).toBe(202);
       expect(await finished(id)).toMatchObject({ status: 'completed', done: 1 });
     }
   });
 
-  it('cancels a running batch and resumes it to completion without running anything twice', async () => {
+  it('cancels a running study and resumes it to completion without running anything twice', async () => {
     fake.setLatency(100);
-    const res = await t.post('/api/v1/batches', {
+    const res = await t.post('/api/v1/studies', {
       items: Array.from({ length: 10 }, (_, i) => ({ prompt: `slow ${i}` })),
       targets: [{ provider: 'openai', model: 'gpt-test' }],
       concurrency: 1,
     });
     const { id } = await res.json();
     await waitFor(() => progress(id), (p) => p.done >= 2);
-    const cancelled = await (await t.post(`/api/v1/batches/${id}/cancel`, {})).json();
-    // The task in flight finishes and is captured; then the run marks the batch cancelled.
+    const cancelled = await (await t.post(`/api/v1/studies/${id}/cancel`, {})).json();
+    // The task in flight finishes and is captured; then the run marks the study cancelled.
     expect(cancelled.status).toBe('cancelling');
-    expect((await t.post(`/api/v1/batches/${id}/resume`, {})).status).toBe(409);
+    expect((await t.post(`/api/v1/studies/${id}/resume`, {})).status).toBe(409);
     const afterCancel = await waitFor(() => progress(id), (p) => p.status === 'cancelled');
     expect(afterCancel.done).toBeLessThan(10);
     await new Promise((r) => setTimeout(r, 300));
     expect((await progress(id)).done).toBe(afterCancel.done);
 
     fake.setLatency(0);
-    await t.post(`/api/v1/batches/${id}/resume`, {});
+    await t.post(`/api/v1/studies/${id}/resume`, {});
     expect(await finished(id)).toMatchObject({ status: 'completed', done: 10 });
     const prompts = fake.requests.map((r) => r.body.messages[0].content);
     expect(new Set(prompts).size).toBe(prompts.length);
     expect(prompts).toHaveLength(10);
   });
 
-  it('backs off the whole batch on a 429 with Retry-After, then continues', async () => {
+  it('backs off the whole study on a 429 with Retry-After, then continues', async () => {
     fake.failNext({ kind: 'status', status: 429, headers: { 'retry-after': '1' } });
     fake.setLatency(20);
-    const res = await t.post('/api/v1/batches', {
+    const res = await t.post('/api/v1/studies', {
       items: Array.from({ length: 12 }, (_, i) => ({ prompt: `q ${i}` })),
       targets: [{ provider: 'openai', model: 'gpt-test' }],
       concurrency: 3,
@@ -257,22 +257,22 @@ describe('batches', () => {
       [{ items: [{ prompt: 'x' }], targets: [{ provider: 'echo' }], samples: 100000 }, 'samples'],
     ];
     for (const [body, field] of cases) {
-      const res = await t.post('/api/v1/batches', body);
+      const res = await t.post('/api/v1/studies', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect((await res.json()).error.message).toContain(field);
     }
-    expect((await t.get('/api/v1/batches/999999')).status).toBe(404);
-    expect((await t.post('/api/v1/batches/999999/resume', {})).status).toBe(404);
+    expect((await t.get('/api/v1/studies/999999')).status).toBe(404);
+    expect((await t.post('/api/v1/studies/999999/resume', {})).status).toBe(404);
     expect(await countCalls(t)).toBe(before);
     expect((await (await t.get('/api/v1/groups?type=batch&limit=500')).json()).groups.length).toBe(groupsBefore);
   });
 });
 
-describe('study pages for batch groups without a run', () => {
-  it('sends a batch group that has no study run (a v1 import) to its group page', async () => {
+describe('study pages for study groups without a run', () => {
+  it('sends a study group that has no study run (a v1 import) to its group page', async () => {
     const t = await createTestApp();
     try {
-      // The v1 importer makes batch groups itself; the groups API refuses to.
+      // The v1 importer makes study groups itself; the groups API refuses to.
       expect((await t.post('/api/v1/groups', { group_type: 'batch', name: 'imported v1 batch' })).status).toBe(400);
       const group = await createGroup(t.deps.database.db, { groupType: 'batch', name: 'imported v1 batch' });
       const res = await t.get(`/studies/${group.id}`);

@@ -1,5 +1,5 @@
 // 1,000 calls against a provider that randomly fails in every way we know, a SIGKILL of the server
-// mid-batch, a restart and resumes: afterwards every (item, target, sample) has exactly the rows
+// mid-study, a restart and resumes: afterwards every (item, target, sample) has exactly the rows
 // it should, and the server never crashed.
 import { createClient } from '@libsql/client';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,7 +28,7 @@ const FAULTS: Array<[number, Fault]> = [
   [0.01, { kind: 'cut-stream', afterChunks: 1 }],
 ];
 
-describe('fault injection: a 1,000-call batch through every provider fault and a SIGKILL', () => {
+describe('fault injection: a 1,000-call study through every provider fault and a SIGKILL', () => {
   let fake: FakeOpenAI;
   let dir: string;
   const servers: ServerProcess[] = [];
@@ -64,12 +64,12 @@ describe('fault injection: a 1,000-call batch through every provider fault and a
     const json = async (res: Response) => (await res.json()) as Record<string, any>;
     const post = (base: string, path: string, body?: unknown) =>
       fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
-    const progress = async (base: string, id: number) => json(await fetch(`${base}/api/v1/batches/${id}`));
+    const progress = async (base: string, id: number) => json(await fetch(`${base}/api/v1/studies/${id}`));
 
     const first = await startServer(env);
     servers.push(first);
     const created = await json(
-      await post(first.base, '/api/v1/batches', {
+      await post(first.base, '/api/v1/studies', {
         name: 'faults',
         items: Array.from({ length: 250 }, (_, i) => ({ id: `item-${i}`, prompt: `fault test ${i}` })),
         targets: [{ provider: 'flaky', model: 'flaky-model', params: { temperature: 1 } }],
@@ -87,7 +87,7 @@ describe('fault injection: a 1,000-call batch through every provider fault and a
     expect((await progress(second.base, id)).status).toBe('interrupted');
     // Resume until every task has a success: the failures left by non-retryable faults are re-run.
     for (let round = 0; round < 6; round++) {
-      const resumed = await post(second.base, `/api/v1/batches/${id}/resume`);
+      const resumed = await post(second.base, `/api/v1/studies/${id}/resume`);
       expect(resumed.status).toBe(202);
       const done = await waitFor(() => progress(second.base, id), (p) => p.status !== 'running', 60_000);
       if (done.done === 1000) break;
