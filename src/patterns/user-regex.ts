@@ -8,6 +8,7 @@
 // looking at only the first inputWindow characters of an answer — 10,000 for every usual pattern,
 // fewer for very large ones — and patterns too large to see even 500 characters are refused.
 import { RE2JS, RE2Set } from 're2js';
+import { firstCharClass, type CompiledProgram } from './first-chars';
 import { translateToRe2, UnsupportedPattern } from './js-to-re2';
 
 export const MAX_REGEX_INPUT_CHARS = 10_000;
@@ -39,6 +40,8 @@ export class UserRegex {
   private readonly groupIndex: Record<string, number>;
   private readonly anchoredAtStart: boolean;
   private readonly hasPrefilter: boolean;
+  /** The characters a match can start with, when that narrows the search (see first-chars.ts). */
+  private readonly firstChars: RegExp | null;
 
   constructor(private readonly re2: RE2JS) {
     this.programSize = re2.programSize();
@@ -49,6 +52,7 @@ export class UserRegex {
     this.program = re2.re2();
     this.anchoredAtStart = ((this.program.cond as number) & EMPTY_BEGIN_TEXT) !== 0;
     this.hasPrefilter = this.program.prefilter != null;
+    this.firstChars = this.anchoredAtStart || this.hasPrefilter ? null : firstCharClass(this.program.prog as unknown as CompiledProgram);
   }
 
   /** Whether the pattern matches anywhere in the text (all of it: the caller bounds the work, see work()). */
@@ -66,10 +70,16 @@ export class UserRegex {
     // Same results either way, chosen for speed: a pattern anchored at the start is tried there only
     // (a search would first scan the whole text for its literals); one without literals to scan for
     // is first run on RE2's DFA, which answers "no" several times faster than a search tracking
-    // positions. Then one pass records the positions of the groups up to the one asked for.
-    if (!this.anchoredAtStart && !this.hasPrefilter && !this.re2.test(text)) return null;
+    // positions — unless the pattern's first character narrows where a match can start: then the
+    // search starts at the first such character. Then one pass records the positions of the groups
+    // up to the one asked for.
+    let from = 0;
+    if (this.firstChars) {
+      from = text.search(this.firstChars);
+      if (from < 0) return null;
+    } else if (!this.anchoredAtStart && !this.hasPrefilter && !this.re2.test(text)) return null;
     const anchor = this.anchoredAtStart ? RE2Set.ANCHOR_START : RE2Set.UNANCHORED;
-    const [matched, positions] = this.program.matchWithGroup(text, 0, text.length, anchor, index + 1) as [boolean, number[] | null];
+    const [matched, positions] = this.program.matchWithGroup(text, from, text.length, anchor, index + 1) as [boolean, number[] | null];
     if (!matched || !positions) return null;
     const start = positions[2 * index]!;
     return { value: start < 0 ? null : text.slice(start, positions[2 * index + 1]) };
