@@ -2,7 +2,7 @@
 import OpenAI, { AzureOpenAI } from 'openai';
 import type { ProviderConfig } from '../config';
 import { decodeEmbeddings } from './embedding-wire';
-import { toProviderError } from './provider-errors';
+import { toProviderError, withOpenAIErrorShapes } from './provider-errors';
 import {
   ProviderError,
   type ChatStreamChunk,
@@ -42,7 +42,7 @@ export class OpenAICompatibleProvider implements Provider {
     this.label = config.label;
     this.models = config.models;
     this.defaultModel = config.defaultModel;
-    const common = { maxRetries: 0, timeout: options.timeoutMs, fetch: options.fetch };
+    const common = { maxRetries: 0, timeout: options.timeoutMs, fetch: withOpenAIErrorShapes(() => options.fetch ?? fetch) };
     this.client = config.azure
       ? new AzureOpenAI({
           ...common,
