@@ -4,6 +4,10 @@ import { trustedRange } from './http/client-address';
 
 export type ProviderKind = 'openai' | 'azure' | 'openai-compatible' | 'echo';
 
+/** The OpenAI APIs besides chat completions that a server may serve itself. */
+export const EXTRA_APIS = ['responses', 'completions'] as const;
+export type ExtraApi = (typeof EXTRA_APIS)[number];
+
 export interface ProviderConfig {
   name: string;
   kind: ProviderKind;
@@ -13,6 +17,12 @@ export interface ProviderConfig {
   baseURL?: string;
   apiKey?: string;
   azure?: { endpoint: string; deployment: string; apiVersion: string };
+  /**
+   * OPENAI_APIS, LLM_ENDPOINT_<NAME>_APIS: the APIs besides chat the server is said to serve (passed
+   * through as sent; the others are translated to chat). Unset: the gateway sends them as its kind
+   * usually serves them and, at the first 404 for a missing endpoint, translates from then on.
+   */
+  apis?: ExtraApi[];
 }
 
 export interface RetryPolicy {
@@ -114,6 +124,7 @@ export const envSchema = z.object({
   OPENAI_BASE_URL: optionalText.pipe(z.url().optional()),
   OPENAI_MODEL: optionalText,
   OPENAI_MODELS: optionalText,
+  OPENAI_APIS: optionalText,
   AZURE_OPENAI_API_KEY: optionalText,
   AZURE_OPENAI_ENDPOINT: optionalText.pipe(z.url().optional()),
   AZURE_OPENAI_DEPLOYMENT: optionalText,
@@ -197,6 +208,7 @@ export function loadConfig(env: Env): Config {
       baseURL: e.OPENAI_BASE_URL,
       defaultModel,
       models: unique([defaultModel, ...list(e.OPENAI_MODELS)]),
+      ...servedApis('OPENAI_APIS', e.OPENAI_APIS),
     });
   }
   if (e.AZURE_OPENAI_API_KEY && e.AZURE_OPENAI_ENDPOINT && e.AZURE_OPENAI_DEPLOYMENT) {
@@ -293,6 +305,7 @@ function namedEndpoints(env: Env): ProviderConfig[] {
       throw new ConfigError(`Invalid configuration: ${key}: not a URL`);
     }
     const models = list(env[`LLM_ENDPOINT_${suffix}_MODELS`]);
+    const apisVariable = `LLM_ENDPOINT_${suffix}_APIS`;
     endpoints.push({
       name,
       kind: 'openai-compatible',
@@ -302,9 +315,25 @@ function namedEndpoints(env: Env): ProviderConfig[] {
       apiKey: env[`LLM_ENDPOINT_${suffix}_API_KEY`]?.trim() || undefined,
       models,
       defaultModel: models[0] ?? 'default',
+      ...servedApis(apisVariable, env[apisVariable]?.trim() || undefined),
     });
   }
   return endpoints;
+}
+
+/**
+ * OPENAI_APIS / LLM_ENDPOINT_<NAME>_APIS: the APIs the server serves, comma-separated — `chat`
+ * (always needed), and `responses` and `completions` if it serves them too. `chat` alone: a chat-only
+ * server (most local servers and proxies), whose Responses and completions requests are translated.
+ */
+function servedApis(variable: string, value: string | undefined): Pick<ProviderConfig, 'apis'> {
+  if (value === undefined) return {};
+  const named = list(value).map((name) => name.toLowerCase());
+  const known = ['chat', ...EXTRA_APIS] as string[];
+  const unknown = named.find((name) => !known.includes(name));
+  if (unknown !== undefined) throw new ConfigError(`Invalid configuration: ${variable}: "${unknown}" is not an API (chat, responses, completions)`);
+  if (!named.includes('chat')) throw new ConfigError(`Invalid configuration: ${variable}: list chat too (the gateway and the app always need it), e.g. chat or chat,completions`);
+  return { apis: EXTRA_APIS.filter((api) => named.includes(api)) };
 }
 
 /**

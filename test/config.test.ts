@@ -33,4 +33,23 @@ describe('configuration', () => {
     expect(() => loadConfig({ LLM_ENDPOINT_X_BASE_URL: 'not a url' })).toThrow(/LLM_ENDPOINT_X_BASE_URL/);
     expect(() => loadConfig({ LLM_ENDPOINT_ECHO_BASE_URL: 'http://127.0.0.1:1/v1' })).toThrow(/reserved/);
   });
+
+  it('reads what an OpenAI-style server serves from OPENAI_APIS and LLM_ENDPOINT_<NAME>_APIS, unset when not said', () => {
+    const config = loadConfig({
+      OPENAI_API_KEY: 'sk-openai-1234',
+      OPENAI_APIS: ' Chat ',
+      LLM_ENDPOINT_VLLM_BASE_URL: 'http://127.0.0.1:8000/v1',
+      LLM_ENDPOINT_VLLM_APIS: 'completions,chat,responses',
+      LLM_ENDPOINT_OLLAMA_BASE_URL: 'http://127.0.0.1:11434/v1',
+    });
+    const apis = Object.fromEntries(config.providers.map((p) => [p.name, p.apis]));
+    expect(apis).toEqual({ echo: undefined, openai: [], vllm: ['responses', 'completions'], ollama: undefined });
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-openai-1234', OPENAI_APIS: '' }).providers[1]!.apis).toBeUndefined();
+  });
+
+  it('refuses an APIS setting that names an unknown API or leaves out chat, naming the variable', () => {
+    expect(() => loadConfig({ OPENAI_API_KEY: 'sk-openai-1234', OPENAI_APIS: 'chat,embeddings' })).toThrow(/OPENAI_APIS: "embeddings" is not an API/);
+    expect(() => loadConfig({ OPENAI_API_KEY: 'sk-openai-1234', OPENAI_APIS: 'responses' })).toThrow(/OPENAI_APIS: list chat too/);
+    expect(() => loadConfig({ LLM_ENDPOINT_X_BASE_URL: 'http://127.0.0.1:1/v1', LLM_ENDPOINT_X_APIS: 'chats' })).toThrow(/LLM_ENDPOINT_X_APIS: "chats"/);
+  });
 });

@@ -10,6 +10,7 @@ export const RESERVED_METADATA_KEYS = [
   'usage_requested_by_gateway', 'user_agent', 'client_aborted', 'deployment_probe', 'request', 'requests',
   'duplicate_of_batch_task', 'v1_id', 'v1_created_at', 'v1_batch_id', 'v1_metadata', 'cache_hits',
   'judged_call_id', 'judge_group_id', 'scorer', 'scorer_version', 'scoring_run_id',
+  'translated_after', 'probe_ms',
 ] as const;
 
 const RESERVED = new Set<string>(RESERVED_METADATA_KEYS);

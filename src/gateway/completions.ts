@@ -1,5 +1,6 @@
-// POST /v1/completions: legacy text completions. OpenAI-style servers take them as sent; echo gets
-// the prompt as one user message of a chat completion, and the answer back as text_completion.
+// POST /v1/completions: legacy text completions. OpenAI-style servers take them as sent, unless they
+// turn out (or are configured) to serve chat only (see served-apis.ts); those and echo get the prompt
+// as one user message of a chat completion, and the answer back as text_completion.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../app-env';
@@ -11,7 +12,7 @@ import { choicesSchema } from '../schemas/requests';
 import { samplingParams } from './chat';
 import { GatewayError, openAIError, streamFailure, upstreamError } from './errors';
 import type { GatewayContext } from './gateway-context';
-import { sendThrough, streamThrough } from './passthrough';
+import { sendOrTranslate } from './passthrough';
 import { callOptions, readBody, studyHeaders } from './request';
 import { translationRefused } from './responses';
 import { dataFrame, relayAsSse } from './sse';
@@ -35,17 +36,8 @@ export function completionsRoutes(g: GatewayContext) {
     const upstreamBody = { ...body, model };
     const fail = (error: Parameters<typeof streamFailure>[0], callId: number, requestId: string) => [dataFrame(openAIError(streamFailure(error, callId, requestId)))];
 
-    if (provider.passthrough?.endpoints.has('completions')) {
-      if (!body.stream) {
-        const { summary, result } = await sendThrough(g.ctx, 'completions', provider, upstreamBody, options);
-        if (!result.ok) throw upstreamError(result.error, summary, g.deps.redact);
-        c.header('x-study-call-id', String(summary.id));
-        return c.json(g.deps.scrub(result.value as Record<string, unknown>));
-      }
-      const opened = await openStream(g.ctx, streamThrough('completions', provider, upstreamBody, options));
-      if (!opened.ok) throw upstreamError(opened.error, opened.summary, g.deps.redact);
-      return relayAsSse(c, g.deps, opened, options.controller, { event: (chunk) => [dataFrame(chunk)], end: () => ['data: [DONE]\n\n'], fail });
-    }
+    const through = await sendOrTranslate(c, g, 'completions', provider, upstreamBody, options, { event: (chunk) => [dataFrame(chunk)], end: () => ['data: [DONE]\n\n'], fail });
+    if ('answer' in through) return through.answer;
 
     let chat: ReturnType<typeof completionsToChat>;
     try {
@@ -55,7 +47,8 @@ export function completionsRoutes(g: GatewayContext) {
     }
     const { model: _model, messages, stream: _stream, ...params } = chat;
     const identity = { id: `cmpl-${crypto.randomUUID().replaceAll('-', '')}`, createdAt: Math.floor(Date.now() / 1000) };
-    const spec = { ...options, provider, model, messages: messages as unknown as ChatMessage[], params, modality: 'completion' as const };
+    const metadata = { ...options.metadata, ...through.translated };
+    const spec = { ...options, metadata, provider, model, messages: messages as unknown as ChatMessage[], params, modality: 'completion' as const };
     if (!body.stream) {
       const { summary, result } = await chatCall(g.ctx, { ...spec, dedupScope: null });
       if (!result.ok) throw upstreamError(result.error, summary, g.deps.redact);

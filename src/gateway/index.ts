@@ -11,6 +11,7 @@ import { embeddingRoutes } from './embeddings';
 import { GatewayError, gatewayErrorHandler } from './errors';
 import type { GatewayContext } from './gateway-context';
 import { responsesRoutes } from './responses';
+import { ServedApis } from './served-apis';
 
 // Larger than the JSON API's limit: images reach chat models inline, as base64.
 export const GATEWAY_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -24,6 +25,7 @@ export function gatewayRoutes(deps: AppDeps) {
     ctx,
     router: new ModelRouter(deps.providers, deps.config.modelRoutes, deps.config.defaultProvider),
     embeddings: deps.embeddings,
+    apis: new ServedApis(deps.config, deps.logger),
   };
   const gateway = new Hono<AppEnv>();
   gateway.use(

@@ -1,6 +1,8 @@
-// POST /v1/responses: the Responses API. OpenAI's own API gets the body as sent; every other
-// provider (chat only: Azure deployments, Hyperbolic, named endpoints, echo) gets it translated to a
-// chat completion and the answer translated back — streamed or not, captured either way.
+// POST /v1/responses: the Responses API. OpenAI's own API gets the body as sent — unless
+// OPENAI_BASE_URL points at a server that turns out to serve chat only (see served-apis.ts); every
+// other provider (Azure deployments, Hyperbolic, named endpoints, echo — unless configured to serve
+// Responses) gets it translated to a chat completion and the answer translated back — streamed or
+// not, captured either way.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../app-env';
@@ -11,7 +13,7 @@ import { chatCall } from '../capture/provider-call';
 import { choicesSchema } from '../schemas/requests';
 import { GatewayError, invalidRequest, openAIError, streamFailure, upstreamError } from './errors';
 import type { GatewayContext } from './gateway-context';
-import { sendThrough, streamThrough } from './passthrough';
+import { sendOrTranslate } from './passthrough';
 import { callOptions, readBody, studyHeaders } from './request';
 import { namedFrame, relayAsSse } from './sse';
 
@@ -39,24 +41,15 @@ export function responsesRoutes(g: GatewayContext) {
     const options = await callOptions(c, g.deps, studyHeaders(c), 'responses');
     const upstreamBody = { ...body, model };
 
-    if (provider.passthrough?.endpoints.has('responses')) {
-      if (!body.stream) {
-        const { summary, result } = await sendThrough(g.ctx, 'responses', provider, upstreamBody, options);
-        if (!result.ok) throw upstreamError(result.error, summary, g.deps.redact);
-        c.header('x-study-call-id', String(summary.id));
-        return c.json(g.deps.scrub(result.value as Record<string, unknown>));
-      }
-      const opened = await openStream(g.ctx, streamThrough('responses', provider, upstreamBody, options));
-      if (!opened.ok) throw upstreamError(opened.error, opened.summary, g.deps.redact);
-      return relayAsSse(c, g.deps, opened, options.controller, {
-        event: (event) => [namedFrame(String(event.type), event)],
-        end: () => [],
-        fail: (error, callId, requestId) => {
-          const failure = streamFailure(error, callId, requestId);
-          return [namedFrame('error', raisedBySdks({ type: 'error', code: error.options.code ?? 'server_error', message: failure.message, param: null }, failure))];
-        },
-      });
-    }
+    const through = await sendOrTranslate(c, g, 'responses', provider, upstreamBody, options, {
+      event: (event) => [namedFrame(String(event.type), event)],
+      end: () => [],
+      fail: (error, callId, requestId) => {
+        const failure = streamFailure(error, callId, requestId);
+        return [namedFrame('error', raisedBySdks({ type: 'error', code: error.options.code ?? 'server_error', message: failure.message, param: null }, failure))];
+      },
+    });
+    if ('answer' in through) return through.answer;
 
     let request: ReturnType<typeof parseResponsesRequest>;
     let chat: ReturnType<typeof responsesToChat>;
@@ -68,7 +61,8 @@ export function responsesRoutes(g: GatewayContext) {
     }
     const { model: _model, messages, stream: _stream, stream_options: _options, ...params } = chat;
     const identity = { id: `resp_${crypto.randomUUID().replaceAll('-', '')}`, createdAt: Math.floor(Date.now() / 1000) };
-    const spec = { ...options, provider, model, messages: messages as unknown as ChatMessage[], params };
+    const metadata = { ...options.metadata, ...through.translated };
+    const spec = { ...options, metadata, provider, model, messages: messages as unknown as ChatMessage[], params };
     if (!body.stream) {
       const { summary, result } = await chatCall(g.ctx, { ...spec, dedupScope: null });
       if (!result.ok) throw upstreamError(result.error, summary, g.deps.redact);

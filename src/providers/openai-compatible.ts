@@ -2,7 +2,7 @@
 import OpenAI, { AzureOpenAI } from 'openai';
 import type { ProviderConfig } from '../config';
 import { decodeEmbeddings } from './embedding-wire';
-import { toProviderError } from './provider-errors';
+import { toProviderError, withOpenAIErrorShapes } from './provider-errors';
 import {
   ProviderError,
   type ChatStreamChunk,
@@ -31,8 +31,10 @@ export class OpenAICompatibleProvider implements Provider {
   /** The SDK client; the gateway streams through it. Retries are ours, so the SDK's are off. */
   readonly client: OpenAI;
   /**
-   * Every OpenAI-style server takes legacy completions itself; only OpenAI's own API speaks Responses
-   * (Azure deployments, Hyperbolic and named endpoints get it translated to chat by the gateway).
+   * The APIs besides chat sent to the server as they are: those its configuration lists (OPENAI_APIS,
+   * LLM_ENDPOINT_<NAME>_APIS), else legacy completions everywhere and Responses to OpenAI only (Azure
+   * deployments, Hyperbolic and named endpoints get Responses translated to chat by the gateway, as
+   * it translates whatever a server turns out not to serve).
    */
   readonly passthrough: PassthroughApi;
 
@@ -42,7 +44,7 @@ export class OpenAICompatibleProvider implements Provider {
     this.label = config.label;
     this.models = config.models;
     this.defaultModel = config.defaultModel;
-    const common = { maxRetries: 0, timeout: options.timeoutMs, fetch: options.fetch };
+    const common = { maxRetries: 0, timeout: options.timeoutMs, fetch: withOpenAIErrorShapes(() => options.fetch ?? fetch) };
     this.client = config.azure
       ? new AzureOpenAI({
           ...common,
@@ -52,7 +54,8 @@ export class OpenAICompatibleProvider implements Provider {
           apiVersion: config.azure.apiVersion,
         })
       : new OpenAI({ ...common, apiKey: config.apiKey ?? 'not-needed', baseURL: config.baseURL });
-    this.passthrough = sdkPassthrough(this.client, new Set<PassthroughEndpoint>(config.kind === 'openai' ? ['responses', 'completions'] : ['completions']));
+    const served: PassthroughEndpoint[] = config.apis ?? (config.kind === 'openai' ? ['responses', 'completions'] : ['completions']);
+    this.passthrough = sdkPassthrough(this.client, new Set(served));
   }
 
   async complete(request: CompletionRequest): Promise<ProviderResponse> {

@@ -66,3 +66,60 @@ export function retryAfterMs(headers: Headers | undefined | null, now = Date.now
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+
+/**
+ * The fetch an SDK client is given, so that what other OpenAI-style servers answer reaches the SDK
+ * in OpenAI's shape, `{"error": {"message": …}}`. The SDK reads a message only from an `error`
+ * object: FastAPI's `{"detail": "Not Found"}` (vLLM, LiteLLM) and older vLLM's top-level
+ * `{"object": "error", "message": "The model `x` does not exist."}` would otherwise both arrive as
+ * "404 status code (no body)", and the gateway could not tell a missing endpoint from a missing model.
+ * LM Studio answers a route it does not have with 200 and `{"error": "Unexpected endpoint or method.
+ * (POST /v1/responses)"}`: that is the 404 it stands for.
+ */
+export function withOpenAIErrorShapes(fetcher: () => typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await fetcher()(input, init);
+    if (response.status >= 400) return withErrorObject(response);
+    if (response.status === 200 && mayBeUnknownRoute(response.headers)) return unknownRouteAsNotFound(response);
+    return response;
+  };
+}
+
+async function withErrorObject(response: Response): Promise<Response> {
+  const body = parseObject(await response.clone().text());
+  if (!body || (typeof body.error === 'object' && body.error !== null)) return response;
+  const message = typeof body.error === 'string' ? body.error : (body.message ?? body.detail);
+  if (message === undefined) return response;
+  const { error: _error, ...rest } = body;
+  return reshaped(response, response.status, { error: { ...rest, message } });
+}
+
+// LM Studio's answer is about 70 bytes; a chat completion or a Responses object is never this small.
+const mayBeUnknownRoute = (headers: Headers) =>
+  Number(headers.get('content-length') ?? Number.POSITIVE_INFINITY) <= 256 && (headers.get('content-type') ?? '').includes('json');
+
+async function unknownRouteAsNotFound(response: Response): Promise<Response> {
+  const text = await response.clone().text();
+  if (!text.includes('Unexpected endpoint or method.')) return response;
+  const body = parseObject(text);
+  const said = body && Object.keys(body).length === 1 && typeof body.error === 'string' ? body.error : '';
+  if (!said.startsWith('Unexpected endpoint or method.')) return response;
+  return reshaped(response, 404, { error: { message: said, type: 'invalid_request_error', param: null, code: null } });
+}
+
+function reshaped(response: Response, status: number, body: unknown): Response {
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  headers.set('content-type', 'application/json');
+  return new Response(JSON.stringify(body), { status, statusText: status === response.status ? response.statusText : 'Not Found', headers });
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -316,3 +316,36 @@ describe('fake-openai: lifecycle and throughput', () => {
     await own.close();
   });
 });
+
+describe('fake-openai: a chat-only server', () => {
+  const post = (base: string, path: string) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', input: 'x', prompt: 'x' }) });
+
+  it('answers /v1/responses and /v1/completions as each kind of server answers a route it lacks, and still chats', async () => {
+    const own = await startFakeOpenAI({ chatOnly: 'vllm' });
+    const c = new OpenAI({ apiKey: 'sk-test', baseURL: own.url, maxRetries: 0 });
+    const answers: Record<string, [number, string, string]> = {};
+    for (const server of ['vllm', 'ollama', 'lmstudio', 'openai'] as const) {
+      own.setChatOnly(server);
+      // No queued fault is spent on a route the server does not have.
+      own.failNext({ kind: 'status', status: 500 });
+      const res = await post(own.url, '/responses');
+      answers[server] = [res.status, res.headers.get('content-type') ?? '', await res.text()];
+      expect((await post(own.url, '/completions')).status).toBe(server === 'lmstudio' ? 200 : 404);
+      const chat = await c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+      expect(chat).toBeInstanceOf(OpenAI.InternalServerError);
+      expect((await c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })).choices[0]!.message.content).toBe('reply to: hi');
+    }
+    expect(answers).toEqual({
+      vllm: [404, 'application/json', '{"detail":"Not Found"}'],
+      ollama: [404, 'text/plain', '404 page not found'],
+      lmstudio: [200, 'application/json', '{"error":"Unexpected endpoint or method. (POST /v1/responses)"}'],
+      openai: [404, 'application/json', JSON.stringify({ error: { message: 'Invalid URL (POST /v1/responses)', type: 'invalid_request_error', code: null, param: null } })],
+    });
+    own.reset();
+    expect((await post(own.url, '/responses')).status).toBe(404);
+    own.setChatOnly(undefined);
+    expect((await post(own.url, '/responses')).status).toBe(200);
+    await own.close();
+  });
+});

@@ -7,6 +7,9 @@
  * `/openai/deployments/<deployment>/...?api-version=...` paths that the SDK's
  * `AzureOpenAI` client builds. Faults (error statuses, hangs, malformed JSON,
  * cut streams, connection resets) can be queued or decided per request.
+ * Started with `chatOnly` (or after `setChatOnly`), it serves chat completions
+ * only and answers `/v1/responses` and `/v1/completions` as that kind of real
+ * server answers a route it does not have (see ChatOnlyServer).
  *
  * Answers are deterministic:
  *  - chat content is `reply to: <content of the last user message>`;
@@ -41,6 +44,15 @@ export type Fault =
   /** a 200 event stream whose only event is an error, as providers report errors mid-stream */
   | { kind: 'stream-error-event'; type: string; code: string | null; message?: string };
 
+/**
+ * How a chat-only server answers a route it does not have:
+ *  - `vllm`: 404 `{"detail":"Not Found"}`, FastAPI's default (vLLM, LiteLLM, SGLang);
+ *  - `ollama`: 404 `404 page not found` as text/plain, Gin's default (Ollama);
+ *  - `lmstudio`: 200 `{"error":"Unexpected endpoint or method. (POST /v1/responses)"}` (LM Studio);
+ *  - `openai`: 404 `{"error":{"message":"Invalid URL (POST /v1/responses)",…}}`, OpenAI's own shape.
+ */
+export type ChatOnlyServer = 'vllm' | 'ollama' | 'lmstudio' | 'openai';
+
 export interface RecordedRequest {
   method: string;
   /** request target as received, query string included (e.g. `/openai/deployments/d/chat/completions?api-version=…`) */
@@ -71,9 +83,11 @@ export interface FakeOpenAI {
   setStreamChunkDelay(ms: number): void;
   /** embeddings requests with more than n inputs get a 400 OpenAI error (undefined / Infinity = no limit) */
   setMaxEmbeddingInputs(n: number | undefined): void;
+  /** serve chat only from now on, answering /v1/responses and /v1/completions as `server` does (undefined: serve them again) */
+  setChatOnly(server: ChatOnlyServer | undefined): void;
   /** a function choosing the reply text of a (non-streamed) chat request; undefined keeps `reply to: …` */
   setReplyPolicy(policy: ((req: { body: any; index: number }) => string | undefined) | undefined): void;
-  /** clears requests, request count, queued faults and policies; restores latency, chunk delay and embedding limit to their start values */
+  /** clears requests, request count, queued faults and policies; restores latency, chunk delay, embedding limit and chatOnly to their start values */
   reset(): void;
   /** closes the server, destroying any open sockets (hanging `timeout` requests included) */
   close(): Promise<void>;
@@ -84,6 +98,8 @@ export interface StartFakeOpenAIOptions {
   latencyMs?: number;
   /** store every request in `requests` (default true); false only counts them, for benchmarks */
   recordBodies?: boolean;
+  /** serve chat completions only, answering /v1/responses and /v1/completions as this server does (also what reset() restores) */
+  chatOnly?: ChatOnlyServer;
 }
 
 type Endpoint = 'chat' | 'embeddings' | 'models' | 'responses' | 'completions';
@@ -108,6 +124,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   let chunkDelayMs = 0;
   let maxEmbeddingInputs = Infinity;
   let replyPolicy: ((req: { body: any; index: number }) => string | undefined) | undefined;
+  let chatOnly = options.chatOnly;
   let chatCount = 0;
   let idCounter = 0;
   const timers = new Set<NodeJS.Timeout>();
@@ -148,6 +165,13 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
 
     if (method === 'GET' && route.endpoint === 'models') {
       respond(res, latencyMs, () => sendJson(res, 200, modelsList()));
+      return;
+    }
+
+    // A chat-only server has no such routes: no fault applies to what it never routes.
+    if (chatOnly && method === 'POST' && (route.endpoint === 'responses' || route.endpoint === 'completions')) {
+      const server = chatOnly;
+      respond(res, latencyMs, () => sendMissingRoute(res, server, `${method} ${stripQuery(target)}`));
       return;
     }
 
@@ -538,6 +562,9 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     setReplyPolicy(p) {
       replyPolicy = p;
     },
+    setChatOnly(server) {
+      chatOnly = server;
+    },
     reset() {
       requests.length = 0;
       requestCount = 0;
@@ -548,6 +575,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       latencyMs = initialLatency;
       chunkDelayMs = 0;
       maxEmbeddingInputs = Infinity;
+      chatOnly = options.chatOnly;
     },
     close() {
       if (closing) return closing;
@@ -617,6 +645,18 @@ function sendJson(res: http.ServerResponse, status: number, payload: unknown): v
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);
+}
+
+/** A route the server does not have, answered as `server` answers one (see ChatOnlyServer). */
+function sendMissingRoute(res: http.ServerResponse, server: ChatOnlyServer, request: string): void {
+  if (server === 'vllm') sendJson(res, 404, { detail: 'Not Found' });
+  else if (server === 'lmstudio') sendJson(res, 200, { error: `Unexpected endpoint or method. (${request})` });
+  else if (server === 'openai') sendJson(res, 404, errorBody(`Invalid URL (${request})`, 'invalid_request_error', null));
+  else {
+    const text = '404 page not found';
+    res.writeHead(404, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
 }
 
 function errorBody(message: string, type: string, code: string | null, param: string | null = null) {
