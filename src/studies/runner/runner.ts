@@ -5,10 +5,10 @@ import { getStudy, taskCounts, unfinishedTasksAfter } from '../repository';
 import { beatStudyRun, finishStudyRun } from './runs-repository';
 import type { ChatMessage } from '../../providers/types';
 import { runChatCall } from '../../capture/provider-call';
-import { BackoffGate } from '../../concurrency/backoff-gate';
-import { resolveProvider, type InferenceContext } from '../../inference/service';
+import type { InferenceContext } from '../../inference/service';
 import { taskMessages } from '../task-messages';
-import { currentRunner, parseRunner, runnerIsGone, type RunnerIdentity } from './runner-identity';
+import type { RunnerIdentity } from './runner-identity';
+import { configuredProvider, PROCESS_HEARTBEAT_MS, processHost, ProviderGates, startHeartbeat, type ProcessHost, type RunHost } from './background-run';
 
 export interface RunnerStats {
   queued: number;
@@ -22,15 +22,9 @@ export interface RunnerStats {
  * decided in the database (runs-repository): an executor only launches a run that was just
  * claimed there, so two servers on one libSQL database never run a study at once.
  */
-export interface StudyExecutor {
-  /** How this executor's runs are recorded in batches.runner. */
-  readonly runner: string;
-  /** A run whose heartbeat is older than this is taken to be dead (interrupted, resumable). */
-  readonly staleAfterMs: number;
+export interface StudyExecutor extends RunHost {
   /** Whether a cancelled run finishes its tasks in flight and then marks the study cancelled itself. */
   readonly cancelWaitsForTasksInFlight: boolean;
-  /** Whether the run recorded on a study is known to be dead already (a killed process). */
-  runIsGone(study: { groupId: number; runner: string | null }): boolean;
   /** Whether this process still has tasks of the study in flight. */
   isRunningHere(studyId: number): boolean;
   /** Starts the run `runId`, which has just been claimed in the database. */
@@ -45,7 +39,7 @@ export interface StudyExecutor {
 /** One (item, target, sample) task with what it needs to run. */
 export interface StudyTask {
   taskId: number;
-  /** Position in run order: item-major, then sample, then target. */
+  /** Position in item order: item-major, then sample, then target. */
   ordinal: number;
   targetIndex: number;
   sampleIndex: number;
@@ -68,7 +62,7 @@ export class InProcessStudyExecutor implements StudyExecutor {
   readonly staleAfterMs: number;
   readonly cancelWaitsForTasksInFlight = true;
   private readonly runs = new Map<number, StudyRun>();
-  private readonly identity: RunnerIdentity;
+  private readonly host: ProcessHost;
   private readonly taskPage: number;
   private readonly heartbeatMs: number;
 
@@ -76,11 +70,11 @@ export class InProcessStudyExecutor implements StudyExecutor {
     private readonly ctx: InferenceContext,
     options: InProcessOptions = {},
   ) {
-    this.identity = options.identity ?? currentRunner();
-    this.runner = JSON.stringify(this.identity);
+    this.host = processHost({ identity: options.identity, staleAfterMs: options.staleAfterMs });
+    this.runner = this.host.runner;
+    this.staleAfterMs = this.host.staleAfterMs;
     this.taskPage = options.taskPage ?? 1_000;
-    this.heartbeatMs = options.heartbeatMs ?? 5_000;
-    this.staleAfterMs = options.staleAfterMs ?? 30_000;
+    this.heartbeatMs = options.heartbeatMs ?? PROCESS_HEARTBEAT_MS;
   }
 
   async launch(studyId: number, runId: string) {
@@ -89,8 +83,9 @@ export class InProcessStudyExecutor implements StudyExecutor {
     const counts = await taskCounts(this.ctx.db, studyId);
     const run = new StudyRun(this.ctx, studyId, found.study, counts.total - counts.success, this.taskPage);
     this.runs.set(studyId, run);
-    const heartbeat = setInterval(() => void this.beat(studyId, runId, run), this.heartbeatMs);
-    heartbeat.unref?.();
+    const stopBeating = startHeartbeat(this.heartbeatMs, () => this.beat(studyId, runId, run), (error) =>
+      this.ctx.logger.error({ event: 'study_heartbeat_error', batch_id: studyId, error: this.ctx.redact(String(error)) }),
+    );
     void run
       .execute()
       .then(async (end) => {
@@ -98,34 +93,24 @@ export class InProcessStudyExecutor implements StudyExecutor {
       })
       .catch((error) => this.ctx.logger.error({ event: 'batch_error', batch_id: studyId, error: this.ctx.redact(String(error)) }))
       .finally(() => {
-        clearInterval(heartbeat);
+        stopBeating();
         this.runs.delete(studyId);
       });
   }
 
   /** Keeps the claim alive, and hears of a cancel or takeover made by another server. */
   private async beat(studyId: number, runId: string, run: StudyRun) {
-    try {
-      const status = await beatStudyRun(this.ctx.db, studyId, runId, new Date().toISOString());
-      if (status === undefined) run.lose();
-      else if (status === 'cancelling') run.cancel();
-    } catch (error) {
-      this.ctx.logger.error({ event: 'study_heartbeat_error', batch_id: studyId, error: this.ctx.redact(String(error)) });
-    }
+    const status = await beatStudyRun(this.ctx.db, studyId, runId, new Date().toISOString());
+    if (status === undefined) run.lose();
+    else if (status === 'cancelling') run.cancel();
   }
 
   stop(studyId: number) {
     this.runs.get(studyId)?.cancel();
   }
 
-  /**
-   * A run of this very instance is never declared dead here: it may have been claimed a moment ago
-   * and not be launched yet. Should one ever be left behind, its heartbeat goes stale.
-   */
-  runIsGone(study: { groupId: number; runner: string | null }) {
-    const runner = parseRunner(study.runner);
-    if (!runner || runner.instance === this.identity.instance) return false;
-    return runnerIsGone(runner, this.identity);
+  runIsGone(run: { runner: string | null }) {
+    return this.host.runIsGone(run);
   }
 
   isRunningHere(studyId: number) {
@@ -157,7 +142,7 @@ export class InProcessStudyExecutor implements StudyExecutor {
 /** Unfinished tasks in run order, read a page at a time; the next page is fetched while half remain. */
 class TaskPages {
   private buffer: StudyTask[] = [];
-  private afterOrdinal = -1;
+  private afterRunOrder = -1;
   private exhausted = false;
   private fetching: Promise<void> | undefined;
 
@@ -179,9 +164,9 @@ class TaskPages {
 
   private async fetchPage() {
     try {
-      const page = await unfinishedTasksAfter(this.db, this.studyId, this.afterOrdinal, this.pageSize);
+      const page = await unfinishedTasksAfter(this.db, this.studyId, this.afterRunOrder, this.pageSize);
       if (page.length < this.pageSize) this.exhausted = true;
-      if (page.length) this.afterOrdinal = page[page.length - 1]!.ordinal;
+      if (page.length) this.afterRunOrder = page[page.length - 1]!.runOrder;
       this.buffer.push(...page);
     } finally {
       this.fetching = undefined;
@@ -198,7 +183,7 @@ interface RunEnd {
 class StudyRun {
   readonly stats: RunnerStats;
   private stopping: { kind: 'cancel' } | { kind: 'interrupt'; reason: string } | { kind: 'lost' } | undefined;
-  private readonly gates = new Map<string, BackoffGate>();
+  private readonly gates = new ProviderGates();
   private resolveDone!: () => void;
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
 
@@ -279,7 +264,7 @@ export interface RunnableStudy {
 
 export interface StudyTaskHooks {
   /** One backoff gate per provider, shared by the tasks running side by side (a 429 pauses them all). */
-  gates?: Map<string, BackoffGate>;
+  gates?: ProviderGates;
 }
 
 /**
@@ -289,10 +274,8 @@ export interface StudyTaskHooks {
  */
 export async function runStudyTask(ctx: InferenceContext, study: RunnableStudy, task: StudyTask, hooks: StudyTaskHooks = {}) {
   const target = study.targetsJson[task.targetIndex]!;
-  const provider = resolveProvider(ctx.providers, target.provider);
-  const gates = hooks.gates ?? new Map<string, BackoffGate>();
-  let gate = gates.get(provider.name);
-  if (!gate) gates.set(provider.name, (gate = new BackoffGate()));
+  const provider = configuredProvider(ctx.providers, target.provider, `targets.${task.targetIndex}.provider`);
+  const gates = hooks.gates ?? new ProviderGates();
   return runChatCall(ctx, {
     provider,
     model: target.model,
@@ -307,11 +290,6 @@ export async function runStudyTask(ctx: InferenceContext, study: RunnableStudy, 
       sample_index: task.sampleIndex,
     },
     link: { batchTaskId: task.taskId },
-    retryHooks: {
-      beforeAttempt: () => gate.wait(),
-      onRetry: ({ error, delayMs }) => {
-        if (error.status === 429) gate.pause(delayMs);
-      },
-    },
+    retryHooks: gates.retryHooks(provider.name),
   });
 }
