@@ -1,5 +1,6 @@
 // SQL for scores (append-only), the versions of a study's scorers, and scoring runs with their progress.
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { Database } from '../../db/client';
 import { scorerVersions, scores, scoringPages, scoringRuns, type JsonObject } from '../../db/schema';
 import type { Takeover } from '../runner/background-run';
@@ -203,25 +204,26 @@ export function finishScoringPageStatements(
   const inserts = [];
   for (let i = 0; i < rows.length; i += SCORES_PER_STATEMENT) inserts.push(insertScoresStatement(db, rows.slice(i, i + SCORES_PER_STATEMENT), holds));
   const lastPage = sql`${scoringRuns.pagesDone} + 1 >= ${scoringRuns.pages}`;
-  return [
-    ...inserts,
-    db
-      .update(scoringRuns)
-      .set({
-        done: sql`${scoringRuns.done} + ${step.done}`,
-        unscored: sql`${scoringRuns.unscored} + ${step.unscored}`,
-        judgeCalls: sql`${scoringRuns.judgeCalls} + ${step.judgeCalls}`,
-        pagesDone: sql`${scoringRuns.pagesDone} + 1`,
-        heartbeatAt: now,
-        status: sql`CASE WHEN ${lastPage} THEN 'completed' ELSE ${scoringRuns.status} END`,
-        finishedAt: sql`CASE WHEN ${lastPage} THEN ${now} ELSE ${scoringRuns.finishedAt} END`,
-      })
-      .where(and(eq(scoringRuns.id, page.runId), holds)),
-    db
-      .update(scoringPages)
-      .set({ doneAt: now })
-      .where(and(eq(scoringPages.scoringRunId, page.runId), eq(scoringPages.page, page.page), eq(scoringPages.claimedBy, page.token), sql`${scoringPages.doneAt} IS NULL`)),
-  ] as const;
+  const progress = db
+    .update(scoringRuns)
+    .set({
+      done: sql`${scoringRuns.done} + ${step.done}`,
+      unscored: sql`${scoringRuns.unscored} + ${step.unscored}`,
+      judgeCalls: sql`${scoringRuns.judgeCalls} + ${step.judgeCalls}`,
+      pagesDone: sql`${scoringRuns.pagesDone} + 1`,
+      heartbeatAt: now,
+      status: sql`CASE WHEN ${lastPage} THEN 'completed' ELSE ${scoringRuns.status} END`,
+      finishedAt: sql`CASE WHEN ${lastPage} THEN ${now} ELSE ${scoringRuns.finishedAt} END`,
+    })
+    .where(and(eq(scoringRuns.id, page.runId), holds));
+  // The scores go first (the run may complete with this page), the page is marked done last: the
+  // statements before it still see it held.
+  const pageDone = db
+    .update(scoringPages)
+    .set({ doneAt: now })
+    .where(and(eq(scoringPages.scoringRunId, page.runId), eq(scoringPages.page, page.page), eq(scoringPages.claimedBy, page.token), sql`${scoringPages.doneAt} IS NULL`));
+  const statements: BatchItem<'sqlite'>[] = [...inserts, progress, pageDone];
+  return statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
 }
 
 export async function getScoringRun(db: Database, runId: number): Promise<ScoringRunRow | undefined> {
