@@ -1,5 +1,6 @@
-// Runs a study's unfinished tasks in this process with a concurrency limit. (Workers use a queue
-// backend behind the same StudyExecutor interface.)
+// Runs a study's unfinished tasks in this process, in the study's run order (run-order.ts), with a
+// concurrency limit. (Workers use a queue backend behind the same StudyExecutor interface; what both
+// share with the scoring runs is in background-run.ts.)
 import type { StudyTarget } from '../../db/schema';
 import { getStudy, taskCounts, unfinishedTasksAfter } from '../repository';
 import { beatStudyRun, finishStudyRun } from './runs-repository';
