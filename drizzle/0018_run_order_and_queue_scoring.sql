@@ -22,6 +22,4 @@ ALTER TABLE `scoring_runs` ADD `last_call_id` integer;--> statement-breakpoint
 ALTER TABLE `scoring_runs` ADD `concurrency` integer;--> statement-breakpoint
 ALTER TABLE `scoring_runs` ADD `page_size` integer;--> statement-breakpoint
 ALTER TABLE `scoring_runs` ADD `pages` integer;--> statement-breakpoint
-ALTER TABLE `scoring_runs` ADD `pages_done` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
--- Hand-written: studies created before run orders existed keep running in item order (run_order = ordinal).
-INSERT INTO `batch_task_order` (`batch_id`, `run_order`, `ordinal`) SELECT `batch_id`, `ordinal`, `ordinal` FROM `batch_tasks`;
+ALTER TABLE `scoring_runs` ADD `pages_done` integer DEFAULT 0 NOT NULL;

@@ -225,17 +225,33 @@ export async function runnableTasksByIds(db: Database, taskIds: number[], where:
   return rows.sort((a, b) => place.get(a.taskId)! - place.get(b.taskId)!);
 }
 
+/** Which order a study runs in: its seeded run order, or item order for a study without a seed (made before run orders existed). */
+export interface OrderOf {
+  groupId: number;
+  runSeed: number | null;
+}
+
 /**
- * The next `limit` tasks without a success row in run order, after run position `afterRunOrder`: a
- * range scan of batch_task_order's key, each task then found by its ordinal.
+ * The next `limit` tasks without a success row in run order, after run position `afterPosition`: a
+ * range scan of batch_task_order's key, each task then found by its ordinal. A study without a seed
+ * runs in item order (its position is its ordinal).
  */
-export async function unfinishedTasksAfter(db: Database, studyId: number, afterRunOrder: number, limit: number) {
+export async function unfinishedTasksAfter(db: Database, study: OrderOf, afterPosition: number, limit: number) {
+  if (study.runSeed === null) {
+    return db
+      .select({ ...runnableColumns, position: batchTasks.ordinal })
+      .from(batchTasks)
+      .innerJoin(batchItems, eq(batchItems.id, batchTasks.itemId))
+      .where(and(eq(batchTasks.batchId, study.groupId), gt(batchTasks.ordinal, afterPosition), ne(batchTasks.status, 'success')))
+      .orderBy(asc(batchTasks.ordinal))
+      .limit(limit);
+  }
   return db
-    .select({ ...runnableColumns, runOrder: batchTaskOrder.runOrder })
+    .select({ ...runnableColumns, position: batchTaskOrder.runOrder })
     .from(batchTaskOrder)
     .innerJoin(batchTasks, and(eq(batchTasks.batchId, batchTaskOrder.batchId), eq(batchTasks.ordinal, batchTaskOrder.ordinal)))
     .innerJoin(batchItems, eq(batchItems.id, batchTasks.itemId))
-    .where(and(eq(batchTaskOrder.batchId, studyId), gt(batchTaskOrder.runOrder, afterRunOrder), ne(batchTasks.status, 'success')))
+    .where(and(eq(batchTaskOrder.batchId, study.groupId), gt(batchTaskOrder.runOrder, afterPosition), ne(batchTasks.status, 'success')))
     .orderBy(asc(batchTaskOrder.runOrder))
     .limit(limit);
 }

@@ -13,6 +13,7 @@ import { createDeps, serviceContext, type AppDeps } from '../../src/deps';
 import { createLogger } from '../../src/logging';
 import { ProviderRegistry } from '../../src/providers/registry';
 import { consumeStudyMessages, QueueStudyExecutor, type StudyMessageBody } from '../../src/studies/runner/queue-executor';
+import { createStudy } from '../../src/studies/repository';
 import { createTestApp, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';
@@ -66,6 +67,24 @@ async function eachTaskOnce(client: Client, studyId: number) {
     })
   ).rows;
   return rows.length === TASKS && rows.every((r) => Number(r.ok) === 1);
+}
+
+/**
+ * A study as a server without run orders leaves it (an older version, during a rolling deploy; or one
+ * made before them): no seed, no run order rows. Created stopped, for a resume to run.
+ */
+async function seedlessStudy(deps: AppDeps, prompts: string[]) {
+  const now = new Date().toISOString();
+  const id = await createStudy(
+    deps.database.db,
+    { name: 'seedless', targets: [{ provider: 'openai', model: 'gpt-a', params: {} }], samples: 1, concurrency: 1, options: {}, items: prompts.map((prompt, i) => ({ key: String(i), prompt })) },
+    { runId: crypto.randomUUID(), runner: 'an older server', now },
+  );
+  await deps.database.client.batch([
+    { sql: "UPDATE batches SET run_seed = NULL, status = 'interrupted' WHERE group_id = ?", args: [id] },
+    { sql: 'DELETE FROM batch_task_order WHERE batch_id = ?', args: [id] },
+  ]);
+  return id;
 }
 
 /**
@@ -139,6 +158,14 @@ describe('the run order in this process', () => {
     expect(called).toEqual(await tasks(c.id));
   });
 
+  it('runs a study without a seed in item order', async () => {
+    const prompts = Array.from({ length: 12 }, (_, i) => `old ${i}`);
+    const id = await seedlessStudy(t.deps, prompts);
+    expect((await t.post(`/api/v1/studies/${id}/resume`, {})).status).toBe(202);
+    expect(await waitFor(() => progress(id), (p) => p.status === 'completed')).toMatchObject({ done: 12, seed: null });
+    expect(fake.requests.map((r) => r.body.messages[0].content)).toEqual(prompts);
+  });
+
   it('refuses a seed that is not a 32-bit unsigned integer, naming it', async () => {
     const res = await t.post('/api/v1/studies', matrix({ seed: -1 }));
     expect(res.status).toBe(400);
@@ -203,5 +230,12 @@ describe('the run order through the queue (Workers)', () => {
     expect(fake.requestCount).toBe(TASKS);
     expect(await eachTaskOnce(deps.database.client, id)).toBe(true);
     expect(await (await app.request(`/api/v1/studies/${id}`)).json()).toMatchObject({ status: 'completed', done: TASKS });
+  });
+
+  it('enqueues a study without a seed in item order', async () => {
+    const id = await seedlessStudy(deps, ['old a', 'old b', 'old c', 'old d', 'old e', 'old f', 'old g']);
+    expect((await post(`/api/v1/studies/${id}/resume`, {})).status).toBe(202);
+    const byOrdinal = (await deps.database.client.execute({ sql: 'SELECT id FROM batch_tasks WHERE batch_id = ? ORDER BY ordinal', args: [id] })).rows.map((r) => Number(r.id));
+    expect(sent.splice(0).flatMap((m) => m.taskIds)).toEqual(byOrdinal);
   });
 });

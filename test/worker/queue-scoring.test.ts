@@ -247,6 +247,23 @@ describe('scoring through the queue (Workers backend), on the embedded file', ()
     expect(await scoresPerCall(s, studyId, 'retried', 1)).toEqual(Array(ANSWERS).fill(1));
   });
 
+  it('ends the run as failed when its judge provider is no longer configured where the message is consumed', async () => {
+    const res = await post(s, `/api/v1/studies/${studyId}/score`, { scorers: [{ ...JUDGE, name: 'orphaned' }] });
+    const run = await res.json();
+    const before = judgeRequests(fake);
+    const withoutOpenAI = { ...s.deps.scoring, ctx: { ...s.deps.scoring.ctx, providers: ProviderRegistry.fromConfig(loadConfig({})) } };
+    const delivered = s.queue.take<ScoringMessageBody>().map(delivery);
+    await consumeScoringMessages(withoutOpenAI, delivered);
+    expect(delivered.every((m) => m.acked && !m.retried)).toBe(true);
+    expect(judgeRequests(fake)).toBe(before);
+    expect(await getJson(s, `/api/v1/studies/${studyId}/scoring/${run.id}`)).toMatchObject({
+      status: 'failed',
+      done: 0,
+      error: expect.stringMatching(/^scorers\.0\.target\.provider: unknown provider "openai"/),
+    });
+    expect(await scoresPerCall(s, studyId, 'orphaned', 1)).toEqual(Array(ANSWERS).fill(0));
+  });
+
   it('answers 503 without a queue, leaving the run failed and the next one free to start', async () => {
     const lonely = await (async () => {
       const config = loadConfig({ DATABASE_URL: `file:${join(dir, 'study.db')}`, OPENAI_API_KEY: 'sk-queue-scoring-key', OPENAI_BASE_URL: fake.url });

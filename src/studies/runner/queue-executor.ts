@@ -74,8 +74,10 @@ export class QueueStudyExecutor implements StudyExecutor {
       await finishStudyRun(this.ctx.db, studyId, run, 'no queue is bound as BATCH_QUEUE');
       throw new AppError(503, 'queue_unavailable', 'Studies on Workers run through a queue: bind one as BATCH_QUEUE in wrangler.toml.');
     }
+    const found = await getStudy(this.ctx.db, studyId);
+    if (!found) return;
     await beginQueueRun(this.ctx.db, studyId);
-    const taskIds = await pendingTaskIds(this.ctx.db, studyId);
+    const taskIds = await pendingTaskIds(this.ctx.db, found.study);
     if (!taskIds.length) {
       await finishStudyRun(this.ctx.db, studyId, run);
       return;

@@ -1,6 +1,6 @@
 // SQL for the queue backend (Workers): tasks claimed one by one within a run, progress read from the DB.
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { runnableTasksByIds } from '../repository';
+import { runnableTasksByIds, type OrderOf } from '../repository';
 import type { Database } from '../../db/client';
 import { batches, batchTaskOrder, batchTasks, rawCalls } from '../../db/schema';
 
@@ -12,13 +12,21 @@ export async function beginQueueRun(db: Database, studyId: number) {
     .where(and(eq(batchTasks.batchId, studyId), eq(batchTasks.status, 'failed')));
 }
 
-/** The study's pending tasks in run order (batch_task_order). */
-export async function pendingTaskIds(db: Database, studyId: number): Promise<number[]> {
+/** The study's pending tasks in run order (item order for a study without a seed: see unfinishedTasksAfter). */
+export async function pendingTaskIds(db: Database, study: OrderOf): Promise<number[]> {
+  if (study.runSeed === null) {
+    const rows = await db
+      .select({ id: batchTasks.id })
+      .from(batchTasks)
+      .where(and(eq(batchTasks.batchId, study.groupId), eq(batchTasks.status, 'pending')))
+      .orderBy(asc(batchTasks.ordinal));
+    return rows.map((r) => r.id);
+  }
   const rows = await db
     .select({ id: batchTasks.id })
     .from(batchTaskOrder)
     .innerJoin(batchTasks, and(eq(batchTasks.batchId, batchTaskOrder.batchId), eq(batchTasks.ordinal, batchTaskOrder.ordinal)))
-    .where(and(eq(batchTaskOrder.batchId, studyId), eq(batchTasks.status, 'pending')))
+    .where(and(eq(batchTaskOrder.batchId, study.groupId), eq(batchTasks.status, 'pending')))
     .orderBy(asc(batchTaskOrder.runOrder));
   return rows.map((r) => r.id);
 }

@@ -2,7 +2,7 @@
 // concurrency limit. (Workers use a queue backend behind the same StudyExecutor interface; what both
 // share with the scoring runs is in background-run.ts.)
 import type { StudyTarget } from '../../db/schema';
-import { getStudy, taskCounts, unfinishedTasksAfter } from '../repository';
+import { getStudy, taskCounts, unfinishedTasksAfter, type OrderOf } from '../repository';
 import { beatStudyRun, finishStudyRun } from './runs-repository';
 import type { ChatMessage } from '../../providers/types';
 import { runChatCall } from '../../capture/provider-call';
@@ -143,13 +143,13 @@ export class InProcessStudyExecutor implements StudyExecutor {
 /** Unfinished tasks in run order, read a page at a time; the next page is fetched while half remain. */
 class TaskPages {
   private buffer: StudyTask[] = [];
-  private afterRunOrder = -1;
+  private afterPosition = -1;
   private exhausted = false;
   private fetching: Promise<void> | undefined;
 
   constructor(
     private readonly db: InferenceContext['db'],
-    private readonly studyId: number,
+    private readonly study: OrderOf,
     private readonly pageSize: number,
   ) {}
 
@@ -165,9 +165,9 @@ class TaskPages {
 
   private async fetchPage() {
     try {
-      const page = await unfinishedTasksAfter(this.db, this.studyId, this.afterRunOrder, this.pageSize);
+      const page = await unfinishedTasksAfter(this.db, this.study, this.afterPosition, this.pageSize);
       if (page.length < this.pageSize) this.exhausted = true;
-      if (page.length) this.afterRunOrder = page[page.length - 1]!.runOrder;
+      if (page.length) this.afterPosition = page[page.length - 1]!.position;
       this.buffer.push(...page);
     } finally {
       this.fetching = undefined;
@@ -191,7 +191,7 @@ class StudyRun {
   constructor(
     private readonly ctx: InferenceContext,
     private readonly studyId: number,
-    private readonly study: { targetsJson: StudyTarget[]; concurrency: number; template: string | null; optionsJson: Record<string, unknown> },
+    private readonly study: { targetsJson: StudyTarget[]; concurrency: number; template: string | null; optionsJson: Record<string, unknown>; runSeed: number | null },
     unfinished: number,
     private readonly taskPage: number,
   ) {
@@ -219,7 +219,7 @@ class StudyRun {
    */
   async execute(): Promise<RunEnd> {
     try {
-      const tasks = new TaskPages(this.ctx.db, this.studyId, this.taskPage);
+      const tasks = new TaskPages(this.ctx.db, { groupId: this.studyId, runSeed: this.study.runSeed }, this.taskPage);
       let failure: { error: unknown } | undefined;
       const worker = async () => {
         try {

@@ -8,7 +8,7 @@ import { AppError } from '../../errors';
 import type { InferenceContext } from '../../inference/service';
 import { answeredTasksAfter } from '../report/repository';
 import { getStudy, taskCounts } from '../repository';
-import { configuredProvider, QUEUE_LEASE_MS, queueHost } from '../runner/background-run';
+import { configuredProvider, ProviderGates, QUEUE_LEASE_MS, queueHost } from '../runner/background-run';
 import type { ScorerConfig } from '../scorers/scorers';
 import {
   claimScoringPage,
@@ -109,6 +109,8 @@ export function isScoringMessage(body: unknown): body is ScoringMessageBody {
  */
 export async function consumeScoringMessages(executor: Pick<ScoringExecutor, 'ctx' | 'embeddings'>, messages: readonly ScoringQueueMessage[]) {
   const { ctx } = executor;
+  // The judge calls of one delivery pause together on a 429 (across deliveries each consumer learns it anew).
+  const gates = new ProviderGates();
   await Promise.all(
     messages.map(async (message) => {
       const body = message.body;
@@ -118,7 +120,7 @@ export async function consumeScoringMessages(executor: Pick<ScoringExecutor, 'ct
         return;
       }
       try {
-        const outcome = await scoreQueuedPage(executor, body);
+        const outcome = await scoreQueuedPage(executor, body, gates);
         if (outcome === 'held') message.retry({ delaySeconds: HELD_PAGE_RETRY_S });
         else message.ack();
       } catch (error) {
@@ -129,7 +131,7 @@ export async function consumeScoringMessages(executor: Pick<ScoringExecutor, 'ct
   );
 }
 
-async function scoreQueuedPage(executor: Pick<ScoringExecutor, 'ctx' | 'embeddings'>, body: ScoringMessageBody): Promise<'scored' | 'held' | 'skipped'> {
+async function scoreQueuedPage(executor: Pick<ScoringExecutor, 'ctx' | 'embeddings'>, body: ScoringMessageBody, gates: ProviderGates): Promise<'scored' | 'held' | 'skipped'> {
   const { db } = executor.ctx;
   const row = await getScoringRun(db, body.scoringRunId);
   if (row?.status !== 'running' || row.pageSize === null || row.pages === null || body.page >= row.pages) return 'skipped';
@@ -143,7 +145,7 @@ async function scoreQueuedPage(executor: Pick<ScoringExecutor, 'ctx' | 'embeddin
     const from = body.page * row.pageSize;
     const to = from + row.pageSize;
     const tasks = (await answeredTasksAfter(db, run.studyId, from - 1, row.pageSize, run.lastCallId)).filter((task) => task.ordinal < to);
-    const { rows, step } = await scoreTasks(scoringServices(executor, run), run, tasks);
+    const { rows, step } = await scoreTasks(scoringServices(executor, run, gates), run, tasks);
     await db.batch(finishScoringPageStatements(db, { runId: row.id, page: body.page, token }, rows, step, new Date().toISOString()));
     return 'scored';
   } catch (error) {

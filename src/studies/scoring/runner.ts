@@ -16,8 +16,8 @@ const JUDGE_PAGE = 50;
 
 export const hasJudge = (run: Pick<PreparedRun, 'scorers'>) => run.scorers.some((s) => s.config.type === 'llm_judge');
 
-/** What scoring one run's pages needs: its services, shared by its pages (one backoff gate per provider, one time slicer). */
-export function scoringServices(executor: Pick<ScoringExecutor, 'ctx' | 'embeddings'>, run: PreparedRun): ScoringServices {
+/** What scoring a run's pages needs: its services, shared by its pages (one backoff gate per provider, one time slicer). */
+export function scoringServices(executor: Pick<ScoringExecutor, 'ctx' | 'embeddings'>, run: PreparedRun, gates = new ProviderGates()): ScoringServices {
   return {
     ctx: executor.ctx,
     embeddings: executor.embeddings,
@@ -26,7 +26,7 @@ export function scoringServices(executor: Pick<ScoringExecutor, 'ctx' | 'embeddi
     template: run.template,
     concurrency: run.concurrency,
     slice: timeSlicer(),
-    gates: new ProviderGates(),
+    gates,
   };
 }
 
