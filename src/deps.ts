@@ -13,7 +13,8 @@ import { KeyedLock } from './concurrency/keyed-lock';
 import type { ConversationContext } from './conversations/service';
 import { Lifecycle } from './capture/lifecycle';
 import { PriceBook } from './analytics/price-book';
-import { ScoringRunner } from './studies/scoring/service';
+import { ScoringRunner } from './studies/scoring/runner';
+import type { ScoringExecutor } from './studies/scoring/service';
 import { secretScrubber, type SecretScrubber } from './capture/scrub-secrets';
 
 export interface AppDeps {
@@ -33,8 +34,8 @@ export interface AppDeps {
   lifecycle: Lifecycle;
   /** One per app: the API, the pages and the gateway share its deployment memo and index handles. */
   embeddings: EmbeddingService;
-  /** Runs study scorers in the background. */
-  scoring: ScoringRunner;
+  /** Runs study scorers in the background (in this process on Node, through the queue on Workers). */
+  scoring: ScoringExecutor;
 }
 
 export type ServiceContext = StudyContext & ConversationContext;
@@ -42,6 +43,7 @@ export type ServiceContext = StudyContext & ConversationContext;
 export function createDeps(
   parts: Pick<AppDeps, 'config' | 'database' | 'providers' | 'logger'> & {
     studies?: (ctx: Omit<ServiceContext, 'studies'>) => StudyExecutor;
+    scoring?: (ctx: Omit<ServiceContext, 'studies'>, embeddings: () => EmbeddingService) => ScoringExecutor;
     nativeInsert?: CallInserter;
   },
 ): AppDeps {
@@ -62,7 +64,8 @@ export function createDeps(
   const studies = parts.studies ? parts.studies(ctx) : new InProcessStudyExecutor(ctx);
   const embeddings = new EmbeddingService(ctx);
   // The semantic scorer shares the app's embedding service (and so its deployment memo) with the routes.
-  return { ...base, studies, embeddings, scoring: new ScoringRunner(ctx, () => embeddings) };
+  const scoring = parts.scoring ? parts.scoring(ctx, () => embeddings) : new ScoringRunner(ctx, () => embeddings);
+  return { ...base, studies, embeddings, scoring };
 }
 
 function serviceContextOf(deps: Omit<AppDeps, 'studies' | 'embeddings' | 'scoring'>): Omit<ServiceContext, 'studies'> {

@@ -1,5 +1,5 @@
-// Workers entry: the same createApp over a remote libSQL (Turso) database, with studies run through a
-// Cloudflare Queue (`queue()` below is its consumer). Migrations are applied before deploy
+// Workers entry: the same createApp over a remote libSQL (Turso) database, with studies run and scored
+// through a Cloudflare Queue (`queue()` below is its consumer). Migrations are applied before deploy
 // (`npm run db:migrate` against the Turso URL, see README), not at request time.
 import { createClient } from '@libsql/client/web';
 import type { ExecutionContext } from 'hono';
@@ -10,11 +10,12 @@ import { createDeps, serviceContext, type AppDeps } from './deps';
 import { createLogger } from './logging';
 import { ProviderRegistry } from './providers/registry';
 import { consumeStudyMessages, QueueStudyExecutor, type StudyQueueMessage, type StudyQueueProducer } from './studies/runner/queue-executor';
+import { consumeScoringMessages, isScoringMessage, QueueScoringExecutor, type ScoringQueueProducer } from './studies/scoring/queue-scoring';
 
 /** Bindings and vars from wrangler.toml (and secrets set with `wrangler secret put`). */
 export interface WorkerEnv {
-  /** The queue studies run through (the binding keeps its name from when studies were called batches). */
-  BATCH_QUEUE?: StudyQueueProducer;
+  /** The queue studies run and are scored through (the binding keeps its name from when studies were called batches). */
+  BATCH_QUEUE?: StudyQueueProducer & ScoringQueueProducer;
   [name: string]: unknown;
 }
 
@@ -37,6 +38,7 @@ function build(env: WorkerEnv): Built {
     providers: ProviderRegistry.fromConfig(config),
     logger: createLogger({ secrets: config.secrets, logPrompts: config.logPrompts }),
     studies: (ctx) => new QueueStudyExecutor(ctx, env.BATCH_QUEUE),
+    scoring: (ctx, embeddings) => new QueueScoringExecutor(ctx, embeddings, env.BATCH_QUEUE),
   });
   // Without STUDY_ACCESS_TOKEN a deployed worker would be open to anyone: it serves only health then.
   return { app: createApp(deps, { requireAccessToken: true }), deps };
@@ -59,6 +61,9 @@ export default {
   },
 
   async queue(delivery: { messages: readonly StudyQueueMessage[] }, env: WorkerEnv) {
-    await consumeStudyMessages(serviceContext(builtFor(env).deps), delivery.messages);
+    const { deps } = builtFor(env);
+    const scoring = delivery.messages.filter((message) => isScoringMessage(message.body));
+    const tasks = delivery.messages.filter((message) => !isScoringMessage(message.body));
+    await Promise.all([consumeStudyMessages(serviceContext(deps), tasks), consumeScoringMessages(deps.scoring, scoring)]);
   },
 };

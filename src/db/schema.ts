@@ -188,6 +188,8 @@ export const batches = sqliteTable('batches', {
   tasksTotal: integer('tasks_total').notNull().default(0),
   tasksSuccess: integer('tasks_success').notNull().default(0),
   tasksFailed: integer('tasks_failed').notNull().default(0),
+  /** The seed of the study's run order (batch_task_order); null for studies made before it, which run in item order. */
+  runSeed: integer('run_seed'),
 });
 
 export interface StudyTarget {
@@ -266,6 +268,25 @@ export const batchTasks = sqliteTable(
 );
 
 /**
+ * A study's run order: the task (by ordinal) each position runs, a seeded permutation written when the
+ * study is created (src/studies/runner/run-order.ts) so that a study cut short holds a random sample of
+ * its matrix. Kept apart from batch_tasks, and written in position order, so that neither table's
+ * indexes take writes at random places while a million-task study is created; the runners read it
+ * a range of positions at a time.
+ */
+export const batchTaskOrder = sqliteTable(
+  'batch_task_order',
+  {
+    batchId: integer('batch_id')
+      .notNull()
+      .references(() => batches.groupId),
+    runOrder: integer('run_order').notNull(),
+    ordinal: integer('ordinal').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.batchId, t.runOrder] })],
+);
+
+/**
  * One version of a named scorer of a study: its config and hash. Scoring again with the same name
  * adds version + 1; the scores of every version stay.
  */
@@ -298,8 +319,19 @@ export const scoringRuns = sqliteTable(
     batchId: integer('batch_id')
       .notNull()
       .references(() => batches.groupId),
-    // running | completed | failed (with error); a running run whose heartbeat is stale shows as interrupted
+    // running | completed | failed (with error) | interrupted (taken over by a later run); a running run
+    // whose runner is gone or whose heartbeat is stale shows as interrupted
     status: text('status').notNull(),
+    /** Who runs it (as batches.runner: a process identity, or "queue"). */
+    runner: text('runner'),
+    /** The answers it scores: those captured up to this call. */
+    lastCallId: integer('last_call_id'),
+    /** Judge calls at a time. */
+    concurrency: integer('concurrency'),
+    /** Queue runs: ordinals per page (one message each), how many pages, and how many are scored. */
+    pageSize: integer('page_size'),
+    pages: integer('pages'),
+    pagesDone: integer('pages_done').notNull().default(0),
     /** Calls to score × scorers. */
     total: integer('total').notNull(),
     done: integer('done').notNull().default(0),
@@ -312,6 +344,26 @@ export const scoringRuns = sqliteTable(
     finishedAt: text('finished_at'),
   },
   (t) => [index('scoring_runs_batch_idx').on(t.batchId, t.id)],
+);
+
+/**
+ * The pages of a queue scoring run taken by a consumer: scores are append-only, so a page is claimed
+ * (one conditional write) before it is scored, and its scores are stored only while the claim holds,
+ * in the transaction that marks it done; a redelivered message finds it done (or held) and adds nothing.
+ */
+export const scoringPages = sqliteTable(
+  'scoring_pages',
+  {
+    scoringRunId: integer('scoring_run_id')
+      .notNull()
+      .references(() => scoringRuns.id),
+    page: integer('page').notNull(),
+    /** The consumer holding it (a random token per attempt). */
+    claimedBy: text('claimed_by').notNull(),
+    claimedAt: text('claimed_at').notNull(),
+    doneAt: text('done_at'),
+  },
+  (t) => [primaryKey({ columns: [t.scoringRunId, t.page] })],
 );
 
 /**

@@ -30,6 +30,7 @@ export const studyProgressSchema = z
     targets: z.array(storedTargetSchema),
     samples: z.int(),
     concurrency: z.int(),
+    seed: z.int().nullable().meta({ description: 'The seed of the run order (null: a study made before run orders, run in item order)' }),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -131,6 +131,12 @@ export const studyFieldsSchema = z
     concurrency: z.int().min(1).max(256).default(8),
     template: text(100_000).optional(),
     collapse_samples: z.boolean().optional(),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional()
+      .meta({ description: 'Seeds the order the tasks run in (a random order over items and samples; default: a fresh seed). The same seed and matrix give the same order.' }),
     /** Every target runs once per combination of this grid of sampling parameters. */
     sweep: sweepSchema.optional(),
     /** The study's scorers: POST /api/v1/studies/:id/score runs them (again). */

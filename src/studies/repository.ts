@@ -1,9 +1,10 @@
 // SQL for studies: the matrix of (item, target, sample) tasks, their progress and their answers.
-import { and, asc, desc, eq, gt, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
 import { timeSlicer } from '../concurrency/time-slice';
 import type { RunStamp } from './runner/runs-repository';
+import { newRunSeed, runOrder } from './runner/run-order';
 import type { Database } from '../db/client';
-import { batchItems, batches, batchTasks, groups, STUDY_GROUP_TYPE, type StudyTarget, type JsonObject } from '../db/schema';
+import { batchItems, batches, batchTaskOrder, batchTasks, groups, STUDY_GROUP_TYPE, type StudyTarget, type JsonObject } from '../db/schema';
 import type { ChatMessage } from '../providers/types';
 
 export interface NewStudyItem {
@@ -24,6 +25,8 @@ export interface NewStudy {
   template?: string;
   options: JsonObject;
   items: NewStudyItem[];
+  /** Seeds the run order (runner/run-order.ts); a fresh one when not given. */
+  seed?: number;
 }
 
 // A study of up to a million tasks is created a statement at a time, with a turn of the event loop
@@ -32,18 +35,22 @@ export interface NewStudy {
 const ITEMS_PER_STATEMENT = 1_000;
 const ITEM_BYTES_PER_STATEMENT = 256 * 1024;
 const TASKS_PER_STATEMENT = 2_500;
+// Run-order rows are appended in position order (to a table of their own), so they are cheap to write.
+const ORDER_ROWS_PER_STATEMENT = 5_000;
 const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
- * Creates the study group, its items and every (item, target, sample) task, owned by the run `stamp`.
- * A study that fits in one statement of each kind is written in one transaction. A larger one is
- * `creating` while it is written, a statement at a time, and `running` once complete; should writing
- * fail, what was written is removed again.
+ * Creates the study group, its items, every (item, target, sample) task and the order they run in,
+ * owned by the run `stamp`. A study that fits in one statement of each kind is written in one
+ * transaction. A larger one is `creating` while it is written, a statement at a time, and `running`
+ * once complete; should writing fail, what was written is removed again.
  */
 export async function createStudy(db: Database, study: NewStudy, stamp: RunStamp): Promise<number> {
   const T = study.targets.length;
   const S = study.samples;
   const totalTasks = study.items.length * T * S;
+  const seed = study.seed ?? newRunSeed();
+  const order = runOrder(seed, { items: study.items.length, targets: T, samples: S, collapseSamples: study.options.collapse_samples === true });
   const itemChunks = await chunkItems(study.items);
   const oneStep = itemChunks.length === 1 && totalTasks <= TASKS_PER_STATEMENT;
   const [group] = await db
@@ -69,9 +76,10 @@ export async function createStudy(db: Database, study: NewStudy, stamp: RunStamp
     runner: stamp.runner,
     heartbeatAt: stamp.now,
     tasksTotal: totalTasks,
+    runSeed: seed,
   });
   if (oneStep) {
-    await db.batch([studyRow, insertItems(db, studyId, itemChunks[0]!), insertTasks(db, studyId, T, S, 0, totalTasks)]);
+    await db.batch([studyRow, insertItems(db, studyId, itemChunks[0]!), insertTasks(db, studyId, T, S, 0, totalTasks), insertRunOrder(db, studyId, order, 0, totalTasks)]);
     return studyId;
   }
   try {
@@ -83,6 +91,10 @@ export async function createStudy(db: Database, study: NewStudy, stamp: RunStamp
     for (let from = 0; from < totalTasks; from += TASKS_PER_STATEMENT) {
       await nextTurn();
       await insertTasks(db, studyId, T, S, from, Math.min(totalTasks, from + TASKS_PER_STATEMENT));
+    }
+    for (let from = 0; from < totalTasks; from += ORDER_ROWS_PER_STATEMENT) {
+      await nextTurn();
+      await insertRunOrder(db, studyId, order, from, Math.min(totalTasks, from + ORDER_ROWS_PER_STATEMENT));
     }
     await db.update(batches).set({ status: 'running', heartbeatAt: new Date().toISOString() }).where(eq(batches.groupId, studyId));
     return studyId;
@@ -138,9 +150,18 @@ const insertTasks = (db: Database, studyId: number, T: number, S: number, from: 
     SELECT ${studyId}, i.id, o.v % k.t, (o.v / k.t) % k.s, o.v, 'pending', 0
       FROM o, k JOIN batch_items i ON i.batch_id = ${studyId} AND i.position = o.v / k.ts`);
 
+/** The run order of positions [from, to): the ordinal of the task each one runs. */
+function insertRunOrder(db: Database, studyId: number, order: (position: number) => number, from: number, to: number) {
+  const ordinals = Array.from({ length: to - from }, (_, i) => order(from + i));
+  return db.run(sql`
+    INSERT INTO batch_task_order (batch_id, run_order, ordinal)
+    SELECT ${studyId}, ${from} + key, value FROM json_each(${JSON.stringify(ordinals)})`);
+}
+
 /** Removes a study that failed while it was being created (it has no calls yet). */
 async function discardStudy(db: Database, studyId: number) {
   await db.batch([
+    db.delete(batchTaskOrder).where(eq(batchTaskOrder.batchId, studyId)),
     db.delete(batchTasks).where(eq(batchTasks.batchId, studyId)),
     db.delete(batchItems).where(eq(batchItems.batchId, studyId)),
     db.delete(batches).where(eq(batches.groupId, studyId)),
@@ -181,31 +202,58 @@ export async function taskCounts(db: Database, studyId: number) {
   return { ...counts, pending: counts.total - counts.success - counts.failed };
 }
 
-/** Tasks matching `where`, in run order, with what each needs to run (its item's prompt or messages). */
-export function selectRunnableTasks(db: Database, where: SQL | undefined) {
-  return db
-    .select({
-      taskId: batchTasks.id,
-      ordinal: batchTasks.ordinal,
-      targetIndex: batchTasks.targetIndex,
-      sampleIndex: batchTasks.sampleIndex,
-      itemKey: batchItems.itemKey,
-      prompt: batchItems.prompt,
-      messages: batchItems.messagesJson,
-      vars: batchItems.varsJson,
-    })
+const runnableColumns = {
+  taskId: batchTasks.id,
+  ordinal: batchTasks.ordinal,
+  targetIndex: batchTasks.targetIndex,
+  sampleIndex: batchTasks.sampleIndex,
+  itemKey: batchItems.itemKey,
+  prompt: batchItems.prompt,
+  messages: batchItems.messagesJson,
+  vars: batchItems.varsJson,
+};
+
+/** The given tasks matching `where`, with what each needs to run (its item's prompt or messages), in the order of `taskIds`. */
+export async function runnableTasksByIds(db: Database, taskIds: number[], where: SQL | undefined) {
+  if (!taskIds.length) return [];
+  const rows = await db
+    .select(runnableColumns)
     .from(batchTasks)
     .innerJoin(batchItems, eq(batchItems.id, batchTasks.itemId))
-    .where(where)
-    .orderBy(asc(batchTasks.ordinal));
+    .where(and(inArray(batchTasks.id, taskIds), where));
+  const place = new Map(taskIds.map((id, i) => [id, i]));
+  return rows.sort((a, b) => place.get(a.taskId)! - place.get(b.taskId)!);
 }
 
-/** The next `limit` tasks without a success row, in run order, after the task at `afterOrdinal`. */
-export async function unfinishedTasksAfter(db: Database, studyId: number, afterOrdinal: number, limit: number) {
-  return selectRunnableTasks(
-    db,
-    and(eq(batchTasks.batchId, studyId), gt(batchTasks.ordinal, afterOrdinal), ne(batchTasks.status, 'success')),
-  ).limit(limit);
+/** Which order a study runs in: its seeded run order, or item order for a study without a seed (made before run orders existed). */
+export interface OrderOf {
+  groupId: number;
+  runSeed: number | null;
+}
+
+/**
+ * The next `limit` tasks without a success row in run order, after run position `afterPosition`: a
+ * range scan of batch_task_order's key, each task then found by its ordinal. A study without a seed
+ * runs in item order (its position is its ordinal).
+ */
+export async function unfinishedTasksAfter(db: Database, study: OrderOf, afterPosition: number, limit: number) {
+  if (study.runSeed === null) {
+    return db
+      .select({ ...runnableColumns, position: batchTasks.ordinal })
+      .from(batchTasks)
+      .innerJoin(batchItems, eq(batchItems.id, batchTasks.itemId))
+      .where(and(eq(batchTasks.batchId, study.groupId), gt(batchTasks.ordinal, afterPosition), ne(batchTasks.status, 'success')))
+      .orderBy(asc(batchTasks.ordinal))
+      .limit(limit);
+  }
+  return db
+    .select({ ...runnableColumns, position: batchTaskOrder.runOrder })
+    .from(batchTaskOrder)
+    .innerJoin(batchTasks, and(eq(batchTasks.batchId, batchTaskOrder.batchId), eq(batchTasks.ordinal, batchTaskOrder.ordinal)))
+    .innerJoin(batchItems, eq(batchItems.id, batchTasks.itemId))
+    .where(and(eq(batchTaskOrder.batchId, study.groupId), gt(batchTaskOrder.runOrder, afterPosition), ne(batchTasks.status, 'success')))
+    .orderBy(asc(batchTaskOrder.runOrder))
+    .limit(limit);
 }
 
 /** Answers per item × target with identical answers counted, for items [offset, offset + limit). */

@@ -5,7 +5,8 @@ import { ACTIVE_STATUSES, cancelStudyRun, claimStudyRun, type RunStamp } from '.
 import type { StudyTarget } from '../db/schema';
 import { AppError, notFound } from '../errors';
 import type { StudyExecutor } from './runner/runner';
-import { resolveProvider, type InferenceContext } from '../inference/service';
+import { configuredProvider, isRunAlive, percentDone, takeoverOf } from './runner/background-run';
+import type { InferenceContext } from '../inference/service';
 import { checkStudyTasks, checkStudyPrompts } from '../limits';
 import { expandSweep } from './sweeps';
 import type { StudyInput } from '../schemas/study-requests';
@@ -16,17 +17,7 @@ export interface StudyContext extends InferenceContext {
 
 export async function startStudy(ctx: StudyContext, input: StudyInput) {
   const given: StudyTarget[] = input.targets.map((t, i) => {
-    let provider: ReturnType<typeof resolveProvider>;
-    try {
-      provider = resolveProvider(ctx.providers, t.provider);
-    } catch (error) {
-      if (error instanceof AppError) {
-        throw new AppError(400, 'unknown_provider', `targets.${i}.provider: ${error.message.replace(/^provider: /, '')}`, [
-          { path: `targets.${i}.provider`, message: `unknown provider "${t.provider}"` },
-        ]);
-      }
-      throw error;
-    }
+    const provider = configuredProvider(ctx.providers, t.provider, `targets.${i}.provider`);
     return { provider: provider.name, model: t.model ?? provider.defaultModel, params: t.params ?? {} };
   });
   const targets: StudyTarget[] = expandSweep(given, input.sweep);
@@ -55,6 +46,7 @@ export async function startStudy(ctx: StudyContext, input: StudyInput) {
       ...(input.scorers ? { scorers: input.scorers } : {}),
     },
     items,
+    seed: input.seed,
   }, stamp);
   await ctx.studies.launch(studyId, stamp.runId);
   return studyProgress(ctx, studyId);
@@ -74,14 +66,7 @@ type StoredStudy = NonNullable<Awaited<ReturnType<typeof getStudy>>>['study'];
 function runState(executor: StudyExecutor, study: StoredStudy): 'live' | 'dead' | 'stopped' {
   if (executor.isRunningHere(study.groupId)) return 'live';
   if (!(ACTIVE_STATUSES as readonly string[]).includes(study.status)) return 'stopped';
-  return runnerAlive(executor, study) ? 'live' : 'dead';
-}
-
-/** Whether whoever the study records as its runner is still at work: its process lives and its heartbeat is fresh. */
-function runnerAlive(executor: StudyExecutor, study: StoredStudy, now = Date.now()): boolean {
-  if (executor.runIsGone(study)) return false;
-  const beat = study.heartbeatAt ? Date.parse(study.heartbeatAt) : NaN;
-  return !Number.isNaN(beat) && now - beat <= executor.staleAfterMs;
+  return isRunAlive(executor, study) ? 'live' : 'dead';
 }
 
 export async function studyProgress(ctx: StudyContext, studyId: number) {
@@ -95,7 +80,7 @@ export async function studyProgress(ctx: StudyContext, studyId: number) {
   const stored = found.study.status;
   // A run whose runner is gone (killed, crashed) still reads "running" in the database.
   const dead = (ACTIVE_STATUSES as readonly string[]).includes(stored) && runState(ctx.studies, found.study) === 'dead';
-  const abandoned = stored === 'creating' && !runnerAlive(ctx.studies, found.study);
+  const abandoned = stored === 'creating' && !isRunAlive(ctx.studies, found.study);
   const status = abandoned ? 'failed' : dead ? (stored === 'cancelling' ? 'cancelled' : 'interrupted') : stored;
   const reason = abandoned
     ? 'the server stopped before this study was fully created; nothing of it ran: create it again'
@@ -112,12 +97,13 @@ export async function studyProgress(ctx: StudyContext, studyId: number) {
     failed: counts.failed,
     pending: counts.pending,
     running: stats?.running ?? 0,
-    percent: counts.total ? Math.round(((counts.success + counts.failed) / counts.total) * 1000) / 10 : 100,
+    percent: percentDone(counts.success + counts.failed, counts.total),
     rate_per_s: rate === null ? null : Math.round(rate * 10) / 10,
     eta_s: rate ? Math.round(remaining / rate) : null,
     targets: found.study.targetsJson,
     samples: found.study.samples,
     concurrency: found.study.concurrency,
+    seed: found.study.runSeed,
     created_at: found.study.createdAt,
     updated_at: found.study.updatedAt,
   };
@@ -154,9 +140,7 @@ export async function resumeStudy(ctx: StudyContext, studyId: number) {
     throw new AppError(409, 'conflict', `study ${studyId} is running (or still finishing the tasks in flight after a cancel)`);
   }
   const stamp = newRunStamp(ctx.studies);
-  const deadRunId = ctx.studies.runIsGone(found.study) ? found.study.runId : null;
-  const staleBefore = new Date(Date.now() - ctx.studies.staleAfterMs).toISOString();
-  if (!(await claimStudyRun(ctx.db, studyId, stamp, { staleBefore, deadRunId }))) {
+  if (!(await claimStudyRun(ctx.db, studyId, stamp, takeoverOf(ctx.studies, [found.study])))) {
     const counts = await taskCounts(ctx.db, studyId);
     if (counts.success === counts.total) throw new AppError(409, 'conflict', `study ${studyId} has nothing left to run: every task has its answer`);
     throw new AppError(409, 'conflict', `study ${studyId} is already running`);

@@ -98,6 +98,15 @@ describe('cost ceilings (default limits)', () => {
       args: [id],
     });
     expect(tasks.rows[0]).toMatchObject({ n: 1_000_000, distinct_ordinals: 1_000_000, last: 999_999, consistent: 1_000_000 });
+    // Its run order, written in slices too, is a permutation of the tasks; its first thousand tasks span hundreds of items.
+    const order = await t.deps.database.client.execute({
+      sql: `SELECT count(*) AS n, count(DISTINCT ordinal) AS distinct_ordinals, max(run_order) AS last,
+                   (SELECT count(DISTINCT ordinal / 1000) FROM batch_task_order WHERE batch_id = ?1 AND run_order < 1000) AS first_items
+              FROM batch_task_order WHERE batch_id = ?1`,
+      args: [id],
+    });
+    expect(order.rows[0]).toMatchObject({ n: 1_000_000, distinct_ordinals: 1_000_000, last: 999_999 });
+    expect(Number(order.rows[0]!.first_items)).toBeGreaterThan(500);
     console.log(`1,000,000-task batch: health answered ${probe.answered} times, longest gap ${probe.longestGapMs.toFixed(0)} ms`);
   }, 60_000);
 

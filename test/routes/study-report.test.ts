@@ -73,7 +73,14 @@ describe('studies through HTTP', () => {
       samples: 2,
       concurrency: 1,
       scorers: [{ type: 'exact' }],
+      seed: 42,
     })).json();
+    // Tasks run in the study's seeded order: seed 42 runs items "one" and "two" (shuffled) before both samples of "three".
+    const order = await t.deps.database.client.execute({
+      sql: 'SELECT i.item_key FROM batch_task_order o JOIN batch_tasks k ON k.batch_id = o.batch_id AND k.ordinal = o.ordinal JOIN batch_items i ON i.id = k.item_id WHERE o.batch_id = ? ORDER BY o.run_order',
+      args: [id],
+    });
+    expect(order.rows.slice(4).map((r) => r.item_key)).toEqual(['three', 'three']);
     await waitFor(() => progress(id), (p) => p.done + p.failed >= 4);
     await t.post(`/api/v1/studies/${id}/cancel`, {});
     await stopped(id);

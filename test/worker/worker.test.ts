@@ -211,6 +211,49 @@ describe('the Workers build in local workerd', () => {
     expect(output.join('')).toMatch(/QUEUE study-batches \d+\/\d+/);
   });
 
+  it('scores a study through the local queue: every answer scored once per scorer, each judge call made once', async () => {
+    const created = await postJson('/api/v1/studies', {
+      name: 'worker scoring',
+      items: [{ id: 'x', prompt: 'capital of x', expected: 'reply to: capital of x' }, { id: 'y', prompt: 'capital of y', expected: 'no' }, { id: 'z', prompt: 'capital of z', expected: 'no' }],
+      targets: [{ provider: 'fake', model: 'gpt-fake' }],
+      samples: 2,
+    });
+    const { id } = created.json();
+    await waitFor(async () => (await call(`/api/v1/studies/${id}`, { headers: bearer })).json(), (p) => p.status === 'completed', 30_000, 200);
+    const answers = 6;
+    fake.setReplyPolicy((req) => (String(req.body.messages?.[0]?.content).startsWith('Judge:') ? 'Verdict: correct' : undefined));
+    const judgedBefore = fake.requests.filter((r) => String(r.body?.messages?.[0]?.content).startsWith('Judge:')).length;
+    const judge = { name: 'judge', type: 'llm_judge', target: { provider: 'fake', model: 'gpt-fake' }, rubric: 'Judge: {answer}', verdict: { type: 'label', labels: ['correct', 'incorrect'], pass_labels: ['correct'] } };
+    const started = await postJson(`/api/v1/studies/${id}/score`, { scorers: [{ name: 'exact', type: 'exact' }, judge], concurrency: 2 });
+    expect(started.res.status).toBe(202);
+    const run = await waitFor(
+      async () => (await call(`/api/v1/studies/${id}/scoring/${started.json().id}`, { headers: bearer })).json(),
+      (r) => r.status !== 'running',
+      60_000,
+      200,
+    );
+    fake.setReplyPolicy(undefined);
+    expect(run).toMatchObject({ status: 'completed', total: 2 * answers, done: 2 * answers, judge_calls: answers, unscored: 0 });
+    expect(fake.requests.filter((r) => String(r.body?.messages?.[0]?.content).startsWith('Judge:')).length - judgedBefore).toBe(answers);
+    const perCall = await rows(
+      `SELECT t.last_call_id AS call,
+              (SELECT count(*) FROM scores s WHERE s.call_id = t.last_call_id AND s.scorer = 'exact') AS exact,
+              (SELECT count(*) FROM scores s WHERE s.call_id = t.last_call_id AND s.scorer = 'judge' AND s.pass = 1) AS judged,
+              (SELECT count(*) FROM raw_calls j WHERE json_extract(j.metadata_json, '$.judged_call_id') = t.last_call_id) AS judge_calls
+         FROM batch_tasks t WHERE t.batch_id = ?`,
+      [id],
+    );
+    expect(perCall.map((r) => [Number(r.exact), Number(r.judged), Number(r.judge_calls)])).toEqual(Array(answers).fill([1, 1, 1]));
+    const passes = await rows("SELECT count(*) AS n FROM scores WHERE batch_id = ? AND scorer = 'exact' AND pass = 1", [id]);
+    expect(Number(passes[0]!.n)).toBe(2);
+    // It went through the queue: a message per page of five tasks, each page claimed and done once.
+    const pages = await rows('SELECT page, done_at FROM scoring_pages WHERE scoring_run_id = ? ORDER BY page', [run.id]);
+    expect(pages.map((p) => [Number(p.page), p.done_at !== null])).toEqual([
+      [0, true],
+      [1, true],
+    ]);
+  }, 90_000);
+
   it('runs caller patterns on re2js inside workerd: a schema pattern answered, lookahead refused', async () => {
     const ask = (pattern: string) =>
       postJson('/v1/chat/completions', {

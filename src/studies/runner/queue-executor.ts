@@ -14,7 +14,7 @@ import { finishStudyRun } from './runs-repository';
 import { getStudy } from '../repository';
 import { AppError } from '../../errors';
 import { runStudyTask, type StudyExecutor, type RunnerStats } from './runner';
-import type { BackoffGate } from '../../concurrency/backoff-gate';
+import { ProviderGates, QUEUE_LEASE_MS, QUEUE_STALE_MS, queueHost } from './background-run';
 import type { InferenceContext } from '../../inference/service';
 
 /** Tasks per queue message: few enough that one consumer invocation stays within Workers' subrequest limit. */
@@ -26,12 +26,12 @@ const MESSAGES_PER_SEND = 100;
  * may have been dropped after their retries) and can be resumed; a resume starts a new run, and
  * any message of the old run still in the queue then takes nothing, so nothing runs twice.
  */
-export const STALE_RUN_MS = 15 * 60_000;
+export const STALE_RUN_MS = QUEUE_STALE_MS;
 /**
  * A task taken this long ago by a run whose call never ended may be taken by another run: no
  * consumer invocation lives longer (Workers stop a queue consumer after 15 minutes of wall time).
  */
-export const TASK_LEASE_MS = 15 * 60_000;
+export const TASK_LEASE_MS = QUEUE_LEASE_MS;
 /** A message with a task whose call from an earlier run may still be in flight comes back this much later. */
 export const HELD_TASK_RETRY_S = 60;
 
@@ -57,8 +57,8 @@ export interface StudyQueueMessage {
 }
 
 export class QueueStudyExecutor implements StudyExecutor {
-  readonly runner = 'queue';
-  readonly staleAfterMs = STALE_RUN_MS;
+  readonly runner = queueHost.runner;
+  readonly staleAfterMs = queueHost.staleAfterMs;
   /** Consumers take no new task of a cancelled study; there is no run here to report back. */
   readonly cancelWaitsForTasksInFlight = false;
 
@@ -74,8 +74,10 @@ export class QueueStudyExecutor implements StudyExecutor {
       await finishStudyRun(this.ctx.db, studyId, run, 'no queue is bound as BATCH_QUEUE');
       throw new AppError(503, 'queue_unavailable', 'Studies on Workers run through a queue: bind one as BATCH_QUEUE in wrangler.toml.');
     }
+    const found = await getStudy(this.ctx.db, studyId);
+    if (!found) return;
     await beginQueueRun(this.ctx.db, studyId);
-    const taskIds = await pendingTaskIds(this.ctx.db, studyId);
+    const taskIds = await pendingTaskIds(this.ctx.db, found.study);
     if (!taskIds.length) {
       await finishStudyRun(this.ctx.db, studyId, run);
       return;
@@ -92,8 +94,8 @@ export class QueueStudyExecutor implements StudyExecutor {
   stop() {}
 
   /** A queue run has no process to check on: only its heartbeat (progress) tells it is alive. */
-  runIsGone() {
-    return false;
+  runIsGone(run: { runner: string | null }) {
+    return queueHost.runIsGone(run);
   }
 
   isRunningHere() {
@@ -118,7 +120,7 @@ export class QueueStudyExecutor implements StudyExecutor {
  */
 export async function consumeStudyMessages(ctx: InferenceContext, messages: readonly StudyQueueMessage[]) {
   const limits = new Map<number, ReturnType<typeof pLimit>>();
-  const gates = new Map<string, BackoffGate>();
+  const gates = new ProviderGates();
   await Promise.all(
     messages.map(async (message) => {
       const body = parseBody(message.body);
@@ -144,7 +146,7 @@ async function consumeOne(
   ctx: InferenceContext,
   body: StudyMessageBody,
   limits: Map<number, ReturnType<typeof pLimit>>,
-  gates: Map<string, BackoffGate>,
+  gates: ProviderGates,
 ): Promise<boolean> {
   const studyId = body.batchId;
   const found = await getStudy(ctx.db, studyId);

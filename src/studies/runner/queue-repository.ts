@@ -1,8 +1,8 @@
 // SQL for the queue backend (Workers): tasks claimed one by one within a run, progress read from the DB.
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { selectRunnableTasks } from '../repository';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { runnableTasksByIds, type OrderOf } from '../repository';
 import type { Database } from '../../db/client';
-import { batches, batchTasks, rawCalls } from '../../db/schema';
+import { batches, batchTaskOrder, batchTasks, rawCalls } from '../../db/schema';
 
 /** A new queue run (already claimed): failed tasks go back to pending, to be tried again (their calls are over: no claim holds them). */
 export async function beginQueueRun(db: Database, studyId: number) {
@@ -12,19 +12,28 @@ export async function beginQueueRun(db: Database, studyId: number) {
     .where(and(eq(batchTasks.batchId, studyId), eq(batchTasks.status, 'failed')));
 }
 
-export async function pendingTaskIds(db: Database, studyId: number): Promise<number[]> {
+/** The study's pending tasks in run order (item order for a study without a seed: see unfinishedTasksAfter). */
+export async function pendingTaskIds(db: Database, study: OrderOf): Promise<number[]> {
+  if (study.runSeed === null) {
+    const rows = await db
+      .select({ id: batchTasks.id })
+      .from(batchTasks)
+      .where(and(eq(batchTasks.batchId, study.groupId), eq(batchTasks.status, 'pending')))
+      .orderBy(asc(batchTasks.ordinal));
+    return rows.map((r) => r.id);
+  }
   const rows = await db
     .select({ id: batchTasks.id })
-    .from(batchTasks)
-    .where(and(eq(batchTasks.batchId, studyId), eq(batchTasks.status, 'pending')))
-    .orderBy(asc(batchTasks.ordinal));
+    .from(batchTaskOrder)
+    .innerJoin(batchTasks, and(eq(batchTasks.batchId, batchTaskOrder.batchId), eq(batchTasks.ordinal, batchTaskOrder.ordinal)))
+    .where(and(eq(batchTaskOrder.batchId, study.groupId), eq(batchTasks.status, 'pending')))
+    .orderBy(asc(batchTaskOrder.runOrder));
   return rows.map((r) => r.id);
 }
 
 /** The given tasks of a study that are still pending, with what they need to run. */
 export async function pendingTasksByIds(db: Database, studyId: number, taskIds: number[]) {
-  if (!taskIds.length) return [];
-  return selectRunnableTasks(db, and(eq(batchTasks.batchId, studyId), eq(batchTasks.status, 'pending'), inArray(batchTasks.id, taskIds)));
+  return runnableTasksByIds(db, taskIds, and(eq(batchTasks.batchId, studyId), eq(batchTasks.status, 'pending')));
 }
 
 /**

@@ -1,14 +1,15 @@
-// Runs a study's unfinished tasks in this process with a concurrency limit. (Workers use a queue
-// backend behind the same StudyExecutor interface.)
+// Runs a study's unfinished tasks in this process, in the study's run order (run-order.ts), with a
+// concurrency limit. (Workers use a queue backend behind the same StudyExecutor interface; what both
+// share with the scoring runs is in background-run.ts.)
 import type { StudyTarget } from '../../db/schema';
-import { getStudy, taskCounts, unfinishedTasksAfter } from '../repository';
+import { getStudy, taskCounts, unfinishedTasksAfter, type OrderOf } from '../repository';
 import { beatStudyRun, finishStudyRun } from './runs-repository';
 import type { ChatMessage } from '../../providers/types';
 import { runChatCall } from '../../capture/provider-call';
-import { BackoffGate } from '../../concurrency/backoff-gate';
-import { resolveProvider, type InferenceContext } from '../../inference/service';
+import type { InferenceContext } from '../../inference/service';
 import { taskMessages } from '../task-messages';
-import { currentRunner, parseRunner, runnerIsGone, type RunnerIdentity } from './runner-identity';
+import type { RunnerIdentity } from './runner-identity';
+import { configuredProvider, PROCESS_HEARTBEAT_MS, processHost, ProviderGates, startHeartbeat, type ProcessHost, type RunHost } from './background-run';
 
 export interface RunnerStats {
   queued: number;
@@ -22,15 +23,9 @@ export interface RunnerStats {
  * decided in the database (runs-repository): an executor only launches a run that was just
  * claimed there, so two servers on one libSQL database never run a study at once.
  */
-export interface StudyExecutor {
-  /** How this executor's runs are recorded in batches.runner. */
-  readonly runner: string;
-  /** A run whose heartbeat is older than this is taken to be dead (interrupted, resumable). */
-  readonly staleAfterMs: number;
+export interface StudyExecutor extends RunHost {
   /** Whether a cancelled run finishes its tasks in flight and then marks the study cancelled itself. */
   readonly cancelWaitsForTasksInFlight: boolean;
-  /** Whether the run recorded on a study is known to be dead already (a killed process). */
-  runIsGone(study: { groupId: number; runner: string | null }): boolean;
   /** Whether this process still has tasks of the study in flight. */
   isRunningHere(studyId: number): boolean;
   /** Starts the run `runId`, which has just been claimed in the database. */
@@ -45,7 +40,7 @@ export interface StudyExecutor {
 /** One (item, target, sample) task with what it needs to run. */
 export interface StudyTask {
   taskId: number;
-  /** Position in run order: item-major, then sample, then target. */
+  /** Position in item order: item-major, then sample, then target. */
   ordinal: number;
   targetIndex: number;
   sampleIndex: number;
@@ -68,7 +63,7 @@ export class InProcessStudyExecutor implements StudyExecutor {
   readonly staleAfterMs: number;
   readonly cancelWaitsForTasksInFlight = true;
   private readonly runs = new Map<number, StudyRun>();
-  private readonly identity: RunnerIdentity;
+  private readonly host: ProcessHost;
   private readonly taskPage: number;
   private readonly heartbeatMs: number;
 
@@ -76,11 +71,11 @@ export class InProcessStudyExecutor implements StudyExecutor {
     private readonly ctx: InferenceContext,
     options: InProcessOptions = {},
   ) {
-    this.identity = options.identity ?? currentRunner();
-    this.runner = JSON.stringify(this.identity);
+    this.host = processHost({ identity: options.identity, staleAfterMs: options.staleAfterMs });
+    this.runner = this.host.runner;
+    this.staleAfterMs = this.host.staleAfterMs;
     this.taskPage = options.taskPage ?? 1_000;
-    this.heartbeatMs = options.heartbeatMs ?? 5_000;
-    this.staleAfterMs = options.staleAfterMs ?? 30_000;
+    this.heartbeatMs = options.heartbeatMs ?? PROCESS_HEARTBEAT_MS;
   }
 
   async launch(studyId: number, runId: string) {
@@ -89,8 +84,9 @@ export class InProcessStudyExecutor implements StudyExecutor {
     const counts = await taskCounts(this.ctx.db, studyId);
     const run = new StudyRun(this.ctx, studyId, found.study, counts.total - counts.success, this.taskPage);
     this.runs.set(studyId, run);
-    const heartbeat = setInterval(() => void this.beat(studyId, runId, run), this.heartbeatMs);
-    heartbeat.unref?.();
+    const stopBeating = startHeartbeat(this.heartbeatMs, () => this.beat(studyId, runId, run), (error) =>
+      this.ctx.logger.error({ event: 'study_heartbeat_error', batch_id: studyId, error: this.ctx.redact(String(error)) }),
+    );
     void run
       .execute()
       .then(async (end) => {
@@ -98,34 +94,24 @@ export class InProcessStudyExecutor implements StudyExecutor {
       })
       .catch((error) => this.ctx.logger.error({ event: 'batch_error', batch_id: studyId, error: this.ctx.redact(String(error)) }))
       .finally(() => {
-        clearInterval(heartbeat);
+        stopBeating();
         this.runs.delete(studyId);
       });
   }
 
   /** Keeps the claim alive, and hears of a cancel or takeover made by another server. */
   private async beat(studyId: number, runId: string, run: StudyRun) {
-    try {
-      const status = await beatStudyRun(this.ctx.db, studyId, runId, new Date().toISOString());
-      if (status === undefined) run.lose();
-      else if (status === 'cancelling') run.cancel();
-    } catch (error) {
-      this.ctx.logger.error({ event: 'study_heartbeat_error', batch_id: studyId, error: this.ctx.redact(String(error)) });
-    }
+    const status = await beatStudyRun(this.ctx.db, studyId, runId, new Date().toISOString());
+    if (status === undefined) run.lose();
+    else if (status === 'cancelling') run.cancel();
   }
 
   stop(studyId: number) {
     this.runs.get(studyId)?.cancel();
   }
 
-  /**
-   * A run of this very instance is never declared dead here: it may have been claimed a moment ago
-   * and not be launched yet. Should one ever be left behind, its heartbeat goes stale.
-   */
-  runIsGone(study: { groupId: number; runner: string | null }) {
-    const runner = parseRunner(study.runner);
-    if (!runner || runner.instance === this.identity.instance) return false;
-    return runnerIsGone(runner, this.identity);
+  runIsGone(run: { runner: string | null }) {
+    return this.host.runIsGone(run);
   }
 
   isRunningHere(studyId: number) {
@@ -157,13 +143,13 @@ export class InProcessStudyExecutor implements StudyExecutor {
 /** Unfinished tasks in run order, read a page at a time; the next page is fetched while half remain. */
 class TaskPages {
   private buffer: StudyTask[] = [];
-  private afterOrdinal = -1;
+  private afterPosition = -1;
   private exhausted = false;
   private fetching: Promise<void> | undefined;
 
   constructor(
     private readonly db: InferenceContext['db'],
-    private readonly studyId: number,
+    private readonly study: OrderOf,
     private readonly pageSize: number,
   ) {}
 
@@ -179,9 +165,9 @@ class TaskPages {
 
   private async fetchPage() {
     try {
-      const page = await unfinishedTasksAfter(this.db, this.studyId, this.afterOrdinal, this.pageSize);
+      const page = await unfinishedTasksAfter(this.db, this.study, this.afterPosition, this.pageSize);
       if (page.length < this.pageSize) this.exhausted = true;
-      if (page.length) this.afterOrdinal = page[page.length - 1]!.ordinal;
+      if (page.length) this.afterPosition = page[page.length - 1]!.position;
       this.buffer.push(...page);
     } finally {
       this.fetching = undefined;
@@ -198,14 +184,14 @@ interface RunEnd {
 class StudyRun {
   readonly stats: RunnerStats;
   private stopping: { kind: 'cancel' } | { kind: 'interrupt'; reason: string } | { kind: 'lost' } | undefined;
-  private readonly gates = new Map<string, BackoffGate>();
+  private readonly gates = new ProviderGates();
   private resolveDone!: () => void;
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
 
   constructor(
     private readonly ctx: InferenceContext,
     private readonly studyId: number,
-    private readonly study: { targetsJson: StudyTarget[]; concurrency: number; template: string | null; optionsJson: Record<string, unknown> },
+    private readonly study: { targetsJson: StudyTarget[]; concurrency: number; template: string | null; optionsJson: Record<string, unknown>; runSeed: number | null },
     unfinished: number,
     private readonly taskPage: number,
   ) {
@@ -233,7 +219,7 @@ class StudyRun {
    */
   async execute(): Promise<RunEnd> {
     try {
-      const tasks = new TaskPages(this.ctx.db, this.studyId, this.taskPage);
+      const tasks = new TaskPages(this.ctx.db, { groupId: this.studyId, runSeed: this.study.runSeed }, this.taskPage);
       let failure: { error: unknown } | undefined;
       const worker = async () => {
         try {
@@ -279,7 +265,7 @@ export interface RunnableStudy {
 
 export interface StudyTaskHooks {
   /** One backoff gate per provider, shared by the tasks running side by side (a 429 pauses them all). */
-  gates?: Map<string, BackoffGate>;
+  gates?: ProviderGates;
 }
 
 /**
@@ -289,10 +275,8 @@ export interface StudyTaskHooks {
  */
 export async function runStudyTask(ctx: InferenceContext, study: RunnableStudy, task: StudyTask, hooks: StudyTaskHooks = {}) {
   const target = study.targetsJson[task.targetIndex]!;
-  const provider = resolveProvider(ctx.providers, target.provider);
-  const gates = hooks.gates ?? new Map<string, BackoffGate>();
-  let gate = gates.get(provider.name);
-  if (!gate) gates.set(provider.name, (gate = new BackoffGate()));
+  const provider = configuredProvider(ctx.providers, target.provider, `targets.${task.targetIndex}.provider`);
+  const gates = hooks.gates ?? new ProviderGates();
   return runChatCall(ctx, {
     provider,
     model: target.model,
@@ -307,11 +291,6 @@ export async function runStudyTask(ctx: InferenceContext, study: RunnableStudy, 
       sample_index: task.sampleIndex,
     },
     link: { batchTaskId: task.taskId },
-    retryHooks: {
-      beforeAttempt: () => gate.wait(),
-      onRetry: ({ error, delayMs }) => {
-        if (error.status === 429) gate.pause(delayMs);
-      },
-    },
+    retryHooks: gates.retryHooks(provider.name),
   });
 }

@@ -1,8 +1,10 @@
 // SQL for who runs a study. A run is claimed by one conditional UPDATE, so however many requests,
 // processes or servers ask at the same moment, one wins and the rest see nothing changed.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../../db/client';
 import { batches, batchTasks } from '../../db/schema';
+import type { Takeover } from './background-run';
 
 export interface RunStamp {
   runId: string;
@@ -18,17 +20,21 @@ const hasUnfinishedTasks = (studyId: number) =>
   sql`EXISTS (SELECT 1 FROM ${batchTasks} WHERE ${batchTasks.batchId} = ${studyId} AND ${batchTasks.status} != 'success')`;
 
 /**
- * Makes this run the study's run when no live run holds it and something is left to run: a study
- * stopped (cancelled, interrupted, completed with failures) or whose run is dead — silent since
- * `staleBefore`, or `deadRunId`, a run whose runner is known to be gone. True when this call won.
+ * Whether an active run (study run or scoring run) may be taken over on `takeover`'s terms: its
+ * heartbeat is missing or stale, or its runner is known to be gone. Every claim is a conditional
+ * write on this, so of any number of claims at once — from any number of servers — one wins.
  */
-export async function claimStudyRun(
-  db: Database,
-  studyId: number,
-  stamp: RunStamp,
-  takeover: { staleBefore: string; deadRunId?: string | null },
-): Promise<boolean> {
-  const deadRun = takeover.deadRunId ? sql` OR ${batches.runId} = ${takeover.deadRunId}` : sql``;
+export function runIsTakeable(run: { heartbeatAt: SQLiteColumn; runId: SQLiteColumn }, takeover: Takeover): SQL {
+  const dead = takeover.deadRunIds.length ? sql` OR ${run.runId} IN (${sql.join(takeover.deadRunIds.map((id) => sql`${id}`), sql`, `)})` : sql``;
+  return sql`(${run.heartbeatAt} IS NULL OR ${run.heartbeatAt} < ${takeover.staleBefore}${dead})`;
+}
+
+/**
+ * Makes this run the study's run when no live run holds it and something is left to run: a study
+ * stopped (cancelled, interrupted, completed with failures) or whose run is dead (see runIsTakeable).
+ * True when this call won.
+ */
+export async function claimStudyRun(db: Database, studyId: number, stamp: RunStamp, takeover: Takeover): Promise<boolean> {
   const rows = await db
     .update(batches)
     .set({ status: 'running', runId: stamp.runId, runner: stamp.runner, heartbeatAt: stamp.now, updatedAt: stamp.now, statusReason: null })
@@ -36,8 +42,7 @@ export async function claimStudyRun(
       and(
         eq(batches.groupId, studyId),
         sql`(${batches.status} IN ('cancelled', 'interrupted', 'completed')
-             OR (${inArray(batches.status, [...ACTIVE_STATUSES])}
-                 AND (${batches.heartbeatAt} IS NULL OR ${batches.heartbeatAt} < ${takeover.staleBefore}${deadRun})))`,
+             OR (${inArray(batches.status, [...ACTIVE_STATUSES])} AND ${runIsTakeable(batches, takeover)}))`,
         hasUnfinishedTasks(studyId),
       ),
     )

@@ -10,7 +10,7 @@ import type { Provider } from '../../providers/types';
 import { runChatCall } from '../../capture/provider-call';
 import { normalizeEmbeddingText } from '../../embeddings/cache-key';
 import type { EmbeddingService } from '../../embeddings/service';
-import { BackoffGate } from '../../concurrency/backoff-gate';
+import type { ProviderGates } from '../runner/background-run';
 import type { InferenceContext } from '../../inference/service';
 import { itemPromptText } from '../item-prompt';
 import { extractAnswer } from '../scorers/extract';
@@ -39,7 +39,7 @@ export interface ScoringServices {
   template: string | null;
   concurrency: number;
   slice: Slicer;
-  gates: Map<string, BackoffGate>;
+  gates: ProviderGates;
 }
 
 export interface PageScores {
@@ -164,8 +164,6 @@ function cosine(a: Float32Array, b: Float32Array): number {
 async function scoreByJudge(services: ScoringServices, scorer: ScorerVersion, tasks: AnsweredTask[]): Promise<PageScores> {
   const config = scorer.config as Extract<ScorerConfig, { type: 'llm_judge' }>;
   const provider = scorer.judgeProvider!;
-  let gate = services.gates.get(provider.name);
-  if (!gate) services.gates.set(provider.name, (gate = new BackoffGate()));
   const limit = pLimit(services.concurrency);
   const rows = await Promise.all(
     tasks.map((task) =>
@@ -188,12 +186,7 @@ async function scoreByJudge(services: ScoringServices, scorer: ScorerVersion, ta
             batch_id: services.studyId,
             scoring_run_id: services.runId,
           },
-          retryHooks: {
-            beforeAttempt: () => gate.wait(),
-            onRetry: ({ error, delayMs }) => {
-              if (error.status === 429) gate.pause(delayMs);
-            },
-          },
+          retryHooks: services.gates.retryHooks(provider.name),
         });
         await addGroupMembers(services.ctx.db, scorer.judgeGroupId!, [call.id], 'judge');
         const result =
