@@ -78,8 +78,8 @@ export function firstCharClass(program: CompiledProgram): RegExp | null {
     }
   }
   if (ranges.length === 0) return null;
-  const escape = (rune: number) => `\\u{${rune.toString(16)}}`;
-  return new RegExp(`[${ranges.map(([low, high]) => (low === high ? escape(low) : `${escape(low)}-${escape(high)}`)).join('')}]`, 'u');
+  const escapeRune = (rune: number) => `\\u{${rune.toString(16)}}`;
+  return new RegExp(`[${ranges.map(([low, high]) => (low === high ? escapeRune(low) : `${escapeRune(low)}-${escapeRune(high)}`)).join('')}]`, 'u');
 }
 
 function asciiFoldOrbit(rune: number): number[] | null {
