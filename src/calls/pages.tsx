@@ -9,12 +9,13 @@ import { callScores, labelCall } from '../studies/scoring/human-labels';
 import { CallDetailPage, CallsPage, CallsTable, type CallFilterValues } from '../../views/calls/calls';
 import { LabelButtons } from '../../views/components/label-buttons';
 import { callJson, callSummaryJson } from './call-json';
+import { callSource } from './call-source';
 import { humanLabelBodySchema } from '../schemas/study-requests';
 import { callFiltersOf, callsQuerySchema, idParamSchema } from '../schemas/requests';
 import { field, parseWith, readForm } from '../pages/form-input';
 import type { AppEnv } from '../app-env';
 
-const FILTER_KEYS = ['provider', 'model', 'status', 'group_id', 'q', 'from', 'to'] as const;
+const FILTER_KEYS = ['provider', 'model', 'status', 'group_id', 'request_id', 'q', 'from', 'to'] as const;
 
 function filterValues(c: Context): CallFilterValues {
   const values: CallFilterValues = {};
@@ -32,7 +33,7 @@ async function callsTable(deps: AppDeps, c: Context) {
     const query = parseWith(callsQuerySchema, { ...filters, ...(cursor ? { cursor } : {}) });
     const page = await listCalls(deps.database.db, callFiltersOf(query), query.limit, query.cursor);
     const next = page.nextCursor ? `/calls?${new URLSearchParams({ ...filters, cursor: String(page.nextCursor) })}` : null;
-    return <CallsTable calls={page.rows.map((row) => callSummaryJson(deps.scrub(row)))} nextHref={next} />;
+    return <CallsTable calls={page.rows.map((row) => ({ ...callSummaryJson(deps.scrub(row)), source: callSource(row) }))} nextHref={next} />;
   } catch (error) {
     if (error instanceof AppError) return <CallsTable calls={[]} nextHref={null} error={error.message} />;
     throw error;

@@ -67,8 +67,20 @@ export function isCrossSiteRequest(c: Context, trustedOrigins: ReadonlySet<strin
 /** Behind a TLS-terminating proxy the request URL says http: the proxy's headers say what the browser saw. */
 function forwardedOrigin(c: Context): string | undefined {
   const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
-  const host = c.req.header('x-forwarded-host') ?? c.req.header('host');
+  const host = c.req.header('x-forwarded-host')?.split(',')[0]?.trim() || c.req.header('host');
   return proto && host ? `${proto}://${host}` : undefined;
+}
+
+/**
+ * The origin a person reaches this server at, to show in a page (the gateway's base URL): the
+ * request's own scheme and Host header — or, when `trustForwarded` (TRUST_PROXY names the proxies in
+ * front), what X-Forwarded-Proto and X-Forwarded-Host say the browser saw.
+ */
+export function publicOrigin(c: Context, trustForwarded: boolean): string {
+  const forwarded = trustForwarded ? forwardedOrigin(c) : undefined;
+  if (forwarded && /^https?:\/\//.test(forwarded)) return forwarded;
+  const url = new URL(c.req.url);
+  return `${url.protocol}//${c.req.header('host') ?? url.host}`;
 }
 
 /** Refuses (403) every cross-site state-changing browser request — API, gateway and pages alike. */

@@ -7,7 +7,7 @@ import { ComparePage, CompareCell, CompareColumns } from '../../views/inference/
 import { InferencePage, InferenceResult } from '../../views/inference/inference';
 import { ModelField } from '../../views/components/target-fields';
 import { chatParamsSchema, inferenceBodySchema } from '../schemas/requests';
-import { field, formParams, formPreprocess, formTargets, parseWith, readForm } from '../pages/form-input';
+import { checkFormParamNames, field, formAllowsUnknownParams, formParams, formPreprocess, formTargets, parseWith, readForm } from '../pages/form-input';
 import type { AppEnv } from '../app-env';
 import { providerOptions, withErrorBox } from '../pages/page-helpers';
 
@@ -24,12 +24,15 @@ export function inferencePages(deps: AppDeps) {
       withErrorBox(c, async () => {
         const body = await readForm(c, { all: true });
         const template = field(body, 'template');
+        const params = formParams(body);
+        checkFormParamNames(body, params);
         const input = parseWith(inferenceBodySchema, {
           provider: field(body, 'provider'),
           model: field(body, 'model') || undefined,
           prompt: field(body, 'prompt'),
           samples: field(body, 'samples') ? Number(field(body, 'samples')) : undefined,
-          params: formParams(body),
+          params,
+          ...(formAllowsUnknownParams(body) ? { allow_unknown_params: true } : {}),
           preprocess: formPreprocess(body),
           ...(template ? { template } : {}),
         });
@@ -43,7 +46,10 @@ export function inferencePages(deps: AppDeps) {
         const body = await readForm(c, { all: true });
         const prompt = field(body, 'prompt');
         if (!prompt) throw new AppError(400, 'invalid_request', 'prompt: write a prompt to compare');
-        return c.html(<CompareColumns targets={formTargets(body)} prompt={prompt} params={formParams(body)} />);
+        const params = formParams(body);
+        // Checked once here, as each column's call checks it again.
+        checkFormParamNames(body, params);
+        return c.html(<CompareColumns targets={formTargets(body)} prompt={prompt} params={params} allowUnknownParams={formAllowsUnknownParams(body)} />);
       }),
     )
     .post('/compare/cell', async (c) => {
@@ -51,7 +57,8 @@ export function inferencePages(deps: AppDeps) {
       const target = { provider: field(body, 'provider'), model: field(body, 'model') || undefined };
       try {
         const params = parseWith(chatParamsSchema, JSON.parse(field(body, 'params') || '{}'));
-        const input = parseWith(inferenceBodySchema, { ...target, prompt: field(body, 'prompt'), params });
+        const allow = formAllowsUnknownParams(body) ? { allow_unknown_params: true } : {};
+        const input = parseWith(inferenceBodySchema, { ...target, prompt: field(body, 'prompt'), params, ...allow });
         return c.html(<CompareCell target={target} calls={await runInference(ctx, input)} />);
       } catch (error) {
         if (error instanceof AppError || error instanceof SyntaxError) {

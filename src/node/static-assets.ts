@@ -17,6 +17,7 @@ export const STATIC_FILES: Record<string, { path: string; type: string }> = {
   'swagger-ui-bundle.js': { path: 'node_modules/swagger-ui-dist/swagger-ui-bundle.js', type: 'text/javascript; charset=utf-8' },
   'api-docs.js': { path: 'public/api-docs.js', type: 'text/javascript; charset=utf-8' },
   'labels.js': { path: 'public/labels.js', type: 'text/javascript; charset=utf-8' },
+  'scorer-builder.js': { path: 'public/scorer-builder.js', type: 'text/javascript; charset=utf-8' },
 };
 
 export function nodeStaticAssets() {

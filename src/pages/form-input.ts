@@ -5,7 +5,8 @@ import { timeSlicer, type Slicer } from '../concurrency/time-slice';
 import type { z } from 'zod';
 import { AppError } from '../errors';
 import { validationError, withinJsonDepth } from '../http/validation';
-import { chatParamsSchema, preprocessSchema } from '../schemas/requests';
+import { chatParamsSchema, paramNameIssues, preprocessSchema } from '../schemas/requests';
+import { unknownParams } from '../schemas/chat-param-names';
 
 export type FormBody = Record<string, string | File | (string | File)[]>;
 
@@ -65,6 +66,17 @@ export const field = (body: FormBody, key: string): string => {
   return typeof first === 'string' ? first.trim() : '';
 };
 
+/** A field as typed, surrounding whitespace kept (a leading tab of pasted cells, an answer's spaces). */
+export const fieldAsTyped = (body: FormBody, key: string): string => {
+  const value = body[key];
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : '';
+};
+
+/** A form's text fields, to fill it in again when the page comes back (files cannot be). */
+export const formValues = (body: FormBody): Record<string, string[]> =>
+  Object.fromEntries(Object.entries(body).map(([key, value]) => [key, (Array.isArray(value) ? value : [value]).filter((part): part is string => typeof part === 'string')]));
+
 export const fields = (body: FormBody, key: string): string[] => {
   const value = body[key] ?? body[`${key}[]`];
   const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
@@ -79,12 +91,46 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
+/** The typed fields of ParamFields; `more_params` (a JSON object) holds any other parameter. */
+const TYPED_PARAMS = ['temperature', 'max_tokens', 'seed'] as const;
+
 export function formParams(body: FormBody) {
-  return parseWith(chatParamsSchema, {
-    ...(field(body, 'temperature') !== '' ? { temperature: optionalNumber(body, 'temperature') } : {}),
-    ...(field(body, 'max_tokens') !== '' ? { max_tokens: optionalNumber(body, 'max_tokens') } : {}),
-    ...(field(body, 'seed') !== '' ? { seed: optionalNumber(body, 'seed') } : {}),
-  });
+  const more = moreParams(body);
+  const typed = Object.fromEntries(TYPED_PARAMS.filter((key) => field(body, key) !== '').map((key) => [key, optionalNumber(body, key)]));
+  const twice = TYPED_PARAMS.find((key) => key in typed && Object.hasOwn(more, key));
+  if (twice) throw new AppError(400, 'invalid_request', `more_params.${twice}: ${twice} has its own field above; give it once`);
+  return parseWith(chatParamsSchema, { ...more, ...typed });
+}
+
+function moreParams(body: FormBody): Record<string, unknown> {
+  const text = field(body, 'more_params');
+  if (!text) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new AppError(400, 'invalid_request', `more_params: not valid JSON (${(error as Error).message})`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new AppError(400, 'invalid_request', 'more_params: write a JSON object, e.g. {"top_k": 40}');
+  return value as Record<string, unknown>;
+}
+
+/** The "send parameters this app does not know" checkbox of ParamFields. */
+export const formAllowsUnknownParams = (body: FormBody): boolean => field(body, 'allow_unknown_params') !== '';
+
+const ALLOW_ON_FORM = 'by ticking "send parameters this app does not know"';
+
+/**
+ * Refuses (400) parameter names this app does not know — in params, or swept — unless the form's
+ * checkbox allows them; the message says how, in the form's words (the API's schemas check the same).
+ */
+export function checkFormParamNames(body: FormBody, params: Record<string, unknown>, sweep?: Record<string, unknown>) {
+  if (formAllowsUnknownParams(body)) return;
+  const issues = [
+    ...paramNameIssues({ params }, ALLOW_ON_FORM),
+    ...unknownParams(Object.keys(sweep ?? {}), ALLOW_ON_FORM).map(({ name, message }) => ({ path: ['sweep', name], message })),
+  ];
+  if (issues.length) throw validationError(issues, 'form');
 }
 
 export function formPreprocess(body: FormBody) {

@@ -13,13 +13,15 @@ import { groupPages } from '../groups/pages';
 import { inferencePages } from '../inference/pages';
 import { studiesPages } from '../studies/pages';
 import { API_BASE, OPENAPI_PATH } from '../api/index';
+import { publicOrigin } from '../http/site-guards';
 import type { AppEnv } from '../app-env';
 
 export function pageRoutes(deps: AppDeps) {
   const pages = new Hono<AppEnv>()
     .get('/', async (c) => {
       const providers = deps.providers.list().map((p) => ({ name: p.name, label: p.label, models: p.models }));
-      return c.html(<HomePage providers={providers} callCount={await totalCalls(deps.database.db)} />);
+      const gatewayUrl = `${publicOrigin(c, deps.config.exposure.trustedProxies.length > 0)}/v1`;
+      return c.html(<HomePage providers={providers} callCount={await totalCalls(deps.database.db)} gatewayUrl={gatewayUrl} />);
     })
     .get('/api-docs', (c) => c.html(<ApiDocsPage documentUrl={`${API_BASE}${OPENAPI_PATH}`} />));
   pages.route('/', inferencePages(deps));

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { CallFilters } from '../calls/repository';
 import { reservedKeyMessage, reservedMetadataKey } from '../capture/call-metadata';
+import { unknownParams } from './chat-param-names';
 
 const NO_NULL_BYTES = 'must not contain null bytes';
 export const text = (max: number) =>
@@ -71,10 +72,26 @@ export const chatParamsSchema = z
   })
   .meta({ description: `Sampling parameters passed to the provider as given. Refused here: ${Object.keys(REFUSED_PARAMS).join(', ')}.` });
 
-/** A model to call with its sampling parameters: a study target, and the judge of an LLM-judge scorer. */
+/** Sends parameters this app does not know by name (see chat-param-names.ts) instead of refusing them. */
+const allowUnknownParams = z
+  .boolean()
+  .optional()
+  .meta({ description: 'Send `params` (and sweep parameters) this app does not know by name; without it an unknown name is a 400 suggesting the nearest known one.' });
+
+/**
+ * A model to call with its sampling parameters: a study target, and the judge of an LLM-judge scorer.
+ * Its params' names are checked where a request is (paramNameIssues), not here: a judge config stored
+ * before the check existed must still parse.
+ */
 export const studyTargetSchema = z
-  .object({ provider: name(100), model: name().optional(), params: chatParamsSchema.optional() })
+  .object({ provider: name(100), model: name().optional(), params: chatParamsSchema.optional(), allow_unknown_params: allowUnknownParams })
   .strict();
+
+/** Unknown parameter names in `params`, unless the caller allows them: issues under params.<name>. */
+export function paramNameIssues(target: { params?: Record<string, unknown>; allow_unknown_params?: boolean }, allowOn?: string): Array<{ path: string[]; message: string }> {
+  if (target.allow_unknown_params || !target.params) return [];
+  return unknownParams(Object.keys(target.params), allowOn).map(({ name, message }) => ({ path: ['params', name], message }));
+}
 
 export const preprocessSchema = z
   .object({
@@ -94,6 +111,7 @@ export const inferenceBodySchema = z
       .refine((t) => t.includes('{user_input}'), 'must contain the {user_input} placeholder')
       .optional(),
     params: chatParamsSchema.optional(),
+    allow_unknown_params: allowUnknownParams,
     preprocess: preprocessSchema.optional(),
     samples: z.int().min(1).max(100).optional(),
     collapse_samples: z.boolean().optional(),
@@ -108,6 +126,7 @@ export const inferenceBodySchema = z
     if (body.messages && !body.messages.some((m) => m.role === 'user')) {
       ctx.addIssue({ code: 'custom', path: ['messages'], message: 'must contain at least one user message' });
     }
+    for (const issue of paramNameIssues(body, 'beside params')) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 const isoDateTime = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((v) => new Date(v).toISOString());

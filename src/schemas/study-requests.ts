@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { scorerConfigSchema } from '../studies/scorers/scorers';
 import { MAX_STUDY_TARGETS, MAX_SWEEP_COMBINATIONS, sweepCombinationCount, sweepNameProblem } from '../studies/sweeps';
-import { chatMessageSchema, chatParamsSchema, name, studyTargetSchema, text } from './requests';
+import { chatMessageSchema, chatParamsSchema, name, paramNameIssues, studyTargetSchema, text } from './requests';
+import { unknownParams } from './chat-param-names';
 
 /** An expected answer: a string, a number, or a list of acceptable ones (any one passes). */
 export const expectedAnswerSchema = z.union([
@@ -86,6 +87,9 @@ export const namedScorersSchema = z
       else if (named.some((scorer) => scorer.name === scorerName)) {
         ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `two scorers are called "${scorerName}": give each its own name` });
       }
+      if (parsed.data.type === 'llm_judge') {
+        for (const issue of paramNameIssues(parsed.data.target, 'on the judge target')) ctx.addIssue({ code: 'custom', path: [i, 'target', ...issue.path], message: issue.message });
+      }
       named.push({ name: scorerName, config: parsed.data });
     });
     return named;
@@ -149,8 +153,12 @@ export type StudyItemInput = z.output<typeof studyItemSchema>;
 type StudyBody = z.output<typeof studyFieldsSchema> & { items: StudyItemInput[] };
 type IssueSink = (issue: { path: Array<string | number>; message: string }) => void;
 
-/** What holds between the fields and the items of a study: targets after the sweep, tasks, distinct ids, a template where items have no prompt. */
+/**
+ * What holds between the fields and the items of a study: parameter names the targets may send,
+ * targets after the sweep, tasks, distinct ids, a template where items have no prompt.
+ */
 export function checkStudy(body: StudyBody, addIssue: IssueSink) {
+  checkParamNames(body, addIssue);
   const targets = body.targets.length * (body.sweep ? sweepCombinationCount(body.sweep) : 1);
   if (targets > MAX_STUDY_TARGETS) addIssue({ path: ['sweep'], message: `targets × sweep combinations is ${targets}; at most ${MAX_STUDY_TARGETS}` });
   const tasks = body.items.length * targets * body.samples;
@@ -164,6 +172,18 @@ export function checkStudy(body: StudyBody, addIssue: IssueSink) {
     if (seen.has(item.id)) addIssue({ path: ['items', i, 'id'], message: `duplicate item id "${item.id}"` });
     seen.add(item.id);
   });
+}
+
+/**
+ * Every target's params, and the sweep's, by name: an unknown one is refused unless the target allows
+ * unknown parameters. A swept parameter goes to every target, so every target must allow it.
+ */
+function checkParamNames(body: Pick<StudyBody, 'targets' | 'sweep'>, addIssue: IssueSink) {
+  body.targets.forEach((target, i) => {
+    for (const issue of paramNameIssues(target)) addIssue({ path: ['targets', i, ...issue.path], message: issue.message });
+  });
+  if (!body.sweep || body.targets.every((target) => target.allow_unknown_params)) return;
+  for (const { name: key, message } of unknownParams(Object.keys(body.sweep), 'on every target')) addIssue({ path: ['sweep', key], message });
 }
 
 export const studyBodySchema = studyFieldsSchema

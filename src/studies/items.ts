@@ -21,15 +21,34 @@ export const MAX_UPLOAD_ROW_CHARS = 1_100_000;
 /** Column names that would set or shadow an object's prototype rather than name a value. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
-export function itemsFromLines(text: string): StudyItem[] {
-  return promptsOf(text.split(LINE_BREAK));
+/**
+ * Pasted lines: one prompt a line, or `prompt<TAB>expected` (two columns pasted from a spreadsheet);
+ * an expected cell holding a JSON list is a list of acceptable answers, as in a CSV. `field` names
+ * where the lines came from in an error.
+ */
+export function itemsFromLines(text: string, field = 'prompts'): StudyItem[] {
+  return promptsOf(text.split(LINE_BREAK), field);
 }
 
-const promptsOf = (lines: readonly string[]): StudyItem[] =>
-  lines
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .map((prompt) => ({ prompt }));
+function promptsOf(lines: readonly string[], field: string): StudyItem[] {
+  const items: StudyItem[] = [];
+  for (const [i, raw] of lines.entries()) {
+    // Trailing tabs are empty cells; a leading one is an empty prompt cell, so only the end is trimmed here.
+    const cells = raw.trimEnd().split('\t');
+    const prompt = cells[0]!.trim();
+    if (cells.length === 1) {
+      if (prompt) items.push({ prompt });
+      continue;
+    }
+    if (cells.length > 2) {
+      throw new AppError(400, 'invalid_request', `${field}: line ${i + 1} has ${cells.length} tab-separated cells; write prompt<TAB>expected (a prompt holding tabs goes in a CSV or JSONL file)`);
+    }
+    const expected = cells[1]!.trim();
+    if (!prompt) throw new AppError(400, 'invalid_request', `${field}: line ${i + 1} has an expected answer but no prompt before its tab`);
+    items.push(expected ? { prompt, expected: expectedFromCell(expected) } : { prompt });
+  }
+  return items;
+}
 
 /**
  * Study items from an upload (by its file name: CSV, JSONL, else one prompt per line) or pasted
@@ -45,7 +64,7 @@ export async function studyItemsFrom(limits: Limits, text: string, filename?: st
   const lines = text.split(LINE_BREAK);
   checkUploadRows(limits, nonEmptyLines(lines, limits.uploadRows + 1));
   if (filename !== undefined && /\.(jsonl|ndjson)$/i.test(filename)) return jsonlItems(lines);
-  return promptsOf(lines);
+  return promptsOf(lines, filename !== undefined ? 'file' : 'prompts');
 }
 
 function nonEmptyLines(lines: readonly string[], stopAfter: number): number {
@@ -86,7 +105,7 @@ async function itemsFromCsvPieces(pieces: readonly string[], slice: Slicer = tim
       const item: StudyItem = {};
       if (id) item.id = id;
       if (prompt || alt) item.prompt = prompt || alt;
-      if (expected) item.expected = csvExpected(expected);
+      if (expected) item.expected = expectedFromCell(expected);
       const variables = Object.fromEntries(Object.entries(vars).filter(([key]) => /^\w{1,64}$/.test(key)));
       if (Object.keys(variables).length) {
         item.vars = variables;
@@ -115,10 +134,11 @@ function checkedHeader(header: string[]): string[] {
 }
 
 /**
- * An `expected` cell: a JSON array of strings and numbers (["Paris", "Paree"]) is a list of acceptable
- * answers; anything else is the one expected answer, as written.
+ * An expected cell (CSV `expected` column, pasted prompt<TAB>expected): a JSON array of strings and
+ * numbers (["Paris", "Paree"]) is a list of acceptable answers; anything else is the one expected
+ * answer, as written.
  */
-function csvExpected(cell: string): string | Array<string | number> {
+export function expectedFromCell(cell: string): string | Array<string | number> {
   if (!cell.startsWith('[')) return cell;
   try {
     const list: unknown = JSON.parse(cell);

@@ -102,7 +102,8 @@ describe('caller JSON', () => {
     it('is refused on the API (metadata, params, message content) with no provider call and no row', async () => {
       const before = await countCalls(t);
       await refusedBeforeAnyCall(await t.post('/api/v1/inference', { provider: 'openai', prompt: 'hi', metadata: { deep } }), 'metadata.deep');
-      await refusedBeforeAnyCall(await t.post('/api/v1/inference', { provider: 'openai', prompt: 'hi', params: { extra: deep } }), 'params.extra');
+      // (allowed, so that the unknown name "extra" is not what is refused)
+      await refusedBeforeAnyCall(await t.post('/api/v1/inference', { provider: 'openai', prompt: 'hi', params: { extra: deep }, allow_unknown_params: true }), 'params.extra');
       await refusedBeforeAnyCall(
         await t.post('/api/v1/inference', { provider: 'openai', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi', x: deep }] }] }),
         'messages.0.content',

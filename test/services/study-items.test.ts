@@ -10,6 +10,14 @@ const limits = (uploadRows: number) => loadConfig({ MAX_UPLOAD_ROWS: String(uplo
 describe('study items from pasted or uploaded text', () => {
   it('takes one prompt per non-empty line', () => {
     expect(itemsFromLines('first\n\n  second  \r\nthird\rfourth')).toEqual([{ prompt: 'first' }, { prompt: 'second' }, { prompt: 'third' }, { prompt: 'fourth' }]);
+    expect(itemsFromLines('2+2?\t4\nPeru?\t["Lima", "Lima, Peru"]\nColour?\t\n[not a list\t[x')).toEqual([
+      { prompt: '2+2?', expected: '4' },
+      { prompt: 'Peru?', expected: ['Lima', 'Lima, Peru'] },
+      { prompt: 'Colour?' },
+      { prompt: '[not a list', expected: '[x' },
+    ]);
+    expect(() => itemsFromLines('\tParis')).toThrow('prompts: line 1 has an expected answer but no prompt before its tab');
+    expect(() => itemsFromLines('ok\na\tb\tc', 'file')).toThrow('file: line 2 has 3 tab-separated cells');
   });
 
   it('reads CSV with a prompt column, an id and template variables (also fields for slicing), quotes and commas included', async () => {

@@ -1,12 +1,13 @@
 import type { Child } from 'hono/jsx';
 import type { callJson, callSummaryJson } from '../../src/calls/call-json';
+import type { CallSource } from '../../src/calls/call-source';
 import type { CallScores } from '../../src/studies/scoring/human-labels';
 import { LabelButtons } from '../components/label-buttons';
 import { JsonBlock, StatusBadge, formatMs, formatUsd } from '../components/ui';
 import { groupHref } from '../groups/groups';
 import { Layout } from '../layout';
 
-export type CallRow = ReturnType<typeof callSummaryJson>;
+export type CallRow = ReturnType<typeof callSummaryJson> & { source: CallSource };
 export type CallDetail = ReturnType<typeof callJson>;
 
 export interface CallFilterValues {
@@ -14,6 +15,7 @@ export interface CallFilterValues {
   model?: string;
   status?: string;
   group_id?: string;
+  request_id?: string;
   q?: string;
   from?: string;
   to?: string;
@@ -57,6 +59,10 @@ export function CallsPage(props: { filters: CallFilterValues; providers: string[
           <input name="group_id" type="number" min="1" value={f.group_id ?? ''} />
         </label>
         <label>
+          Request id
+          <input name="request_id" value={f.request_id ?? ''} placeholder="x-study-request-id" spellcheck={false} />
+        </label>
+        <label>
           From
           <input name="from" type="date" value={f.from ?? ''} />
         </label>
@@ -97,6 +103,7 @@ export function CallsTable(props: { calls: CallRow[]; nextHref: string | null; e
             <th>#</th>
             <th>when (UTC)</th>
             <th>status</th>
+            <th>source</th>
             <th>provider/model</th>
             <th>prompt</th>
             <th>response / error</th>
@@ -114,6 +121,7 @@ export function CallsTable(props: { calls: CallRow[]; nextHref: string | null; e
               <td>
                 <StatusBadge status={call.status} />
               </td>
+              <td class={`nowrap source source-${call.source.kind}`}>{call.source.href ? <a href={call.source.href}>{call.source.label}</a> : call.source.label}</td>
               <td>
                 {call.provider}/{call.model}
               </td>
@@ -150,6 +158,14 @@ export function CallDetailPage(props: { call: CallDetail; groups: Array<{ id: nu
           <tr><th>latency</th><td>{formatMs(call.latency_ms)}</td></tr>
           <tr><th>cost at capture</th><td>{formatUsd(call.cost_usd)}</td></tr>
           <tr><th>request hash</th><td><code>{call.request_hash}</code></td></tr>
+          {call.request_id ? (
+            <tr>
+              <th>request id</th>
+              <td>
+                <code>{call.request_id}</code> · <a href={`/calls?${new URLSearchParams({ request_id: call.request_id })}`}>every call of this request</a>
+              </td>
+            </tr>
+          ) : null}
           <tr>
             <th>groups</th>
             <td>

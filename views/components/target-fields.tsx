@@ -1,4 +1,6 @@
 // Form fields shared by the inference, compare and study pages: targets and sampling parameters.
+import { isTicked, formValue, type FormValues } from './form-values';
+
 export interface ProviderOption {
   name: string;
   label: string;
@@ -42,39 +44,51 @@ export function ModelField(props: { provider: ProviderOption }) {
 }
 
 /** One checkbox per configured provider/model pair: value "provider|model". */
-export function TargetCheckboxes(props: { providers: ProviderOption[] }) {
+export function TargetCheckboxes(props: { providers: ProviderOption[]; values?: FormValues }) {
   return (
     <fieldset class="targets">
       <legend>Targets</legend>
       {props.providers.flatMap((p) =>
         p.models.map((m, i) => (
           <label class="check">
-            <input type="checkbox" name="targets" value={`${p.name}|${m}`} checked={p.name === 'echo' && i === 0} /> {p.name}/{m}
+            <input type="checkbox" name="targets" value={`${p.name}|${m}`} checked={isTicked(props.values, 'targets', `${p.name}|${m}`, p.name === 'echo' && i === 0)} /> {p.name}/{m}
           </label>
         )),
       )}
       <label>
         Other target (provider/model)
-        <input name="extra_target" placeholder="openai/gpt-4o" />
+        <input name="extra_target" placeholder="openai/gpt-4o" value={formValue(props.values, 'extra_target')} />
       </label>
     </fieldset>
   );
 }
 
-export function ParamFields() {
+/**
+ * Temperature, max tokens and seed, any other parameter as JSON, and whether to send names this app
+ * does not know (a misspelt one is refused with a suggestion unless that is ticked).
+ */
+export function ParamFields(props: { values?: FormValues } = {}) {
+  const v = (key: string) => formValue(props.values, key);
   return (
     <div class="row">
       <label>
         Temperature
-        <input name="temperature" type="number" step="0.1" min="0" max="2" placeholder="default" />
+        <input name="temperature" type="number" step="0.1" min="0" max="2" placeholder="default" value={v('temperature')} />
       </label>
       <label>
         Max tokens
-        <input name="max_tokens" type="number" min="1" placeholder="default" />
+        <input name="max_tokens" type="number" min="1" placeholder="default" value={v('max_tokens')} />
       </label>
       <label>
         Seed
-        <input name="seed" type="number" placeholder="none" />
+        <input name="seed" type="number" placeholder="none" value={v('seed')} />
+      </label>
+      <label class="grow">
+        More parameters (JSON object)
+        <input name="more_params" placeholder='{"top_p": 0.9, "top_k": 40}' spellcheck={false} value={v('more_params')} />
+      </label>
+      <label class="check" title="Without it, a parameter name this app does not know (a typo such as temprature) is refused with a suggestion.">
+        <input type="checkbox" name="allow_unknown_params" value="1" checked={isTicked(props.values, 'allow_unknown_params', '1')} /> send parameters this app does not know (provider-specific)
       </label>
     </div>
   );

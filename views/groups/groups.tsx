@@ -21,6 +21,7 @@ export function GroupsPage(props: { groups: GroupRow[]; type?: string; error?: s
     <Layout title="Groups">
       <h1>Groups and experiments</h1>
       {props.error ? <ErrorBox message={props.error} /> : null}
+      <h2>New group</h2>
       <form class="panel row" method="post" action="/groups">
         <label>
           Type
@@ -29,20 +30,27 @@ export function GroupsPage(props: { groups: GroupRow[]; type?: string; error?: s
             <option value="label">label</option>
           </select>
         </label>
-        <label>
+        <label class="grow">
           Name
           <input name="name" required />
         </label>
-        <label class="wide">
+        <label class="grow">
           Description
           <input name="description" />
         </label>
         <button type="submit">Create</button>
       </form>
+      <h2>Groups</h2>
       <p>
         Show: <a href="/groups">all</a> · <a href="/groups?type=experiment">experiments</a> · <a href="/groups?type=label">labels</a> ·{' '}
         <a href="/groups?type=study">studies</a> · <a href="/groups?type=conversation">conversations</a>
       </p>
+      {props.groups.length === 0 ? (
+        <p class="muted empty-groups">
+          No {props.type ? `${props.type} ` : ''}groups yet. Studies and chats make their own; an experiment or a label is made with the form above, and calls are filed into it from its page, by{' '}
+          <code>group_id</code> on the inference API, or with the gateway's <code>x-study-group</code> header.
+        </p>
+      ) : (
       <table>
         <thead>
           <tr><th>#</th><th>type</th><th>name</th><th>calls</th><th>created</th></tr>
@@ -59,6 +67,7 @@ export function GroupsPage(props: { groups: GroupRow[]; type?: string; error?: s
           ))}
         </tbody>
       </table>
+      )}
     </Layout>
   );
 }

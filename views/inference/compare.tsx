@@ -29,7 +29,7 @@ export interface CompareTarget {
 }
 
 /** One pending column per target; each loads itself with its own request. */
-export function CompareColumns(props: { targets: CompareTarget[]; prompt: string; params: Record<string, unknown> }) {
+export function CompareColumns(props: { targets: CompareTarget[]; prompt: string; params: Record<string, unknown>; allowUnknownParams?: boolean }) {
   return (
     <>
       {props.targets.map((target) => (
@@ -38,7 +38,13 @@ export function CompareColumns(props: { targets: CompareTarget[]; prompt: string
           hx-post="/compare/cell"
           hx-trigger="load"
           hx-swap="outerHTML"
-          hx-vals={JSON.stringify({ provider: target.provider, model: target.model ?? '', prompt: props.prompt, params: JSON.stringify(props.params) })}
+          hx-vals={JSON.stringify({
+            provider: target.provider,
+            model: target.model ?? '',
+            prompt: props.prompt,
+            params: JSON.stringify(props.params),
+            ...(props.allowUnknownParams ? { allow_unknown_params: '1' } : {}),
+          })}
         >
           <h3>
             {target.provider}/{target.model ?? 'default'}

@@ -17,7 +17,7 @@ const AREAS = [
   ['/analytics', 'Analytics', 'Calls, tokens, cost, latency and failures over time.'],
 ] as const;
 
-export function HomePage(props: { providers: ProviderSummary[]; callCount: number }) {
+export function HomePage(props: { providers: ProviderSummary[]; callCount: number; /** This server's /v1, as the request reached it. */ gatewayUrl: string }) {
   return (
     <Layout title="Home">
       <h1>Study Query LLM</h1>
@@ -42,7 +42,7 @@ export function HomePage(props: { providers: ProviderSummary[]; callCount: numbe
         ))}
       </ul>
       <p class="muted">
-        API: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> · OpenAI-compatible gateway: <code>http://localhost:8787/v1</code>
+        API: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> · OpenAI-compatible gateway: <code>{props.gatewayUrl}</code> (give it to an OpenAI SDK as <code>base_url</code>)
       </p>
     </Layout>
   );
