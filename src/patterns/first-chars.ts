@@ -29,7 +29,7 @@ export interface CompiledProgram {
 }
 
 // Simple case folding of an ASCII letter also reaches these (RE2's fold orbits): K ↔ K (Kelvin), s ↔ ſ.
-const FOLD_EXTRAS: Record<number, number[]> = { 0x4b: [0x212a], 0x6b: [0x212a], 0x53: [0x17f], 0x73: [0x17f] };
+const FOLD_EXTRAS: Record<number, number[]> = { 75: [0x212a], 107: [0x212a], 83: [0x17f], 115: [0x17f] };
 
 /**
  * The character class a match's first character must belong to, or null when there is no useful
