@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { JsonObject } from '../../db/schema';
 import type { CellAnswerCount, CellCall } from './cells';
+import type { HumanTable, ReviewerTable } from './agreement';
 
 /** A task with its answer, as scorers and the export read it. */
 export interface AnsweredTask {
@@ -104,7 +105,8 @@ export async function rawCellAnswers(db: Database, studyId: number, fromId: numb
      GROUP BY t.item_id, t.target_index, answer`);
 }
 
-export interface TargetTaskRow {
+export interface CellTaskRow {
+  item_id: number;
   target_index: number;
   tasks: number;
   success: number;
@@ -116,10 +118,13 @@ export interface TargetTaskRow {
   priced: number;
 }
 
-/** Per target: tasks by status, tokens and capture-time cost of its answers, over tasks with ordinals [from, to). */
-export async function targetTaskStats(db: Database, studyId: number, from: number, to: number): Promise<TargetTaskRow[]> {
-  return db.all<TargetTaskRow>(sql`
-    SELECT target_index, count(*) AS tasks, coalesce(sum(status = 'success'), 0) AS success, coalesce(sum(status = 'failed'), 0) AS failed,
+/**
+ * Per item × target: tasks by status, tokens and capture-time cost of its answers, over tasks with
+ * ordinals [from, to). A cell's tasks may fall in several ranges: the caller adds the pieces up.
+ */
+export async function cellTaskStats(db: Database, studyId: number, from: number, to: number): Promise<CellTaskRow[]> {
+  return db.all<CellTaskRow>(sql`
+    SELECT item_id, target_index, count(*) AS tasks, coalesce(sum(status = 'success'), 0) AS success, coalesce(sum(status = 'failed'), 0) AS failed,
            count(CASE WHEN status = 'success' THEN latency_ms END) AS latency_n,
            coalesce(sum(CASE WHEN status = 'success' THEN prompt_tokens END), 0) AS prompt_tokens,
            coalesce(sum(CASE WHEN status = 'success' THEN completion_tokens END), 0) AS completion_tokens,
@@ -127,7 +132,7 @@ export async function targetTaskStats(db: Database, studyId: number, from: numbe
            count(CASE WHEN status = 'success' THEN cost_usd END) AS priced
       FROM batch_tasks
      WHERE batch_id = ${studyId} AND ordinal >= ${from} AND ordinal < ${to}
-     GROUP BY target_index`);
+     GROUP BY item_id, target_index`);
 }
 
 /** The k-th smallest success latency of a target (0-based), read off batch_tasks_latency_idx without a sort. */
@@ -151,20 +156,51 @@ export async function cellTaskCounts(db: Database, studyId: number, itemIds: num
 
 /**
  * Human labels of a study (the latest per call) beside the scorer's score of the same call: per
- * cell, how many calls were labelled and on how many the label's pass differs from the scorer's.
+ * cell, how many calls were labelled, how many the scorer also passed or failed, and the 2×2 table
+ * of the two verdicts (rows the human, columns the scorer).
  */
 export async function humanLabelsByCell(db: Database, studyId: number, scorer: { name: string; version: number } | null) {
-  return db.all<{ item_id: number; target_index: number; labelled: number; compared: number; agree: number }>(sql`
+  return db.all<{ item_id: number; target_index: number } & HumanTable>(sql`
     WITH human AS (
       SELECT s.call_id, s.item_id, s.target_index, s.pass FROM scores s
        WHERE s.batch_id = ${studyId} AND s.scorer = 'human'
          AND s.id = (SELECT max(x.id) FROM scores x WHERE x.call_id = s.call_id AND x.scorer = 'human'))
     SELECT h.item_id, h.target_index, count(h.pass) AS labelled,
            count(CASE WHEN h.pass IS NOT NULL AND a.pass IS NOT NULL THEN 1 END) AS compared,
-           count(CASE WHEN h.pass = a.pass THEN 1 END) AS agree
+           count(CASE WHEN h.pass = a.pass THEN 1 END) AS agree,
+           count(CASE WHEN h.pass = 1 AND a.pass = 1 THEN 1 END) AS both_pass,
+           count(CASE WHEN h.pass = 1 AND a.pass = 0 THEN 1 END) AS human_pass_scorer_fail,
+           count(CASE WHEN h.pass = 0 AND a.pass = 1 THEN 1 END) AS human_fail_scorer_pass,
+           count(CASE WHEN h.pass = 0 AND a.pass = 0 THEN 1 END) AS both_fail
       FROM human h
       LEFT JOIN scores a ON a.call_id = h.call_id AND a.scorer = ${scorer?.name ?? null} AND a.version = ${scorer?.version ?? null}
      GROUP BY h.item_id, h.target_index`);
+}
+
+/** Reviewers compared: at most this many (the most active), so their pairs stay few. */
+export const MAX_REVIEWERS = 20;
+
+/**
+ * For each two named reviewers (created_by), their latest labels of the study's calls both labelled
+ * pass or fail, as a 2×2 table. Labels given without a session (created_by null) cannot be told apart.
+ */
+export async function reviewerTables(db: Database, studyId: number): Promise<ReviewerTable[]> {
+  return db.all<ReviewerTable>(sql`
+    WITH latest AS (
+      SELECT s.call_id, s.created_by, s.pass FROM scores s
+       WHERE s.batch_id = ${studyId} AND s.scorer = 'human' AND s.created_by IS NOT NULL
+         AND s.id = (SELECT max(x.id) FROM scores x WHERE x.call_id = s.call_id AND x.scorer = 'human' AND x.created_by = s.created_by)),
+    labelled AS (SELECT * FROM latest WHERE pass IS NOT NULL),
+    reviewers AS (SELECT created_by FROM labelled GROUP BY created_by ORDER BY count(*) DESC, created_by LIMIT ${MAX_REVIEWERS})
+    SELECT f.created_by AS first, g.created_by AS second,
+           count(CASE WHEN f.pass = 1 AND g.pass = 1 THEN 1 END) AS both_pass,
+           count(CASE WHEN f.pass = 1 AND g.pass = 0 THEN 1 END) AS first_pass_second_fail,
+           count(CASE WHEN f.pass = 0 AND g.pass = 1 THEN 1 END) AS first_fail_second_pass,
+           count(CASE WHEN f.pass = 0 AND g.pass = 0 THEN 1 END) AS both_fail
+      FROM labelled f JOIN labelled g ON g.call_id = f.call_id AND f.created_by < g.created_by
+     WHERE f.created_by IN (SELECT created_by FROM reviewers) AND g.created_by IN (SELECT created_by FROM reviewers)
+     GROUP BY f.created_by, g.created_by
+     ORDER BY f.created_by, g.created_by`);
 }
 
 /** The samples of one cell with their scorer's score and their latest human label. */
