@@ -1,6 +1,6 @@
 // SQL that reads a study for scoring, statistics and export. Aggregations run here, in SQL, a range of
 // items (or of tasks) at a time, so a study of a million tasks is read in bounded steps.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { JsonObject } from '../../db/schema';
 import type { CellAnswerCount, CellCall } from './cells';
@@ -59,9 +59,15 @@ export interface ItemMeta {
 
 /** Items [from, to) by position, with their fields (for slicing). */
 export async function itemsMeta(db: Database, studyId: number, from: number, to: number): Promise<ItemMeta[]> {
-  return db.all<ItemMeta>(sql`
-    SELECT id, position, item_key, fields_json FROM batch_items
-     WHERE batch_id = ${studyId} AND position >= ${from} AND position < ${to} ORDER BY position`);
+  const items = await packedRows<ItemMeta>(
+    db,
+    sql`
+    SELECT json_group_array(json_array(id, position, item_key, fields_json)) AS packed FROM (
+      SELECT id, position, item_key, fields_json FROM batch_items
+       WHERE batch_id = ${studyId} AND position >= ${from} AND position < ${to})`,
+    ['id', 'position', 'item_key', 'fields_json'],
+  );
+  return items.sort((a, b) => a.position - b.position);
 }
 
 export interface ItemDetail extends ItemMeta {
@@ -88,21 +94,44 @@ export async function itemByKey(db: Database, studyId: number, key: string): Pro
 /** Per item × target × answer: samples, passes and samples scored — one scorer version, items with ids in [fromId, toId]. */
 export type CellAnswerRow = CellAnswerCount;
 
+/**
+ * Rows of an aggregate packed into one JSON array by SQLite (json_group_array of json_array): a report
+ * reads thousands of aggregate rows, and one string parsed at once costs a fraction of as many row objects.
+ */
+async function packedRows<T>(db: Database, query: SQL, columns: readonly (keyof T & string)[]): Promise<T[]> {
+  const rows = await db.all<{ packed: string | null }>(query);
+  const packed = rows[0]?.packed;
+  if (!packed) return [];
+  return (JSON.parse(packed) as unknown[][]).map((values) => Object.fromEntries(columns.map((column, i) => [column, values[i]])) as T);
+}
+
+const CELL_ANSWER_COLUMNS = ['item_id', 'target_index', 'answer', 'n', 'passes', 'scored'] as const;
+
 export async function scoredCellAnswers(db: Database, studyId: number, scorer: { name: string; version: number }, fromId: number, toId: number): Promise<CellAnswerRow[]> {
-  return db.all<CellAnswerRow>(sql`
-    SELECT item_id, target_index, answer, count(*) AS n, coalesce(sum(pass), 0) AS passes, count(pass) AS scored
-      FROM scores
-     WHERE batch_id = ${studyId} AND scorer = ${scorer.name} AND version = ${scorer.version} AND item_id BETWEEN ${fromId} AND ${toId}
-     GROUP BY item_id, target_index, answer`);
+  return packedRows<CellAnswerRow>(
+    db,
+    sql`
+    SELECT json_group_array(json_array(item_id, target_index, answer, n, passes, scored)) AS packed FROM (
+      SELECT item_id, target_index, answer, count(*) AS n, coalesce(sum(pass), 0) AS passes, count(pass) AS scored
+        FROM scores
+       WHERE batch_id = ${studyId} AND scorer = ${scorer.name} AND version = ${scorer.version} AND item_id BETWEEN ${fromId} AND ${toId}
+       GROUP BY item_id, target_index, answer)`,
+    CELL_ANSWER_COLUMNS,
+  );
 }
 
 /** The same without a scorer: answers as the models gave them. */
 export async function rawCellAnswers(db: Database, studyId: number, fromId: number, toId: number): Promise<CellAnswerRow[]> {
-  return db.all<CellAnswerRow>(sql`
-    SELECT t.item_id, t.target_index, json_extract(c.response_json, '$.text') AS answer, count(*) AS n, 0 AS passes, 0 AS scored
-      FROM batch_tasks t JOIN raw_calls c ON c.id = t.last_call_id
-     WHERE t.batch_id = ${studyId} AND t.item_id BETWEEN ${fromId} AND ${toId} AND t.status = 'success'
-     GROUP BY t.item_id, t.target_index, answer`);
+  return packedRows<CellAnswerRow>(
+    db,
+    sql`
+    SELECT json_group_array(json_array(item_id, target_index, answer, n, passes, scored)) AS packed FROM (
+      SELECT t.item_id, t.target_index, json_extract(c.response_json, '$.text') AS answer, count(*) AS n, 0 AS passes, 0 AS scored
+        FROM batch_tasks t JOIN raw_calls c ON c.id = t.last_call_id
+       WHERE t.batch_id = ${studyId} AND t.item_id BETWEEN ${fromId} AND ${toId} AND t.status = 'success'
+       GROUP BY t.item_id, t.target_index, answer)`,
+    CELL_ANSWER_COLUMNS,
+  );
 }
 
 export interface CellTaskRow {
@@ -119,20 +148,25 @@ export interface CellTaskRow {
 }
 
 /**
- * Per item × target: tasks by status, tokens and capture-time cost of its answers, over tasks with
- * ordinals [from, to). A cell's tasks may fall in several ranges: the caller adds the pieces up.
+ * Per item × target: tasks by status, tokens and capture-time cost of its answers, items with ids in
+ * [fromId, toId] (read in the order of batch_tasks_key_idx, so grouping needs no sort).
  */
-export async function cellTaskStats(db: Database, studyId: number, from: number, to: number): Promise<CellTaskRow[]> {
-  return db.all<CellTaskRow>(sql`
-    SELECT item_id, target_index, count(*) AS tasks, coalesce(sum(status = 'success'), 0) AS success, coalesce(sum(status = 'failed'), 0) AS failed,
-           count(CASE WHEN status = 'success' THEN latency_ms END) AS latency_n,
-           coalesce(sum(CASE WHEN status = 'success' THEN prompt_tokens END), 0) AS prompt_tokens,
-           coalesce(sum(CASE WHEN status = 'success' THEN completion_tokens END), 0) AS completion_tokens,
-           sum(CASE WHEN status = 'success' THEN cost_usd END) AS cost_usd,
-           count(CASE WHEN status = 'success' THEN cost_usd END) AS priced
-      FROM batch_tasks
-     WHERE batch_id = ${studyId} AND ordinal >= ${from} AND ordinal < ${to}
-     GROUP BY item_id, target_index`);
+export async function cellTaskStats(db: Database, studyId: number, fromId: number, toId: number): Promise<CellTaskRow[]> {
+  return packedRows<CellTaskRow>(
+    db,
+    sql`
+    SELECT json_group_array(json_array(item_id, target_index, tasks, success, failed, latency_n, prompt_tokens, completion_tokens, cost_usd, priced)) AS packed FROM (
+      SELECT item_id, target_index, count(*) AS tasks, coalesce(sum(status = 'success'), 0) AS success, coalesce(sum(status = 'failed'), 0) AS failed,
+             count(CASE WHEN status = 'success' THEN latency_ms END) AS latency_n,
+             coalesce(sum(CASE WHEN status = 'success' THEN prompt_tokens END), 0) AS prompt_tokens,
+             coalesce(sum(CASE WHEN status = 'success' THEN completion_tokens END), 0) AS completion_tokens,
+             sum(CASE WHEN status = 'success' THEN cost_usd END) AS cost_usd,
+             count(CASE WHEN status = 'success' THEN cost_usd END) AS priced
+        FROM batch_tasks
+       WHERE batch_id = ${studyId} AND item_id BETWEEN ${fromId} AND ${toId}
+       GROUP BY item_id, target_index)`,
+    ['item_id', 'target_index', 'tasks', 'success', 'failed', 'latency_n', 'prompt_tokens', 'completion_tokens', 'cost_usd', 'priced'],
+  );
 }
 
 /** The k-th smallest success latency of a target (0-based), read off batch_tasks_latency_idx without a sort. */

@@ -173,7 +173,7 @@ async function computeStatistics(db: Database, input: ComputeInput): Promise<Stu
   }
   await slice();
   const cells = buildCells(rows);
-  const { tasks, costs } = await readTaskStats(db, studyId, T, range.n * T * samples, slice);
+  const { tasks, costs } = await readTaskStats(db, studyId, T, range, Math.max(1, Math.floor(TASKS_PER_STEP / (T * samples))), slice);
   const human = new Map<string, HumanTable>();
   const humanByTarget = Array.from({ length: T }, emptyHumanTable);
   const humanOverall = emptyHumanTable();
@@ -250,14 +250,21 @@ async function readItems(db: Database, studyId: number, count: number, slice: Sl
 
 /**
  * Per target: tasks by status, tokens and cost, and latency p50/p95; per cell: what its tasks cost.
- * Summed a range of ordinals at a time.
+ * Summed a range of items (`step` ids) at a time.
  */
-async function readTaskStats(db: Database, studyId: number, T: number, totalTasks: number, slice: Slicer): Promise<{ tasks: TargetTasks[]; costs: Map<string, CellCost> }> {
+async function readTaskStats(
+  db: Database,
+  studyId: number,
+  T: number,
+  range: { low: number | null; high: number | null },
+  step: number,
+  slice: Slicer,
+): Promise<{ tasks: TargetTasks[]; costs: Map<string, CellCost> }> {
   const sums = Array.from({ length: T }, () => ({ tasks: 0, success: 0, failed: 0, latency_n: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: null as number | null, priced_calls: 0 }));
   const costs = new Map<string, CellCost>();
-  for (let from = 0; from < totalTasks; from += TASKS_PER_STEP) {
+  for (let from = range.low ?? 1; range.high !== null && from <= range.high; from += step) {
     await slice();
-    for (const row of await cellTaskStats(db, studyId, from, from + TASKS_PER_STEP)) {
+    for (const row of await cellTaskStats(db, studyId, from, Math.min(range.high, from + step - 1))) {
       const sum = sums[row.target_index];
       if (!sum) continue;
       sum.tasks += row.tasks;
