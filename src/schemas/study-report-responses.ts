@@ -238,7 +238,16 @@ const sliceSchema = z.strictObject({
           target_index: z.int(),
           scored: z.int(),
           passes: z.int(),
-          accuracy: itemAccuracySchema,
+          accuracy: z
+            .strictObject({
+              estimate: z.number().nullable(),
+              low: z.number().nullable(),
+              high: z.number().nullable(),
+              method: z.enum(['clustered-t', 'wilson-items', 'wilson-clusters']).nullable(),
+              items: z.int(),
+              clusters: z.int(),
+            })
+            .meta({ description: "Accuracy over this value's scored items, with its 95% interval over items (clustered as the report's cluster_by): as targets[].accuracy, fewer figures" }),
           self_consistency: z.number().nullable(),
         }),
       ),

@@ -20,17 +20,17 @@ describe('cells of a study', () => {
 
   it('splits a tie evenly — whichever answer sorts first — and counts "nothing extracted" as an answer that fails', () => {
     // yes/no: sorting would give the tie to "no"; the vote earns half the item.
-    const yesNo = buildCells([row(1, 0, 'yes', 2, 2), row(1, 0, 'no', 2, 0)]).get('1:0')!;
+    const yesNo = buildCells([row(1, 0, 'yes', 2, 2), row(1, 0, 'no', 2, 0)]).get(cellKey(1, 0))!;
     expect(yesNo).toMatchObject({ majority_credit: 0.5, majority_correct: null, modal: { answers: ['no', 'yes'], count: 2, share: 0.5 }, entropy_bits: 1 });
-    expect(buildCells([row(1, 0, null, 2, 0), row(1, 0, 'B', 2, 2)]).get('1:0')!.majority_credit).toBe(0.5);
-    expect(buildCells([row(1, 0, null, 3, 0), row(1, 0, 'B', 2, 2)]).get('1:0')).toMatchObject({ majority_credit: 0, majority_correct: false });
+    expect(buildCells([row(1, 0, null, 2, 0), row(1, 0, 'B', 2, 2)]).get(cellKey(1, 0))!.majority_credit).toBe(0.5);
+    expect(buildCells([row(1, 0, null, 3, 0), row(1, 0, 'B', 2, 2)]).get(cellKey(1, 0))).toMatchObject({ majority_credit: 0, majority_correct: false });
   });
 
   it('votes over scored samples only, and keeps the long tail as "other"', () => {
-    expect(buildCells([row(1, 0, 'x', 3, 0, 0)]).get('1:0')).toMatchObject({ pass_rate: null, majority_credit: null, majority_correct: null, modal: { answers: ['x'], share: 1 } });
+    expect(buildCells([row(1, 0, 'x', 3, 0, 0)]).get(cellKey(1, 0))).toMatchObject({ pass_rate: null, majority_credit: null, majority_correct: null, modal: { answers: ['x'], share: 1 } });
     // "x" is the most frequent answer but was never scored: the vote is over "y", which passed.
-    expect(buildCells([row(1, 0, 'x', 3, 0, 0), row(1, 0, 'y', 1, 1)]).get('1:0')!.majority_credit).toBe(1);
-    const many = buildCells(Array.from({ length: TOP_ANSWERS + 3 }, (_, i) => row(1, 0, `a${i}`, 1, 0))).get('1:0')!;
+    expect(buildCells([row(1, 0, 'x', 3, 0, 0), row(1, 0, 'y', 1, 1)]).get(cellKey(1, 0))!.majority_credit).toBe(1);
+    const many = buildCells(Array.from({ length: TOP_ANSWERS + 3 }, (_, i) => row(1, 0, `a${i}`, 1, 0))).get(cellKey(1, 0))!;
     expect(many.distribution).toHaveLength(TOP_ANSWERS);
     expect(many).toMatchObject({ distinct: TOP_ANSWERS + 3, other: 3 });
     expect(many.entropy_bits).toBeCloseTo(Math.log2(TOP_ANSWERS + 3), 12);

@@ -47,41 +47,75 @@ export const TOP_ANSWERS = 8;
 const NO_ANSWER = '\uffff\uffff(none)';
 
 /** Cells from per-answer rows; rows of one cell may come in any order and in several pieces. */
-export function buildCells(rows: Iterable<CellAnswerCount>): Map<string, CellStats> {
-  const grouped = new Map<string, CellAnswerCount[]>();
+export function buildCells(rows: Iterable<CellAnswerCount>): Map<number, CellStats> {
+  const grouped = new Map<number, CellAnswerCount[]>();
+  // SQL gives a cell's rows one after another: look the cell up only when the cell changes.
+  let list: CellAnswerCount[] | undefined;
+  let item = Number.NaN;
+  let target = Number.NaN;
   for (const row of rows) {
-    const key = cellKey(row.item_id, row.target_index);
-    let list = grouped.get(key);
-    if (!list) grouped.set(key, (list = []));
-    list.push(row);
+    if (row.item_id !== item || row.target_index !== target) {
+      item = row.item_id;
+      target = row.target_index;
+      const key = cellKey(item, target);
+      list = grouped.get(key);
+      if (!list) grouped.set(key, (list = []));
+    }
+    list!.push(row);
   }
-  const cells = new Map<string, CellStats>();
-  for (const [key, list] of grouped) cells.set(key, cellStats(list));
+  const cells = new Map<number, CellStats>();
+  for (const [key, rowsOfCell] of grouped) cells.set(key, cellStats(rowsOfCell));
   return cells;
 }
 
-export const cellKey = (itemId: number, targetIndex: number) => `${itemId}:${targetIndex}`;
+/** A cell's key in the maps of a report: a number, not a string, so millions of lookups allocate nothing. */
+export const cellKey = (itemId: number, targetIndex: number) => itemId * CELL_KEY_TARGETS + targetIndex;
+// Above MAX_STUDY_TARGETS (100): every target index of a study fits below it.
+const CELL_KEY_TARGETS = 1024;
+
+type AnswerEntry = { answer: string | null; count: number; passes: number; scored: number };
+const keyOf = (answer: string | null) => answer ?? NO_ANSWER;
+
+/** Each distinct answer once, most frequent first; equal counts in code-unit order, for a stable display only (nothing is decided by it). */
+function answerEntries(rows: CellAnswerCount[]): AnswerEntry[] {
+  if (rows.length === 1) return [{ answer: rows[0]!.answer, count: rows[0]!.n, passes: rows[0]!.passes, scored: rows[0]!.scored }];
+  const byAnswer = new Map<string, AnswerEntry>();
+  for (const row of rows) {
+    const key = keyOf(row.answer);
+    const entry = byAnswer.get(key);
+    if (entry) {
+      entry.count += row.n;
+      entry.passes += row.passes;
+      entry.scored += row.scored;
+    } else byAnswer.set(key, { answer: row.answer, count: row.n, passes: row.passes, scored: row.scored });
+  }
+  const entries = [...byAnswer.values()];
+  entries.sort((x, y) => {
+    if (x.count !== y.count) return y.count - x.count;
+    const a = keyOf(x.answer);
+    const b = keyOf(y.answer);
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  return entries;
+}
 
 function cellStats(rows: CellAnswerCount[]): CellStats {
-  const byAnswer = new Map<string, { answer: string | null; count: number; passes: number; scored: number }>();
-  for (const row of rows) {
-    const key = row.answer ?? NO_ANSWER;
-    const entry = byAnswer.get(key) ?? { answer: row.answer, count: 0, passes: 0, scored: 0 };
-    entry.count += row.n;
-    entry.passes += row.passes;
-    entry.scored += row.scored;
-    byAnswer.set(key, entry);
-  }
-  // Most frequent first; equal counts in code-unit order, for a stable display only (nothing is decided by it).
-  const entries = [...byAnswer.entries()].sort(([a, x], [b, y]) => y.count - x.count || (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+  const entries = answerEntries(rows);
   const counts = entries.map((e) => e.count);
-  const n = counts.reduce((sum, count) => sum + count, 0);
-  const scored = entries.reduce((sum, e) => sum + e.scored, 0);
-  const passes = entries.reduce((sum, e) => sum + e.passes, 0);
+  let n = 0;
+  let scored = 0;
+  let passes = 0;
+  for (const e of entries) {
+    n += e.count;
+    scored += e.scored;
+    passes += e.passes;
+  }
   const topCount = entries[0]?.count ?? 0;
-  const shown = entries.slice(0, TOP_ANSWERS);
+  const shown = entries.length > TOP_ANSWERS ? entries.slice(0, TOP_ANSWERS) : entries;
+  let shownCount = 0;
+  for (const e of shown) shownCount += e.count;
   // The vote is over the scored samples: an answer never scored cannot give the item credit.
-  const vote = majorityVoteOfTallies([...byAnswer].filter(([, e]) => e.scored > 0).map(([value, e]) => ({ value, count: e.scored, passed: e.passes })));
+  const vote = majorityVoteOfTallies(entries.filter((e) => e.scored > 0).map((e) => ({ value: keyOf(e.answer), count: e.scored, passed: e.passes })));
   const credit = vote?.credit ?? null;
   return {
     item_id: rows[0]!.item_id,
@@ -91,7 +125,7 @@ function cellStats(rows: CellAnswerCount[]): CellStats {
     passes,
     pass_rate: scored ? passes / scored : null,
     distribution: shown,
-    other: n - shown.reduce((sum, e) => sum + e.count, 0),
+    other: n - shownCount,
     distinct: entries.length,
     modal: n ? { answers: entries.filter((e) => e.count === topCount).map((e) => e.answer), count: topCount, share: selfConsistency(counts)! } : null,
     entropy_bits: answerEntropyBits(counts),
@@ -101,14 +135,17 @@ function cellStats(rows: CellAnswerCount[]): CellStats {
 }
 
 /** The modal answers of a cell as one comparable key (answer agreement between targets). */
-export const modalKey = (cell: CellStats) => JSON.stringify(cell.modal?.answers ?? null);
+export function modalKey(cell: CellStats): string {
+  const answers = cell.modal?.answers ?? [];
+  return answers.length === 1 ? keyOf(answers[0]!) : answers.map(keyOf).join('\u0000');
+}
 
 /**
  * Items on which the targets disagree: their majority votes earn different credit when the cells
  * are scored, their modal answers differ when they are not. Items some target has not answered
  * yet are left out.
  */
-export function disagreeingItems(cells: Map<string, CellStats>, itemIds: readonly number[], targetCount: number): Set<number> {
+export function disagreeingItems(cells: Map<number, CellStats>, itemIds: readonly number[], targetCount: number): Set<number> {
   const found = new Set<number>();
   if (targetCount < 2) return found;
   for (const itemId of itemIds) {

@@ -22,20 +22,23 @@ export interface TargetVectors {
   modal: Array<string | undefined>;
 }
 
-export function targetVectors(cells: Map<string, CellStats>, itemIds: readonly number[], targetCount: number): TargetVectors[] {
-  return Array.from({ length: targetCount }, (_, t) => {
-    const accuracy = new Float64Array(itemIds.length).fill(Number.NaN);
-    const credit = new Float64Array(itemIds.length).fill(Number.NaN);
-    const modal = new Array<string | undefined>(itemIds.length);
-    itemIds.forEach((itemId, i) => {
-      const cell = cells.get(cellKey(itemId, t));
-      if (!cell?.modal) return;
-      modal[i] = modalKey(cell);
-      if (cell.scored) accuracy[i] = cell.passes / cell.scored;
-      if (cell.majority_credit !== null) credit[i] = cell.majority_credit;
-    });
-    return { accuracy, credit, modal };
+export function targetVectors(cells: Map<number, CellStats>, itemIds: readonly number[], targetCount: number): TargetVectors[] {
+  return Array.from({ length: targetCount }, (_, t) => targetVector(cells, itemIds, t));
+}
+
+/** One target's vectors (a wide study builds them a target at a time, between time slices). */
+export function targetVector(cells: Map<number, CellStats>, itemIds: readonly number[], t: number): TargetVectors {
+  const accuracy = new Float64Array(itemIds.length).fill(Number.NaN);
+  const credit = new Float64Array(itemIds.length).fill(Number.NaN);
+  const modal = new Array<string | undefined>(itemIds.length);
+  itemIds.forEach((itemId, i) => {
+    const cell = cells.get(cellKey(itemId, t));
+    if (!cell?.modal) return;
+    modal[i] = modalKey(cell);
+    if (cell.scored) accuracy[i] = cell.passes / cell.scored;
+    if (cell.majority_credit !== null) credit[i] = cell.majority_credit;
   });
+  return { accuracy, credit, modal };
 }
 
 export type AdjustMethod = 'holm' | 'bh';

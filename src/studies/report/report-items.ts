@@ -126,7 +126,7 @@ async function reportItems(db: Database, studyId: number, template: string | nul
   }));
 }
 
-function humanOf(statistics: StudyStatistics, key: string) {
+function humanOf(statistics: StudyStatistics, key: number) {
   const table = statistics.human.get(key);
   return table ? { labelled: table.labelled, compared: table.compared, agree: table.agree } : null;
 }

@@ -65,7 +65,7 @@ export async function itemsMeta(db: Database, studyId: number, from: number, to:
     SELECT json_group_array(json_array(id, position, item_key, fields_json)) AS packed FROM (
       SELECT id, position, item_key, fields_json FROM batch_items
        WHERE batch_id = ${studyId} AND position >= ${from} AND position < ${to})`,
-    ['id', 'position', 'item_key', 'fields_json'],
+    (v) => ({ id: int(v[0]), position: int(v[1]), item_key: v[2] as string, fields_json: text(v[3]) }),
   );
   return items.sort((a, b) => a.position - b.position);
 }
@@ -98,14 +98,18 @@ export type CellAnswerRow = CellAnswerCount;
  * Rows of an aggregate packed into one JSON array by SQLite (json_group_array of json_array): a report
  * reads thousands of aggregate rows, and one string parsed at once costs a fraction of as many row objects.
  */
-async function packedRows<T>(db: Database, query: SQL, columns: readonly (keyof T & string)[]): Promise<T[]> {
+type PackedRow = Array<string | number | null>;
+
+async function packedRows<T>(db: Database, query: SQL, row: (values: PackedRow) => T): Promise<T[]> {
   const rows = await db.all<{ packed: string | null }>(query);
   const packed = rows[0]?.packed;
-  if (!packed) return [];
-  return (JSON.parse(packed) as unknown[][]).map((values) => Object.fromEntries(columns.map((column, i) => [column, values[i]])) as T);
+  return packed ? (JSON.parse(packed) as PackedRow[]).map(row) : [];
 }
 
-const CELL_ANSWER_COLUMNS = ['item_id', 'target_index', 'answer', 'n', 'passes', 'scored'] as const;
+const int = (value: string | number | null | undefined) => value as number;
+const text = (value: string | number | null | undefined) => value as string | null;
+
+const cellAnswer = (v: PackedRow): CellAnswerRow => ({ item_id: int(v[0]), target_index: int(v[1]), answer: text(v[2]), n: int(v[3]), passes: int(v[4]), scored: int(v[5]) });
 
 export async function scoredCellAnswers(db: Database, studyId: number, scorer: { name: string; version: number }, fromId: number, toId: number): Promise<CellAnswerRow[]> {
   return packedRows<CellAnswerRow>(
@@ -116,7 +120,7 @@ export async function scoredCellAnswers(db: Database, studyId: number, scorer: {
         FROM scores
        WHERE batch_id = ${studyId} AND scorer = ${scorer.name} AND version = ${scorer.version} AND item_id BETWEEN ${fromId} AND ${toId}
        GROUP BY item_id, target_index, answer)`,
-    CELL_ANSWER_COLUMNS,
+    cellAnswer,
   );
 }
 
@@ -130,7 +134,7 @@ export async function rawCellAnswers(db: Database, studyId: number, fromId: numb
         FROM batch_tasks t JOIN raw_calls c ON c.id = t.last_call_id
        WHERE t.batch_id = ${studyId} AND t.item_id BETWEEN ${fromId} AND ${toId} AND t.status = 'success'
        GROUP BY t.item_id, t.target_index, answer)`,
-    CELL_ANSWER_COLUMNS,
+    cellAnswer,
   );
 }
 
@@ -165,7 +169,18 @@ export async function cellTaskStats(db: Database, studyId: number, fromId: numbe
         FROM batch_tasks
        WHERE batch_id = ${studyId} AND item_id BETWEEN ${fromId} AND ${toId}
        GROUP BY item_id, target_index)`,
-    ['item_id', 'target_index', 'tasks', 'success', 'failed', 'latency_n', 'prompt_tokens', 'completion_tokens', 'cost_usd', 'priced'],
+    (v) => ({
+      item_id: int(v[0]),
+      target_index: int(v[1]),
+      tasks: int(v[2]),
+      success: int(v[3]),
+      failed: int(v[4]),
+      latency_n: int(v[5]),
+      prompt_tokens: int(v[6]),
+      completion_tokens: int(v[7]),
+      cost_usd: v[8] as number | null,
+      priced: int(v[9]),
+    }),
   );
 }
 

@@ -23,15 +23,17 @@ import {
 import { timeSlicer, type Slicer } from '../../concurrency/time-slice';
 import { AppError, invalidInput, notFound } from '../../errors';
 import { buildCells, cellKey, disagreeingItems, type CellStats } from './cells';
-import { sliceByFields, summariseTargets, type CellCost, type Slice, type StudyItem, type TargetSummary, type TargetTasks } from './target-summary';
+import { fieldValues, sliceValue, sortedValues, summariseTarget, type CellCost, type Slice, type StudyItem, type SummaryInput, type TargetSummary, type TargetTasks } from './target-summary';
 import { addHumanTable, emptyHumanTable, humanAgreement, reviewerAgreement, type HumanAgreement, type HumanTable, type ReviewerAgreement } from './agreement';
-import { comparePair, listedDisagreements, pairsToCompare, targetVectors, type PairComparison } from './pairs';
+import { comparePair, listedDisagreements, pairsToCompare, targetVector, type PairComparison, type TargetVectors } from './pairs';
 import { promptPassWarnings, spreadSample, type ScorerWarning } from './pitfalls';
 import { itemPromptText } from '../item-prompt';
 import { targetLabels } from '../sweeps';
 
 /** Tasks aggregated per SQL statement: each statement stays a few milliseconds long. */
 const TASKS_PER_STEP = 20_000;
+/** Cells built per step (a wide sweep of one sample has as many cells as tasks): each step stays well under the event-loop budget. */
+const CELLS_PER_STEP = 1_000;
 const ITEMS_PER_STEP = 5_000;
 
 export interface ScorerChoice {
@@ -59,8 +61,8 @@ export interface StudyStatistics {
   item_ids: number[];
   item_keys: Map<number, string>;
   item_fields: Map<number, Record<string, unknown> | null>;
-  cells: Map<string, CellStats>;
-  human: Map<string, HumanTable>;
+  cells: Map<number, CellStats>;
+  human: Map<number, HumanTable>;
   agreement: { human_vs_scorer: HumanAgreement; reviewers: ReviewerAgreement[] };
   warnings: ScorerWarning[];
   disagreeing: Set<number>;
@@ -162,19 +164,18 @@ async function computeStatistics(db: Database, input: ComputeInput): Promise<Stu
   if (clusterBy !== null && input.clusterAsked && !items.some((item) => item.fields?.[clusterBy] != null)) {
     throw invalidInput('cluster_by', `no item of this study has the field "${clusterBy}"`);
   }
-  const rows: CellAnswerRow[] = [];
-  if (range.low !== null && range.high !== null) {
-    const step = Math.max(1, Math.floor(TASKS_PER_STEP / (T * samples)));
-    for (let from = range.low; from <= range.high; from += step) {
-      await slice();
-      const to = Math.min(range.high, from + step - 1);
-      rows.push(...(scorer ? await scoredCellAnswers(db, studyId, scorer, from, to) : await rawCellAnswers(db, studyId, from, to)));
-    }
+  // Item ranges do not overlap, so each range's rows make whole cells.
+  const cells = new Map<number, CellStats>();
+  const step = Math.max(1, Math.min(Math.floor(TASKS_PER_STEP / (T * samples)), Math.floor(CELLS_PER_STEP / T)));
+  for (let from = range.low ?? 1; range.high !== null && from <= range.high; from += step) {
+    await slice();
+    const to = Math.min(range.high, from + step - 1);
+    const rows: CellAnswerRow[] = scorer ? await scoredCellAnswers(db, studyId, scorer, from, to) : await rawCellAnswers(db, studyId, from, to);
+    await slice();
+    for (const [key, cell] of buildCells(rows)) cells.set(key, cell);
   }
-  await slice();
-  const cells = buildCells(rows);
-  const { tasks, costs } = await readTaskStats(db, studyId, T, range, Math.max(1, Math.floor(TASKS_PER_STEP / (T * samples))), slice);
-  const human = new Map<string, HumanTable>();
+  const { tasks, costs } = await readTaskStats(db, studyId, T, range, step, slice);
+  const human = new Map<number, HumanTable>();
   const humanByTarget = Array.from({ length: T }, emptyHumanTable);
   const humanOverall = emptyHumanTable();
   for (const { item_id, target_index, ...table } of await humanLabelsByCell(db, studyId, scorer)) {
@@ -182,8 +183,21 @@ async function computeStatistics(db: Database, input: ComputeInput): Promise<Stu
     if (humanByTarget[target_index]) addHumanTable(humanByTarget[target_index], table);
     addHumanTable(humanOverall, table);
   }
-  await slice();
-  const summaries = summariseTargets({ targetCount: T, items, cells, tasks, costs, human: humanByTarget, clusterBy });
+  const summaryInput: SummaryInput = { targetCount: T, items, cells, tasks, costs, human: humanByTarget, clusterBy };
+  const summaries: TargetSummary[] = [];
+  for (let t = 0; t < T; t++) {
+    await slice();
+    summaries.push(summariseTarget(summaryInput, t));
+  }
+  const slices: Slice[] = [];
+  for (const [field, values] of fieldValues(items)) {
+    const sliceValues = [];
+    for (const [value, members] of sortedValues(values)) {
+      await slice();
+      sliceValues.push(sliceValue(value, members, cells, T, clusterBy));
+    }
+    slices.push({ field, values: sliceValues });
+  }
   const itemIds = items.map((item) => item.id);
   const pairs = await compareAllPairs(cells, itemIds, T, input.primary, slice);
   const labels = targetLabels(targets);
@@ -195,7 +209,7 @@ async function computeStatistics(db: Database, input: ComputeInput): Promise<Stu
     targets: targets.map((target, index) => ({ ...target, index, label: labels[index]!, summary: summaries[index]! })),
     pairs,
     primary: pairs[0]?.primary ? [pairs[0].a, pairs[0].b] : null,
-    slices: sliceByFields(items, cells, T, clusterBy),
+    slices,
     item_ids: itemIds,
     item_keys: new Map(items.map((item) => [item.id, item.key])),
     item_fields: new Map(items.map((item) => [item.id, item.fields])),
@@ -209,8 +223,12 @@ async function computeStatistics(db: Database, input: ComputeInput): Promise<Stu
 }
 
 /** Every pair of targets over the items both answered, a time slice at a time (100 targets: 4,950 pairs). */
-async function compareAllPairs(cells: Map<string, CellStats>, itemIds: number[], T: number, primary: [number, number] | null, slice: Slicer) {
-  const vectors = targetVectors(cells, itemIds, T);
+async function compareAllPairs(cells: Map<number, CellStats>, itemIds: number[], T: number, primary: [number, number] | null, slice: Slicer) {
+  const vectors: TargetVectors[] = [];
+  for (let t = 0; t < T; t++) {
+    await slice();
+    vectors.push(targetVector(cells, itemIds, t));
+  }
   const differences = new Float64Array(itemIds.length);
   const toCompare = pairsToCompare(T, primary);
   const listed = listedDisagreements(toCompare.length);
@@ -259,9 +277,9 @@ async function readTaskStats(
   range: { low: number | null; high: number | null },
   step: number,
   slice: Slicer,
-): Promise<{ tasks: TargetTasks[]; costs: Map<string, CellCost> }> {
+): Promise<{ tasks: TargetTasks[]; costs: Map<number, CellCost> }> {
   const sums = Array.from({ length: T }, () => ({ tasks: 0, success: 0, failed: 0, latency_n: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: null as number | null, priced_calls: 0 }));
-  const costs = new Map<string, CellCost>();
+  const costs = new Map<number, CellCost>();
   for (let from = range.low ?? 1; range.high !== null && from <= range.high; from += step) {
     await slice();
     for (const row of await cellTaskStats(db, studyId, from, Math.min(range.high, from + step - 1))) {

@@ -58,7 +58,7 @@ describe('per-target summary over items', () => {
   });
 
   it('costs a correct answer only when every answer was priced', () => {
-    const costs = new Map<string, CellCost>(twelve.map((_, i) => [cellKey(i + 1, 0), { cost: 0.04, priced: 4, answered: 4 }]));
+    const costs = new Map<number, CellCost>(twelve.map((_, i) => [cellKey(i + 1, 0), { cost: 0.04, priced: 4, answered: 4 }]));
     const priced = oneTarget(twelve, 4, { costs, tasks: [{ ...noTasks, tasks: 48, success: 48, priced_calls: 48, cost_usd: 0.48 }] });
     expect(priced.cost_per_correct).toMatchObject({ items: 12, correct: 31, method: 'delta-clustered-t' });
     expect(priced.cost_per_correct!.estimate).toBeCloseTo(0.48 / 31, 12);

@@ -108,71 +108,77 @@ export function repeatPoints(tallies: ReadonlyArray<{ passed: number; samples: n
 export interface SummaryInput {
   targetCount: number;
   items: readonly StudyItem[];
-  cells: Map<string, CellStats>;
+  cells: Map<number, CellStats>;
   tasks: readonly TargetTasks[];
-  costs: Map<string, CellCost>;
+  costs: Map<number, CellCost>;
   human: readonly HumanTable[];
   clusterBy: string | null;
 }
 
 export function summariseTargets(input: SummaryInput): TargetSummary[] {
-  const { items, cells, clusterBy } = input;
-  return Array.from({ length: input.targetCount }, (_, t) => {
-    const task = input.tasks[t]!;
-    const tallies: ItemTally[] = [];
-    const costs: Array<{ cost: number; passed: number; cluster?: string }> = [];
-    const credits: number[] = [];
-    let samples = 0;
-    let scored = 0;
-    let passes = 0;
-    let answered = 0;
-    let tied = 0;
-    let consistency = 0;
-    let entropy = 0;
-    for (const item of items) {
-      const cell = cells.get(cellKey(item.id, t));
-      if (!cell || cell.n === 0) continue;
-      answered++;
-      samples += cell.n;
-      consistency += cell.modal!.share;
-      entropy += cell.entropy_bits!;
-      if (cell.scored === 0) continue;
-      scored += cell.scored;
-      passes += cell.passes;
-      const cluster = clusterOf(item, clusterBy);
-      tallies.push({ passed: cell.passes, samples: cell.scored, cluster });
-      costs.push({ cost: input.costs.get(cellKey(item.id, t))?.cost ?? 0, passed: cell.passes, cluster });
-      credits.push(cell.majority_credit!);
-      if (cell.majority_credit! > 0 && cell.majority_credit! < 1) tied++;
-    }
-    const finished = task.success + task.failed;
-    // Cost per correct needs every answer priced: an unpriced one would count as free.
-    const priced = task.success > 0 && task.priced_calls === task.success;
-    return {
-      target_index: t,
-      ...task,
-      pending: task.tasks - finished,
-      failure_rate: finished ? task.failed / finished : null,
-      samples,
-      scored,
-      passes,
-      coverage: { items: items.length, answered, scored: tallies.length },
-      accuracy: { ...itemAccuracy(tallies), cluster_by: clusterBy },
-      accuracy_samples_wilson: sampleLevelWilson(passes, scored),
-      majority: { ...majorityVoteAccuracy(credits), tied_items: tied },
-      self_consistency: answered ? consistency / answered : null,
-      mean_entropy_bits: answered ? entropy / answered : null,
-      repeats: repeatPoints(tallies),
-      cost_per_correct: priced ? costPerCorrect(costs) : null,
-      human: humanAgreement(input.human[t] ?? emptyHumanTable()),
-    };
-  });
+  return Array.from({ length: input.targetCount }, (_, t) => summariseTarget(input, t));
 }
+
+/** One target's summary (a study of many targets is summarised a target at a time, between time slices). */
+export function summariseTarget(input: SummaryInput, t: number): TargetSummary {
+  const { items, cells, clusterBy } = input;
+  const task = input.tasks[t]!;
+  const tallies: ItemTally[] = [];
+  const costs: Array<{ cost: number; passed: number; cluster?: string }> = [];
+  const credits: number[] = [];
+  let samples = 0;
+  let scored = 0;
+  let passes = 0;
+  let answered = 0;
+  let tied = 0;
+  let consistency = 0;
+  let entropy = 0;
+  for (const item of items) {
+    const cell = cells.get(cellKey(item.id, t));
+    if (!cell || cell.n === 0) continue;
+    answered++;
+    samples += cell.n;
+    consistency += cell.modal!.share;
+    entropy += cell.entropy_bits!;
+    if (cell.scored === 0) continue;
+    scored += cell.scored;
+    passes += cell.passes;
+    const cluster = clusterOf(item, clusterBy);
+    tallies.push({ passed: cell.passes, samples: cell.scored, cluster });
+    costs.push({ cost: input.costs.get(cellKey(item.id, t))?.cost ?? 0, passed: cell.passes, cluster });
+    credits.push(cell.majority_credit!);
+    if (cell.majority_credit! > 0 && cell.majority_credit! < 1) tied++;
+  }
+  const finished = task.success + task.failed;
+  // Cost per correct needs every answer priced: an unpriced one would count as free.
+  const priced = task.success > 0 && task.priced_calls === task.success;
+  return {
+    target_index: t,
+    ...task,
+    pending: task.tasks - finished,
+    failure_rate: finished ? task.failed / finished : null,
+    samples,
+    scored,
+    passes,
+    coverage: { items: items.length, answered, scored: tallies.length },
+    accuracy: { ...itemAccuracy(tallies), cluster_by: clusterBy },
+    accuracy_samples_wilson: sampleLevelWilson(passes, scored),
+    majority: { ...majorityVoteAccuracy(credits), tied_items: tied },
+    self_consistency: answered ? consistency / answered : null,
+    mean_entropy_bits: answered ? entropy / answered : null,
+    repeats: repeatPoints(tallies),
+    cost_per_correct: priced ? costPerCorrect(costs) : null,
+    human: humanAgreement(input.human[t] ?? emptyHumanTable()),
+  };
+}
+
+/** Accuracy over a slice's items: the figures of ItemAccuracy a breakdown needs (a wide study has thousands of them). */
+export type SliceAccuracy = Pick<ItemAccuracy, 'estimate' | 'low' | 'high' | 'method' | 'items' | 'clusters'>;
 
 export interface SliceValue {
   value: string;
   items: number;
-  targets: Array<{ target_index: number; scored: number; passes: number; accuracy: TargetAccuracy; self_consistency: number | null }>;
+  targets: Array<{ target_index: number; scored: number; passes: number; accuracy: SliceAccuracy; self_consistency: number | null }>;
 }
 
 export interface Slice {
@@ -184,7 +190,12 @@ export interface Slice {
 export const MAX_SLICE_VALUES = 50;
 
 /** Per item field and value: each target's accuracy over those items (clustered as the whole study is). */
-export function sliceByFields(items: readonly StudyItem[], cells: Map<string, CellStats>, targetCount: number, clusterBy: string | null): Slice[] {
+export function sliceByFields(items: readonly StudyItem[], cells: Map<number, CellStats>, targetCount: number, clusterBy: string | null): Slice[] {
+  return fieldValues(items).map(([field, values]) => sliceOfField(field, values, cells, targetCount, clusterBy));
+}
+
+/** Each item field (by name) with the items of each of its values; fields with more than MAX_SLICE_VALUES values are left out. */
+export function fieldValues(items: readonly StudyItem[]): Array<[string, Map<string, StudyItem[]>]> {
   const fields = new Map<string, Map<string, StudyItem[]>>();
   for (const item of items) {
     for (const [field, raw] of Object.entries(item.fields ?? {})) {
@@ -196,32 +207,42 @@ export function sliceByFields(items: readonly StudyItem[], cells: Map<string, Ce
       list.push(item);
     }
   }
-  const slices: Slice[] = [];
-  for (const [field, values] of [...fields].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (values.size > MAX_SLICE_VALUES) continue;
-    const sliceValues = [...values].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([value, members]) => ({
-      value,
-      items: members.length,
-      targets: Array.from({ length: targetCount }, (_, t) => {
-        const tallies: ItemTally[] = [];
-        let scored = 0;
-        let passes = 0;
-        let consistency = 0;
-        let answered = 0;
-        for (const item of members) {
-          const cell = cells.get(cellKey(item.id, t));
-          if (!cell?.modal) continue;
-          consistency += cell.modal.share;
-          answered++;
-          if (cell.scored === 0) continue;
-          scored += cell.scored;
-          passes += cell.passes;
-          tallies.push({ passed: cell.passes, samples: cell.scored, cluster: clusterOf(item, clusterBy) });
-        }
-        return { target_index: t, scored, passes, accuracy: { ...itemAccuracy(tallies), cluster_by: clusterBy }, self_consistency: answered ? consistency / answered : null };
-      }),
-    }));
-    slices.push({ field, values: sliceValues });
-  }
-  return slices;
+  return [...fields].filter(([, values]) => values.size <= MAX_SLICE_VALUES).sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/** One field's slice: per value, each target's accuracy and self-consistency over the value's items. */
+export function sliceOfField(field: string, values: Map<string, StudyItem[]>, cells: Map<number, CellStats>, targetCount: number, clusterBy: string | null): Slice {
+  return { field, values: sortedValues(values).map(([value, members]) => sliceValue(value, members, cells, targetCount, clusterBy)) };
+}
+
+/** A field's values in natural order ("level 2" before "level 10"). */
+export function sortedValues(values: Map<string, StudyItem[]>): Array<[string, StudyItem[]]> {
+  return [...values].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
+/** One value of a field: each target's accuracy and self-consistency over its items. */
+export function sliceValue(value: string, members: readonly StudyItem[], cells: Map<number, CellStats>, targetCount: number, clusterBy: string | null): SliceValue {
+  return {
+    value,
+    items: members.length,
+    targets: Array.from({ length: targetCount }, (_, t) => {
+      const tallies: ItemTally[] = [];
+      let scored = 0;
+      let passes = 0;
+      let consistency = 0;
+      let answered = 0;
+      for (const item of members) {
+        const cell = cells.get(cellKey(item.id, t));
+        if (!cell?.modal) continue;
+        consistency += cell.modal.share;
+        answered++;
+        if (cell.scored === 0) continue;
+        scored += cell.scored;
+        passes += cell.passes;
+        tallies.push({ passed: cell.passes, samples: cell.scored, cluster: clusterOf(item, clusterBy) });
+      }
+      const { estimate, low, high, method, items, clusters } = itemAccuracy(tallies);
+      return { target_index: t, scored, passes, accuracy: { estimate, low, high, method, items, clusters }, self_consistency: answered ? consistency / answered : null };
+    }),
+  };
 }
