@@ -165,7 +165,7 @@ const reportTargetSchema = z.strictObject({
 const differenceSchema = z
   .strictObject({
     difference: nullableNumber('Mean over items both scored of accuracy(a) − accuracy(b), per-item accuracy being passes / scored samples'),
-    low: nullableNumber('95% interval: difference ± t(items − 1)·se (paired t over items)'),
+    low: nullableNumber('95% interval: difference ± t(items − 1)·se (paired t over items), kept within [−1, 1]'),
     high: z.number().nullable(),
     se: nullableNumber('s_d / √items: the paired standard error over items'),
     sd: nullableNumber('Standard deviation of the per-item differences'),

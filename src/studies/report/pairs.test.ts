@@ -38,6 +38,14 @@ describe('paired comparison of two targets over items', () => {
     expect(pair.accuracy_difference.items).toBe(72);
   });
 
+  it('keeps the interval of a difference of accuracies within [−1, 1]', () => {
+    const rows = [0, 1, 2].flatMap((i) => [row(i, 0, 'no', 1, 0), row(i, 1, i === 0 ? 'no' : 'yes', 1, i === 0 ? 0 : 1)]);
+    const { accuracy_difference: d } = compare(rows, [0, 1, 2]);
+    expect(d.difference).toBeCloseTo(-2 / 3, 12);
+    expect(d.low).toBe(-1);
+    expect(d.high!).toBeLessThan(1);
+  });
+
   it('pairs only the items both targets answered and say how many', () => {
     const pair = compare([row(1, 0, 'a', 1, 1), row(1, 1, 'a', 1, 1), row(2, 0, 'a', 1, 1), row(3, 1, 'a', 2, 0, 0), row(3, 0, 'a', 2, 0)], [1, 2, 3]);
     expect(pair).toMatchObject({ items: 2, answer_agreement: 1, majority_vote_mcnemar: { items: 1, both_correct: 1, p_value: 1 }, accuracy_difference: { items: 1, difference: 0 } });

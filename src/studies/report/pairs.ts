@@ -129,6 +129,9 @@ export function comparePair(
     if (cx !== cy) disagreeing.push(itemIds[i]!);
   }
   const { mean, ...paired } = pairedDifferenceOf(options.differences.subarray(0, scoredBoth));
+  // A difference of two accuracies lies in [−1, 1]: with few items the t interval reaches past that.
+  if (paired.low !== null) paired.low = Math.max(-1, paired.low);
+  if (paired.high !== null) paired.high = Math.min(1, paired.high);
   const decided = votes.both + votes.onlyA + votes.onlyB + votes.neither;
   return {
     a,
