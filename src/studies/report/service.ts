@@ -1,7 +1,9 @@
 // A study's report: which target answers better, how consistently, and whether the difference is
-// real. SQL aggregates per item × target × answer and per target, a range at a time (time-sliced);
-// the statistics over those rows are computed in study/report.ts. The whole-study part is kept per
-// database until a task finishes or a score is added, so polling a finished study costs one row read.
+// real. SQL aggregates per item × target × answer and per item × target over tasks, a range of items
+// at a time (time-sliced); the statistics over those rows — all over items, from the core in
+// ../statistics — are computed in cells.ts, target-summary.ts, pairs.ts and agreement.ts. The
+// whole-study part is kept per database until a task finishes or a score is added, so polling a
+// finished study costs one row read.
 import { getStudy } from '../repository';
 import type { Database } from '../../db/client';
 import { listScorerVersions, type ScorerVersionRow } from '../scoring/repository';
