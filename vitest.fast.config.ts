@@ -21,6 +21,7 @@ export const SLOW_LANE = [
   'test/integrity/study-ownership.test.ts',
   'test/http/server-limits.test.ts',
   'test/services/import-v1-cli.test.ts',
+  'test/services/study-coverage.test.ts',
   'test/docs-examples.test.ts',
 ];
 

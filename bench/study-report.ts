@@ -1,7 +1,9 @@
 // Issue 15: a study of 100,000 tasks (1,000 items × 2 targets × 50 samples), its calls written through
 // the real capture triggers. Measures deterministic scoring of its 100,000 captured calls (calls/s),
 // then the report JSON and the study page (p50/p95, computed afresh and from what is kept), with the
-// longest event-loop stall of each. Target: the study page under 200 ms p50.
+// longest event-loop stall of each. Target: the study page under 200 ms p50. Issue 19 adds a wide
+// sweep of the same size — 100 targets × 1,000 items × 1 sample, every pair of targets compared
+// (4,950 pairs) — whose report computed afresh is informational.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +47,55 @@ const answersSql = (batchId: number, from: number, to: number) => `
                    < (CASE WHEN t.target_index = 0 THEN 60 WHEN i.position % 10 = 0 THEN 10 ELSE 50 END) + i.position % 20 AS right
             FROM batch_tasks t JOIN batch_items i ON i.id = t.item_id
            WHERE t.batch_id = ${batchId} AND t.ordinal >= ${from} AND t.ordinal < ${to}) s`;
+
+const WIDE_TARGETS = 100;
+const WIDE_ITEMS = Number(process.env.BENCH_STUDY_WIDE_ITEMS ?? 1_000);
+
+/** 100 targets × 1,000 items × 1 sample, answered "yes" (right) 30–80% of the time by target; its report computed afresh. */
+async function wideStudy(deps: Awaited<ReturnType<typeof bootstrap>>, base: string): Promise<BenchResult> {
+  const db = deps.database.db;
+  const batchId = await createStudy(
+    db,
+    {
+      name: 'wide sweep',
+      targets: Array.from({ length: WIDE_TARGETS }, (_, t) => ({ provider: 'bench', model: `sweep-${t}`, params: {} })),
+      samples: 1,
+      concurrency: 1,
+      options: {},
+      items: Array.from({ length: WIDE_ITEMS }, (_, i) => ({ key: `w${i}`, prompt: `Yes or no? (question ${i})`, expected: 'yes', fields: { level: `level ${i % 4}` } })),
+    },
+    { runId: 'bench', runner: 'bench', now: new Date().toISOString() },
+  );
+  for (let from = 0; from < WIDE_ITEMS * WIDE_TARGETS; from += CHUNK) {
+    await deps.database.client.execute(`
+      INSERT INTO raw_calls (provider, model, modality, status, request_json, response_json, latency_ms, prompt_tokens, completion_tokens, total_tokens,
+                             cost_usd, request_hash, metadata_json, created_at, batch_task_id)
+      SELECT 'bench', 'sweep-' || t.target_index, 'chat', 'success', '{}',
+             json_object('text', CASE WHEN (t.id * 2654435761) % 100 < 30 + t.target_index / 2 THEN 'yes' ELSE 'no' END),
+             100 + t.id % 400, 12, 1, 13, 0.00001, printf('w%016x', t.id), json_object('source', 'batch', 'batch_id', ${batchId}),
+             strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), t.id
+        FROM batch_tasks t WHERE t.batch_id = ${batchId} AND t.ordinal >= ${from} AND t.ordinal < ${from + CHUNK}`);
+  }
+  await deps.database.client.execute({ sql: "UPDATE batches SET status = 'completed', heartbeat_at = NULL WHERE group_id = ?", args: [batchId] });
+  const { work } = await startScoring(deps.scoring, batchId, { scorers: [{ name: 'yes', config: { type: 'exact' } }], concurrency: 1 });
+  await work;
+  const request = async () => {
+    const res = await fetch(`${base}/api/v1/studies/${batchId}/report?limit=20`);
+    if (res.status !== 200) throw new Error(`wide report: ${res.status}`);
+    return res.text();
+  };
+  await request();
+  const runs = Math.max(3, Math.ceil(RUNS / 4));
+  const metrics = await timed(runs, request, () => forgetStudyStatistics(db));
+  const result = {
+    name: `study (${WIDE_TARGETS} targets × ${WIDE_ITEMS.toLocaleString('en-US')} items, ${((WIDE_TARGETS * (WIDE_TARGETS - 1)) / 2).toLocaleString('en-US')} pairs): GET /api/v1/studies/:id/report, computed afresh`,
+    metrics: { tasks: WIDE_TARGETS * WIDE_ITEMS, runs, ...metrics },
+    target: `informational: p50 ${metrics.p50_ms} ms (p95 ${metrics.p95_ms} ms, longest event-loop stall ${metrics.max_event_loop_stall_ms} ms)`,
+    pass: null,
+  };
+  console.log(verdict(result));
+  return result;
+}
 
 async function timed(runs: number, request: () => Promise<unknown>, before?: () => void) {
   const times: number[] = [];
@@ -137,6 +188,7 @@ export async function run(): Promise<BenchResult[]> {
       console.log(verdict(result));
       results.push(result);
     }
+    results.push(await wideStudy(deps, base));
     return results;
   } finally {
     await new Promise((resolve) => server.close(resolve));

@@ -145,6 +145,17 @@ export const studyFieldsSchema = z
     sweep: sweepSchema.optional(),
     /** The study's scorers: POST /api/v1/studies/:id/score runs them (again). */
     scorers: namedScorersSchema.optional(),
+    /** Items sharing this field's value (a passage, a template) are one cluster in the report's intervals. */
+    cluster_by: z
+      .string()
+      .regex(FIELD_NAME, 'is not a field name')
+      .optional()
+      .meta({ description: "An item field (every item must have it): the report's intervals treat items sharing its value as one cluster, not as independent" }),
+    /** The one comparison the study is about: reported unadjusted, outside the adjusted family. */
+    primary: z
+      .tuple([z.int().min(0), z.int().min(0)])
+      .optional()
+      .meta({ description: 'Target indexes [A, B] (after the sweep) of the primary contrast: reported unadjusted as A − B and left out of the family of adjusted comparisons' }),
   })
   .strict();
 
@@ -163,6 +174,18 @@ export function checkStudy(body: StudyBody, addIssue: IssueSink) {
   if (targets > MAX_STUDY_TARGETS) addIssue({ path: ['sweep'], message: `targets × sweep combinations is ${targets}; at most ${MAX_STUDY_TARGETS}` });
   const tasks = body.items.length * targets * body.samples;
   if (tasks > STUDY_TASKS_CEILING) addIssue({ path: ['items'], message: `items × targets × samples is ${tasks}; at most ${STUDY_TASKS_CEILING}` });
+  if (body.primary) {
+    const [a, b] = body.primary;
+    body.primary.forEach((index, i) => {
+      if (index >= targets) addIssue({ path: ['primary', i], message: `there is no target ${index}: the study has ${targets} (indexes 0 to ${targets - 1}, after the sweep)` });
+    });
+    if (a === b) addIssue({ path: ['primary'], message: 'name two different targets' });
+  }
+  if (body.cluster_by !== undefined) {
+    const field = body.cluster_by;
+    const missing = body.items.findIndex((item) => item.fields?.[field] === undefined || item.fields[field] === null);
+    if (missing >= 0) addIssue({ path: ['cluster_by'], message: `item ${missing} has no value for the field "${field}": every item needs one to be clustered by it` });
+  }
   const seen = new Set<string>();
   body.items.forEach((item, i) => {
     if (!body.template && !item.messages && item.prompt === undefined) {
@@ -246,6 +269,17 @@ export const reportQuerySchema = z
     disagree: z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true').optional(),
     field: z.string().regex(FIELD_NAME, 'is not a field name').optional(),
     value: text(1_000).optional(),
+    cluster_by: z
+      .union([z.literal(''), z.string().regex(FIELD_NAME, 'is not a field name')])
+      .optional()
+      .meta({ description: "Cluster the intervals by this item field instead of the study's cluster_by; empty: by item" }),
+    adjust: z.enum(['holm', 'bh']).default('holm').meta({ description: 'How the pairs\' p-values are adjusted for multiplicity: Holm (family-wise error, the default) or Benjamini–Hochberg (false discovery rate)' }),
+    effect: z.coerce
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.05)
+      .meta({ description: 'The accuracy difference each pair\'s items_needed is computed for (default 0.05: 5 points)' }),
   })
   .strict();
 

@@ -20,9 +20,13 @@ const routes = {
     summary: 'The study statistics: per target, per pair of targets, per slice, and a page of items × targets',
     description:
       "For one scorer version (default: the study's first scorer, latest version; without scores, the answers as given). " +
-      'Per target: accuracy over samples with a Wilson 95% interval, majority-vote accuracy, self-consistency, entropy, ' +
-      'failure rate, latency p50/p95, tokens, cost, human-label agreement. Per pair: exact McNemar test on majority-vote ' +
-      'correctness, paired bootstrap 95% interval of the accuracy difference, the items where they disagree.',
+      'Every interval is over items, the population a study samples, not over samples (repeated measurements of an item). ' +
+      'Per target: accuracy with the item-clustered 95% interval (clustered by cluster_by when set), the sample-level Wilson ' +
+      'interval beside it for contrast, majority-vote accuracy with ties split, self-consistency and entropy in bits of the ' +
+      'answers as the scorer compared them, pass@k and pass^k, cost per correct answer, failure rate, latency, tokens, and ' +
+      "Cohen's κ of human labels against the scorer. Per pair of targets (every pair): the paired t over per-item accuracy " +
+      'differences with its power, p-values adjusted over the family (Holm, or ?adjust=bh), and the exact McNemar test on ' +
+      'majority votes. Warnings name scorer pitfalls (a scorer that passes the question itself).',
     request: { params: idParamSchema, query: reportQuerySchema },
     responses: { 200: jsonResponse(studyReportSchema, 'The report, with the study progress'), ...errors(400, 404) },
   }),

@@ -44,6 +44,8 @@ export async function startStudy(ctx: StudyContext, input: StudyInput) {
       collapse_samples: input.collapse_samples ?? false,
       ...(input.sweep ? { sweep: input.sweep } : {}),
       ...(input.scorers ? { scorers: input.scorers } : {}),
+      ...(input.cluster_by !== undefined ? { cluster_by: input.cluster_by } : {}),
+      ...(input.primary ? { primary: input.primary } : {}),
     },
     items,
     seed: input.seed,

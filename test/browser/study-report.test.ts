@@ -79,18 +79,22 @@ describe('a study page that answers the question, in headless Chromium', () => {
 
     await page.click('#scoring button[type=submit]');
     await page.waitForFunction(() => document.querySelector('#scoring-run .badge')?.textContent === 'completed');
-    await page.waitForFunction(() => document.querySelector('.summary-table')?.textContent?.includes('accuracy (samples)'));
+    await page.waitForFunction(() => document.querySelector('.summary-table')?.textContent?.includes('accuracy (over items)'));
     const headers = await page.locator('table.matrix thead th').allTextContents();
     expect(headers).toEqual(['item', 'echo/echo-1 · temperature=0', 'echo/echo-1 · temperature=1', 'openai/gpt-4o-mini · temperature=0', 'openai/gpt-4o-mini · temperature=1']);
     expect(await page.locator('table.matrix tbody tr').count()).toBe(5);
     expect(await page.locator('table.matrix tbody tr').first().locator('.item-prompt').textContent()).toBe('What is the capital of France?');
     const summary = await page.locator('.summary-table tbody tr').allTextContents();
-    // openai at temperature 0 answers 4 of 5 items right every time (majority vote 4/5); echo never gives an answer to extract.
+    // openai at temperature 0 answers 4 of 5 items right every time (majority vote 4/5, Wilson over the 5 items); echo never
+    // gives an answer to extract. Its accuracy is over 5 items too: Wilson over items, not over its ~30 samples.
     expect(summary[2]).toMatch(/^openai\/gpt-4o-mini · temperature=0/);
     expect(summary[2]).toMatch(/80\.0% \[37\.6%–96\.4%\]\s*4\/5/);
+    expect(summary[2]).toMatch(/5\/5 items · samples \[/);
     expect(summary[0]).toContain('0.0%');
     expect(await page.locator('canvas[data-drawn]').count()).toBe(1);
     expect(await page.locator('table.pairs-table tbody tr').count()).toBe(6);
+    // Every pair's p-value adjusted for the six comparisons (Holm), said above the table.
+    expect(await page.locator('p', { hasText: 'p_adjusted: Holm (family-wise error) over' }).count()).toBe(1);
     await h.screenshot('study-report');
   });
 

@@ -175,6 +175,125 @@ describe('studies through HTTP', () => {
     }
   });
 
+  const lastUser = (body: { messages: Array<{ role: string; content: string }> }) => body.messages.filter((m) => m.role === 'user').at(-1)!.content;
+  /** The fake model answers each prompt with its list of answers, in turn. */
+  const scripted = (answers: Record<string, string[]>) => {
+    const seen = new Map<string, number>();
+    fake.setReplyPolicy(({ body }) => {
+      const prompt = lastUser(body);
+      const list = answers[prompt];
+      if (!list) return undefined;
+      const n = seen.get(prompt) ?? 0;
+      seen.set(prompt, n + 1);
+      return list[n % list.length];
+    });
+  };
+  const finished = async (res: Response) => {
+    expect(res.status).toBe(202);
+    const { id } = await res.json();
+    await stopped(id);
+    expect((await t.post(`/api/v1/studies/${id}/score`, {})).status).toBe(202);
+    await t.deps.scoring.idle();
+    return id as number;
+  };
+  const reportOf = async (id: number, query = '') => {
+    const res = await t.get(`/api/v1/studies/${id}/report${query}`);
+    expect(res.status, await res.clone().text()).toBe(200);
+    return res.json();
+  };
+
+  it('splits a majority-vote tie evenly, and votes on the number the numeric scorer compares', async () => {
+    fake.reset();
+    scripted({ 'Is it raining?': ['yes', 'no', 'Yes.', 'No'], 'What is 40+2?': ['42', '42.', 'The answer is 42', '41'] });
+    const id = await finished(await t.post('/api/v1/studies', {
+      items: [{ id: 'rain', prompt: 'Is it raining?', expected: 'yes' }, { id: 'sum', prompt: 'What is 40+2?', expected: 42 }],
+      targets: [{ provider: 'openai', model: 'gpt-test' }],
+      samples: 4,
+      concurrency: 1,
+      scorers: [{ name: 'answer', type: 'normalized_exact' }, { name: 'number', type: 'numeric' }],
+    }));
+    const text = await reportOf(id, '?scorer=answer');
+    const [rain, sum] = text.items.rows;
+    // "yes"/"Yes." and "no"/"No" tie 2–2: sorting would have handed the item to "no"; the vote earns half of it.
+    expect(rain.cells[0]).toMatchObject({ modal: { answers: ['no', 'yes'], count: 2, share: 0.5 }, majority_credit: 0.5, majority_correct: null, entropy_bits: 1 });
+    expect(text.targets[0].majority).toMatchObject({ items: 2, credit: 1.5, tied_items: 1, estimate: 0.75 });
+    // The numeric scorer compares the number: "42", "42." and "The answer is 42" are one answer.
+    const number = await reportOf(id, '?scorer=number');
+    expect(number.items.rows[1].cells[0]).toMatchObject({
+      distribution: [{ answer: '42', count: 3, passes: 3, scored: 3 }, { answer: '41', count: 1, passes: 0, scored: 1 }],
+      modal: { answers: ['42'], count: 3, share: 0.75 },
+      majority_credit: 1,
+    });
+    // The rain item has no number in any answer: one answer (nothing extracted) four times, which nothing can score.
+    expect(number.items.rows[0].cells[0]).toMatchObject({ distribution: [{ answer: null, count: 4, scored: 0 }], majority_credit: null });
+    expect(number.targets[0]).toMatchObject({ self_consistency: (1 + 0.75) / 2, majority: { items: 1, credit: 1 }, coverage: { items: 2, answered: 2, scored: 1 } });
+    expect(number.targets[0].mean_entropy_bits).toBeCloseTo((0 + -(0.75 * Math.log2(0.75) + 0.25 * Math.log2(0.25))) / 2, 12);
+    expect(sum.cells[0].distribution.map((d: { answer: string }) => d.answer)).toEqual(['42', '41', 'the answer is 42']);
+  });
+
+  it('warns when a contains scorer passes the question itself on most items, on the report and the page', async () => {
+    fake.reset();
+    const items = [
+      { prompt: 'Is Paris the capital of France?', expected: 'Paris' },
+      { prompt: 'Is Lima the capital of Peru?', expected: 'Lima' },
+      { prompt: 'Is Ottawa the capital of Canada?', expected: 'Ottawa' },
+      { prompt: 'What is the capital of Japan?', expected: 'Tokyo' },
+    ];
+    const id = await finished(await t.post('/api/v1/studies', { items, targets: [{ provider: 'echo' }], samples: 2, scorers: [{ name: 'mentions', type: 'contains' }, { name: 'same', type: 'exact' }] }));
+    const report = await reportOf(id, '?scorer=mentions');
+    // echo repeats the question, and passes three items of four.
+    expect(report.targets[0].passes).toBe(6);
+    expect(report.warnings).toEqual([
+      {
+        code: 'prompt_passes_scorer',
+        scorer: 'mentions',
+        version: 1,
+        kind: 'contains',
+        items_checked: 4,
+        items_passing: 3,
+        share: 0.75,
+        message: expect.stringMatching(/^Scorer "mentions" \(contains\) passes the question itself on 3 of 4 items checked \(75%\): the expected answer occurs verbatim in the prompt as sent/),
+      },
+    ]);
+    const page = await (await t.get(`/studies/${id}`)).text();
+    expect(page).toContain('Scorer &quot;mentions&quot; (contains) passes the question itself on 3 of 4 items checked (75%)');
+  });
+
+  it('takes a primary contrast and a clustering field as study options, and refuses ones that do not fit', async () => {
+    fake.reset();
+    const items = Array.from({ length: 12 }, (_, i) => ({ id: `q${i}`, prompt: `question ${i}`, expected: i % 3 ? `reply to: question ${i}` : 'x', fields: { passage: `p${i % 4}` } }));
+    const base = { items, targets: [{ provider: 'echo' }, { provider: 'openai', model: 'gpt-test' }, { provider: 'openai', model: 'gpt-other' }], samples: 2, scorers: [{ type: 'exact' }] };
+    const refused = async (body: unknown, message: RegExp) => {
+      const res = await t.post('/api/v1/studies', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((await res.json()).error.message).toMatch(message);
+    };
+    await refused({ ...base, primary: [0, 3] }, /^primary\.1: there is no target 3: the study has 3 \(indexes 0 to 2, after the sweep\)/);
+    await refused({ ...base, primary: [1, 1] }, /^primary: name two different targets/);
+    await refused({ ...base, primary: [0] }, /^primary/);
+    await refused({ ...base, cluster_by: 'source' }, /^cluster_by: item 0 has no value for the field "source": every item needs one/);
+    await refused({ ...base, cluster_by: 'a b' }, /^cluster_by: is not a field name/);
+
+    const id = await finished(await t.post('/api/v1/studies', { ...base, primary: [2, 0], cluster_by: 'passage' }));
+    const report = await reportOf(id);
+    expect(report.cluster_by).toBe('passage');
+    expect(report.targets[1].accuracy).toMatchObject({ cluster_by: 'passage', clusters: 4, items: 12, method: 'wilson-clusters' });
+    expect(report.pairs.map((p: { a: number; b: number; primary: boolean }) => [p.a, p.b, p.primary])).toEqual([[2, 0, true], [0, 1, false], [1, 2, false]]);
+    expect(report.pairs[0].accuracy_difference).toMatchObject({ items: 12, p_adjusted: null });
+    expect(report.comparisons).toMatchObject({ adjust: 'holm', family_size: 2, primary: [2, 0] });
+    expect((await reportOf(id, '?cluster_by=')).targets[1].accuracy).toMatchObject({ cluster_by: null, clusters: 12, method: 'clustered-t' });
+    expect((await reportOf(id, '?adjust=bh&effect=0.1')).comparisons).toMatchObject({ adjust: 'bh', effect: 0.1 });
+    for (const [query, field] of [['?adjust=bonferroni', 'adjust'], ['?effect=0', 'effect'], ['?effect=2', 'effect'], ['?cluster_by=a%20b', 'cluster_by'], ['?cluster_by=source', 'cluster_by']]) {
+      const res = await t.get(`/api/v1/studies/${id}/report${query}`);
+      expect(res.status, query).toBe(400);
+      expect((await res.json()).error.message, query).toMatch(new RegExp(`^${field}`));
+    }
+    const page = await (await t.get(`/studies/${id}`)).text();
+    expect(page).toContain('accuracy (over items)');
+    expect(page).toContain('the primary contrast 2 − 0 is reported unadjusted');
+    expect(page).toContain('class="badge" title="the study&#39;s primary contrast: not adjusted">primary</span>');
+  });
+
   it('describes the study routes in the OpenAPI document', async () => {
     const doc = await (await t.get('/api/v1/openapi.json')).json();
     for (const path of ['/api/v1/studies', '/api/v1/studies/{id}/report', '/api/v1/studies/{id}/score', '/api/v1/studies/{id}/scoring/{run}', '/api/v1/studies/{id}/export', '/api/v1/calls/{id}/scores']) {
@@ -184,6 +303,19 @@ describe('studies through HTTP', () => {
     expect(scorer.map((variant: { properties: { type: { const: string } } }) => variant.properties.type.const)).toEqual([
       'exact', 'normalized_exact', 'contains', 'regex', 'numeric', 'valid_json', 'json_schema', 'semantic', 'llm_judge',
     ]);
-    expect(doc.paths['/api/v1/studies'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('sweep');
+    const study = doc.paths['/api/v1/studies'].post.requestBody.content['application/json'].schema.properties;
+    expect(study).toHaveProperty('sweep');
+    expect(study.cluster_by.description).toMatch(/one cluster/);
+    expect(study.primary.description).toMatch(/primary contrast/);
+    // Every figure says what it estimates and over which population.
+    const accuracy = doc.components.schemas.ItemAccuracy;
+    expect(accuracy.description).toMatch(/over items/);
+    expect(accuracy.properties.estimate.description).toMatch(/population of items/);
+    expect(accuracy.properties.se.description).toMatch(/not over samples/);
+    const report = doc.components.schemas.StudyReport.properties;
+    expect(report.targets.items.properties.accuracy_samples_wilson.description).toMatch(/as if every sample were an independent trial/);
+    expect(report.pairs.items.properties.accuracy_difference.properties.p_adjusted.description).toMatch(/adjusted over the family/);
+    const parameters = doc.paths['/api/v1/studies/{id}/report'].get.parameters.map((p: { name: string }) => p.name);
+    expect(parameters).toEqual(expect.arrayContaining(['cluster_by', 'adjust', 'effect']));
   });
 });

@@ -95,19 +95,33 @@ describe('scoring a study', () => {
     expect(openai.failure_rate).toBeCloseTo(1 / 9, 12);
     expect(openai.accuracy.estimate).toBeCloseTo(4 / 6, 12);
     expect(openai.accuracy.low).toBeLessThan(4 / 6);
-    expect(openai.majority).toMatchObject({ items: 2, correct: 2 });
-    expect(echo.majority).toMatchObject({ items: 2, correct: 0 });
+    // Two scored items: fewer than 10, so the interval is Wilson over the items, not over the 6 samples.
+    expect(openai.accuracy).toMatchObject({ method: 'wilson-items', items: 2, samples: 6 });
+    expect(openai.coverage).toEqual({ items: 3, answered: 3, scored: 2 });
+    expect(openai.majority).toMatchObject({ items: 2, credit: 2, tied_items: 0 });
+    expect(echo.majority).toMatchObject({ items: 2, credit: 0 });
     // Self-consistency per cell: add 2/3, capital 2/3 ("Paris." and "paris" are one answer once normalised), free 1 (hello ×2 of 2).
     expect(openai.self_consistency).toBeCloseTo((2 / 3 + 2 / 3 + 1) / 3, 12);
     expect(openai.latency_p50_ms).toEqual(expect.any(Number));
     expect(openai.prompt_tokens).toBeGreaterThan(0);
     expect(body.pairs).toHaveLength(1);
-    expect(body.pairs[0]).toMatchObject({ a: 0, b: 1, both_correct: 0, only_a: 0, only_b: 2, neither: 0, mcnemar_p: 0.5, disagreeing_count: 2, disagreeing_keys: ['add', 'capital'] });
+    expect(body.pairs[0]).toMatchObject({
+      a: 0,
+      b: 1,
+      primary: false,
+      items: 3,
+      majority_vote_mcnemar: { items: 2, both_correct: 0, only_a: 0, only_b: 2, neither: 0, p_value: 0.5 },
+      disagreeing_count: 2,
+      disagreeing_keys: ['add', 'capital'],
+    });
+    // Both scored items differ by the same −2/3: no spread for a t, so the exact sign test (2·½²).
+    expect(body.pairs[0].accuracy_difference).toMatchObject({ items: 2, method: 'sign-test', p_value: 0.5, p_adjusted: 0.5 });
     expect(body.pairs[0].accuracy_difference.difference).toBeCloseTo(-2 / 3, 12);
+    expect(body.comparisons).toMatchObject({ adjust: 'holm', family_size: 1, primary: null, effect: 0.05 });
     const add = body.items.rows.find((r: { key: string }) => r.key === 'add');
     expect(add.prompt).toBe('What is 2+2?');
     expect(add.expected).toBe('4');
-    expect(add.cells[1]).toMatchObject({ n: 3, pass_rate: 2 / 3, modal: { answer: '4', count: 2 }, majority_correct: true });
+    expect(add.cells[1]).toMatchObject({ n: 3, pass_rate: 2 / 3, modal: { answers: ['4'], count: 2 }, majority_credit: 1, majority_correct: true });
     expect(add.cells[1].distribution).toEqual([
       { answer: '4', count: 2, passes: 2, scored: 2 },
       { answer: 'it is 5', count: 1, passes: 0, scored: 1 },
@@ -205,7 +219,7 @@ describe('scoring a study', () => {
     expect(labelled.human).toMatchObject({ scorer: 'human', pass: false, label: 'fail', value: 0, detail: { note: 'the unit is missing' }, created_by: null, batch_id: studyId });
     expect(labelled.disagreements).toContainEqual({ scorer: 'contains', version: 3 });
     const human = (await report('?scorer=contains')).targets.find((target: { human: { labelled: number } }) => target.human.labelled === 1).human;
-    expect(human).toEqual({ labelled: 1, compared: 1, agree: 0, agreement: 0 });
+    expect(human).toMatchObject({ labelled: 1, compared: 1, agree: 0, agreement: 0, kappa: { n: 1 } });
     const relabelled = await (await t.post(`/api/v1/calls/${callId}/scores`, { label: 'good', pass: true })).json();
     expect(relabelled.human).toMatchObject({ label: 'good', pass: true, version: 2 });
     expect(relabelled.human_history).toHaveLength(2);

@@ -159,6 +159,26 @@ describe('fake-openai: normal answers', () => {
     expect(emb.model).toBe('my-deploy');
     expect(fake.requests[1]!.path).toBe('/openai/deployments/my-deploy/embeddings?api-version=2024-10-21');
   });
+
+  it('answers each item right with its set probability, the same for a seed whatever the order of requests', async () => {
+    const options = { passProbability: (p: string) => ({ easy: 0.9, hard: 0.2, never: 0 })[p], right: () => 'yes', wrong: (p: string) => `no, ${p}` };
+    const ask = async (prompt: string) => (await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: prompt }] })).choices[0]!.message.content;
+    const tally = async (seed: number, order: string[]) => {
+      fake.setPassProbabilityPolicy({ seed, ...options });
+      const answers: Record<string, string[]> = { easy: [], hard: [], never: [], other: [] };
+      for (const prompt of order) answers[prompt]!.push((await ask(prompt))!);
+      return answers;
+    };
+    const order = [...Array(40).fill('easy'), ...Array(40).fill('hard'), 'never', 'other'];
+    const first = await tally(7, order);
+    expect(first.easy!.filter((a) => a === 'yes').length).toBeGreaterThan(30);
+    expect(first.hard!.filter((a) => a === 'yes').length).toBeLessThan(16);
+    expect(first.never).toEqual(['no, never']);
+    expect(first.other).toEqual(['reply to: other']);
+    // Interleaved differently, the n-th answer to each prompt is the same.
+    expect(await tally(7, [...order].reverse())).toEqual(first);
+    expect(await tally(8, order)).not.toEqual(first);
+  });
 });
 
 describe('fake-openai: faults', () => {

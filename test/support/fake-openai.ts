@@ -87,10 +87,54 @@ export interface FakeOpenAI {
   setChatOnly(server: ChatOnlyServer | undefined): void;
   /** a function choosing the reply text of a (non-streamed) chat request; undefined keeps `reply to: …` */
   setReplyPolicy(policy: ((req: { body: any; index: number }) => string | undefined) | undefined): void;
+  /**
+   * answers each item (its last user message) right with its own probability, seeded: see
+   * passProbabilityReplies. A reply policy: reset() or setReplyPolicy(undefined) ends it.
+   */
+  setPassProbabilityPolicy(options: PassProbabilityOptions): void;
   /** clears requests, request count, queued faults and policies; restores latency, chunk delay, embedding limit and chatOnly to their start values */
   reset(): void;
   /** closes the server, destroying any open sockets (hanging `timeout` requests included) */
   close(): Promise<void>;
+}
+
+export interface PassProbabilityOptions {
+  /** Any integer; the same seed and requests give the same answers. */
+  seed: number;
+  /** The chance that an answer to this prompt is right; undefined leaves the prompt to the default reply. */
+  passProbability: (prompt: string) => number | undefined;
+  /** The right and the wrong answer to a prompt. */
+  right: (prompt: string) => string;
+  wrong: (prompt: string) => string;
+}
+
+/**
+ * A reply policy answering a prompt right with its set probability: the n-th request carrying a
+ * prompt draws from a generator seeded by (seed, prompt, n), so a study's answers per item are the
+ * same whatever order its tasks run in — each sample an independent draw.
+ */
+export function passProbabilityReplies(options: PassProbabilityOptions): (req: { body: any }) => string | undefined {
+  const seen = new Map<string, number>();
+  return ({ body }) => {
+    const messages = Array.isArray(body?.messages) ? (body.messages as Array<{ role: string; content: unknown }>) : [];
+    const prompt = messages.filter((m) => m.role === 'user').at(-1)?.content;
+    if (typeof prompt !== 'string') return undefined;
+    const probability = options.passProbability(prompt);
+    if (probability === undefined) return undefined;
+    const n = seen.get(prompt) ?? 0;
+    seen.set(prompt, n + 1);
+    return uniformDraw(`${options.seed}:${prompt}:${n}`) < probability ? options.right(prompt) : options.wrong(prompt);
+  };
+}
+
+/** A uniform draw in [0, 1) from a key: FNV-1a of the key seeds one step of mulberry32. */
+function uniformDraw(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  let t = (hash + 0x6d2b79f5) >>> 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 export interface StartFakeOpenAIOptions {
@@ -564,6 +608,9 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     },
     setChatOnly(server) {
       chatOnly = server;
+    },
+    setPassProbabilityPolicy(options) {
+      replyPolicy = passProbabilityReplies(options);
     },
     reset() {
       requests.length = 0;

@@ -27,9 +27,13 @@ export function TargetSummaryTable(props: { body: Body }) {
       <thead>
         <tr>
           <th>target</th>
-          {scored ? <th title="passes / scored samples, Wilson 95% interval">accuracy (samples)</th> : null}
-          {scored ? <th title="items whose most frequent answer passes, Wilson 95% interval">majority vote</th> : null}
-          <th title="mean share of the most frequent answer per item; below it the mean normalised entropy of the answers (0: all agree)">self-consistency · entropy</th>
+          {scored ? (
+            <th title="passes / scored samples over the items, with the 95% interval over items (clustered: samples of one item are not independent); below it the items it covers and the sample-level Wilson interval, too narrow, for contrast">
+              accuracy (over items)
+            </th>
+          ) : null}
+          {scored ? <th title="mean credit of the items' majority votes (ties split evenly), Wilson 95% interval over items">majority vote</th> : null}
+          <th title="mean share of the most frequent answer per item; below it the mean entropy of the answers in bits (0: all agree)">self-consistency · entropy</th>
           <th>answered / tasks · failure rate</th>
           <th>latency p50 / p95</th>
           <th>tokens in / out · cost at capture</th>
@@ -40,11 +44,18 @@ export function TargetSummaryTable(props: { body: Body }) {
         {props.body.targets.map((t: Target) => (
           <tr>
             <td>{t.label}</td>
-            {scored ? <td><IntervalText interval={t.accuracy} /> <span class="muted">{t.passes}/{t.scored}</span></td> : null}
-            {scored ? <td><IntervalText interval={t.majority.accuracy} /> <span class="muted">{t.majority.correct}/{t.majority.items}</span></td> : null}
+            {scored ? (
+              <td>
+                <IntervalText interval={t.accuracy} /> <span class="muted">{t.passes}/{t.scored}</span>
+                <div class="muted" title="items covered · sample-level Wilson interval (treats samples as independent)">
+                  {t.accuracy.items}/{t.coverage.items} items · samples [{pct(t.accuracy_samples_wilson.low)}–{pct(t.accuracy_samples_wilson.high)}]
+                </div>
+              </td>
+            ) : null}
+            {scored ? <td><IntervalText interval={t.majority} /> <span class="muted">{credit(t.majority.credit)}/{t.majority.items}</span></td> : null}
             <td>
               {pct(t.self_consistency)}
-              <div class="muted">{t.mean_entropy == null ? '—' : t.mean_entropy.toFixed(2)}</div>
+              <div class="muted">{t.mean_entropy_bits == null ? '—' : `${t.mean_entropy_bits.toFixed(2)} bits`}</div>
             </td>
             <td class="nowrap">
               {num(t.success)}/{num(t.tasks)}
@@ -61,6 +72,7 @@ export function TargetSummaryTable(props: { body: Body }) {
             <td class="nowrap">
               {t.human.labelled ? `${t.human.labelled}` : '—'}
               {t.human.compared ? <span class={t.human.agree < t.human.compared ? 'bad' : 'muted'}> · agree {t.human.agree}/{t.human.compared}</span> : null}
+              {t.human.kappa.kappa !== null ? <div class="muted" title="Cohen's κ of the labels against the scorer, 95% interval">κ {t.human.kappa.kappa.toFixed(2)}</div> : null}
             </td>
           </tr>
         ))}
@@ -81,8 +93,8 @@ export function AccuracyChart(props: { body: Body; id: string }) {
     type: 'bar',
     labels: targets.map((t) => t.label),
     datasets: [
-      { label: 'accuracy over samples (%)', ...series((t) => t.accuracy) },
-      { label: 'majority-vote accuracy (%)', ...series((t) => t.majority.accuracy) },
+      { label: 'accuracy over items (%)', ...series((t) => t.accuracy) },
+      { label: 'majority-vote accuracy (%)', ...series((t) => t.majority) },
     ],
     y: 'accuracy (%) with 95% interval',
     yMax: 100,
@@ -99,65 +111,89 @@ const round = (x: number) => Math.round(x * 100) / 100;
 /** JSON for a data block that never runs; `<`, `>` and `&` escaped so no text can end it (labels are user text). */
 const chartJson = (spec: unknown) => JSON.stringify(spec).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 
+/** Pairs shown on the page: the primary one and those with the smallest adjusted p-values (every pair is in the JSON report). */
+export const SHOWN_PAIRS = 50;
+
 export function PairsTable(props: { body: Body; disagreeHref: string }) {
-  const { pairs, targets, scorer } = props.body;
+  const { pairs, targets, scorer, comparisons } = props.body;
   if (pairs.length === 0) return null;
   const label = (i: number) => targets[i]!.label;
+  const order = (p: Body['pairs'][number]) => (p.primary ? -1 : (p.accuracy_difference.p_adjusted ?? 2));
+  const shown = pairs.length > SHOWN_PAIRS ? [...pairs].sort((x, y) => order(x) - order(y)).slice(0, SHOWN_PAIRS) : pairs;
   return (
-    <table class="pairs-table">
-      <thead>
-        <tr>
-          <th>A vs B</th>
-          <th>items</th>
-          <th title="share of items where both give the same most frequent answer">same answer</th>
-          {scorer ? <th title="majority vote right for both / only A / only B / neither">both · only A · only B · neither</th> : null}
-          {scorer ? <th title="exact McNemar test on majority-vote correctness">McNemar p</th> : null}
-          {scorer ? <th title="mean per-item accuracy, A − B, paired bootstrap 95% interval">accuracy A − B</th> : null}
-        </tr>
-      </thead>
-      <tbody>
-        {pairs.map((p) => (
+    <>
+      {scorer ? <p class="muted">{comparisons.note}.{pairs.length > shown.length ? ` The ${shown.length} pairs with the smallest adjusted p-values of ${pairs.length}; every pair is in the JSON report.` : ''}</p> : null}
+      <table class="pairs-table">
+        <thead>
           <tr>
-            <td>
-              {label(p.a)} <span class="muted">vs</span> {label(p.b)}
-            </td>
-            <td>{p.items}</td>
-            <td>{pct(p.answer_agreement)}</td>
-            {scorer ? (
-              <td class="nowrap">
-                {p.both_correct} · {p.only_a} · {p.only_b} · {p.neither}
-                {p.disagreeing_count ? (
-                  <>
-                    {' '}
-                    <a href={props.disagreeHref} title={`majority votes differ in correctness on: ${p.disagreeing_keys.join(', ')}${p.disagreeing_count > p.disagreeing_keys.length ? ', …' : ''}`}>
-                      {p.disagreeing_count} disagree
-                    </a>
-                  </>
-                ) : null}
-              </td>
-            ) : null}
-            {scorer ? <td class={p.mcnemar_p !== null && p.mcnemar_p < 0.05 ? 'good' : ''}>{p.mcnemar_p === null ? '—' : p.mcnemar_p < 0.0001 ? p.mcnemar_p.toExponential(1) : p.mcnemar_p.toFixed(4)}</td> : null}
-            {scorer ? (
-              <td class="nowrap">
-                {p.accuracy_difference.difference === null ? (
-                  '—'
-                ) : (
-                  <>
-                    <strong>{signed(p.accuracy_difference.difference)}</strong>{' '}
-                    <span class="muted">
-                      [{signed(p.accuracy_difference.low!)}, {signed(p.accuracy_difference.high!)}]
-                    </span>
-                  </>
-                )}
-              </td>
-            ) : null}
+            <th>A vs B</th>
+            <th title="items both answered">items</th>
+            <th title="share of items where both give the same most frequent answer">same answer</th>
+            {scorer ? <th title="mean per-item accuracy, A − B, over the items both scored, paired t 95% interval">accuracy A − B</th> : null}
+            {scorer ? <th title="paired t p-value, and adjusted for the number of pairs compared (the primary contrast is not adjusted)">p · adjusted</th> : null}
+            {scorer ? <th title="majority vote right for both / only A / only B / neither, and the exact McNemar test on them">votes: both · only A · only B · neither (McNemar p)</th> : null}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {shown.map((p) => (
+            <tr>
+              <td>
+                {label(p.a)} <span class="muted">vs</span> {label(p.b)}
+                {p.primary ? <span class="badge" title="the study's primary contrast: not adjusted">primary</span> : null}
+              </td>
+              <td>{p.items}</td>
+              <td>{pct(p.answer_agreement)}</td>
+              {scorer ? (
+                <td class="nowrap">
+                  {p.accuracy_difference.difference === null ? (
+                    '—'
+                  ) : (
+                    <>
+                      <strong>{signed(p.accuracy_difference.difference)}</strong>{' '}
+                      {p.accuracy_difference.low !== null ? (
+                        <span class="muted">
+                          [{signed(p.accuracy_difference.low)}, {signed(p.accuracy_difference.high!)}]
+                        </span>
+                      ) : null}
+                      <div class="muted" title="items both scored · smallest difference detectable at 80% power">
+                        {p.accuracy_difference.items} items{p.accuracy_difference.mde !== null ? ` · detects ±${(p.accuracy_difference.mde * 100).toFixed(1)} pts` : ''}
+                      </div>
+                    </>
+                  )}
+                </td>
+              ) : null}
+              {scorer ? (
+                <td class="nowrap">
+                  {pValue(p.accuracy_difference.p_value)} ·{' '}
+                  <strong class={p.accuracy_difference.p_adjusted !== null && p.accuracy_difference.p_adjusted < 0.05 ? 'good' : ''}>
+                    {p.primary ? 'primary' : pValue(p.accuracy_difference.p_adjusted)}
+                  </strong>
+                </td>
+              ) : null}
+              {scorer ? (
+                <td class="nowrap">
+                  {p.majority_vote_mcnemar.both_correct} · {p.majority_vote_mcnemar.only_a} · {p.majority_vote_mcnemar.only_b} · {p.majority_vote_mcnemar.neither}{' '}
+                  <span class="muted">({pValue(p.majority_vote_mcnemar.p_value)})</span>
+                  {p.disagreeing_count ? (
+                    <>
+                      {' '}
+                      <a href={props.disagreeHref} title={`majority votes differ in correctness on: ${p.disagreeing_keys.join(', ')}${p.disagreeing_count > p.disagreeing_keys.length ? ', …' : ''}`}>
+                        {p.disagreeing_count} disagree
+                      </a>
+                    </>
+                  ) : null}
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 
+const pValue = (p: number | null) => (p === null ? '—' : p < 0.0001 ? p.toExponential(1) : p.toFixed(4));
+const credit = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} pts`;
 
 export function SlicesBlock(props: { body: Body; sliceHref: (field: string, value: string) => string }) {

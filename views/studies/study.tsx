@@ -183,6 +183,11 @@ export function StudyResults(props: { id: number; body: Body; query: StudyQuery;
           <span class="muted">No scorer has run: answers are compared as given.</span>
         )}
       </form>
+      {body.warnings.map((w) => (
+        <p class="error-box" role="note">
+          {w.message}
+        </p>
+      ))}
       <h2>Targets</h2>
       <div class="table-scroll">
         <TargetSummaryTable body={body} />

@@ -7,9 +7,12 @@ import type { ScorerVersionRow } from '../scoring/repository';
 import { cellTaskCounts, itemsByIds, parseJsonColumn } from './repository';
 import { itemPromptText } from '../item-prompt';
 import { cellKey, type CellStats } from './cells';
+import { adjustFamily } from './pairs';
 import { studyStatistics, type StudyStatistics } from './service';
 
-export type ReportQuery = z.output<typeof reportQuerySchema>;
+type ParsedReportQuery = z.output<typeof reportQuerySchema>;
+/** The report's query as its schema leaves it; how p-values are adjusted and the effect for power default as there. */
+export type ReportQuery = Omit<ParsedReportQuery, 'adjust' | 'effect'> & Partial<Pick<ParsedReportQuery, 'adjust' | 'effect'>>;
 
 export interface ReportCell extends Partial<CellStats> {
   target_index: number;
@@ -19,6 +22,10 @@ export interface ReportCell extends Partial<CellStats> {
   pending: number;
   human: { labelled: number; compared: number; agree: number } | null;
 }
+
+/** The significance level and power the report's minimum detectable effects and items needed are for. */
+const ALPHA = 0.05;
+const POWER = 0.8;
 
 export interface ReportItem {
   item_id: number;
@@ -37,6 +44,8 @@ export async function studyReport(db: Database, studyId: number, query: ReportQu
   const matching = filterItems(statistics, query);
   const pageIds = matching.slice(query.offset, query.offset + query.limit);
   const items = await reportItems(db, studyId, stored.study.template, statistics, pageIds);
+  const adjust = query.adjust ?? 'holm';
+  const { pairs, family } = adjustFamily(statistics.pairs, adjust, query.effect ?? 0.05);
   return {
     statistics,
     versions,
@@ -45,8 +54,18 @@ export async function studyReport(db: Database, studyId: number, query: ReportQu
       name: stored.group.name,
       scorer: statistics.scorer,
       scorers: scorerList(versions),
+      cluster_by: statistics.cluster_by,
+      warnings: statistics.warnings,
       targets: statistics.targets.map(({ summary, ...target }) => ({ ...target, ...summary })),
-      pairs: statistics.pairs.map((pair) => ({ ...pair, disagreeing_keys: pair.disagreeing_items.map((id) => statistics.item_keys.get(id)!) })),
+      comparisons: {
+        ...family,
+        primary: statistics.primary,
+        alpha: ALPHA,
+        power: POWER,
+        note: familyNote(family.adjust, family.family_size, statistics.primary),
+      },
+      pairs: pairs.map((pair) => ({ ...pair, disagreeing_keys: pair.disagreeing_items.map((id) => statistics.item_keys.get(id)!) })),
+      agreement: statistics.agreement,
       slices: statistics.slices,
       fields: statistics.slices.map((slice) => slice.field),
       items: { total: matching.length, offset: query.offset, limit: query.limit, filters: filtersOf(query), rows: items },
@@ -56,6 +75,12 @@ export async function studyReport(db: Database, studyId: number, query: ReportQu
 }
 
 export type StudyReport = Awaited<ReturnType<typeof studyReport>>;
+
+function familyNote(adjust: 'holm' | 'bh', size: number, primary: [number, number] | null) {
+  const method = adjust === 'bh' ? 'Benjamini–Hochberg (false discovery rate)' : 'Holm (family-wise error)';
+  const family = `p_adjusted: ${method} over ${size} pair${size === 1 ? '' : 's'} of targets`;
+  return primary ? `${family}; the primary contrast ${primary[0]} − ${primary[1]} is reported unadjusted and is not in that family` : family;
+}
 
 function filtersOf(query: ReportQuery) {
   return { disagree: query.disagree ?? false, field: query.field ?? null, value: query.field ? (query.value ?? null) : null };
@@ -95,10 +120,15 @@ async function reportItems(db: Database, studyId: number, template: string | nul
         success: tasks.success,
         failed: tasks.failed,
         pending: tasks.tasks - tasks.success - tasks.failed,
-        human: statistics.human.get(key) ?? null,
+        human: humanOf(statistics, key),
       };
     }),
   }));
+}
+
+function humanOf(statistics: StudyStatistics, key: number) {
+  const table = statistics.human.get(key);
+  return table ? { labelled: table.labelled, compared: table.compared, agree: table.agree } : null;
 }
 
 /** Each scorer of the study with its versions, newest first. */

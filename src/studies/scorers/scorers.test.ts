@@ -7,6 +7,7 @@ import {
   configHash,
   isDeterministicScorer,
   parseScorerConfig,
+  scoreAndCompare,
   scoreAnswer,
   scorerConfigSchema,
   type DeterministicScorerConfig,
@@ -311,5 +312,41 @@ describe('acceptable answers', () => {
     expect(acceptableAnswers(['Paris', 75, null, { city: 'Paris' }, ['nested']])).toEqual(['Paris', '75']);
     expect(acceptableAnswers([null])).toBeNull();
     expect(acceptableAnswers(undefined)).toBeNull();
+  });
+});
+
+describe('the value each scorer compares (what votes and answer distributions count)', () => {
+  const compared = (config: unknown, answer: string, expected?: unknown) => scoreAndCompare(scorer(config), answer, expected);
+
+  it('numeric: the number, so "42", "42." and "The answer is 42" are one answer', () => {
+    for (const answer of ['42', '42.', 'The answer is 42', 'forty-two: 42.0']) expect(compared({ type: 'numeric' }, answer, 42)).toMatchObject({ compared: '42', result: { pass: true } });
+    expect(compared({ type: 'numeric' }, 'no idea', 42)).toEqual({ compared: null, result: expect.objectContaining({ pass: false }) });
+    // Without an expected answer it cannot pass or fail, but the number is still what it would compare.
+    expect(compared({ type: 'numeric' }, 'about 7 apples')).toMatchObject({ compared: '7', result: { pass: null } });
+  });
+
+  it('choice_letter extraction: the letter; normalized_exact: the normalised text; contains: the normalised text searched', () => {
+    expect(compared({ type: 'exact', extract: { type: 'choice_letter' } }, 'I think the answer is (B).', 'B').compared).toBe('B');
+    expect(compared({ type: 'exact', extract: { type: 'choice_letter' } }, '**B**', 'C')).toMatchObject({ compared: 'B', result: { pass: false } });
+    expect(compared({ type: 'normalized_exact' }, '  Paris!! ', 'paris')).toMatchObject({ compared: 'paris', result: { pass: true } });
+    expect(compared({ type: 'contains', normalize: { case_fold: true } }, 'It is PARIS', 'Paris').compared).toBe('it is paris');
+    expect(compared({ type: 'contains' }, 'It is PARIS', 'Paris').compared).toBe('It is PARIS');
+  });
+
+  it('regex: the (extracted) text the pattern ran on; JSON scorers: the canonical JSON, null when there is none', () => {
+    expect(compared({ type: 'regex', pattern: 'Lima' }, 'in Lima').compared).toBe('in Lima');
+    expect(compared({ type: 'valid_json' }, '{ "b": 1, "a": [1, 2] }').compared).toBe('{"a":[1,2],"b":1}');
+    expect(compared({ type: 'valid_json' }, '{"a":').compared).toBeNull();
+    expect(compared({ type: 'json_schema', schema: { type: 'object' } }, '{"z": 1,"a": 2}').compared).toBe('{"a":2,"z":1}');
+  });
+
+  it('scores exactly as scoreAnswer does', () => {
+    const cases: Array<[unknown, string, unknown]> = [
+      [{ type: 'numeric', abs_tol: 0.5 }, 'About 41.5 apples.', 42],
+      [{ type: 'normalized_exact', extract: { type: 'regex', pattern: 'answer is (\\w+)' } }, 'The answer is PARIS!', 'Paris'],
+      [{ type: 'exact' }, 'Paris', undefined],
+      [{ type: 'json_schema', schema: { type: 'array' } }, '{}', undefined],
+    ];
+    for (const [config, answer, expected] of cases) expect(compared(config, answer, expected).result).toEqual(score(config, answer, expected));
   });
 });

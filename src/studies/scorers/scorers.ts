@@ -93,34 +93,67 @@ export function acceptableAnswers(expected: unknown): string[] | null {
 
 /** Scores one answer; `expected` is the item's expected answer(s), as acceptableAnswers reads them. */
 export function scoreAnswer(config: DeterministicScorerConfig, answer: string, expected?: unknown): ScoreResult {
+  return scoreAndCompare(config, answer, expected).result;
+}
+
+/** A score with the value the scorer compared — what votes and answer distributions count. */
+export interface ComparedScore {
+  result: ScoreResult;
+  /**
+   * The answer as compared: the extracted part (exact, regex), normalised as configured
+   * (normalized_exact, contains), the number (numeric), the canonical JSON (valid_json,
+   * json_schema); null when nothing could be extracted, no number or no JSON was found.
+   */
+  compared: string | null;
+}
+
+/** Scores one answer and says what it compared, extracting (and parsing) the answer once. */
+export function scoreAndCompare(config: DeterministicScorerConfig, answer: string, expected?: unknown): ComparedScore {
   switch (config.type) {
-    case 'regex':
-      return scoreRegex(config, compared(answer, config.extract));
     case 'valid_json': {
       const parsed = parseJsonAnswer(answer, { strict: config.strict });
-      return passFail(parsed.ok, parsed.ok ? 'valid' : 'invalid', parsed.ok ? { source: parsed.source } : { error: parsed.error });
+      const result = passFail(parsed.ok, parsed.ok ? 'valid' : 'invalid', parsed.ok ? { source: parsed.source } : { error: parsed.error });
+      return { result, compared: parsed.ok ? canonicalJson(parsed.value) : null };
     }
     case 'json_schema':
       return scoreJsonSchema(config.schema, config.draft, config.strict, answer);
   }
-  const acceptable = acceptableAnswers(expected);
-  if (!acceptable) return unscorable('no expected answer (a string, a number, or a list of them)');
   const candidate = compared(answer, config.extract);
-  if (candidate.text === null) return passFail(false, null, candidate.detail);
+  if (config.type === 'regex') return { result: scoreRegex(config, candidate), compared: candidate.text };
+  const value = comparedValue(config, candidate.text);
+  const acceptable = acceptableAnswers(expected);
+  if (!acceptable) return { result: unscorable('no expected answer (a string, a number, or a list of them)'), compared: value };
+  if (candidate.text === null) return { result: passFail(false, null, candidate.detail), compared: null };
   switch (config.type) {
     case 'exact': {
       const matched = acceptable.find((option) => option === candidate.text);
-      return passFail(matched !== undefined, candidate.text, { ...candidate.detail, matched_expected: matched ?? null });
+      return { result: passFail(matched !== undefined, candidate.text, { ...candidate.detail, matched_expected: matched ?? null }), compared: value };
     }
     case 'normalized_exact': {
-      const text = normalizeAnswer(candidate.text, config.normalize);
-      const matched = acceptable.find((option) => normalizeAnswer(option, config.normalize) === text);
-      return passFail(matched !== undefined, text, { ...candidate.detail, normalized: text, matched_expected: matched ?? null });
+      const matched = acceptable.find((option) => normalizeAnswer(option, config.normalize) === value);
+      return { result: passFail(matched !== undefined, value, { ...candidate.detail, normalized: value, matched_expected: matched ?? null }), compared: value };
     }
     case 'contains':
-      return scoreContains(candidate.text, acceptable, config.normalize, candidate.detail);
+      return { result: scoreContains(candidate.text, acceptable, config.normalize, candidate.detail), compared: value };
     case 'numeric':
-      return scoreNumeric(candidate.text, acceptable, config.abs_tol, config.rel_tol, candidate.detail);
+      return { result: scoreNumeric(candidate.text, acceptable, config.abs_tol, config.rel_tol, candidate.detail), compared: value };
+  }
+}
+
+/** The value an exact, normalized_exact, contains or numeric scorer compares, from the (extracted) text. */
+function comparedValue(config: Extract<DeterministicScorerConfig, { type: 'exact' | 'normalized_exact' | 'contains' | 'numeric' }>, text: string | null): string | null {
+  if (text === null) return null;
+  switch (config.type) {
+    case 'exact':
+      return text;
+    case 'normalized_exact':
+      return normalizeAnswer(text, config.normalize);
+    case 'contains':
+      return config.normalize ? normalizeAnswer(text, config.normalize) : text;
+    case 'numeric': {
+      const number = firstNumber(text);
+      return number === null ? null : String(number);
+    }
   }
 }
 
@@ -180,20 +213,21 @@ function jsonSchemaProblem(schema: boolean | Record<string, unknown>, draft: Jso
 // One validator per schema object, its patterns compiled once: a study scores thousands of answers with one config.
 const validators = new WeakMap<object, BoundedSchemaValidator>();
 
-function scoreJsonSchema(schema: boolean | Record<string, unknown>, draft: JsonSchemaDraft, strict: boolean, answer: string): ScoreResult {
+function scoreJsonSchema(schema: boolean | Record<string, unknown>, draft: JsonSchemaDraft, strict: boolean, answer: string): ComparedScore {
   const parsed = parseJsonAnswer(answer, { strict });
-  if (!parsed.ok) return passFail(false, 'invalid', { error: `not JSON: ${parsed.error}` });
+  if (!parsed.ok) return { result: passFail(false, 'invalid', { error: `not JSON: ${parsed.error}` }), compared: null };
+  const compared = canonicalJson(parsed.value);
   try {
     const key = typeof schema === 'object' ? schema : { schema };
     let validator = validators.get(key);
     if (!validator) validators.set(key, (validator = new BoundedSchemaValidator(schema, draft)));
     const result = validator.validate(parsed.value);
     const errors = result.errors.slice(0, 10).map(({ instanceLocation, keywordLocation, error }) => ({ instanceLocation, keywordLocation, error }));
-    return passFail(result.valid, result.valid ? 'valid' : 'invalid', { source: parsed.source, ...(result.valid ? {} : { errors }) });
+    return { result: passFail(result.valid, result.valid ? 'valid' : 'invalid', { source: parsed.source, ...(result.valid ? {} : { errors }) }), compared };
   } catch (error) {
-    if (error instanceof ValidationBudgetExceeded) return unscorable(`the answer could not be checked: ${error.message}`);
+    if (error instanceof ValidationBudgetExceeded) return { result: unscorable(`the answer could not be checked: ${error.message}`), compared };
     // A schema keyword that only fails on use (a $ref to nothing) or a document nested too deep.
-    return unscorable(`the schema could not be applied: ${(error as Error).message}`);
+    return { result: unscorable(`the schema could not be applied: ${(error as Error).message}`), compared };
   }
 }
 

@@ -13,10 +13,8 @@ import type { EmbeddingService } from '../../embeddings/service';
 import type { ProviderGates } from '../runner/background-run';
 import type { InferenceContext } from '../../inference/service';
 import { itemPromptText } from '../item-prompt';
-import { extractAnswer } from '../scorers/extract';
 import { parseJudgeVerdict, renderJudgePrompt, semanticScore } from '../scorers/model-scorers';
-import { normalizeAnswer } from '../scorers/normalize';
-import { acceptableAnswers, isDeterministicScorer, scoreAnswer, type ScoreResult, type ScorerConfig } from '../scorers/scorers';
+import { acceptableAnswers, isDeterministicScorer, scoreAndCompare, type ScoreResult, type ScorerConfig } from '../scorers/scorers';
 
 /** Answers are kept for distributions up to this length; longer ones are cut (and counted as one answer if they share the start). */
 export const MAX_STORED_ANSWER_CHARS = 1_000;
@@ -48,16 +46,8 @@ export interface PageScores {
   judgeCalls: number;
 }
 
-/**
- * The answer as a scorer compares it, kept so distributions can be counted in SQL: the extracted part
- * (null when nothing could be extracted), normalised as configured; otherwise the answer as given.
- */
-export function comparedAnswer(config: ScorerConfig, text: string): string | null {
-  let answer: string | null = text;
-  if ('extract' in config && config.extract) answer = extractAnswer(text, config.extract).value;
-  if (answer !== null && 'normalize' in config && config.normalize) answer = normalizeAnswer(answer, config.normalize);
-  return answer === null ? null : answer.slice(0, MAX_STORED_ANSWER_CHARS);
-}
+/** The compared answer as stored: cut to MAX_STORED_ANSWER_CHARS. */
+const stored = (answer: string | null) => (answer === null ? null : answer.slice(0, MAX_STORED_ANSWER_CHARS));
 
 export async function scorePage(services: ScoringServices, scorer: ScorerVersion, tasks: AnsweredTask[]): Promise<PageScores> {
   const { config } = scorer;
@@ -65,8 +55,9 @@ export async function scorePage(services: ScoringServices, scorer: ScorerVersion
     const rows: NewScore[] = [];
     for (const task of tasks) {
       await services.slice();
-      const text = task.text ?? '';
-      rows.push(scoreRow(services, scorer, task, scoreAnswer(config, text, parseJsonColumn<unknown>(task.expected_json)), comparedAnswer(config, text)));
+      // One pass over the answer: the score and the value it compared (what votes and distributions count).
+      const { result, compared } = scoreAndCompare(config, task.text ?? '', parseJsonColumn<unknown>(task.expected_json));
+      rows.push(scoreRow(services, scorer, task, result, stored(compared)));
     }
     return { rows, unscored: rows.filter((r) => r.pass === null).length, judgeCalls: 0 };
   }
@@ -138,7 +129,8 @@ async function scoreSemantic(services: ScoringServices, scorer: ScorerVersion, t
         ? unscorable(failed.error)
         : semanticScore(expected.map((e) => ({ expected: e.raw, similarity: cosine(own as Float32Array, vectors.get(e.text) as Float32Array) })), config.threshold);
     }
-    rows.push(scoreRow(services, scorer, task, result, (task.text ?? '').slice(0, MAX_STORED_ANSWER_CHARS)));
+    // The text as embedded is what was compared.
+    rows.push(scoreRow(services, scorer, task, result, stored(answer)));
   }
   return { rows, unscored: rows.filter((r) => r.pass === null).length, judgeCalls: 0 };
 }
@@ -193,7 +185,7 @@ async function scoreByJudge(services: ScoringServices, scorer: ScorerVersion, ta
           call.status === 'success'
             ? parseJudgeVerdict(call.text ?? '', config.verdict)
             : unscorable(`the judge call failed: ${call.error?.class ?? 'error'}: ${call.error?.message ?? ''}`.trim());
-        return scoreRow(services, scorer, task, result, text.slice(0, MAX_STORED_ANSWER_CHARS), call.id);
+        return scoreRow(services, scorer, task, result, stored(text), call.id);
       }),
     ),
   );

@@ -36,14 +36,14 @@ export type { AnswerDrift, CategoryCounts, DriftMethod, DriftOptions } from './d
 export { mcnemarExact } from './mcnemar';
 export type { McNemarResult } from './mcnemar';
 export { benjaminiHochbergAdjust, holmAdjust } from './multiplicity';
-export { itemsNeededForEffect, minimumDetectableEffect, pairedDifference } from './paired';
+export { itemsNeededForEffect, minimumDetectableEffect, pairedDifference, pairedDifferenceOf } from './paired';
 export type { PairedComparison, PowerOptions } from './paired';
 export { clusteredRatio } from './ratio';
 export type { ClusteredRatio, RatioUnit, SmallSampleCorrection } from './ratio';
 export { passAtK, passHatK, repeatCurves } from './repeats';
 export type { RepeatCurvePoint } from './repeats';
 export { lnBinomial, lnFactorial, lnGamma, regularizedBeta, regularizedGamma } from './numerics/special-functions';
-export { majorityVote, majorityVoteAccuracy } from './votes';
-export type { MajorityVote, MajorityVoteAccuracy, VotedSample } from './votes';
+export { majorityVote, majorityVoteAccuracy, majorityVoteOfTallies } from './votes';
+export type { MajorityVote, MajorityVoteAccuracy, ValueTally, VotedSample } from './votes';
 export { wilsonInterval } from './wilson';
 export type { WilsonInterval } from './wilson';

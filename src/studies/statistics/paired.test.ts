@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { itemsNeededForEffect, minimumDetectableEffect, pairedDifference } from './paired';
+import { itemsNeededForEffect, minimumDetectableEffect, pairedDifference, pairedDifferenceOf } from './paired';
 
 // Student (1908), R's `sleep` data: the extra sleep of 10 patients under drug 2 minus drug 1.
 const sleepDifferences = [1.2, 2.4, 1.3, 1.3, 0.0, 1.0, 1.8, 0.8, 4.6, 1.4];
@@ -14,6 +14,11 @@ describe('paired difference over items', () => {
     expect(result.low).toBeCloseTo(0.7001, 4);
     expect(result.high).toBeCloseTo(2.4599, 4);
     expect(result.se).toBeCloseTo(result.sd! / Math.sqrt(10), 14);
+  });
+
+  it('gives the same figures from the differences themselves (one reusable buffer per pair)', () => {
+    expect(pairedDifferenceOf(Float64Array.from(sleepDifferences))).toEqual(pairedDifference(sleepDifferences.map((d) => [d, 0] as const)));
+    expect(() => pairedDifferenceOf([1, Number.POSITIVE_INFINITY])).toThrow(/differences\[1\]/);
   });
 
   it('pairs the two targets item by item: shared difficulty cancels', () => {

@@ -37,20 +37,38 @@ export interface PairedComparison {
  *   null because there is no spread to scale them by.
  */
 export function pairedDifference(pairs: ReadonlyArray<readonly [number, number]>, confidence = 0.95): PairedComparison {
-  requireConfidence(confidence);
   const differences = pairs.map(([first, second], i) => {
     requireFinite(first, `pairs[${i}][0]`);
     requireFinite(second, `pairs[${i}][1]`);
     return first - second;
   });
+  return pairedDifferenceOf(differences, confidence);
+}
+
+/**
+ * pairedDifference from the per-item differences d_i themselves — for callers that compare many
+ * pairs of targets and fill one buffer per pair instead of building pairs.
+ */
+export function pairedDifferenceOf(differences: ArrayLike<number>, confidence = 0.95): PairedComparison {
+  requireConfidence(confidence);
   const n = differences.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    requireFinite(differences[i]!, `differences[${i}]`);
+    sum += differences[i]!;
+  }
   const none = { se: null, df: null, t: null, p_value: null, low: null, high: null, method: null, mde: null };
   if (n === 0) return { items: 0, mean: null, sd: null, ...none };
-  const mean = differences.reduce((sum, d) => sum + d, 0) / n;
+  const mean = sum / n;
   if (n === 1) return { items: 1, mean, sd: null, ...none };
-  const sd = Math.sqrt(differences.reduce((sum, d) => sum + (d - mean) ** 2, 0) / (n - 1));
+  let squares = 0;
+  let scale = 1;
+  for (let i = 0; i < n; i++) {
+    squares += (differences[i]! - mean) ** 2;
+    scale = Math.max(scale, Math.abs(differences[i]!));
+  }
+  const sd = Math.sqrt(squares / (n - 1));
   const df = n - 1;
-  const scale = differences.reduce((largest, d) => Math.max(largest, Math.abs(d)), 1);
   if (sd <= 1e-12 * scale) {
     const allZero = Math.abs(mean) <= 1e-12 * scale;
     const p_value = allZero ? 1 : mcnemarExact(n, 0).p_value;

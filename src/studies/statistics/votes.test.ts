@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { majorityVote, majorityVoteAccuracy, type VotedSample } from './votes';
+import { majorityVote, majorityVoteAccuracy, majorityVoteOfTallies, type VotedSample } from './votes';
 
 const samples = (...pairs: Array<[string, boolean]>): VotedSample[] => pairs.map(([value, passed]) => ({ value, passed }));
 
@@ -23,6 +23,14 @@ describe('majority vote with ties split', () => {
 
   it('has no vote without samples', () => {
     expect(majorityVote([])).toBeNull();
+    expect(majorityVoteOfTallies([{ value: 'x', count: 0, passed: 0 }])).toBeNull();
+  });
+
+  it('votes the same from samples counted per value, and refuses impossible tallies', () => {
+    const tallies = [{ value: 'no', count: 2, passed: 0 }, { value: 'yes', count: 2, passed: 2 }, { value: 'maybe', count: 1, passed: 0 }];
+    expect(majorityVoteOfTallies(tallies)).toEqual({ credit: 0.5, modal_values: ['no', 'yes'], modal_count: 2, samples: 5 });
+    expect(majorityVoteOfTallies(tallies)).toEqual(majorityVote(samples(['yes', true], ['no', false], ['maybe', false], ['no', false], ['yes', true])));
+    expect(() => majorityVoteOfTallies([{ value: 'x', count: 1, passed: 2 }])).toThrow(/tallies\[0\]\.passed \(2\) cannot exceed/);
   });
 });
 

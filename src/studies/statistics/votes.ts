@@ -1,5 +1,5 @@
 // Majority vote over an item's samples, with ties split evenly, and majority-vote accuracy over items.
-import { requireConfidence } from './numerics/input-checks';
+import { requireConfidence, requireCount } from './numerics/input-checks';
 import { wilsonInterval } from './wilson';
 
 /** One sample as the scorer saw it: the value it compared (extracted, normalised) and its verdict. */
@@ -29,20 +29,42 @@ export interface MajorityVote {
  * first. Null with no samples.
  */
 export function majorityVote(samples: readonly VotedSample[]): MajorityVote | null {
-  if (samples.length === 0) return null;
-  const tallies = new Map<string, { count: number; passed: number }>();
+  const tallies = new Map<string, ValueTally>();
   for (const { value, passed } of samples) {
-    const tally = tallies.get(value) ?? { count: 0, passed: 0 };
+    const tally = tallies.get(value) ?? { value, count: 0, passed: 0 };
     tally.count += 1;
     if (passed) tally.passed += 1;
     tallies.set(value, tally);
   }
+  return majorityVoteOfTallies([...tallies.values()]);
+}
+
+/** One distinct value of an item's samples: how many samples gave it and how many of those passed. */
+export interface ValueTally {
+  value: string;
+  count: number;
+  passed: number;
+}
+
+/**
+ * majorityVote from samples already counted per value (as SQL aggregates them): the same vote,
+ * ties split the same way. Each value appears once; values with no samples are ignored.
+ */
+export function majorityVoteOfTallies(tallies: readonly ValueTally[]): MajorityVote | null {
+  let samples = 0;
   let modal_count = 0;
-  for (const { count } of tallies.values()) modal_count = Math.max(modal_count, count);
-  const modal = [...tallies].filter(([, tally]) => tally.count === modal_count);
-  const credit = modal.reduce((sum, [, tally]) => sum + tally.passed / tally.count, 0) / modal.length;
-  const modal_values = modal.map(([value]) => value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return { credit, modal_values, modal_count, samples: samples.length };
+  tallies.forEach(({ count, passed }, i) => {
+    requireCount(count, `tallies[${i}].count`);
+    requireCount(passed, `tallies[${i}].passed`);
+    if (passed > count) throw new RangeError(`tallies[${i}].passed (${passed}) cannot exceed its count (${count})`);
+    samples += count;
+    modal_count = Math.max(modal_count, count);
+  });
+  if (samples === 0) return null;
+  const modal = tallies.filter((tally) => tally.count === modal_count);
+  const credit = modal.reduce((sum, tally) => sum + tally.passed / tally.count, 0) / modal.length;
+  const modal_values = modal.map(({ value }) => value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { credit, modal_values, modal_count, samples };
 }
 
 export interface MajorityVoteAccuracy {

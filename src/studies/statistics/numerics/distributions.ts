@@ -61,13 +61,23 @@ export function studentTQuantile(p: number, df: number): number {
   requireDegreesOfFreedom(df);
   if (df === Infinity) return normalQuantile(p);
   if (p === 0.5) return 0;
+  // A report asks for the same few quantiles (0.975 at the df of each slice) tens of thousands of times.
+  const key = `${p}:${df}`;
+  const known = tQuantiles.get(key);
+  if (known !== undefined) return known;
   const tail = Math.min(p, 1 - p);
   const z = normalTailStart(tail);
   // Cornish–Fisher expansion of t in z (Abramowitz & Stegun 26.7.5), a start the solver refines.
   const start = z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df * df);
   const t = invertUpperTail(tail, (x) => studentTUpperTail(x, df), (x) => studentTDensity(x, df), start);
-  return p < 0.5 ? -t : t;
+  const quantile = p < 0.5 ? -t : t;
+  if (tQuantiles.size >= MAX_KNOWN_QUANTILES) tQuantiles.clear();
+  tQuantiles.set(key, quantile);
+  return quantile;
 }
+
+const MAX_KNOWN_QUANTILES = 4096;
+const tQuantiles = new Map<string, number>();
 
 /** P(X > x) for X ~ χ²(df): Q(df/2, x/2) (R's `pchisq(x, df, lower.tail = FALSE)`). */
 export function chiSquareSurvival(x: number, df: number): number {
