@@ -10,6 +10,7 @@ import type { InferenceContext } from '../inference/service';
 import { checkStudyTasks, checkStudyPrompts } from '../limits';
 import { expandSweep } from './sweeps';
 import type { StudyInput } from '../schemas/study-requests';
+import { firstSchedule } from './series/schedule';
 
 export interface StudyContext extends InferenceContext {
   studies: StudyExecutor;
@@ -22,6 +23,7 @@ export async function startStudy(ctx: StudyContext, input: StudyInput) {
   });
   const targets: StudyTarget[] = expandSweep(given, input.sweep);
   checkStudyTasks(ctx.limits, { items: input.items.length, targets: targets.length, samples: input.samples });
+  const schedule = input.schedule && firstSchedule(ctx.limits, input.schedule, new Date());
   await checkStudyPrompts(ctx.limits, { items: input.items, template: input.template, tasksPerItem: targets.length * input.samples });
   const items: NewStudyItem[] = input.items.map((item, i) => ({
     key: item.id ?? String(i + 1),
@@ -49,6 +51,7 @@ export async function startStudy(ctx: StudyContext, input: StudyInput) {
     },
     items,
     seed: input.seed,
+    ...(schedule ? { schedule } : {}),
   }, stamp);
   await ctx.studies.launch(studyId, stamp.runId);
   return studyProgress(ctx, studyId);
@@ -56,7 +59,7 @@ export async function startStudy(ctx: StudyContext, input: StudyInput) {
 
 const scrubbed = (ctx: StudyContext, text: string | undefined) => (text === undefined || !ctx.scrub ? text : ctx.scrub(text));
 
-const newRunStamp = (executor: StudyExecutor): RunStamp => ({
+export const newRunStamp = (executor: StudyExecutor): RunStamp => ({
   runId: crypto.randomUUID(),
   runner: executor.runner,
   now: new Date().toISOString(),
@@ -108,6 +111,9 @@ export async function studyProgress(ctx: StudyContext, studyId: number) {
     seed: found.study.runSeed,
     created_at: found.study.createdAt,
     updated_at: found.study.updatedAt,
+    rerun_of: found.study.rerunOf,
+    series_id: found.study.seriesId ?? studyId,
+    schedule: found.study.scheduleEvery ? { every: found.study.scheduleEvery, next_run_at: found.study.nextRunAt } : null,
   };
 }
 

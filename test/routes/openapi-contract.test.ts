@@ -145,6 +145,9 @@ describe('the OpenAPI document and the routes agree', () => {
       await get(`${studies}/${study.id}/scoring`);
       await get(`${studies}/${study.id}/report`);
       for (const format of ['csv', 'jsonl']) expect((await t.get(`${studies}/${study.id}/export?format=${format}`)).status).toBe(200);
+      const rerun = await post(`${studies}/${study.id}/rerun`, { samples: 1 }, 202);
+      await waitFor(() => get(`${studies}/${rerun.id}`), (p) => p.status !== 'running' && p.status !== 'creating');
+      await get(`${studies}/${rerun.id}/runs`);
 
       // Cancel last: a study held up by a slow provider.
       fake.setLatency(2_000);
