@@ -9,6 +9,9 @@ import { errorBody } from './http/errors';
 import { capConnectionsPerAddress, serverOptions } from './node/server-limits';
 import { installShutdown } from './node/shutdown';
 import { nodeStaticAssets } from './node/static-assets';
+import { startScheduleTimer } from './node/schedule-timer';
+import { serviceContext } from './deps';
+import { webhookTarget } from './studies/series/drift-webhook';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const deps = await bootstrap(process.env);
@@ -55,4 +58,8 @@ const server = serve(
 capConnectionsPerAddress(server as Server, deps.config.server, (address) =>
   deps.logger.error({ event: 'connection_refused', address, reason: 'too many connections from this address' }),
 );
-installShutdown({ server, deps, refuseNewRequests: () => (stopping = true) });
+const schedules = startScheduleTimer(
+  { ctx: serviceContext(deps), scoring: deps.scoring, webhook: webhookTarget(deps.config.schedules) },
+  { everyMs: deps.config.schedules.checkEveryMs },
+);
+installShutdown({ server, deps, refuseNewRequests: () => (stopping = true), stopTimers: () => schedules.stop() });
