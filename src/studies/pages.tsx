@@ -29,10 +29,15 @@ import { previewScorer } from './scorers/preview';
 import type { StudyInput } from '../schemas/study-requests';
 import { providerOptions } from '../pages/page-helpers';
 import { studyPages } from './study-page';
+import { latestHeadlines } from './series/runs';
 
 export function studiesPages(deps: AppDeps) {
   const ctx = serviceContext(deps);
   const recent = async () => (await listStudies(ctx, 20)).studies;
+  const withLatest = async () => {
+    const studies = await recent();
+    return { studies, latest: await latestHeadlines(deps.database.db, studies.map((s) => s.id)) };
+  };
   const studyId = (raw: string) => {
     const parsed = idParamSchema.safeParse({ id: raw });
     if (!parsed.success) throw new AppError(404, 'not_found', 'no such study');
@@ -41,7 +46,7 @@ export function studiesPages(deps: AppDeps) {
 
   /** The Studies page, filled in with what was sent when it comes back (an error, a builder button without htmx). */
   const page = async (c: Context, body: FormBody | undefined, extra: Partial<StudiesPageProps> = {}, status: ContentfulStatusCode = 200) =>
-    c.html(<StudiesPage providers={providerOptions(deps)} studies={await recent()} values={body && formValues(body)} {...extra} />, status);
+    c.html(<StudiesPage providers={providerOptions(deps)} {...await withLatest()} values={body && formValues(body)} {...extra} />, status);
   const isHtmx = (c: Context) => c.req.header('hx-request') === 'true';
 
   return new Hono<AppEnv>()

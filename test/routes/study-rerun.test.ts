@@ -91,6 +91,25 @@ describe('re-running a study', () => {
     expect(original.accuracy.high).toBeGreaterThan(original.accuracy.estimate);
   });
 
+  it('lists the runs on the study page, runs it again from there, and shows the latest accuracy on the studies list', async () => {
+    const page = await (await t.get(`/studies/${first}`)).text();
+    expect(page).toContain('id="study-runs"');
+    const listed = await (await t.get(`${STUDIES}/${first}/runs`)).json();
+    for (const run of listed.runs) expect(page).toContain(`/studies/${run.id}"`);
+    // The first run is scored (the test above): its figure and interval are on the page.
+    const scoredRun = listed.runs.find((r: { accuracy: unknown }) => r.accuracy !== null);
+    expect(page).toContain(`${(scoredRun.accuracy.estimate * 100).toFixed(1)}% <span class="muted">[${(scoredRun.accuracy.low * 100).toFixed(1)}%–`);
+    const again = await t.app.request(`/studies/${first}/rerun`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(again.status).toBe(303);
+    const newId = Number(again.headers.get('location')!.split('/').pop());
+    expect((await progress(newId)).rerun_of).toBe(first);
+    await settled(newId);
+    const list = await (await t.get('/studies')).text();
+    expect(list).toContain('latest accuracy');
+    // The first run's row links to the series' newest run.
+    expect(list).toContain(`<a href="/studies/${newId}" class="muted">run ${newId}</a>`);
+  });
+
   it('answers 404 for an unknown study and creates nothing', async () => {
     const before = await studyCount();
     const res = await t.post(`${STUDIES}/999999/rerun`, {});

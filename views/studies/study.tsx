@@ -7,6 +7,8 @@ import { Pager, StudyMatrix } from './study-matrix';
 import { AccuracyChart, PairsTable, SlicesBlock, TargetSummaryTable } from './study-summary';
 import { ErrorBox, StatusBadge } from '../components/ui';
 import { Layout } from '../layout';
+import type { StudyRuns } from '../../src/studies/series/runs';
+import { StudyRunsPanel } from './runs';
 
 export type Progress = Awaited<ReturnType<typeof studyProgress>>;
 type Body = StudyReport['body'];
@@ -38,6 +40,7 @@ export interface StudyPageProps {
   body: Body;
   query: StudyQuery;
   scoring: { runs: ScoringProgress[]; scorersText: string };
+  runs?: StudyRuns;
 }
 
 const CHART_HEAD = [<script src="/static/chart.umd.js" defer></script>, <script src="/static/charts.js" defer></script>, <script src="/static/labels.js" defer></script>];
@@ -55,6 +58,7 @@ export function StudyPage(props: StudyPageProps) {
       <StudyLive progress={p} query={props.query} />
       <ScoringPanel id={p.id} runs={props.scoring.runs} scorersText={props.scoring.scorersText} />
       <StudyResults id={p.id} body={props.body} query={props.query} running={p.status === 'running'} />
+      {props.runs ? <StudyRunsPanel study={p.id} runs={props.runs} schedule={p.schedule} /> : null}
     </Layout>
   );
 }
