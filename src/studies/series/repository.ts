@@ -102,43 +102,30 @@ export async function latestRunsOf(db: Database, studyIds: number[]): Promise<Ma
   return new Map(rows.map((row) => [row.id, row.latest]));
 }
 
-export interface RunAccuracy {
-  id: number;
-  scorer: string;
-  version: number;
-  /** Σ over items of the item's share of passing scores, and the items scored. */
-  passed: number;
-  items: number;
+/** The scorer a run's headline is read under: its first scorer (else the first that scored it), latest version. */
+export async function headlineScorer(db: Database, runId: number): Promise<{ scorer: string; version: number } | undefined> {
+  const rows = await db.all<{ scorer: string | null; version: number | null }>(sql`
+    WITH picked AS (
+      SELECT coalesce(json_extract(b.options_json, '$.scorers[0].name'),
+                      (SELECT s.scorer FROM scores s WHERE s.batch_id = b.group_id AND s.scorer != 'human' ORDER BY s.id LIMIT 1)) AS scorer
+        FROM batches b WHERE b.group_id = ${runId})
+    SELECT p.scorer, (SELECT max(v.version) FROM scorer_versions v WHERE v.batch_id = ${runId} AND v.scorer = p.scorer) AS version FROM picked p`);
+  const row = rows[0];
+  return row?.scorer && row.version !== null ? { scorer: row.scorer, version: row.version } : undefined;
 }
 
 /**
- * The headline accuracy of each run: under its first scorer's latest version (as the report
- * defaults to), each item's share of passing answers, summed over the items scored. One grouped
- * read over the scores index per run; human labels are not a scorer here.
+ * For the items with ids in [from, to]: Σ of each item's share of passing answers under the scorer
+ * version, and how many items were scored (a range scan of scores_report_idx).
  */
-export async function runAccuracies(db: Database, runIds: number[]): Promise<Map<number, RunAccuracy>> {
-  if (!runIds.length) return new Map();
-  const rows = await db.all<RunAccuracy>(sql`
-    WITH picked AS (
-      SELECT b.group_id AS id,
-             coalesce(json_extract(b.options_json, '$.scorers[0].name'),
-                      (SELECT s.scorer FROM scores s WHERE s.batch_id = b.group_id AND s.scorer != 'human' ORDER BY s.id LIMIT 1)) AS scorer
-        FROM batches b
-       WHERE b.group_id IN (${sql.join(runIds.map((id) => sql`${id}`), sql`, `)})
-    ),
-    versioned AS (
-      SELECT p.id, p.scorer, (SELECT max(s.version) FROM scores s WHERE s.batch_id = p.id AND s.scorer = p.scorer) AS version
-        FROM picked p WHERE p.scorer IS NOT NULL
-    ),
-    per_item AS (
-      SELECT v.id, v.scorer, v.version, avg(s.pass) AS share
-        FROM versioned v
-        JOIN scores s ON s.batch_id = v.id AND s.scorer = v.scorer AND s.version = v.version
-       WHERE s.pass IS NOT NULL
-       GROUP BY v.id, s.item_id
-    )
-    SELECT id, scorer, version, sum(share) AS passed, count(*) AS items FROM per_item GROUP BY id`);
-  return new Map(rows.map((row) => [row.id, row]));
+export async function passSharesBetween(db: Database, runId: number, scorer: { scorer: string; version: number }, from: number, to: number) {
+  const rows = await db.all<{ passed: number | null; items: number }>(sql`
+    SELECT sum(share) AS passed, count(*) AS items FROM (
+      SELECT avg(pass) AS share FROM scores
+       WHERE batch_id = ${runId} AND scorer = ${scorer.scorer} AND version = ${scorer.version}
+         AND item_id BETWEEN ${from} AND ${to} AND pass IS NOT NULL
+       GROUP BY item_id)`);
+  return { passed: rows[0]?.passed ?? 0, items: rows[0]?.items ?? 0 };
 }
 
 export interface FinishedScheduledRun {
