@@ -96,6 +96,29 @@ describe('scheduled studies on Node', () => {
     }
   });
 
+  it('schedules a study after it was made, on its first run whichever run is named, and stops it', async () => {
+    const { id } = await (await t.post('/api/v1/studies', { items: [{ prompt: 'later' }], targets: [{ provider: 'echo' }] })).json();
+    const rerun = await (await t.post(`/api/v1/studies/${id}/rerun`, {})).json();
+    const put = (every: unknown) =>
+      t.app.request(`/api/v1/studies/${rerun.id}/schedule`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ every }) });
+    expect((await put('30s')).status).toBe(400);
+    const before = Date.now();
+    const scheduled = await put('2h');
+    expect(scheduled.status).toBe(200);
+    const first = await scheduled.json();
+    expect(first.id).toBe(id);
+    expect(Date.parse(first.schedule.next_run_at) - before).toBeGreaterThanOrEqual(2 * 3_600_000 - 1000);
+    expect((await (await t.get(`/api/v1/studies/${rerun.id}`)).json()).schedule).toBeNull();
+    // Stopped: a scheduler at any later time starts nothing for it.
+    const stopped = await t.app.request(`/api/v1/studies/${id}/schedule`, { method: 'DELETE' });
+    expect((await stopped.json()).schedule).toBeNull();
+    clock = new Date(Date.now() + 30 * 86_400_000);
+    const timer = timerOn(t.deps);
+    await pause(CHECK_MS * 6);
+    await timer.stop();
+    expect((await runsOf(id)).map((r) => r.group_id)).toEqual([rerun.id]);
+  });
+
   it('lets two schedulers on one database check at the same moment and start one run per slot', async () => {
     const { id } = await (await t.post('/api/v1/studies', { items: [{ prompt: 'x' }], targets: [{ provider: 'echo' }], schedule: { every: '2m' } })).json();
     const due = (await rows('SELECT next_run_at FROM batches WHERE group_id = ?', [id]))[0]!.next_run_at as string;

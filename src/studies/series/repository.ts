@@ -162,3 +162,11 @@ export async function previousRun(db: Database, seriesId: number, runId: number)
      ORDER BY group_id DESC LIMIT 1`);
   return rows[0]?.id;
 }
+
+/** Sets (or, with null, stops) a series' schedule. */
+export async function saveSchedule(db: Database, seriesId: number, schedule: { every: string; nextRunAt: string } | null) {
+  await db
+    .update(batches)
+    .set({ scheduleEvery: schedule?.every ?? null, nextRunAt: schedule?.nextRunAt ?? null })
+    .where(eq(batches.groupId, seriesId));
+}

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { serviceContext, type AppDeps } from '../../deps';
 import { AppError } from '../../errors';
 import { validationError, withinJsonDepth } from '../../http/validation';
-import { apiRouter, collectionPath, createRoute, errors, json } from '../../api/contract';
+import { apiRouter, collectionPath, createRoute, errors, json, jsonBody } from '../../api/contract';
+import { studyScheduleSchema } from '../../schemas/study-schedule';
+import { setStudySchedule } from './schedules';
 import { idParamSchema } from '../../schemas/requests';
 import { rerunBodySchema, studyRunsSchema } from '../../schemas/study-rerun';
 import { studyProgressSchema } from '../../schemas/study-progress-responses';
@@ -44,10 +46,30 @@ const runs = createRoute({
   responses: { 200: json(studyRunsSchema, `The runs (at most ${MAX_LISTED_RUNS})`), ...errors(400, 404) },
 });
 
+const schedule = createRoute({
+  method: 'put',
+  path: '/{id}/schedule',
+  tags: ['Studies'],
+  summary: 'Schedule the study (given any of its runs): it runs again every `every`, the first time a period from now',
+  request: { params: idParamSchema, body: jsonBody(studyScheduleSchema) },
+  responses: { 200: json(studyProgressSchema, "The study's first run, with its schedule"), ...errors(400, 404, 415) },
+});
+
+const unschedule = createRoute({
+  method: 'delete',
+  path: '/{id}/schedule',
+  tags: ['Studies'],
+  summary: 'Stop the study running on a schedule (runs already started go on)',
+  request: { params: idParamSchema },
+  responses: { 200: json(studyProgressSchema, "The study's first run, its schedule null"), ...errors(400, 404) },
+});
+
 export function seriesRoutes(deps: AppDeps) {
   const ctx = serviceContext(deps);
   return apiRouter()
     .openapi(runs, async (c) => c.json(await studyRuns(deps.database.db, c.req.valid('param').id), 200))
+    .openapi(schedule, async (c) => c.json(await setStudySchedule(ctx, c.req.valid('param').id, c.req.valid('json')), 200))
+    .openapi(unschedule, async (c) => c.json(await setStudySchedule(ctx, c.req.valid('param').id, null), 200))
     .openapi(rerun, async (c) => {
     const id = c.req.valid('param').id;
     const text = await c.req.text();

@@ -58,18 +58,17 @@ export async function startDueRuns(work: Pick<ScheduleWork, 'ctx'>, now: Date): 
 /**
  * Completed scheduled runs: scored with the study's scorers first (when it has some), then their
  * drift against the previous run of the series is computed once and, if anything drifted, sent.
- * Answers the runs checked.
+ * Without a drift service the run is marked checked once scored. Answers the runs checked.
  */
 export async function checkFinishedRuns(work: ScheduleWork, now: Date): Promise<number[]> {
   const { ctx } = work;
-  if (!work.driftSummary) return [];
   const checked: number[] = [];
   for (const run of await uncheckedScheduledRuns(ctx.db, PER_CHECK)) {
     if (!(await scored(work, run.id))) continue;
     if (!(await claimDriftCheck(ctx.db, run.id, now.toISOString()))) continue;
     checked.push(run.id);
     const baseline = await previousRun(ctx.db, run.seriesId, run.id);
-    if (baseline === undefined) continue;
+    if (baseline === undefined || !work.driftSummary) continue;
     try {
       const outcome = await work.driftSummary(run.id, baseline);
       ctx.logger.info({ event: 'scheduled_run_drift', batch_id: run.seriesId, run_id: run.id, baseline_id: baseline, drifted: outcome.drifted });
