@@ -139,6 +139,16 @@ describe('re-running a study', () => {
     expect(await countCalls(t)).toBe(callsBefore);
   });
 
+  it('refuses to re-run a study still being created (409), creating nothing', async () => {
+    const { id } = await (await t.post(STUDIES, { items: [{ prompt: 'half' }], targets: [{ provider: 'echo' }] })).json();
+    await settled(id);
+    await rows("UPDATE batches SET status = 'creating' WHERE group_id = ?", [id]);
+    const before = await studyCount();
+    const res = await t.post(`${STUDIES}/${id}/rerun`, {});
+    expect(res.status).toBe(409);
+    expect(await studyCount()).toBe(before);
+  });
+
   it('refuses a re-run over MAX_BATCH_TASKS before creating anything', async () => {
     const before = await studyCount();
     const res = await t.post(`${STUDIES}/${first}/rerun`, { samples: 26 });

@@ -19,6 +19,7 @@ export async function rerunStudy(ctx: StudyContext, studyId: number, overrides: 
   const found = await getStudy(ctx.db, studyId);
   if (!found) throw notFound('study', studyId);
   const { study, group } = found;
+  if (study.status === 'creating') throw new AppError(409, 'conflict', `study ${studyId} is still being created: re-run it once it is`);
   const options = study.optionsJson;
   const targets = rerunTargets(ctx, study.targetsJson, overrides.targets, options.sweep as Sweep | undefined);
   const primary = options.primary as [number, number] | undefined;

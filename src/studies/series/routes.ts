@@ -33,7 +33,7 @@ const rerun = createRoute({
       ...json(studyProgressSchema, 'The new run, created and started'),
       headers: z.object({ location: z.string().meta({ description: 'The new run: GET it for progress' }) }),
     },
-    ...errors(400, 404, 415),
+    ...errors(400, 404, 409, 415),
   },
 });
 
