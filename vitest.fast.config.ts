@@ -11,6 +11,7 @@ export const SLOW_LANE = [
   'test/worker-build.test.ts',
   'test/dockerfile.test.ts',
   'test/server-process.test.ts',
+  'test/schedule-process.test.ts',
   'test/study-crash.test.ts',
   'test/bench-verdicts.test.ts',
   'test/faults/study-faults.test.ts',
