@@ -14,6 +14,9 @@ const LEFT = 56;
 const TOP = 24;
 const LABELS = 130;
 const LABEL_CHARS = 32;
+/** An 11px sans-serif character's width, about; and the labels' slant (35°). */
+const CHAR_WIDTH = 6.5;
+const SLANT = (35 * Math.PI) / 180;
 const TICKS = [0, 0.25, 0.5, 0.75, 1];
 
 const px = (x: number) => Math.round(x * 100) / 100;
@@ -21,7 +24,9 @@ const yOf = (rate: number) => px(TOP + PLOT_HEIGHT * (1 - rate));
 const shortLabel = (label: string) => (label.length > LABEL_CHARS ? `${label.slice(0, LABEL_CHARS - 1)}…` : label);
 
 export function AccuracyChartSvg(props: { targets: Target[]; title: string }) {
-  const width = LEFT + Math.max(1, props.targets.length) * SLOT + 16;
+  // Labels slant down to the right: the last one's run past its slot widens the chart.
+  const longest = Math.max(0, ...props.targets.map((t) => shortLabel(t.label).length));
+  const width = Math.ceil(LEFT + Math.max(1, props.targets.length) * SLOT + Math.max(16, longest * CHAR_WIDTH * Math.cos(SLANT) - SLOT / 2));
   const height = TOP + PLOT_HEIGHT + LABELS;
   const bottom = TOP + PLOT_HEIGHT;
   return (
@@ -61,7 +66,7 @@ export function AccuracyChartSvg(props: { targets: Target[]; title: string }) {
                 <line x1={center - 8} x2={center + 8} y1={yOf(a.low)} y2={yOf(a.low)}></line>
               </g>
             ) : null}
-            <text class="label" x={center} y={bottom + 14} text-anchor="end" transform={`rotate(-35 ${center} ${bottom + 14})`} fill="#111111">
+            <text class="label" x={center - 4} y={bottom + 14} text-anchor="start" transform={`rotate(35 ${center - 4} ${bottom + 14})`} fill="#111111">
               {shortLabel(t.label)}
             </text>
           </g>

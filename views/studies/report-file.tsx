@@ -16,7 +16,7 @@ h1 { font-size: 1.5rem; margin-bottom: .25rem; } h2 { font-size: 1.15rem; margin
 .muted { color: #5b6477; } .warning { border-left: 4px solid #b42318; background: #fef3f2; padding: .5rem .75rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; } th, td { border: 1px solid #dde1e8; padding: .3rem .5rem; text-align: right; vertical-align: top; }
 th { background: #f2f4f7; } td:first-child, th:first-child { text-align: left; }
-.matrix td { text-align: left; font-size: 12px; } .matrix .prompt { max-width: 28rem; white-space: pre-wrap; word-break: break-word; }
+.matrix td, .matrix th { text-align: left; font-size: 12px; } .matrix .prompt { max-width: 28rem; white-space: pre-wrap; word-break: break-word; }
 .pass { background: #ecfdf3; } .fail { background: #fef3f2; } .answer { font-family: ui-monospace, monospace; word-break: break-all; }
 .chart { overflow-x: auto; }
 `;
