@@ -14,14 +14,26 @@ import { scoringRunSchema, studyReportSchema } from '../schemas/study-report-res
 import { studyReportQuerySchema } from '../schemas/study-requests';
 import { fileMatrixItems, reportFileName, type ReportFileBody, type ReportFileFormat } from './report/report-figures';
 import { reportLatex, reportMarkdown } from './report/report-text-files';
-import { reportFileHtml } from '../../views/studies/report-file';
+import { reportFileHtmlParts } from '../../views/studies/report-file';
 
 /** The report as a file: what it is served as, and how it is made from the report body. */
-const REPORT_FILES: Record<ReportFileFormat, { type: string; render: (body: ReportFileBody) => string | Promise<string> }> = {
-  html: { type: 'text/html; charset=utf-8', render: reportFileHtml },
-  md: { type: 'text/markdown; charset=utf-8', render: reportMarkdown },
-  tex: { type: 'application/x-tex; charset=utf-8', render: reportLatex },
+const REPORT_FILES: Record<ReportFileFormat, { type: string; parts: (body: ReportFileBody) => AsyncIterable<string> }> = {
+  html: { type: 'text/html; charset=utf-8', parts: (body) => reportFileHtmlParts(body, new Date().toISOString()) },
+  md: { type: 'text/markdown; charset=utf-8', parts: (body) => oneOf(reportMarkdown(body)) },
+  tex: { type: 'application/x-tex; charset=utf-8', parts: (body) => oneOf(reportLatex(body)) },
 };
+
+async function* oneOf(text: string) {
+  yield text;
+}
+
+/** A file's parts as stream pages, a macrotask between them so the event loop serves others while a large file renders. */
+async function* yieldingPages(parts: AsyncIterable<string>): AsyncGenerator<string[]> {
+  for await (const part of parts) {
+    yield [part];
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
 /** The HTML file fetches nothing, whether opened from disk or from the server. */
 const FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; sandbox";
 
@@ -122,8 +134,11 @@ export function studyReportRoutes(deps: AppDeps) {
       const limit = format === 'html' ? fileMatrixItems(progress.targets.length) : 0;
       const { body } = await studyReport(db, id, { ...query, limit });
       const file = REPORT_FILES[format];
-      const text = await file.render(deps.scrub({ ...body, progress }));
-      return c.body(text, 200, {
+      const parts = file.parts(deps.scrub({ ...body, progress }));
+      const stream = pagedStream(yieldingPages(parts), (page) => page.join(''), (error) =>
+        deps.logger.error({ event: 'report_file_failed', request_id: c.get('requestId'), error: deps.redact(String(error)) }),
+      );
+      return c.body(stream, 200, {
         'content-type': file.type,
         'content-disposition': `attachment; filename="${reportFileName(id, format)}"`,
         'content-security-policy': FILE_CSP,

@@ -28,7 +28,7 @@ describe('the HTML report file and the SVG chart, in headless Chromium', () => {
   let fake: FakeOpenAI;
   let id: number;
   let dir: string;
-  // biome-ignore lint/suspicious/noExplicitAny: the JSON report as /report answers it
+  // The JSON report as /report answers it.
   let report: any;
 
   beforeAll(async () => {

@@ -3,7 +3,7 @@
 // and answers are model and user text).
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
-import { FILE_MATRIX_MAX_CELLS, FILE_MATRIX_MAX_ITEMS, pairsTable, reportHeadline, summaryTable, type FigureTable, type ReportFileBody } from '../../src/studies/report/report-figures';
+import { FILE_MATRIX_MAX_CELLS, FILE_MATRIX_MAX_ITEMS, filePairs, pairsTable, reportHeadline, summaryTable, type FigureTable, type ReportFileBody } from '../../src/studies/report/report-figures';
 import { AccuracyChartSvg } from './accuracy-chart-svg';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -39,46 +39,58 @@ function Table(props: { table: FigureTable; class: string }) {
   );
 }
 
-function Matrix(props: { body: ReportFileBody }) {
-  const { items, targets } = props.body;
-  const more = items.total - items.offset - items.rows.length;
+/** The matrix goes out about this many cells at a time, the event loop free between them. */
+const MATRIX_CELLS_PER_PART = 1_000;
+
+function MatrixIntro(props: { body: ReportFileBody }) {
+  const { items } = props.body;
   return (
-    <>
-      <p class="muted">
-        {items.total} item(s){items.filters.disagree ? ' where targets disagree' : ''}
-        {items.filters.field ? ` with ${items.filters.field}${items.filters.value !== null ? ` = ${items.filters.value}` : ''}` : ''}; this file shows at most {FILE_MATRIX_MAX_ITEMS} items and{' '}
-        {FILE_MATRIX_MAX_CELLS.toLocaleString('en-US')} cells. Each cell: passes / scored samples, and the most frequent answer as the scorer compared it.
-      </p>
-      <table class="matrix">
-        <thead>
-          <tr>
-            <th>item</th>
-            {targets.map((t) => <th>{t.label}</th>)}
-          </tr>
-        </thead>
-        <tbody>
-          {items.rows.map((item) => (
-            <tr>
-              <td>
-                <strong>{item.key}</strong>
-                <div class="prompt">{clip(item.prompt, PROMPT_CHARS)}</div>
-                {item.expected != null ? <div class="muted">expected: {clip(expectedText(item.expected), ANSWER_CHARS)}</div> : null}
-              </td>
-              {item.cells.map((cell) => (
-                <td class={cell.pass_rate == null ? '' : cell.pass_rate >= 0.5 ? 'pass' : 'fail'}>
-                  {cell.scored ? `${cell.passes}/${cell.scored}` : cell.n ? `${cell.n} answered` : '—'}
-                  {cell.failed ? <span class="muted"> · {cell.failed} failed</span> : null}
-                  {cell.pending ? <span class="muted"> · {cell.pending} pending</span> : null}
-                  {cell.modal?.answers.length ? <div class="answer">{clip(cell.modal.answers.map((a) => a ?? '(nothing extracted)').join(' | '), ANSWER_CHARS)}</div> : null}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {more > 0 ? <p class="more-items">… {more} more item(s) not in this file (the JSON report pages through all of them).</p> : null}
-    </>
+    <p class="muted">
+      {items.total} item(s){items.filters.disagree ? ' where targets disagree' : ''}
+      {items.filters.field ? ` with ${items.filters.field}${items.filters.value !== null ? ` = ${items.filters.value}` : ''}` : ''}; this file shows at most {FILE_MATRIX_MAX_ITEMS} items and{' '}
+      {FILE_MATRIX_MAX_CELLS.toLocaleString('en-US')} cells. Each cell: passes / scored samples, and the most frequent answer as the scorer compared it.
+    </p>
   );
+}
+
+function MatrixHead(props: { body: ReportFileBody }) {
+  return (
+    <thead>
+      <tr>
+        <th>item</th>
+        {props.body.targets.map((t) => <th>{t.label}</th>)}
+      </tr>
+    </thead>
+  );
+}
+
+type Item = ReportFileBody['items']['rows'][number];
+
+function MatrixRow(props: { item: Item }) {
+  const { item } = props;
+  return (
+    <tr>
+      <td>
+        <strong>{item.key}</strong>
+        <div class="prompt">{clip(item.prompt, PROMPT_CHARS)}</div>
+        {item.expected != null ? <div class="muted">expected: {clip(expectedText(item.expected), ANSWER_CHARS)}</div> : null}
+      </td>
+      {item.cells.map((cell) => (
+        <td class={cell.pass_rate == null ? '' : cell.pass_rate >= 0.5 ? 'pass' : 'fail'}>
+          {cell.scored ? `${cell.passes}/${cell.scored}` : cell.n ? `${cell.n} answered` : '—'}
+          {cell.failed ? <span class="muted"> · {cell.failed} failed</span> : null}
+          {cell.pending ? <span class="muted"> · {cell.pending} pending</span> : null}
+          {cell.modal?.answers.length ? <div class="answer">{clip(cell.modal.answers.slice(0, 4).map((a) => a ?? '(nothing extracted)').join(' | '), ANSWER_CHARS)}</div> : null}
+        </td>
+      ))}
+    </tr>
+  );
+}
+
+function MatrixTail(props: { body: ReportFileBody }) {
+  const { items } = props.body;
+  const more = items.total - items.offset - items.rows.length;
+  return more > 0 ? <p class="more-items">… {more} more item(s) not in this file (the JSON report pages through all of them).</p> : null;
 }
 
 /** The wording of docs/studies.md, "How to read these numbers". */
@@ -127,54 +139,78 @@ function Section(props: { title: string; children: Child }) {
   );
 }
 
-export function ReportFile(props: { body: ReportFileBody; generatedAt: string }) {
+function Top(props: { body: ReportFileBody; generatedAt: string }) {
   const { body } = props;
   const scored = body.scorer !== null && body.targets.some((t) => t.accuracy.estimate !== null);
+  const pairs = filePairs(body);
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta http-equiv="Content-Security-Policy" content={CSP} />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${body.name} — study ${body.id}`}</title>
-        <style>{raw(STYLE)}</style>
-      </head>
-      <body>
-        <h1>{body.name}</h1>
-        <p class="muted headline">{reportHeadline(body)}</p>
-        <p class="muted">Generated {props.generatedAt} by Study Query LLM from GET /api/v1/studies/{body.id}/report.</p>
-        {body.progress.status_reason ? <p class="muted">{body.progress.status_reason}</p> : null}
-        {body.warnings.length ? (
-          <Section title="Warnings">
-            {body.warnings.map((w) => (
-              <p class="warning">{w.message}</p>
-            ))}
-          </Section>
-        ) : null}
-        <Section title="Accuracy per target">
-          {scored ? (
-            <div class="chart">
-              <AccuracyChartSvg targets={body.targets} title="Accuracy per target over items, with item-clustered 95% intervals" />
-            </div>
-          ) : null}
-          <Table table={summaryTable(body)} class="summary" />
+    <>
+      <h1>{body.name}</h1>
+      <p class="muted headline">{reportHeadline(body)}</p>
+      <p class="muted">Generated {props.generatedAt} by Study Query LLM from GET /api/v1/studies/{body.id}/report.</p>
+      {body.progress.status_reason ? <p class="muted">{body.progress.status_reason}</p> : null}
+      {body.warnings.length ? (
+        <Section title="Warnings">
+          {body.warnings.map((w) => (
+            <p class="warning">{w.message}</p>
+          ))}
         </Section>
-        {body.pairs.length ? (
-          <Section title="Paired comparisons">
-            <p class="muted">{body.comparisons.note}.</p>
-            <Table table={pairsTable(body)} class="pairs" />
-          </Section>
+      ) : null}
+      <Section title="Accuracy per target">
+        {scored ? (
+          <div class="chart">
+            <AccuracyChartSvg targets={body.targets} title="Accuracy per target over items, with item-clustered 95% intervals" />
+          </div>
         ) : null}
-        <Section title="Items × targets">
-          <Matrix body={body} />
+        <Table table={summaryTable(body)} class="summary" />
+      </Section>
+      {body.pairs.length ? (
+        <Section title="Paired comparisons">
+          <p class="muted">
+            {body.comparisons.note}.{pairs.more ? ` The ${pairs.shown.length} pairs with the smallest adjusted p-values (the primary contrast first) of ${body.pairs.length}; every pair is in the JSON report.` : ''}
+          </p>
+          <Table table={pairsTable(body, pairs.shown)} class="pairs" />
         </Section>
-        <HowToRead />
-      </body>
-    </html>
+      ) : null}
+      <h2>Items × targets</h2>
+      <MatrixIntro body={body} />
+    </>
   );
 }
 
-/** The file's text: a doctype and the page. */
-export async function reportFileHtml(body: ReportFileBody): Promise<string> {
-  return `<!doctype html>\n${await (<ReportFile body={body} generatedAt={new Date().toISOString()} />).toString()}\n`;
+function Head(props: { body: ReportFileBody }) {
+  return (
+    <head>
+      <meta charset="utf-8" />
+      <meta http-equiv="Content-Security-Policy" content={CSP} />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{`${props.body.name} — study ${props.body.id}`}</title>
+      <style>{raw(STYLE)}</style>
+    </head>
+  );
+}
+
+const html = async (node: Child) => String(await (node as { toString(): string | Promise<string> }).toString());
+
+/**
+ * The file in parts, each rendered when asked for: the head, summary and pairs, then the matrix a few
+ * rows at a time, then the guide. The tags that span parts (html, body, table) are written as text.
+ */
+export async function* reportFileHtmlParts(body: ReportFileBody, generatedAt: string): AsyncGenerator<string> {
+  yield `<!doctype html>\n<html lang="en">${await html(<Head body={body} />)}<body>${await html(<Top body={body} generatedAt={generatedAt} />)}`;
+  yield `<table class="matrix">${await html(<MatrixHead body={body} />)}<tbody>`;
+  const rows = body.items.rows;
+  const perPart = Math.max(1, Math.floor(MATRIX_CELLS_PER_PART / Math.max(1, body.targets.length)));
+  for (let i = 0; i < rows.length; i += perPart) {
+    const part = await Promise.all(rows.slice(i, i + perPart).map((item) => html(<MatrixRow item={item} />)));
+    yield part.join('');
+  }
+  yield `</tbody></table>${await html(<MatrixTail body={body} />)}${await html(<HowToRead />)}</body></html>\n`;
+}
+
+/** The whole file as one string (tests, small studies). */
+export async function reportFileHtml(body: ReportFileBody, generatedAt = new Date().toISOString()): Promise<string> {
+  let text = '';
+  for await (const part of reportFileHtmlParts(body, generatedAt)) text += part;
+  return text;
 }

@@ -45,12 +45,24 @@ export function summaryTable(body: ReportFileBody): FigureTable {
   };
 }
 
-/** Every pair of targets: the paired difference over items, its interval, p and p adjusted over the family, and the mde. */
-export function pairsTable(body: ReportFileBody): FigureTable {
+type Pair = ReportFileBody['pairs'][number];
+
+/** Pairs in a file: at most 200 (a sweep of 100 targets has 4,950), the primary contrast and the smallest adjusted p-values. */
+export const FILE_MAX_PAIRS = 200;
+
+export function filePairs(body: ReportFileBody): { shown: Pair[]; more: number } {
+  if (body.pairs.length <= FILE_MAX_PAIRS) return { shown: body.pairs, more: 0 };
+  const order = (p: Pair) => (p.primary ? -1 : (p.accuracy_difference.p_adjusted ?? 2));
+  const shown = [...body.pairs].sort((x, y) => order(x) - order(y)).slice(0, FILE_MAX_PAIRS);
+  return { shown, more: body.pairs.length - shown.length };
+}
+
+/** The pairs given (by default those filePairs keeps): the paired difference over items, its interval, p and p adjusted over the family, and the mde. */
+export function pairsTable(body: ReportFileBody, pairs: Pair[] = filePairs(body).shown): FigureTable {
   const label = (index: number) => body.targets[index]?.label ?? String(index);
   return {
     headers: ['A', 'B', 'Items', 'Difference A − B', '95% CI', 'Test', 'p', `p adjusted (${adjustName(body.comparisons.adjust)})`, 'MDE (80% power, α = .05)'],
-    rows: body.pairs.map((p) => {
+    rows: pairs.map((p) => {
       const d = p.accuracy_difference;
       return [
         label(p.a),

@@ -1,5 +1,5 @@
 // A study's summary and pairs as text to paste: a Markdown table, or a LaTeX tabular.
-import { figure, pairsTable, reportHeadline, summaryTable, type FigureTable, type ReportFileBody } from './report-figures';
+import { filePairs, pairsTable, reportHeadline, summaryTable, type FigureTable, type ReportFileBody } from './report-figures';
 
 /**
  * A Markdown table cell: one line; `|` and the characters Markdown would act on (HTML, emphasis, code)
@@ -11,6 +11,12 @@ export const markdownCell = (text: string) =>
     .replace(/[\\|<>*_`]/g, (c) => `\\${c}`)
     .replace(/\]\(/g, '\\](');
 
+/** What the pairs table leaves out of a wide sweep, said under it. */
+function pairsLeftOut(body: ReportFileBody): string {
+  const { shown, more } = filePairs(body);
+  return more ? ` The ${shown.length} pairs with the smallest adjusted p-values (the primary contrast first) of ${body.pairs.length}; every pair is in the JSON report.` : '';
+}
+
 function markdownTable(table: FigureTable): string {
   const line = (cells: string[]) => `| ${cells.map(markdownCell).join(' | ')} |`;
   return [line(table.headers), `|${table.headers.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...table.rows.map(line)].join('\n');
@@ -19,7 +25,7 @@ function markdownTable(table: FigureTable): string {
 export function reportMarkdown(body: ReportFileBody): string {
   const parts = [`# ${markdownCell(body.name)}`, '', markdownCell(reportHeadline(body)), '', '## Accuracy per target', '', markdownTable(summaryTable(body))];
   parts.push('', 'Accuracy is over items; its 95% interval treats the items, not the samples, as the units drawn. The Wilson interval over samples treats every sample as independent and is shown only for contrast.');
-  if (body.pairs.length) parts.push('', '## Paired comparisons', '', markdownTable(pairsTable(body)), '', `${markdownCell(body.comparisons.note)}.`);
+  if (body.pairs.length) parts.push('', '## Paired comparisons', '', markdownTable(pairsTable(body)), '', `${markdownCell(`${body.comparisons.note}.${pairsLeftOut(body)}`)}`);
   for (const w of body.warnings) parts.push('', `> Warning: ${markdownCell(w.message)}`);
   return `${parts.join('\n')}\n`;
 }
@@ -63,6 +69,6 @@ function latexTabular(table: FigureTable): string {
 export function reportLatex(body: ReportFileBody): string {
   const comment = (text: string) => `% ${latexText(text)}`;
   const parts = [comment(body.name), comment(reportHeadline(body)), comment('Accuracy over items with the item-clustered 95% interval; the Wilson interval over samples is too narrow, for contrast.'), latexTabular(summaryTable(body))];
-  if (body.pairs.length) parts.push('', comment(`Paired over items. ${body.comparisons.note}. Effect for items needed: ${figure(body.comparisons.effect)}.`), latexTabular(pairsTable(body)));
+  if (body.pairs.length) parts.push('', comment(`Paired over items. ${body.comparisons.note}.${pairsLeftOut(body)}`), latexTabular(pairsTable(body)));
   return `${parts.join('\n')}\n`;
 }
