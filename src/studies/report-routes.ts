@@ -7,11 +7,10 @@ import { pagedStream } from '../calls/export';
 import { keepRunning, recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
 import { studyExport, type StudyExportRow } from './report/export';
 import { studyReport } from './report/report-items';
-import { scoreBodySchema, scoringRunParamSchema, studyExportQuerySchema } from '../schemas/study-requests';
+import { scoreBodySchema, scoringRunParamSchema, studyExportQuerySchema, studyReportQuerySchema } from '../schemas/study-requests';
 import { apiRouter, collectionPath, createRoute, errors, json as jsonResponse, jsonBody } from '../api/contract';
 import { idParamSchema } from '../schemas/requests';
 import { scoringRunSchema, studyReportSchema } from '../schemas/study-report-responses';
-import { studyReportQuerySchema } from '../schemas/study-requests';
 import { fileMatrixItems, reportFileName, type ReportFileBody, type ReportFileFormat } from './report/report-figures';
 import { reportLatex, reportMarkdown } from './report/report-text-files';
 import { reportFileHtmlParts } from '../../views/studies/report-file';
@@ -34,6 +33,7 @@ async function* yieldingPages(parts: AsyncIterable<string>): AsyncGenerator<stri
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
+
 /** The HTML file fetches nothing, whether opened from disk or from the server. */
 const FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; sandbox";
 

@@ -191,5 +191,11 @@ describe('the report as HTML, Markdown and LaTeX files, and the chart as SVG', (
     const html = await (await t.get(`/api/v1/studies/${big}/report?format=html`)).text();
     expect(html.match(/<tr><td><strong>/g)).toHaveLength(500);
     expect(html).toContain('… 3 more item(s) not in this file');
+    // No scorer has run: said, and no chart drawn from nothing.
+    expect(html).toContain('no scorer has run: no accuracy');
+    expect(html).not.toContain('<svg');
+    const svg = await (await t.get(`/studies/${big}/chart.svg`)).text();
+    expect(svg).not.toContain('class="bar"');
+    expect(svg).toContain('>n/a</text>');
   }, 30_000);
 });
