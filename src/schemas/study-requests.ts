@@ -283,6 +283,19 @@ export const reportQuerySchema = z
   })
   .strict();
 
+/** GET /report's formats: the JSON report, or files made from it to send or paste. */
+export const REPORT_FORMATS = ['json', 'html', 'md', 'tex'] as const;
+
+export const studyReportQuerySchema = reportQuerySchema.extend({
+  format: z
+    .enum(REPORT_FORMATS)
+    .default('json')
+    .meta({
+      description:
+        'json (default): the report; html: one self-contained file (inline CSS and SVG chart, nothing fetched) with the summary, pairs, warnings and the matrix of at most 500 items and 20,000 cells; md, tex: the summary and pairs as Markdown tables or LaTeX tabulars',
+    }),
+});
+
 export const studyExportQuerySchema = z.object({ format: z.enum(['csv', 'jsonl']) }).strict();
 
 export const scoringRunParamSchema = z.object({

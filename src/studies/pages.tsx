@@ -29,6 +29,7 @@ import { previewScorer } from './scorers/preview';
 import type { StudyInput } from '../schemas/study-requests';
 import { providerOptions } from '../pages/page-helpers';
 import { studyPages } from './study-page';
+import { studyChartPages } from './chart-page';
 
 export function studiesPages(deps: AppDeps) {
   const ctx = serviceContext(deps);
@@ -109,6 +110,7 @@ export function studiesPages(deps: AppDeps) {
       }
     })
     .route('/', studyPages(deps))
+    .route('/', studyChartPages(deps))
     .post('/studies/:id/cancel', async (c) => {
       const id = studyId(c.req.param('id'));
       await cancelStudy(ctx, id);

@@ -6,6 +6,7 @@ import type { StudyReport } from '../../src/studies/report/report-items';
 import { Pager, StudyMatrix } from './study-matrix';
 import { AccuracyChart, PairsTable, SlicesBlock, TargetSummaryTable } from './study-summary';
 import { ErrorBox, StatusBadge } from '../components/ui';
+import { ReportDownloads } from './report-downloads';
 import { Layout } from '../layout';
 
 export type Progress = Awaited<ReturnType<typeof studyProgress>>;
@@ -50,7 +51,7 @@ export function StudyPage(props: StudyPageProps) {
       <p class="muted">
         {p.targets.length} target(s) · {p.samples} sample(s) per item and target · concurrency {p.concurrency} · <a href={`/calls?group_id=${p.id}`}>all calls</a> ·{' '}
         <a href={`/api/v1/studies/${p.id}/report`}>report JSON</a> · export scored results: <a href={`/api/v1/studies/${p.id}/export?format=csv`}>CSV</a> ·{' '}
-        <a href={`/api/v1/studies/${p.id}/export?format=jsonl`}>JSONL</a>
+        <a href={`/api/v1/studies/${p.id}/export?format=jsonl`}>JSONL</a> · <ReportDownloads id={p.id} />
       </p>
       <StudyLive progress={p} query={props.query} />
       <ScoringPanel id={p.id} runs={props.scoring.runs} scorersText={props.scoring.scorersText} />
