@@ -8,6 +8,7 @@ export const storedTargetSchema = z
     model: z.string(),
     params: jsonObject,
     sweep: jsonObject.optional().meta({ description: 'For targets expanded from a sweep: the grid values it runs with (also in params)' }),
+    prompt_name: z.string().optional().meta({ description: 'For targets crossed with prompt variants: the name of the variant its prompts go through' }),
   })
   .meta({ id: 'StudyTarget' });
 
