@@ -34,6 +34,7 @@ export const studyProgressSchema = z
     seed: z.int().nullable().meta({ description: 'The seed of the run order (null: a study made before run orders, run in item order)' }),
     created_at: z.string(),
     updated_at: z.string(),
+    cloned_from: z.int().optional().meta({ description: 'The study this one was cloned from (POST /api/v1/studies/:id/clone)' }),
   })
   .meta({ id: 'StudyProgress' });
 

@@ -2,7 +2,7 @@
 // scorers, human labels, and the report's and export's queries. Shared with the OpenAPI document.
 import { z } from 'zod';
 import { scorerConfigSchema } from '../studies/scorers/scorers';
-import { MAX_PROMPT_VARIANTS } from '../studies/prompt-variants';
+import { MAX_PROMPT_VARIANTS } from '../studies/variants/prompt-variants';
 import { MAX_STUDY_TARGETS, MAX_SWEEP_COMBINATIONS, sweepCombinationCount, sweepNameProblem } from '../studies/sweeps';
 import { chatMessageSchema, chatParamsSchema, name, paramNameIssues, studyTargetSchema, text } from './requests';
 import { unknownParams } from './chat-param-names';
@@ -246,6 +246,29 @@ export const studyBodySchema = studyFieldsSchema
 export type StudyInput = z.output<typeof studyBodySchema>;
 /** A study item as given, before its schema has checked it (what an upload is read into). */
 export type StudyItemGiven = z.input<typeof studyItemSchema>;
+
+/**
+ * What POST /api/v1/studies/:id/clone changes of the study it copies (all optional; the items are
+ * always the same). Checked again, merged, as a whole new study.
+ */
+export const cloneChangesSchema = z
+  .object({
+    name: name(200).optional(),
+    targets: z.array(studyTargetSchema).min(1).max(50).optional(),
+    template: text(100_000).nullable().optional().meta({ description: "Replaces the study's template or prompt variants; null: none" }),
+    prompts: promptVariantsSchema.nullable().optional().meta({ description: "Replaces the study's prompt variants or template; null: none" }),
+    samples: z.int().min(1).max(1000).optional(),
+    scorers: z
+      .array(z.record(z.string(), z.unknown()))
+      .min(1)
+      .max(20)
+      .nullable()
+      .optional()
+      .meta({ description: "Replaces the scorers (each checked as a study's scorers are); null: none" }),
+  })
+  .strict();
+
+export type CloneChanges = z.input<typeof cloneChangesSchema>;
 
 export const studiesQuerySchema = z
   .object({

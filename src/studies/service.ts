@@ -9,7 +9,7 @@ import { configuredProvider, isRunAlive, percentDone, takeoverOf } from './runne
 import type { InferenceContext } from '../inference/service';
 import { checkStudyTasks, checkStudyPrompts } from '../limits';
 import { expandSweep } from './sweeps';
-import { expandPromptVariants } from './prompt-variants';
+import { expandPromptVariants } from './variants/prompt-variants';
 import type { StudyInput } from '../schemas/study-requests';
 
 export interface StudyContext extends InferenceContext {
@@ -118,8 +118,11 @@ export async function studyProgress(ctx: StudyContext, studyId: number) {
     seed: found.study.runSeed,
     created_at: found.study.createdAt,
     updated_at: found.study.updatedAt,
+    ...clonedFrom(found.study.optionsJson),
   };
 }
+
+const clonedFrom = (options: Record<string, unknown>) => (typeof options.cloned_from === 'number' ? { cloned_from: options.cloned_from } : {});
 
 /** A page of studies, newest first, each with its progress. */
 export async function listStudies(ctx: StudyContext, limit: number, cursor?: number) {

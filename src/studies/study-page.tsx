@@ -8,7 +8,7 @@ import { serviceContext, type AppDeps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { studyProgress } from './service';
 import { itemPromptText } from './item-prompt';
-import { targetTemplates } from './prompt-variants';
+import { targetTemplates } from './variants/prompt-variants';
 import { keepRunning, recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
 import { studyReport } from './report/report-items';
 import { studyStatistics } from './report/service';

@@ -8,7 +8,7 @@ import { exportTasksAfter, parseJsonColumn, scoresOfCalls } from './repository';
 import { notFound } from '../../errors';
 import { itemPromptText } from '../item-prompt';
 import { targetLabels } from '../sweeps';
-import { targetTemplates } from '../prompt-variants';
+import { targetTemplates } from '../variants/prompt-variants';
 import { HUMAN_SCORER } from '../scoring/human-labels';
 
 export const STUDY_EXPORT_PAGE = 500;

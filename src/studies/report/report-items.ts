@@ -6,7 +6,7 @@ import type { reportQuerySchema } from '../../schemas/study-requests';
 import type { ScorerVersionRow } from '../scoring/repository';
 import { cellTaskCounts, itemsByIds, parseJsonColumn } from './repository';
 import { itemPromptText } from '../item-prompt';
-import { itemTemplate } from '../prompt-variants';
+import { itemTemplate } from '../variants/prompt-variants';
 import { cellKey, type CellStats } from './cells';
 import { adjustFamily } from './pairs';
 import { studyStatistics, type StudyStatistics } from './service';

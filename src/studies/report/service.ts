@@ -31,7 +31,7 @@ import { comparePair, listedDisagreements, pairsToCompare, targetVector, type Pa
 import { promptPassWarnings, spreadSample, type ScorerWarning } from './pitfalls';
 import { itemPromptText } from '../item-prompt';
 import { targetLabels } from '../sweeps';
-import { itemTemplate } from '../prompt-variants';
+import { itemTemplate } from '../variants/prompt-variants';
 
 /** Tasks aggregated per SQL statement: each statement stays a few milliseconds long. */
 const TASKS_PER_STEP = 20_000;

@@ -8,7 +8,7 @@ import type { ChatMessage } from '../../providers/types';
 import { runChatCall } from '../../capture/provider-call';
 import type { InferenceContext } from '../../inference/service';
 import { taskMessages } from '../task-messages';
-import { targetTemplate } from '../prompt-variants';
+import { targetTemplate } from '../variants/prompt-variants';
 import type { RunnerIdentity } from './runner-identity';
 import { configuredProvider, PROCESS_HEARTBEAT_MS, processHost, ProviderGates, startHeartbeat, type ProcessHost, type RunHost } from './background-run';
 

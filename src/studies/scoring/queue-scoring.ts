@@ -23,7 +23,7 @@ import {
 import { hasJudge, scoreTasks, scoringServices } from './runner';
 import type { ScorerVersion } from './score-answers';
 import type { PreparedRun, ScoringExecutor } from './service';
-import { targetTemplates } from '../prompt-variants';
+import { targetTemplates } from '../variants/prompt-variants';
 
 /**
  * Task ordinals per message. A judge page makes a captured call per answer, so it holds as many as a

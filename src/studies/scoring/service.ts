@@ -23,7 +23,7 @@ import { limitExceeded } from '../../limits';
 import type { ScorerVersion } from './score-answers';
 import { configHash } from '../scorers/scorers';
 import { configuredProvider, isRunAlive, percentDone, takeoverOf, type RunHost } from '../runner/background-run';
-import { targetTemplates } from '../prompt-variants';
+import { targetTemplates } from '../variants/prompt-variants';
 
 export type ScoreInput = z.output<typeof scoreBodySchema>;
 

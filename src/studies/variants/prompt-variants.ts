@@ -2,7 +2,7 @@
 // (target, variant) pair becomes a stored target carrying `prompt_name`, so the runner, report,
 // pairs and statistics treat "model · variant" as one more column; the templates stay in the study's
 // options (not copied into every target) and are looked up by name.
-import type { StudyTarget } from '../db/schema';
+import type { StudyTarget } from '../../db/schema';
 
 /** Templates one study may have; each template is at most 100,000 characters, like `template`. */
 export const MAX_PROMPT_VARIANTS = 16;
