@@ -4,7 +4,7 @@ import type { Limits } from './config';
 import { timeSlicer, type Slicer } from './concurrency/time-slice';
 import { AppError } from './errors';
 import type { ChatMessage } from './providers/types';
-import { filledPromptBytes, messagesBytes, scanText, type LargestPart, type PromptParts } from './inference/prompt-fill';
+import { filledPromptBytes, filledPromptSizes, messagesBytes, scanText, type LargestPart, type PromptParts, type PromptSize } from './inference/prompt-fill';
 
 export const limitExceeded = (path: string, message: string, variable: string) =>
   new AppError(400, 'limit_exceeded', `${path}: ${message} (the limit is set by ${variable})`, [{ path, message, limit: variable }]);
@@ -83,20 +83,17 @@ export async function checkStudyPrompts(
   let total = 0;
   for (const [i, item] of study.items.entries()) {
     await slice();
-    for (const [v, template] of templates.entries()) {
-      const size = item.messages ? { bytes: messagesBytes(item.messages) } : filledPromptBytes(item, template);
+    // A conversation is sent as it is, whatever the variant: the same size through each.
+    const conversation: PromptSize | undefined = item.messages ? { bytes: messagesBytes(item.messages) } : undefined;
+    const sizes = conversation ? templates.map(() => conversation) : filledPromptSizes(item, templates);
+    for (const [v, size] of sizes.entries()) {
       if (size.bytes > limits.inferenceBytes) {
         const named = item.id !== undefined ? ` ("${item.id}")` : '';
         const through = variants > 1 ? ` through prompt variant ${v + 1}` : '';
-        const cause = 'largest' in size && size.largest ? `; ${partText(size.largest)}` : '';
+        const cause = size.largest ? `; ${partText(size.largest)}` : '';
         throw limitExceeded(`items.${i}`, `item ${i + 1}${named}: its filled-in prompt${through} is ${n(size.bytes)} bytes${cause}; at most ${n(limits.inferenceBytes)} per task`, 'MAX_INFERENCE_BYTES');
       }
       total += size.bytes * study.tasksPerItem;
-      if (item.messages) {
-        // A conversation is sent as it is, whatever the variant: the same size for each.
-        total += size.bytes * study.tasksPerItem * (variants - 1);
-        break;
-      }
     }
     if (total > limits.studyPromptBytes) {
       const each = variants > 1 ? `${n(tasks)} tasks each (targets × samples × ${variants} prompt variants)` : `${n(tasks)} tasks each (targets × samples)`;

@@ -180,7 +180,7 @@ export const studyFieldsSchema = z
     primary: z
       .tuple([z.int().min(0), z.int().min(0)])
       .optional()
-      .meta({ description: 'Target indexes [A, B] (after the sweep) of the primary contrast: reported unadjusted as A − B and left out of the family of adjusted comparisons' }),
+      .meta({ description: 'Target indexes [A, B] (after the sweep and prompt variants) of the primary contrast: reported unadjusted as A − B and left out of the family of adjusted comparisons' }),
   })
   .strict();
 

@@ -80,6 +80,30 @@ describe('clone and change', () => {
     await stopped(copy.id);
   });
 
+  it('copies a swept study crossed with prompt variants back to the targets it was given', async () => {
+    const res = await t.post('/api/v1/studies', {
+      items: [{ prompt: 'France' }],
+      targets: [{ provider: 'echo', params: { max_tokens: 5 } }, { provider: 'openai', model: 'gpt-a' }],
+      sweep: { temperature: [0, 1] },
+      prompts: [{ name: 'a', template: 'A {user_input}' }, { name: 'b', template: 'B {user_input}' }],
+      samples: 1,
+      primary: [1, 0],
+    });
+    expect(res.status).toBe(202);
+    const swept = await res.json();
+    expect(swept.targets).toHaveLength(8);
+    const copy = await (await post(`/api/v1/studies/${swept.id}/clone`)).json();
+    expect(copy.targets).toEqual(swept.targets);
+    expect(await options(copy.id)).toMatchObject({ sweep: { temperature: [0, 1] }, primary: [1, 0], prompts: [{ name: 'a' }, { name: 'b' }] });
+    // New targets make the primary contrast's indexes meaningless: it is left out.
+    const changed = await (await t.post(`/api/v1/studies/${swept.id}/clone`, { targets: [{ provider: 'echo' }] })).json();
+    expect(changed.targets.map((target: { params: object; prompt_name: string }) => [target.params, target.prompt_name])).toEqual([
+      [{ temperature: 0 }, 'a'], [{ temperature: 0 }, 'b'], [{ temperature: 1 }, 'a'], [{ temperature: 1 }, 'b'],
+    ]);
+    expect((await options(changed.id)).primary).toBeUndefined();
+    for (const id of [swept.id, copy.id, changed.id]) await stopped(id);
+  });
+
   it('answers under the deprecated /batches alias too', async () => {
     const res = await t.post(`/api/v1/batches/${original}/clone`, { samples: 1 });
     expect(res.status).toBe(202);

@@ -16,11 +16,13 @@ export function clonePages(deps: AppDeps) {
     if (!parsed.success) throw new AppError(404, 'not_found', 'no such study');
     return parsed.data.id;
   };
+  // Shown as the study page shows its setup: with no configured secret in it.
+  const shownSetup = async (id: number) => deps.scrub(await studySetup(ctx, id));
   return new Hono<AppEnv>()
-    .get('/studies/:id/clone', async (c) => c.html(<ClonePage setup={await studySetup(ctx, studyId(c.req.param('id')))} />))
+    .get('/studies/:id/clone', async (c) => c.html(<ClonePage setup={await shownSetup(studyId(c.req.param('id')))} />))
     .post('/studies/:id/clone', async (c) => {
       const id = studyId(c.req.param('id'));
-      const setup = await studySetup(ctx, id);
+      const setup = await shownSetup(id);
       const body = await readForm(c);
       try {
         const started = await cloneStudy(ctx, id, formChanges(body));

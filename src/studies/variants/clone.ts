@@ -116,6 +116,7 @@ async function storedItems(ctx: StudyContext, studyId: number): Promise<StudyIte
     if (rows.length === 0) return items;
     after = rows[rows.length - 1]!.position;
     for (const row of rows) {
+      await slice();
       const item: Record<string, unknown> = { id: row.item_key };
       if (row.prompt !== null) item.prompt = row.prompt;
       if (row.messages_json !== null) item.messages = JSON.parse(row.messages_json);
