@@ -206,7 +206,7 @@ export function checkStudy(body: StudyBody, addIssue: IssueSink) {
   if (body.primary) {
     const [a, b] = body.primary;
     body.primary.forEach((index, i) => {
-      if (index >= targets) addIssue({ path: ['primary', i], message: `there is no target ${index}: the study has ${targets} (indexes 0 to ${targets - 1}, after the sweep and prompt variants)` });
+      if (index >= targets) addIssue({ path: ['primary', i], message: `there is no target ${index}: the study has ${targets} (indexes 0 to ${targets - 1}, after the sweep${body.prompts ? ' and prompt variants' : ''})` });
     });
     if (a === b) addIssue({ path: ['primary'], message: 'name two different targets' });
   }
