@@ -121,6 +121,14 @@ describe('clone and change', () => {
       expect((await res.json()).error.message).toMatch(message);
     };
     await refused({ colour: 'red' }, 400, /colour/);
+    expect((await t.post(`/api/v1/studies/${original}/clone`, '{"samples": ')).status).toBe(400);
+    // A study whose items are still being written has nothing whole to copy.
+    await t.deps.database.client.execute({ sql: "UPDATE batches SET status = 'creating' WHERE group_id = ?", args: [original] });
+    try {
+      await refused({}, 409, /is not fully created: it cannot be cloned/);
+    } finally {
+      await t.deps.database.client.execute({ sql: "UPDATE batches SET status = 'completed' WHERE group_id = ?", args: [original] });
+    }
     await refused({ targets: [{ provider: 'nope' }] }, 400, /^targets\.0\.provider: /);
     await refused({ targets: [{ provider: 'openai', model: 'gpt-b', params: { temprature: 1 } }] }, 400, /^targets\.0\.params\.temprature: /);
     await refused({ template: 'x {user_input}', prompts: [{ name: 'a', template: 'y' }] }, 400, /^prompts: give one template, or prompt variants/);

@@ -22,7 +22,7 @@ const clone = createRoute({
       ...json(studyProgressSchema, 'Created and started: the new study'),
       headers: z.object({ location: z.string().meta({ description: 'The new study: GET it for progress' }) }),
     },
-    ...errors(400, 404, 415),
+    ...errors(400, 404, 409, 415),
   },
 });
 

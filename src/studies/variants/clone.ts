@@ -3,7 +3,7 @@
 // new study is (the same schemas, the same cost ceilings before anything is stored); it records the
 // study it was cloned from.
 import { timeSlicer } from '../../concurrency/time-slice';
-import { notFound } from '../../errors';
+import { AppError, notFound } from '../../errors';
 import type { StudyTarget } from '../../db/schema';
 import { paramNameIssues } from '../../schemas/requests';
 import type { CloneChanges, StudyItemGiven } from '../../schemas/study-requests';
@@ -39,6 +39,8 @@ export async function studySetup(ctx: StudyContext, studyId: number): Promise<St
   const found = await getStudy(ctx.db, studyId);
   if (!found) throw notFound('study', studyId);
   const { study, group } = found;
+  // Its items are still being written (or never all were): there is nothing whole to copy.
+  if (study.status === 'creating') throw new AppError(409, 'conflict', `study ${studyId} is not fully created: it cannot be cloned`);
   const options = study.optionsJson as { collapse_samples?: boolean; sweep?: Sweep; scorers?: Array<{ name: string; config: Record<string, unknown> }>; cluster_by?: string; primary?: [number, number] };
   const prompts = studyPromptVariants(study);
   return {
