@@ -198,6 +198,8 @@ export interface StudyTarget {
   params: Record<string, unknown>;
   /** For targets expanded from a sweep: the grid values this target runs with (also in params). */
   sweep?: Record<string, unknown>;
+  /** For targets crossed with prompt variants: the variant (options_json.prompts) its tasks are sent through. */
+  prompt_name?: string;
 }
 
 export const batchItems = sqliteTable(

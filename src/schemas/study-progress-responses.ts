@@ -8,6 +8,7 @@ export const storedTargetSchema = z
     model: z.string(),
     params: jsonObject,
     sweep: jsonObject.optional().meta({ description: 'For targets expanded from a sweep: the grid values it runs with (also in params)' }),
+    prompt_name: z.string().optional().meta({ description: 'For targets crossed with prompt variants: the name of the variant its prompts go through' }),
   })
   .meta({ id: 'StudyTarget' });
 
@@ -33,6 +34,7 @@ export const studyProgressSchema = z
     seed: z.int().nullable().meta({ description: 'The seed of the run order (null: a study made before run orders, run in item order)' }),
     created_at: z.string(),
     updated_at: z.string(),
+    cloned_from: z.int().optional().meta({ description: 'The study this one was cloned from (POST /api/v1/studies/:id/clone)' }),
   })
   .meta({ id: 'StudyProgress' });
 

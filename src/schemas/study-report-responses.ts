@@ -96,7 +96,7 @@ const scorerVersionsSchema = z.strictObject({
 const reportTargetSchema = z.strictObject({
   ...storedTargetSchema.shape,
   index: z.int(),
-  label: z.string().meta({ description: 'provider/model, and the sweep values of a swept target' }),
+  label: z.string().meta({ description: 'provider/model, the sweep values of a swept target, and the prompt variant of one crossed with variants ("model · variant")' }),
   target_index: z.int(),
   tasks: z.int(),
   success: z.int(),

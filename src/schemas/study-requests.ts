@@ -2,6 +2,7 @@
 // scorers, human labels, and the report's and export's queries. Shared with the OpenAPI document.
 import { z } from 'zod';
 import { scorerConfigSchema } from '../studies/scorers/scorers';
+import { MAX_PROMPT_VARIANTS } from '../studies/variants/prompt-variants';
 import { MAX_STUDY_TARGETS, MAX_SWEEP_COMBINATIONS, sweepCombinationCount, sweepNameProblem } from '../studies/sweeps';
 import { chatMessageSchema, chatParamsSchema, name, paramNameIssues, studyTargetSchema, text } from './requests';
 import { unknownParams } from './chat-param-names';
@@ -51,6 +52,29 @@ export const sweepSchema = z
       ctx.addIssue({ code: 'custom', message: `the grid has ${combinations} combinations; at most ${MAX_SWEEP_COMBINATIONS}` });
     }
   });
+
+const VARIANT_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
+
+/** Prompt variants: several templates, each crossed with every target (see studies/prompt-variants.ts). */
+export const promptVariantsSchema = z
+  .array(
+    z
+      .object({
+        name: z.string().regex(VARIANT_NAME, 'letters, digits, _ . and -, at most 64, starting with a letter or digit'),
+        template: text(100_000).min(1),
+      })
+      .strict(),
+  )
+  .min(1)
+  .max(MAX_PROMPT_VARIANTS)
+  .superRefine((prompts, ctx) => {
+    const seen = new Set<string>();
+    prompts.forEach((variant, i) => {
+      if (seen.has(variant.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `two prompt variants are called "${variant.name}": give each its own name` });
+      seen.add(variant.name);
+    });
+  })
+  .meta({ description: `Prompt variants (at most ${MAX_PROMPT_VARIANTS}), each {name, template}: every target runs once per variant, each pair a column of the study ("model · variant"). Not with \`template\`.` });
 
 export const SCORER_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
 
@@ -134,6 +158,7 @@ export const studyFieldsSchema = z
     samples: z.int().min(1).max(1000).default(1),
     concurrency: z.int().min(1).max(256).default(8),
     template: text(100_000).optional(),
+    prompts: promptVariantsSchema.optional(),
     collapse_samples: z.boolean().optional(),
     seed: z
       .int()
@@ -155,7 +180,7 @@ export const studyFieldsSchema = z
     primary: z
       .tuple([z.int().min(0), z.int().min(0)])
       .optional()
-      .meta({ description: 'Target indexes [A, B] (after the sweep) of the primary contrast: reported unadjusted as A − B and left out of the family of adjusted comparisons' }),
+      .meta({ description: 'Target indexes [A, B] (after the sweep and prompt variants) of the primary contrast: reported unadjusted as A − B and left out of the family of adjusted comparisons' }),
   })
   .strict();
 
@@ -170,14 +195,18 @@ type IssueSink = (issue: { path: Array<string | number>; message: string }) => v
  */
 export function checkStudy(body: StudyBody, addIssue: IssueSink) {
   checkParamNames(body, addIssue);
-  const targets = body.targets.length * (body.sweep ? sweepCombinationCount(body.sweep) : 1);
-  if (targets > MAX_STUDY_TARGETS) addIssue({ path: ['sweep'], message: `targets × sweep combinations is ${targets}; at most ${MAX_STUDY_TARGETS}` });
+  if (body.template !== undefined && body.prompts) addIssue({ path: ['prompts'], message: 'give one template, or prompt variants (prompts), not both' });
+  const variants = body.prompts?.length ?? 1;
+  const targets = body.targets.length * (body.sweep ? sweepCombinationCount(body.sweep) : 1) * variants;
+  if (targets > MAX_STUDY_TARGETS) {
+    addIssue({ path: [body.prompts ? 'prompts' : 'sweep'], message: `targets × sweep combinations${body.prompts ? ' × prompt variants' : ''} is ${targets}; at most ${MAX_STUDY_TARGETS}` });
+  }
   const tasks = body.items.length * targets * body.samples;
   if (tasks > STUDY_TASKS_CEILING) addIssue({ path: ['items'], message: `items × targets × samples is ${tasks}; at most ${STUDY_TASKS_CEILING}` });
   if (body.primary) {
     const [a, b] = body.primary;
     body.primary.forEach((index, i) => {
-      if (index >= targets) addIssue({ path: ['primary', i], message: `there is no target ${index}: the study has ${targets} (indexes 0 to ${targets - 1}, after the sweep)` });
+      if (index >= targets) addIssue({ path: ['primary', i], message: `there is no target ${index}: the study has ${targets} (indexes 0 to ${targets - 1}, after the sweep${body.prompts ? ' and prompt variants' : ''})` });
     });
     if (a === b) addIssue({ path: ['primary'], message: 'name two different targets' });
   }
@@ -188,7 +217,7 @@ export function checkStudy(body: StudyBody, addIssue: IssueSink) {
   }
   const seen = new Set<string>();
   body.items.forEach((item, i) => {
-    if (!body.template && !item.messages && item.prompt === undefined) {
+    if (!body.template && !body.prompts && !item.messages && item.prompt === undefined) {
       addIssue({ path: ['items', i, 'prompt'], message: 'an item without a prompt needs the study template for its vars to fill' });
     }
     if (item.id === undefined) return;
@@ -217,6 +246,29 @@ export const studyBodySchema = studyFieldsSchema
 export type StudyInput = z.output<typeof studyBodySchema>;
 /** A study item as given, before its schema has checked it (what an upload is read into). */
 export type StudyItemGiven = z.input<typeof studyItemSchema>;
+
+/**
+ * What POST /api/v1/studies/:id/clone changes of the study it copies (all optional; the items are
+ * always the same). Checked again, merged, as a whole new study.
+ */
+export const cloneChangesSchema = z
+  .object({
+    name: name(200).optional(),
+    targets: z.array(studyTargetSchema).min(1).max(50).optional(),
+    template: text(100_000).nullable().optional().meta({ description: "Replaces the study's template or prompt variants; null: none" }),
+    prompts: promptVariantsSchema.nullable().optional().meta({ description: "Replaces the study's prompt variants or template; null: none" }),
+    samples: z.int().min(1).max(1000).optional(),
+    scorers: z
+      .array(z.record(z.string(), z.unknown()))
+      .min(1)
+      .max(20)
+      .nullable()
+      .optional()
+      .meta({ description: "Replaces the scorers (each checked as a study's scorers are); null: none" }),
+  })
+  .strict();
+
+export type CloneChanges = z.input<typeof cloneChangesSchema>;
 
 export const studiesQuerySchema = z
   .object({

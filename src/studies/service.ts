@@ -9,20 +9,28 @@ import { configuredProvider, isRunAlive, percentDone, takeoverOf } from './runne
 import type { InferenceContext } from '../inference/service';
 import { checkStudyTasks, checkStudyPrompts } from '../limits';
 import { expandSweep } from './sweeps';
+import { expandPromptVariants } from './variants/prompt-variants';
 import type { StudyInput } from '../schemas/study-requests';
 
 export interface StudyContext extends InferenceContext {
   studies: StudyExecutor;
 }
 
-export async function startStudy(ctx: StudyContext, input: StudyInput) {
+/** What is recorded of where a study came from (a clone records the study it was made from). */
+export interface StudyOrigin {
+  clonedFrom?: number;
+}
+
+export async function startStudy(ctx: StudyContext, input: StudyInput, origin: StudyOrigin = {}) {
   const given: StudyTarget[] = input.targets.map((t, i) => {
     const provider = configuredProvider(ctx.providers, t.provider, `targets.${i}.provider`);
     return { provider: provider.name, model: t.model ?? provider.defaultModel, params: t.params ?? {} };
   });
-  const targets: StudyTarget[] = expandSweep(given, input.sweep);
+  // Each (target, sweep combination) once per prompt variant: every pair is a column of its own.
+  const targets: StudyTarget[] = expandPromptVariants(expandSweep(given, input.sweep), input.prompts);
   checkStudyTasks(ctx.limits, { items: input.items.length, targets: targets.length, samples: input.samples });
-  await checkStudyPrompts(ctx.limits, { items: input.items, template: input.template, tasksPerItem: targets.length * input.samples });
+  const variants = input.prompts?.map((variant) => variant.template);
+  await checkStudyPrompts(ctx.limits, { items: input.items, template: input.template, templates: variants, tasksPerItem: (targets.length / (variants?.length ?? 1)) * input.samples });
   const items: NewStudyItem[] = input.items.map((item, i) => ({
     key: item.id ?? String(i + 1),
     prompt: item.prompt,
@@ -46,6 +54,8 @@ export async function startStudy(ctx: StudyContext, input: StudyInput) {
       ...(input.scorers ? { scorers: input.scorers } : {}),
       ...(input.cluster_by !== undefined ? { cluster_by: input.cluster_by } : {}),
       ...(input.primary ? { primary: input.primary } : {}),
+      ...(input.prompts ? { prompts: input.prompts } : {}),
+      ...(origin.clonedFrom !== undefined ? { cloned_from: origin.clonedFrom } : {}),
     },
     items,
     seed: input.seed,
@@ -108,8 +118,11 @@ export async function studyProgress(ctx: StudyContext, studyId: number) {
     seed: found.study.runSeed,
     created_at: found.study.createdAt,
     updated_at: found.study.updatedAt,
+    ...clonedFrom(found.study.optionsJson),
   };
 }
+
+const clonedFrom = (options: Record<string, unknown>) => (typeof options.cloned_from === 'number' ? { cloned_from: options.cloned_from } : {});
 
 /** A page of studies, newest first, each with its progress. */
 export async function listStudies(ctx: StudyContext, limit: number, cursor?: number) {

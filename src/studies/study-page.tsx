@@ -8,6 +8,7 @@ import { serviceContext, type AppDeps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { studyProgress } from './service';
 import { itemPromptText } from './item-prompt';
+import { targetTemplates } from './variants/prompt-variants';
 import { keepRunning, recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
 import { studyReport } from './report/report-items';
 import { studyStatistics } from './report/service';
@@ -120,7 +121,7 @@ export function studyPages(deps: AppDeps) {
         studyId: id,
         studyName: found.group.name,
         itemKey: item.item_key,
-        prompt: itemPromptText(item, found.study.template),
+        prompt: itemPromptText(item, targetTemplates(found.study)[target] ?? null),
         expected: parseJsonColumn<unknown>(item.expected_json),
         target: statistics.targets[target]!.label,
         scorer,

@@ -145,6 +145,8 @@ describe('the OpenAPI document and the routes agree', () => {
       await get(`${studies}/${study.id}/scoring`);
       await get(`${studies}/${study.id}/report`);
       for (const format of ['csv', 'jsonl']) expect((await t.get(`${studies}/${study.id}/export?format=${format}`)).status).toBe(200);
+      const copy = await post(`${studies}/${study.id}/clone`, { samples: 1 }, 202);
+      await waitFor(() => get(`${studies}/${copy.id}`), (p) => p.status !== 'running' && p.status !== 'creating');
 
       // Cancel last: a study held up by a slow provider.
       fake.setLatency(2_000);

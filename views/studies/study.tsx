@@ -51,7 +51,8 @@ export function StudyPage(props: StudyPageProps) {
       <p class="muted">
         {p.targets.length} target(s) · {p.samples} sample(s) per item and target · concurrency {p.concurrency} · <a href={`/calls?group_id=${p.id}`}>all calls</a> ·{' '}
         <a href={`/api/v1/studies/${p.id}/report`}>report JSON</a> · export scored results: <a href={`/api/v1/studies/${p.id}/export?format=csv`}>CSV</a> ·{' '}
-        <a href={`/api/v1/studies/${p.id}/export?format=jsonl`}>JSONL</a> · <ReportDownloads id={p.id} />
+        <a href={`/api/v1/studies/${p.id}/export?format=jsonl`}>JSONL</a> · <ReportDownloads id={p.id} /> ·{' '}
+        <a href={`/studies/${p.id}/clone`}>Clone and change</a>
       </p>
       <StudyLive progress={p} query={props.query} />
       <ScoringPanel id={p.id} runs={props.scoring.runs} scorersText={props.scoring.scorersText} />

@@ -31,6 +31,7 @@ import { comparePair, listedDisagreements, pairsToCompare, targetVector, type Pa
 import { promptPassWarnings, spreadSample, type ScorerWarning } from './pitfalls';
 import { itemPromptText } from '../item-prompt';
 import { targetLabels } from '../sweeps';
+import { itemTemplate } from '../variants/prompt-variants';
 
 /** Tasks aggregated per SQL statement: each statement stays a few milliseconds long. */
 const TASKS_PER_STEP = 20_000;
@@ -128,7 +129,7 @@ export async function studyStatistics(db: Database, studyId: number, asked: Stat
     studyId,
     targets: found.study.targetsJson,
     samples: found.study.samples,
-    template: found.study.template,
+    template: itemTemplate(found.study),
     scorer,
     versions,
     clusterBy,

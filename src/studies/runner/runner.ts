@@ -8,6 +8,7 @@ import type { ChatMessage } from '../../providers/types';
 import { runChatCall } from '../../capture/provider-call';
 import type { InferenceContext } from '../../inference/service';
 import { taskMessages } from '../task-messages';
+import { targetTemplate } from '../variants/prompt-variants';
 import type { RunnerIdentity } from './runner-identity';
 import { configuredProvider, PROCESS_HEARTBEAT_MS, processHost, ProviderGates, startHeartbeat, type ProcessHost, type RunHost } from './background-run';
 
@@ -280,7 +281,7 @@ export async function runStudyTask(ctx: InferenceContext, study: RunnableStudy, 
   return runChatCall(ctx, {
     provider,
     model: target.model,
-    messages: taskMessages(task, study.template),
+    messages: taskMessages(task, targetTemplate(study, task.targetIndex)),
     params: target.params,
     dedupScope: study.optionsJson.collapse_samples ? undefined : task.sampleIndex,
     metadata: {

@@ -23,6 +23,7 @@ import { limitExceeded } from '../../limits';
 import type { ScorerVersion } from './score-answers';
 import { configHash } from '../scorers/scorers';
 import { configuredProvider, isRunAlive, percentDone, takeoverOf, type RunHost } from '../runner/background-run';
+import { targetTemplates } from '../variants/prompt-variants';
 
 export type ScoreInput = z.output<typeof scoreBodySchema>;
 
@@ -30,7 +31,8 @@ export type ScoreInput = z.output<typeof scoreBodySchema>;
 export interface PreparedRun {
   runId: number;
   studyId: number;
-  template: string | null;
+  /** The template each target's prompts went through, by target index (what an LLM judge is shown as the question). */
+  templates: Array<string | null>;
   /** The answers it scores: those captured up to this call. */
   lastCallId: number;
   /** Judge calls at a time. */
@@ -117,7 +119,7 @@ export async function startScoring(runner: ScoringExecutor, studyId: number, inp
     versions.push(entry);
   }
   if (input.scorers) await saveStudyScorers(ctx.db, studyId, mergeScorers(stored, input.scorers));
-  const { finished } = await runner.launch({ runId, studyId, template: found.study.template, lastCallId, concurrency: input.concurrency, scorers: versions });
+  const { finished } = await runner.launch({ runId, studyId, templates: targetTemplates(found.study), lastCallId, concurrency: input.concurrency, scorers: versions });
   return { progress: await scoringProgress(runner, studyId, runId), work: finished };
 }
 
