@@ -1,6 +1,7 @@
 // What the study routes answer with: a study's progress and its answers per item × target.
 import { z } from 'zod';
 import { jsonObject } from '../api/contract';
+import { studyBudgetSchema, studyDryRunSchema } from './study-budget-responses';
 
 export const storedTargetSchema = z
   .strictObject({
@@ -33,6 +34,8 @@ export const studyProgressSchema = z
     seed: z.int().nullable().meta({ description: 'The seed of the run order (null: a study made before run orders, run in item order)' }),
     created_at: z.string(),
     updated_at: z.string(),
+    dry_run: studyDryRunSchema,
+    budget: studyBudgetSchema,
   })
   .meta({ id: 'StudyProgress' });
 

@@ -5,10 +5,12 @@ import { ACTIVE_STATUSES, cancelStudyRun, claimStudyRun, type RunStamp } from '.
 import type { StudyTarget } from '../db/schema';
 import { AppError, notFound } from '../errors';
 import type { StudyExecutor } from './runner/runner';
-import { configuredProvider, isRunAlive, percentDone, takeoverOf } from './runner/background-run';
+import { isRunAlive, percentDone, takeoverOf } from './runner/background-run';
 import type { InferenceContext } from '../inference/service';
 import { checkStudyTasks, checkStudyPrompts } from '../limits';
-import { expandSweep } from './sweeps';
+import { studyTargets } from './study-targets';
+import { checkBudgetPriced, itemsToRun } from './budget/estimate';
+import { studyRunLimits } from './budget/run-limits';
 import type { StudyInput } from '../schemas/study-requests';
 
 export interface StudyContext extends InferenceContext {
@@ -16,14 +18,12 @@ export interface StudyContext extends InferenceContext {
 }
 
 export async function startStudy(ctx: StudyContext, input: StudyInput) {
-  const given: StudyTarget[] = input.targets.map((t, i) => {
-    const provider = configuredProvider(ctx.providers, t.provider, `targets.${i}.provider`);
-    return { provider: provider.name, model: t.model ?? provider.defaultModel, params: t.params ?? {} };
-  });
-  const targets: StudyTarget[] = expandSweep(given, input.sweep);
-  checkStudyTasks(ctx.limits, { items: input.items.length, targets: targets.length, samples: input.samples });
-  await checkStudyPrompts(ctx.limits, { items: input.items, template: input.template, tasksPerItem: targets.length * input.samples });
-  const items: NewStudyItem[] = input.items.map((item, i) => ({
+  const targets: StudyTarget[] = studyTargets(ctx.providers, input);
+  const given = itemsToRun(input);
+  checkStudyTasks(ctx.limits, { items: given.length, targets: targets.length, samples: input.samples });
+  await checkStudyPrompts(ctx.limits, { items: given, template: input.template, tasksPerItem: targets.length * input.samples });
+  if (input.budget_usd !== undefined) await checkBudgetPriced(ctx, targets);
+  const items: NewStudyItem[] = given.map((item, i) => ({
     key: item.id ?? String(i + 1),
     prompt: item.prompt,
     messages: item.messages,
@@ -46,9 +46,11 @@ export async function startStudy(ctx: StudyContext, input: StudyInput) {
       ...(input.scorers ? { scorers: input.scorers } : {}),
       ...(input.cluster_by !== undefined ? { cluster_by: input.cluster_by } : {}),
       ...(input.primary ? { primary: input.primary } : {}),
+      ...(input.dry_run_items !== undefined ? { dry_run: { items: given.length, of_items: input.items.length } } : {}),
     },
     items,
     seed: input.seed,
+    budgetUsd: input.budget_usd,
   }, stamp);
   await ctx.studies.launch(studyId, stamp.runId);
   return studyProgress(ctx, studyId);
@@ -108,6 +110,7 @@ export async function studyProgress(ctx: StudyContext, studyId: number) {
     seed: found.study.runSeed,
     created_at: found.study.createdAt,
     updated_at: found.study.updatedAt,
+    ...studyRunLimits(found.study),
   };
 }
 

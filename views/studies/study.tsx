@@ -7,6 +7,7 @@ import { Pager, StudyMatrix } from './study-matrix';
 import { AccuracyChart, PairsTable, SlicesBlock, TargetSummaryTable } from './study-summary';
 import { ErrorBox, StatusBadge } from '../components/ui';
 import { Layout } from '../layout';
+import { StudyRunLimits } from './budget';
 
 export type Progress = Awaited<ReturnType<typeof studyProgress>>;
 type Body = StudyReport['body'];
@@ -88,6 +89,7 @@ export function StudyLive(props: { progress: Progress; query?: StudyQuery; justF
         ) : null}
       </div>
       {p.status_reason ? <p class="muted">{p.status_reason}</p> : null}
+      <StudyRunLimits progress={p} />
     </section>
   );
 }
