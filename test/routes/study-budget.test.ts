@@ -146,6 +146,42 @@ describe('study estimate, dry run and spending cap', () => {
     fake.setLatency(0);
   });
 
+  it('shows the estimate on the Studies form before the run, starting nothing; its dry run and cap fields start a capped dry run', async () => {
+    const form = (fields: Record<string, string>) => {
+      const body = new FormData();
+      for (const [key, value] of Object.entries(fields)) body.append(key, value);
+      return body;
+    };
+    const fields = { prompts: 'abcdefgh\nabcdefghij', targets: 'openai|gpt-hist', samples: '2', concurrency: '4' };
+    expect(await (await t.get('/studies')).text()).toContain('name="intent" value="Estimate"');
+    const studiesBefore = await count('batches');
+    const estimate = await t.app.request('/studies', { method: 'POST', headers: { 'hx-request': 'true' }, body: form({ ...fields, intent: 'Estimate' }) });
+    expect(estimate.status).toBe(200);
+    const fragment = await estimate.text();
+    expect(fragment).toMatch(/^<div id="study-estimate"/);
+    // 4 tasks; 10 input and 80 output tokens at $2 / $10 per million: $0.00082.
+    expect(fragment).toContain('4 tasks');
+    expect(fragment).toContain('≈ $0.0008');
+    expect(fragment).toContain('mean of 3 captured');
+    const refused = await t.app.request('/studies', { method: 'POST', headers: { 'hx-request': 'true' }, body: form({ ...fields, samples: '0', intent: 'Estimate' }) });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/^<div id="study-estimate".*samples/s);
+    expect(await count('batches')).toBe(studiesBefore);
+    expect(fake.requestCount).toBe(0);
+
+    const started = await t.app.request('/studies', { method: 'POST', body: form({ ...fields, dry_run_items: '1', budget_usd: '1' }) });
+    expect(started.status).toBe(303);
+    const id = Number(started.headers.get('location')!.split('/').pop());
+    const done = await waitFor(() => progress(id), (p) => p.status !== 'running');
+    expect(done).toMatchObject({ status: 'completed', total: 2, dry_run: { items: 1, of_items: 2 }, budget: { budget_usd: 1 } });
+    // The study page's cap form: refused below zero, else the cap set.
+    const bad = await t.app.request(`/studies/${id}/budget`, { method: 'POST', body: new URLSearchParams({ budget_usd: '-1' }) });
+    expect(bad.status).toBe(400);
+    const raised = await t.app.request(`/studies/${id}/budget`, { method: 'POST', body: new URLSearchParams({ budget_usd: '2.5' }) });
+    expect(raised.status).toBe(303);
+    expect((await progress(id)).budget.budget_usd).toBe(2.5);
+  });
+
   it('refuses a cap it could not keep (a target without a price) and bad budget bodies, changing nothing', async () => {
     const unpriced = await t.post('/api/v1/studies', { items, targets: [{ provider: 'openai', model: 'gpt-unpriced' }], budget_usd: 1 });
     expect(unpriced.status).toBe(400);

@@ -3,7 +3,9 @@
 import type { StudyEstimate } from '../../src/studies/budget/estimate';
 import { ErrorBox, formatUsd } from '../components/ui';
 import { formValue, type FormValues } from '../components/form-values';
-import type { Progress } from './studies';
+import type { studyProgress } from '../../src/studies/service';
+
+type Progress = Awaited<ReturnType<typeof studyProgress>>;
 
 const usd = (value: number) => `$${value < 1 ? value.toFixed(value < 0.01 ? 4 : 3) : value.toFixed(2)}`;
 const n = (value: number) => value.toLocaleString('en-US');

@@ -1,4 +1,4 @@
-// Page route of the study page's "Raise cap" form: the new cap, then the study resumed.
+// Page route of the study page's "Raise cap" form: the new cap, then the study resumed (when it was stopped).
 import { Hono } from 'hono';
 import type { AppEnv } from '../../app-env';
 import { serviceContext, type AppDeps } from '../../deps';
@@ -16,8 +16,8 @@ export function studyBudgetPages(deps: AppDeps) {
     if (!id.success) throw new AppError(404, 'not_found', 'no such study');
     const budget = budgetUsdSchema.safeParse(Number(field(await readForm(c), 'budget_usd') || Number.NaN));
     if (!budget.success) throw new AppError(400, 'invalid_request', 'budget_usd: give the new cap in USD, a number above 0', [{ path: 'budget_usd', message: 'a number above 0' }]);
-    await changeStudyBudget(ctx, id.data.id, budget.data);
-    await resumeStudy(ctx, id.data.id);
+    const study = await changeStudyBudget(ctx, id.data.id, budget.data);
+    if (study.status === 'interrupted') await resumeStudy(ctx, id.data.id);
     return c.redirect(`/studies/${id.data.id}`, 303);
   });
 }
