@@ -183,6 +183,7 @@ describe('study estimate, dry run and spending cap', () => {
   });
 
   it('refuses a cap it could not keep (a target without a price) and bad budget bodies, changing nothing', async () => {
+    const studies = await count('batches');
     const unpriced = await t.post('/api/v1/studies', { items, targets: [{ provider: 'openai', model: 'gpt-unpriced' }], budget_usd: 1 });
     expect(unpriced.status).toBe(400);
     expect((await unpriced.json()).error.message).toMatch(/^budget_usd: target 0 \(openai\/gpt-unpriced\) has no price/);
@@ -190,7 +191,19 @@ describe('study estimate, dry run and spending cap', () => {
     expect(negative.status).toBe(400);
     expect(JSON.stringify((await negative.json()).error.details)).toMatch(/budget_usd/);
     expect(fake.requestCount).toBe(0);
+    expect(await count('batches')).toBe(studies);
     expect((await t.post('/api/v1/studies/999999/budget', { budget_usd: 2 })).status).toBe(404);
     expect((await t.post('/api/v1/studies/1/budget', { budget_usd: 'lots' })).status).toBe(400);
+
+    // A run started without a cap prices none of its tasks: a cap set while it runs is refused.
+    fake.setLatency(300);
+    const running = await (await t.post('/api/v1/studies', { items, targets: [{ provider: 'openai', model: 'gpt-priced' }], concurrency: 1 })).json();
+    const late = await t.post(`/api/v1/studies/${running.id}/budget`, { budget_usd: 1 });
+    expect(late.status).toBe(409);
+    expect((await late.json()).error.message).toMatch(/running without a cap: cancel it, set budget_usd, then resume/);
+    expect((await progress(running.id)).budget.budget_usd).toBeNull();
+    await t.post(`/api/v1/studies/${running.id}/cancel`, {});
+    await waitFor(() => progress(running.id), (p) => p.status === 'cancelled');
+    fake.setLatency(0);
   });
 });
