@@ -80,6 +80,10 @@ describe('study estimate, dry run and spending cap', () => {
     const unknown = await t.post('/api/v1/studies/estimate', { items, targets: [{ provider: 'nope' }] });
     expect(unknown.status).toBe(400);
     expect((await unknown.json()).error.message).toMatch(/targets\.0\.provider/);
+    // A study body may be as large as one POST /api/v1/studies takes (32 MiB), over the 2 MiB other routes take.
+    const big = await t.post('/api/v1/studies/estimate', { items: Array.from({ length: 2_400 }, (_, i) => ({ prompt: `${'x'.repeat(996)}${String(i).padStart(4, '0')}` })), targets: [{ provider: 'openai', model: 'gpt-hist' }] });
+    expect(big.status).toBe(200);
+    expect(await big.json()).toMatchObject({ tasks: 2_400, input_tokens: 2_400 * 250 });
     const text = await t.app.request('/api/v1/studies/estimate', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
     expect(text.status).toBe(415);
     expect(fake.requestCount).toBe(0);
