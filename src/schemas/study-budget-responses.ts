@@ -45,7 +45,7 @@ export const studyEstimateSchema = z
         output_tokens_per_task: z.number(),
         output_tokens: z.int(),
         basis: basis.meta({ description: 'Output tokens from the mean of the model\'s captured successful calls (history), else its max_tokens, else a default' }),
-        history_calls: z.int().meta({ description: 'Successful calls among the model\'s latest 1,000 captured' }),
+        history_calls: z.int().meta({ description: 'Successful calls among the model\'s latest captured calls looked at (1,000)' }),
         cost_usd: z.number().nullable(),
         cost_reason: z.string().nullable(),
         latency_ms: z.number(),

@@ -10,6 +10,8 @@ import { studyProgressSchema } from '../../schemas/study-progress-responses';
 import { JSON_TYPE, STUDY_BODY_DOCUMENT } from '../routes';
 import { readStudyJson } from '../study-body';
 import { estimateStudy } from './estimate';
+import { HISTORY_CALLS } from './history-repository';
+import { DEFAULT_LATENCY_MS, DEFAULT_OUTPUT_TOKENS } from './task-cost';
 import { changeStudyBudget } from './budget-service';
 
 const routes = {
@@ -20,8 +22,8 @@ const routes = {
     summary: 'Estimate a study before running it: tasks, tokens, cost and time (nothing stored, no provider called)',
     description:
       'Takes the body POST /api/v1/studies takes, checked the same way. Input tokens: UTF-8 bytes of each filled-in prompt / 4. ' +
-      "Output tokens per target: the mean of its model's successful captured calls (`basis: history`, never above max_tokens), else its max_tokens, else 256 (`default`). " +
-      'Cost at the prices in force now (null, with a reason, for a model without a price). Time: tasks × mean captured latency / concurrency.',
+      `Output tokens per target: the mean of its model's successful calls among its latest ${HISTORY_CALLS} captured (\`basis: history\`, never above max_tokens), else its max_tokens, else ${DEFAULT_OUTPUT_TOKENS} (\`default\`). ` +
+      `Cost at the prices in force now (null, with a reason, for a model without a price). Time: tasks × mean captured latency (${DEFAULT_LATENCY_MS} ms without history) / concurrency.`,
     request: { body: { required: true, content: { 'application/json': { schema: STUDY_BODY_DOCUMENT } } } },
     responses: { 200: json(studyEstimateSchema, 'The estimate'), ...errors(400, 415) },
   }),
