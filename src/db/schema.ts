@@ -190,6 +190,12 @@ export const batches = sqliteTable('batches', {
   tasksFailed: integer('tasks_failed').notNull().default(0),
   /** The seed of the study's run order (batch_task_order); null for studies made before it, which run in item order. */
   runSeed: integer('run_seed'),
+  /** The spending cap in USD (null: none): the runner starts no task that could take the spend past it. */
+  budgetUsd: real('budget_usd'),
+  /** Capture-time cost of the study's calls, kept by a trigger on raw_calls (see the budget migration). */
+  spentUsd: real('spent_usd').notNull().default(0),
+  /** Estimated cost of the tasks in flight, reserved by one conditional UPDATE before each starts (runner/budget-repository.ts). */
+  reservedUsd: real('reserved_usd').notNull().default(0),
 });
 
 export interface StudyTarget {

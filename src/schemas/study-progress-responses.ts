@@ -1,6 +1,7 @@
 // What the study routes answer with: a study's progress and its answers per item × target.
 import { z } from 'zod';
 import { jsonObject } from '../api/contract';
+import { studyBudgetSchema, studyDryRunSchema } from './study-budget-responses';
 
 export const storedTargetSchema = z
   .strictObject({
@@ -35,6 +36,8 @@ export const studyProgressSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     cloned_from: z.int().optional().meta({ description: 'The study this one was cloned from (POST /api/v1/studies/:id/clone)' }),
+    dry_run: studyDryRunSchema,
+    budget: studyBudgetSchema,
   })
   .meta({ id: 'StudyProgress' });
 

@@ -149,6 +149,15 @@ export const studyItemSchema = z
 /** Items a study may have (items × targets × samples is bounded again by MAX_BATCH_TASKS). */
 export const MAX_STUDY_ITEMS = 100_000;
 
+/** A spending cap in USD: tasks in flight count at their estimate, so the captured cost stays under it. */
+export const budgetUsdSchema = z
+  .number()
+  .gt(0)
+  .max(1_000_000)
+  .meta({ description: 'Spending cap in USD: the runner starts no task whose estimated cost, with the spend so far and the tasks in flight, would pass it; the study then ends interrupted with reason "budget"' });
+
+export const studyBudgetBodySchema = z.object({ budget_usd: budgetUsdSchema.nullable() }).strict();
+
 /** Everything a study is given besides its items (read apart from them: see studies/study-body.ts). */
 export const studyFieldsSchema = z
   .object({
@@ -181,6 +190,15 @@ export const studyFieldsSchema = z
       .tuple([z.int().min(0), z.int().min(0)])
       .optional()
       .meta({ description: 'Target indexes [A, B] (after the sweep and prompt variants) of the primary contrast: reported unadjusted as A − B and left out of the family of adjusted comparisons' }),
+    /** A dry run: the study is made of its first N items only (in the order given). */
+    dry_run_items: z
+      .int()
+      .min(1)
+      .max(MAX_STUDY_ITEMS)
+      .optional()
+      .meta({ description: 'A dry run on the first N items (in the order given): only they are stored and run; the study is marked as a dry run' }),
+    /** The spending cap: no task starts that could take the captured cost past it. */
+    budget_usd: budgetUsdSchema.optional(),
   })
   .strict();
 

@@ -30,6 +30,10 @@ import type { StudyInput } from '../schemas/study-requests';
 import { providerOptions } from '../pages/page-helpers';
 import { studyPages } from './study-page';
 import { studyChartPages } from './chart-page';
+import { budgetFormFields, estimating } from './budget/form-fields';
+import { estimateStudy } from './budget/estimate';
+import { studyBudgetPages } from './budget/pages';
+import { StudyEstimateBox } from '../../views/studies/budget';
 
 export function studiesPages(deps: AppDeps) {
   const ctx = serviceContext(deps);
@@ -71,14 +75,17 @@ export function studiesPages(deps: AppDeps) {
           ...(template ? { template } : {}),
           ...(sweep ? { sweep } : {}),
           ...(scorers !== undefined ? { scorers } : {}),
+          ...budgetFormFields(body),
         };
         // Checked as POST /api/v1/studies checks a study, a slice of items at a time.
         const input = await checkStudyBody(fields, items.length, undefined, (i) => items[i]);
         checkScorersHaveExpected(input);
+        if (estimating(body)) return isHtmx(c) ? c.html(<StudyEstimateBox estimate={await estimateStudy(ctx, input)} />) : page(c, body, { estimate: await estimateStudy(ctx, input) });
         const started = await startStudy(ctx, input);
         return c.redirect(`/studies/${started.id}`, 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
+        if (estimating(body) && isHtmx(c)) return c.html(<StudyEstimateBox error={error.message} />, error.status);
         return page(c, body, { error: error.message }, error.status);
       }
     })
@@ -111,6 +118,7 @@ export function studiesPages(deps: AppDeps) {
     })
     .route('/', studyPages(deps))
     .route('/', studyChartPages(deps))
+    .route('/', studyBudgetPages(deps))
     .post('/studies/:id/cancel', async (c) => {
       const id = studyId(c.req.param('id'));
       await cancelStudy(ctx, id);

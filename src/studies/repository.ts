@@ -27,6 +27,8 @@ export interface NewStudy {
   items: NewStudyItem[];
   /** Seeds the run order (runner/run-order.ts); a fresh one when not given. */
   seed?: number;
+  /** The spending cap in USD. */
+  budgetUsd?: number;
 }
 
 // A study of up to a million tasks is created a statement at a time, with a turn of the event loop
@@ -77,6 +79,7 @@ export async function createStudy(db: Database, study: NewStudy, stamp: RunStamp
     heartbeatAt: stamp.now,
     tasksTotal: totalTasks,
     runSeed: seed,
+    budgetUsd: study.budgetUsd ?? null,
   });
   if (oneStep) {
     await db.batch([studyRow, insertItems(db, studyId, itemChunks[0]!), insertTasks(db, studyId, T, S, 0, totalTasks), insertRunOrder(db, studyId, order, 0, totalTasks)]);

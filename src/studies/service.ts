@@ -5,11 +5,12 @@ import { ACTIVE_STATUSES, cancelStudyRun, claimStudyRun, type RunStamp } from '.
 import type { StudyTarget } from '../db/schema';
 import { AppError, notFound } from '../errors';
 import type { StudyExecutor } from './runner/runner';
-import { configuredProvider, isRunAlive, percentDone, takeoverOf } from './runner/background-run';
+import { isRunAlive, percentDone, takeoverOf } from './runner/background-run';
 import type { InferenceContext } from '../inference/service';
 import { checkStudyTasks, checkStudyPrompts } from '../limits';
-import { expandSweep } from './sweeps';
-import { expandPromptVariants } from './variants/prompt-variants';
+import { studyTargets } from './study-targets';
+import { checkBudgetPriced, itemsToRun } from './budget/estimate';
+import { studyRunLimits } from './budget/run-limits';
 import type { StudyInput } from '../schemas/study-requests';
 
 export interface StudyContext extends InferenceContext {
@@ -22,16 +23,14 @@ export interface StudyOrigin {
 }
 
 export async function startStudy(ctx: StudyContext, input: StudyInput, origin: StudyOrigin = {}) {
-  const given: StudyTarget[] = input.targets.map((t, i) => {
-    const provider = configuredProvider(ctx.providers, t.provider, `targets.${i}.provider`);
-    return { provider: provider.name, model: t.model ?? provider.defaultModel, params: t.params ?? {} };
-  });
   // Each (target, sweep combination) once per prompt variant: every pair is a column of its own.
-  const targets: StudyTarget[] = expandPromptVariants(expandSweep(given, input.sweep), input.prompts);
-  checkStudyTasks(ctx.limits, { items: input.items.length, targets: targets.length, samples: input.samples });
+  const targets: StudyTarget[] = studyTargets(ctx.providers, input);
+  const given = itemsToRun(input);
+  checkStudyTasks(ctx.limits, { items: given.length, targets: targets.length, samples: input.samples });
   const variants = input.prompts?.map((variant) => variant.template);
-  await checkStudyPrompts(ctx.limits, { items: input.items, template: input.template, templates: variants, tasksPerItem: (targets.length / (variants?.length ?? 1)) * input.samples });
-  const items: NewStudyItem[] = input.items.map((item, i) => ({
+  await checkStudyPrompts(ctx.limits, { items: given, template: input.template, templates: variants, tasksPerItem: (targets.length / (variants?.length ?? 1)) * input.samples });
+  if (input.budget_usd !== undefined) await checkBudgetPriced(ctx, targets);
+  const items: NewStudyItem[] = given.map((item, i) => ({
     key: item.id ?? String(i + 1),
     prompt: item.prompt,
     messages: item.messages,
@@ -56,9 +55,11 @@ export async function startStudy(ctx: StudyContext, input: StudyInput, origin: S
       ...(input.primary ? { primary: input.primary } : {}),
       ...(input.prompts ? { prompts: input.prompts } : {}),
       ...(origin.clonedFrom !== undefined ? { cloned_from: origin.clonedFrom } : {}),
+      ...(input.dry_run_items !== undefined ? { dry_run: { items: given.length, of_items: input.items.length } } : {}),
     },
     items,
     seed: input.seed,
+    budgetUsd: input.budget_usd,
   }, stamp);
   await ctx.studies.launch(studyId, stamp.runId);
   return studyProgress(ctx, studyId);
@@ -119,6 +120,7 @@ export async function studyProgress(ctx: StudyContext, studyId: number) {
     created_at: found.study.createdAt,
     updated_at: found.study.updatedAt,
     ...clonedFrom(found.study.optionsJson),
+    ...studyRunLimits(found.study),
   };
 }
 

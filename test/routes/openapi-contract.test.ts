@@ -144,6 +144,8 @@ describe('the OpenAPI document and the routes agree', () => {
       await waitFor(() => get(`${studies}/${study.id}/scoring/${run.id}`), (r) => r.status !== 'running');
       await get(`${studies}/${study.id}/scoring`);
       await get(`${studies}/${study.id}/report`);
+      await post(`${studies}/estimate`, { items: [{ prompt: 'Capital of France?' }], targets: [{ provider: 'echo' }, { provider: 'fake', model: 'fake-model' }] });
+      await post(`${studies}/${study.id}/budget`, { budget_usd: null });
       for (const format of ['csv', 'jsonl']) expect((await t.get(`${studies}/${study.id}/export?format=${format}`)).status).toBe(200);
       const copy = await post(`${studies}/${study.id}/clone`, { samples: 1 }, 202);
       await waitFor(() => get(`${studies}/${copy.id}`), (p) => p.status !== 'running' && p.status !== 'creating');

@@ -96,6 +96,27 @@ describe('prompt variants', () => {
     expect(page).toContain('openai/gpt-b · plain');
   });
 
+  it('estimates every variant as a column of its own, its input tokens through its own template', async () => {
+    fake.reset();
+    const before = await studyRows();
+    const res = await t.post('/api/v1/studies/estimate', {
+      items: [{ prompt: 'q1' }, { prompt: 'q22' }],
+      targets: [{ provider: 'openai', model: 'gpt-a' }],
+      prompts: [{ name: 'terse', template: TERSE }, { name: 'plain', template: PLAIN }],
+      samples: 3,
+    });
+    expect(res.status).toBe(200);
+    const estimate = await res.json();
+    expect(estimate).toMatchObject({ tasks: 12, targets: 2 });
+    // UTF-8 bytes / 4, rounded up per item: "Answer yes or no: q1" (20) → 5, "…q22" (21) → 6; plain: "q1" → 1, "q22" → 1.
+    expect(estimate.by_target.map((target: { prompt_name: string; tasks: number; input_tokens: number }) => [target.prompt_name, target.tasks, target.input_tokens])).toEqual([
+      ['terse', 6, (5 + 6) * 3],
+      ['plain', 6, (1 + 1) * 3],
+    ]);
+    expect(fake.requests).toHaveLength(0);
+    expect(await studyRows()).toBe(before);
+  });
+
   it('keeps a single template working as before', async () => {
     fake.reset();
     const res = await t.post('/api/v1/studies', { items: [{ prompt: 'hi' }], targets: [{ provider: 'openai', model: 'gpt-a' }], template: 'Say: {user_input}', samples: 1 });

@@ -8,6 +8,7 @@ import { AccuracyChart, PairsTable, SlicesBlock, TargetSummaryTable } from './st
 import { ErrorBox, StatusBadge } from '../components/ui';
 import { ReportDownloads } from './report-downloads';
 import { Layout } from '../layout';
+import { StudyRunLimits } from './budget';
 
 export type Progress = Awaited<ReturnType<typeof studyProgress>>;
 type Body = StudyReport['body'];
@@ -90,6 +91,7 @@ export function StudyLive(props: { progress: Progress; query?: StudyQuery; justF
         ) : null}
       </div>
       {p.status_reason ? <p class="muted">{p.status_reason}</p> : null}
+      <StudyRunLimits progress={p} />
     </section>
   );
 }
