@@ -89,7 +89,7 @@ describe('a study page that answers the question, in headless Chromium', () => {
     // gives an answer to extract. Its accuracy is over 5 items too: Wilson over items, not over its ~30 samples.
     expect(summary[2]).toMatch(/^openai\/gpt-4o-mini · temperature=0/);
     expect(summary[2]).toMatch(/80\.0% \[37\.6%–96\.4%\]\s*4\/5/);
-    expect(summary[2]).toMatch(/5\/5 items · samples \[/);
+    expect(summary[2]).toMatch(/over 5\/5 items\s*sample-level Wilson \[[\d.]+%–[\d.]+%\] over \d+ samples/);
     expect(summary[0]).toContain('0.0%');
     expect(await page.locator('canvas[data-drawn]').count()).toBe(1);
     expect(await page.locator('table.pairs-table tbody tr').count()).toBe(6);

@@ -6,6 +6,7 @@ import type { StudyReport } from '../../src/studies/report/report-items';
 import { Pager, StudyMatrix } from './study-matrix';
 import { AccuracyChart, PairsTable, SlicesBlock, TargetSummaryTable } from './study-summary';
 import { ErrorBox, StatusBadge } from '../components/ui';
+import { HowToRead } from './how-to-read';
 import { Layout } from '../layout';
 
 export type Progress = Awaited<ReturnType<typeof studyProgress>>;
@@ -184,11 +185,12 @@ export function StudyResults(props: { id: number; body: Body; query: StudyQuery;
         )}
       </form>
       {body.warnings.map((w) => (
-        <p class="error-box" role="note">
+        <p class="error-box scorer-warning" role="note">
           {w.message}
         </p>
       ))}
       <h2>Targets</h2>
+      <HowToRead adjust={body.comparisons.adjust} clusterBy={body.cluster_by} />
       <div class="table-scroll">
         <TargetSummaryTable body={body} />
       </div>
