@@ -29,6 +29,8 @@ import { previewScorer } from './scorers/preview';
 import type { StudyInput } from '../schemas/study-requests';
 import { providerOptions } from '../pages/page-helpers';
 import { studyPages } from './study-page';
+import { reviewPages } from './review-page';
+import { studyScorerPages } from './study-scorer-pages';
 
 export function studiesPages(deps: AppDeps) {
   const ctx = serviceContext(deps);
@@ -109,6 +111,8 @@ export function studiesPages(deps: AppDeps) {
       }
     })
     .route('/', studyPages(deps))
+    .route('/', reviewPages(deps))
+    .route('/', studyScorerPages(deps))
     .post('/studies/:id/cancel', async (c) => {
       const id = studyId(c.req.param('id'));
       await cancelStudy(ctx, id);

@@ -2,7 +2,7 @@
 // a human label each. Keyboard: j/k move between samples, p/f/x label the focused one (labels.js).
 import type { CellCall } from '../../src/studies/report/cells';
 import { answerText } from './study-matrix';
-import { LabelButtons } from '../components/label-buttons';
+import { LabelButtons, noteOfText } from '../components/label-buttons';
 import { StatusBadge, formatMs } from '../components/ui';
 import { Layout } from '../layout';
 
@@ -69,7 +69,7 @@ export function CellPanel(props: CellViewProps) {
                 {call.call_id ? (
                   <LabelButtons
                     callId={call.call_id}
-                    human={call.human_pass === null && call.human_label === null ? null : { pass: bool(call.human_pass), label: call.human_label }}
+                    human={call.human_pass === null && call.human_label === null ? null : { pass: bool(call.human_pass), label: call.human_label, note: noteOfText(call.human_detail) }}
                     automatic={scorer ? { scorer: scorer.name, version: scorer.version, pass: bool(call.pass) } : null}
                   />
                 ) : null}

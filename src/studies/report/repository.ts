@@ -260,7 +260,7 @@ export async function cellCalls(db: Database, studyId: number, itemId: number, t
   return db.all<CellCall>(sql`
     SELECT t.id AS task_id, t.sample_index, t.status, t.last_call_id AS call_id,
            json_extract(c.response_json, '$.text') AS text, json_extract(c.error_json, '$.class') AS error_class, t.latency_ms,
-           a.answer, a.pass, a.value, a.label, h.pass AS human_pass, h.label AS human_label, h.value AS human_value
+           a.answer, a.pass, a.value, a.label, h.pass AS human_pass, h.label AS human_label, h.value AS human_value, h.detail_json AS human_detail
       FROM batch_tasks t
       LEFT JOIN raw_calls c ON c.id = t.last_call_id
       LEFT JOIN scores a ON a.call_id = t.last_call_id AND a.scorer = ${scorer?.name ?? null} AND a.version = ${scorer?.version ?? null}
