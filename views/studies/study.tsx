@@ -205,7 +205,7 @@ export function StudyResults(props: { id: number; body: Body; query: StudyQuery;
       <PairsTable body={body} disagreeHref={studyHref(id, { ...query, disagree: true, offset: 0 })} />
       <SlicesBlock body={body} sliceHref={(field, value) => studyHref(id, { ...query, field, value, offset: 0 })} />
       <h2>Items × targets</h2>
-      <CellKeysNote />
+      <CellKeysNote studyId={id} />
       <Pager total={body.items.total} offset={body.items.offset} limit={body.items.limit} href={(offset) => studyHref(id, { ...query, offset })} />
       <StudyMatrix body={body} cellHref={(itemId, target) => studyHref(id, { scorer: query.scorer, version: query.version, offset: 0 }, `/cells/${itemId}/${target}`)} />
       <Pager total={body.items.total} offset={body.items.offset} limit={body.items.limit} href={(offset) => studyHref(id, { ...query, offset })} />
