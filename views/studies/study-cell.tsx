@@ -1,5 +1,6 @@
 // One cell of a study (an item × a target): its samples with their answers, their automatic score and
-// a human label each. Keyboard: j/k move between samples, p/f/x label the focused one (labels.js).
+// a human label each with a note. Keyboard: j/k move between samples, p/f/x label the focused one, e
+// writes its note (labels.js).
 import type { CellCall } from '../../src/studies/report/cells';
 import { answerText } from './study-matrix';
 import { LabelButtons, noteOfText } from '../components/label-buttons';
@@ -33,7 +34,7 @@ export function CellPanel(props: CellViewProps) {
         </p>
       ) : null}
       <p class="muted keys">
-        Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous sample, <kbd>p</kbd> pass, <kbd>f</kbd> fail, <kbd>x</kbd> clear.
+        Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous sample, <kbd>p</kbd> pass, <kbd>f</kbd> fail, <kbd>x</kbd> clear, <kbd>e</kbd> write a note (<kbd>Esc</kbd> to leave it; it goes with the next label).
       </p>
       <table class="cell-calls">
         <thead>
