@@ -38,7 +38,7 @@ export function reviewPages(deps: AppDeps) {
     const scorerQuery = new URLSearchParams(scorer && query.scorer ? { scorer: scorer.name, version: String(scorer.version) } : {}).toString();
     return c.html(
       <ReviewPage
-        {...deps.scrub({ studyId: id, studyName: stored.group.name, scorer, show: query.show, rows, disagree: queue.disagree, unlabelled: queue.unlabelled, capped: queue.capped, scorerQuery })}
+        {...deps.scrub({ studyId: id, studyName: stored.group.name, scorer, show: query.show, rows, disagree: queue.disagree, unlabelled: queue.unlabelled, scorerQuery })}
       />,
     );
   });

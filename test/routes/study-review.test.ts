@@ -132,6 +132,15 @@ describe('reviewing a study: the queue, notes and the human-adjusted accuracy', 
     expect(page).toContain(`href="/studies/${studyId}/review"`);
   });
 
+  it('counts a cleared label as unseen again', async () => {
+    const q2Wrong = (await calls()).find((c) => c.item_key === 'q2' && c.text === 'x')!;
+    expect((await label(Number(q2Wrong.call_id), { pass: '' })).status).toBe(200);
+    const page = await (await t.get(`/studies/${studyId}/review?show=unlabelled`)).text();
+    expect(page).toContain('7 no human has labelled');
+    expect([...page.matchAll(/sample <a href="\/calls\/(\d+)">/g)].map((m) => Number(m[1]))).toContain(Number(q2Wrong.call_id));
+    expect((await report()).targets[0].accuracy_human_adjusted).toMatchObject({ labels: 3, passed: 8, samples: 9 });
+  });
+
   it('says on the study page which scorer lacks expected answers, and on how many items', async () => {
     const page = await (await t.get(`/studies/${studyId}`)).text();
     expect(page).toContain('&quot;same&quot; (exact) compares answers with expected answers, and 1 of the study&#39;s 5 items have none (their answers stay unscored)');

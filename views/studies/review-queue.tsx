@@ -30,7 +30,6 @@ export interface ReviewPageProps {
   rows: ReviewEntry[];
   disagree: number;
   unlabelled: number;
-  capped: boolean;
   /** The page's own query string for scorer and version, kept on the filter links. */
   scorerQuery: string;
 }
@@ -43,7 +42,6 @@ const expectedText = (expected: unknown) => (Array.isArray(expected) ? expected.
 export function ReviewPage(props: ReviewPageProps) {
   const { studyId, scorer, show } = props;
   const href = (to: string) => `/studies/${studyId}/review?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(props.scorerQuery)), show: to })}`;
-  const more = props.capped ? '+' : '';
   return (
     <Layout title={`Review: ${props.studyName}`} head={<script src="/static/labels.js" defer></script>}>
       <p>
@@ -58,8 +56,8 @@ export function ReviewPage(props: ReviewPageProps) {
         ) : (
           'No scorer has run: every answer waits for a human label. '
         )}
-        <span class="review-disagree">{props.disagree.toLocaleString('en-US')}{more} where the human label and the scorer disagree</span> ·{' '}
-        <span class="review-unlabelled">{props.unlabelled.toLocaleString('en-US')}{more} no human has labelled</span>
+        <span class="review-disagree">{props.disagree.toLocaleString('en-US')} where the human label and the scorer disagree</span> ·{' '}
+        <span class="review-unlabelled">{props.unlabelled.toLocaleString('en-US')} no human has labelled</span>
       </p>
       <p class="review-filters">
         Show: {show === 'all' ? <strong>both</strong> : <a href={href('all')}>both</a>} ·{' '}
