@@ -171,6 +171,30 @@ describe('reviewing a study: the queue, notes and the human-adjusted accuracy', 
     expect((await t.post(`/api/v1/studies/${id}/score`, { scorers: [{ name: 'format', type: 'valid_json' }] })).status).toBe(202);
   });
 
+  it('brings the results with each progress poll of a running study, so the matrix and the progress line agree', async () => {
+    fake.setLatency(150);
+    try {
+      const res = await t.post('/api/v1/studies', { items: [{ prompt: 'slow one' }, { prompt: 'slow two' }], targets: [{ provider: 'openai', model: 'gpt-test' }], samples: 4, concurrency: 1 });
+      const id = (await res.json()).id;
+      await waitFor(async () => (await t.get(`/api/v1/studies/${id}`)).json(), (p) => p.done >= 2);
+      const poll = await (await t.get(`/studies/${id}/live?watch=1`)).text();
+      expect(poll).toContain('<section id="study-live"');
+      expect(poll).toContain('<section id="study-results" hx-swap-oob="true">');
+      const done = Number(/(\d+) done · /.exec(poll)![1]);
+      // Each cell says answered/tasks; read in the same request as the progress (one task at a time: at most one finished in between).
+      const answered = [...poll.matchAll(/<span class="muted"> (\d+)\/4<\/span>/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+      expect(done - answered).toBeGreaterThanOrEqual(0);
+      expect(done - answered).toBeLessThanOrEqual(1);
+      expect(done).toBeLessThan(8);
+      // The page's own results section no longer polls on a timer of its own.
+      const page = await (await t.get(`/studies/${id}`)).text();
+      expect(page).not.toContain('every 5s');
+      await t.post(`/api/v1/studies/${id}/cancel`, {});
+    } finally {
+      fake.setLatency(0);
+    }
+  });
+
   it('answers 400 for an unknown queue filter and 404 for an unknown study', async () => {
     expect((await t.get(`/studies/${studyId}/review?show=everything`)).status).toBe(400);
     expect((await t.get('/studies/999999/review')).status).toBe(404);
