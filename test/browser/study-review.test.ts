@@ -74,6 +74,9 @@ describe('reviewing a study in headless Chromium', () => {
     await page.waitForSelector('#scorer-preview tbody tr');
     expect(await page.locator('#scorer-preview tbody tr').count()).toBe(5);
     await h.screenshot('review-2-builder-on-study');
+    await page.click('#scoring input[type=submit][value="Add scorer"]');
+    await page.waitForFunction(() => (document.querySelector('#scorers-json') as HTMLTextAreaElement | null)?.value.includes('"contains"'));
+    expect(JSON.parse(await page.inputValue('#scorers-json')).map((s: { name?: string; type: string }) => s.name ?? s.type)).toEqual(['answer', 'contains']);
 
     await page.click('#scoring button[type=submit]');
     await page.waitForFunction(() => document.querySelector('#scoring-run .badge')?.textContent === 'completed');

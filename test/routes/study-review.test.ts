@@ -195,6 +195,26 @@ describe('reviewing a study: the queue, notes and the human-adjusted accuracy', 
     }
   });
 
+  it("previews a built scorer on the study's own captured answers, and names a bad option", async () => {
+    const preview = (fields: Record<string, string>) =>
+      t.app.request(`/studies/${studyId}/scorer-preview`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' },
+        body: new URLSearchParams(fields).toString(),
+      });
+    const good = await preview({ scorer_type: 'exact' });
+    expect(good.status).toBe(200);
+    const html = await good.text();
+    // Five answers in run order, each scored against its item's expected answer (q5's has none: "none", no score).
+    expect([...html.matchAll(/<tr><td class="answer-text">/g)]).toHaveLength(5);
+    expect(html).toMatch(/badge-(success|failed)/);
+    const bad = await preview({ scorer_type: 'regex', scorer_pattern: '(a' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('scorer.pattern');
+    const unknown = await t.app.request('/studies/999999/scorer-preview', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'scorer_type=exact' });
+    expect(unknown.status).toBe(404);
+  });
+
   it('answers 400 for an unknown queue filter and 404 for an unknown study', async () => {
     expect((await t.get(`/studies/${studyId}/review?show=everything`)).status).toBe(400);
     expect((await t.get('/studies/999999/review')).status).toBe(404);
