@@ -331,6 +331,12 @@ const scorerQuery = {
   version: z.coerce.number().int().positive().optional(),
 };
 
+/** The review queue page: which scorer's verdicts to review, and which answers. */
+export const reviewQuerySchema = z.object({
+  ...scorerQuery,
+  show: z.enum(['all', 'disagree', 'unlabelled']).default('all'),
+});
+
 export const reportQuerySchema = z
   .object({
     ...scorerQuery,

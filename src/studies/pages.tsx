@@ -34,6 +34,8 @@ import { budgetFormFields, estimating } from './budget/form-fields';
 import { estimateStudy } from './budget/estimate';
 import { studyBudgetPages } from './budget/pages';
 import { StudyEstimateBox } from '../../views/studies/budget';
+import { reviewPages } from './review-page';
+import { studyScorerPages } from './study-scorer-pages';
 
 export function studiesPages(deps: AppDeps) {
   const ctx = serviceContext(deps);
@@ -119,6 +121,8 @@ export function studiesPages(deps: AppDeps) {
     .route('/', studyPages(deps))
     .route('/', studyChartPages(deps))
     .route('/', studyBudgetPages(deps))
+    .route('/', reviewPages(deps))
+    .route('/', studyScorerPages(deps))
     .post('/studies/:id/cancel', async (c) => {
       const id = studyId(c.req.param('id'));
       await cancelStudy(ctx, id);

@@ -15,6 +15,7 @@ import {
   type ScoringRunRow,
 } from './repository';
 import { answeredTaskCount } from '../report/repository';
+import { expectedCounts, expectedGaps, refuseScorersWithoutExpected } from './expected-gaps';
 import { AppError, notFound } from '../../errors';
 import type { NamedScorer, scoreBodySchema } from '../../schemas/study-requests';
 import type { EmbeddingService } from '../../embeddings/service';
@@ -92,6 +93,7 @@ export async function startScoring(runner: ScoringExecutor, studyId: number, inp
     }
     return undefined;
   });
+  refuseScorersWithoutExpected(expectedGaps(scorers, await expectedCounts(ctx.db, studyId)), field);
   const answered = await answeredTaskCount(ctx.db, studyId);
   const judges = scorers.filter((s) => s.config.type === 'llm_judge').length;
   if (answered.n * judges > ctx.limits.studyTasks) {
