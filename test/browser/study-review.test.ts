@@ -2,7 +2,11 @@
 // lines with a scorer made in the builder, scored from the page (the builder there previews on the
 // study's own answers), its cells opened in the side panel and walked with the arrow keys, labelled by
 // keyboard there and in the review queue (with a note), and the human-adjusted accuracy shown beside
-// the automatic one. Screenshots of each step go to test/artifacts/.
+// the automatic one, and its report downloaded as a file. Screenshots of each step go to test/artifacts/.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
@@ -173,5 +177,24 @@ describe('reviewing a study in headless Chromium', () => {
     await page.waitForURL(new RegExp(`/studies/${studyId}/cells/\\d+/1$`));
     expect(await page.locator('.cell-panel .item-prompt').textContent()).toBe('Capital of Peru?');
     expect(errors).toEqual([]);
+  });
+  it('downloads the reviewed study\'s report as one HTML file that opens from disk with its numbers', async () => {
+    const { page } = h;
+    const report = await (await fetch(`${h.base}/api/v1/studies/${studyId}/report`)).json();
+    await page.goto(`${h.base}/studies/${studyId}`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.report-downloads a:text("HTML file")')]);
+    const dir = mkdtempSync(join(tmpdir(), 'review-report-'));
+    try {
+      const path = join(dir, download.suggestedFilename());
+      await download.saveAs(path);
+      expect(download.suggestedFilename()).toBe(`study-${studyId}.html`);
+      expect(readFileSync(path, 'utf8')).not.toMatch(/<script|<link /);
+      await page.goto(pathToFileURL(path).href);
+      const accuracies = await page.$$eval('table.summary tbody tr', (trs) => trs.map((tr) => tr.querySelectorAll('td')[1]!.textContent));
+      expect(accuracies).toEqual(report.targets.map((t: { accuracy: { estimate: number } }) => t.accuracy.estimate.toFixed(3)));
+      await h.screenshot('review-7-report-file');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
