@@ -15,6 +15,7 @@ import { healthRoutes } from './health';
 import { inferenceRoutes } from '../inference/routes';
 import { providerRoutes } from './providers';
 import { studyReportRoutes } from '../studies/report-routes';
+import { studyDriftRoutes } from '../studies/drift/routes';
 
 export const API_BASE = '/api/v1';
 export const OPENAPI_PATH = '/openapi.json';
@@ -30,7 +31,7 @@ const DESCRIPTION = [
 ].join(' ');
 
 export function apiRoutes(deps: AppDeps) {
-  const studies = apiRouter().route('/', studyRoutes(deps)).route('/', studyReportRoutes(deps));
+  const studies = apiRouter().route('/', studyRoutes(deps)).route('/', studyReportRoutes(deps)).route('/', studyDriftRoutes(deps));
   const api = apiRouter()
     .basePath(API_BASE)
     .route('/health', healthRoutes(deps))

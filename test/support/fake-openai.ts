@@ -95,9 +95,9 @@ export interface FakeOpenAI {
   /**
    * what the answers say served them from now on: `model` replaces the answer's `model` (chat, Responses,
    * completions; plain and streamed), `systemFingerprint` its `system_fingerprint` (chat and completions;
-   * `fp_fake` by default). undefined: the model asked for and `fp_fake` again.
+   * `fp_fake` by default); a function decides by the model asked for. undefined: the model asked for and `fp_fake` again.
    */
-  setServed(served: ServedIdentity | undefined): void;
+  setServed(served: ServedIdentity | ((model: string) => ServedIdentity | undefined) | undefined): void;
   /** clears requests, request count, queued faults and policies; restores latency, chunk delay, embedding limit, chatOnly and the served identity to their start values */
   reset(): void;
   /** closes the server, destroying any open sockets (hanging `timeout` requests included) */
@@ -180,7 +180,8 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   let maxEmbeddingInputs = Infinity;
   let replyPolicy: ((req: { body: any; index: number }) => string | undefined) | undefined;
   let chatOnly = options.chatOnly;
-  let served: ServedIdentity = {};
+  let servedPolicy: (model: string) => ServedIdentity | undefined = () => undefined;
+  const servedFor = (body: any): ServedIdentity => servedPolicy(modelOf(body)) ?? {};
   let chatCount = 0;
   let idCounter = 0;
   const timers = new Set<NodeJS.Timeout>();
@@ -246,7 +247,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     const wantsStream = route.endpoint === 'chat' && body !== null && typeof body === 'object' && body.stream === true;
 
     if (fault?.kind === 'cut-stream' && route.endpoint === 'responses' && body?.stream === true) {
-      handleResponses(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn), fault.afterChunks, served);
+      handleResponses(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn), fault.afterChunks, servedFor(body));
       return;
     }
     if (fault) {
@@ -270,9 +271,9 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     }
 
     if (route.endpoint === 'responses') {
-      handleResponses(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn), undefined, served);
+      handleResponses(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn), undefined, servedFor(body));
     } else if (route.endpoint === 'completions') {
-      handleCompletions(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn), served);
+      handleCompletions(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn), servedFor(body));
     } else if (route.endpoint === 'chat') {
       handleChat(res, body, route.deployment, wantsStream);
     } else {
@@ -384,6 +385,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       return;
     }
     const index = chatCount++;
+    const served = servedFor(body);
     respond(res, latencyMs, () => {
       const fallback = chatReply(body.messages);
       const reply = replyPolicy?.({ body, index }) ?? fallback.reply;
@@ -422,6 +424,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     const includeUsage = body?.stream_options?.include_usage === true;
     const id = `chatcmpl-fake${nextId()}`;
     const created = Math.floor(Date.now() / 1000);
+    const served = servedFor(body);
     const model = served.model ?? deployment ?? modelOf(body);
     const fingerprint = served.systemFingerprint ?? 'fp_fake';
 
@@ -623,7 +626,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       chatOnly = server;
     },
     setServed(identity) {
-      served = { ...identity };
+      servedPolicy = typeof identity === 'function' ? identity : () => identity;
     },
     setPassProbabilityPolicy(options) {
       replyPolicy = passProbabilityReplies(options);
@@ -639,7 +642,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       chunkDelayMs = 0;
       maxEmbeddingInputs = Infinity;
       chatOnly = options.chatOnly;
-      served = {};
+      servedPolicy = () => undefined;
     },
     close() {
       if (closing) return closing;

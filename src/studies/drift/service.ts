@@ -1,0 +1,326 @@
+// Drift between two runs of a study (a re-run against the run it repeats, or any two studies with
+// the same items): per item × target, did the distribution of answers move, and per target, did
+// accuracy change and did the provider serve another model. Answers are read with the report's own
+// SQL (report/repository.ts), a range of items at a time, and the tests run between time slices.
+import type { Database } from '../../db/client';
+import type { StudyTarget } from '../../db/schema';
+import { AppError, invalidInput, notFound } from '../../errors';
+import { timeSlicer, type Slicer } from '../../concurrency/time-slice';
+import { getStudy } from '../repository';
+import { listScorerVersions } from '../scoring/repository';
+import { cellKey } from '../report/cells';
+import { cellTaskStats, itemIdRange, itemsMeta, rawCellAnswers, scoredCellAnswers } from '../report/repository';
+import { chooseScorer, type ScorerChoice } from '../report/service';
+import { targetLabels } from '../sweeps';
+import { accuracyChange, accuracyPair, addAnswerRows, addErrors, cellDrift, DRIFT_Q, emptyTally, qValues, type AccuracyChange, type CellDrift, type CellTally } from './compare';
+import { servedModelsByTarget, type ServedRow } from './repository';
+
+/** Tasks of either run the drift report reads: its answers are held in memory while the tests run. */
+export const MAX_DRIFT_TASKS = 200_000;
+/** Item × target cells tested in one report (each a test of its own). */
+export const MAX_DRIFT_CELLS = 20_000;
+/** Tasks aggregated per SQL statement, as the report does. */
+const TASKS_PER_STEP = 20_000;
+const ITEMS_PER_STEP = 5_000;
+
+export interface DriftOptions {
+  /** The scorer whose compared answers are counted (default: the study's first scorer with scores; none: raw answers). */
+  scorer?: string;
+  /** Only the drifted cells in `items.rows`. */
+  drifted?: boolean;
+  offset?: number;
+  limit?: number;
+}
+
+export interface ServedModels {
+  served: Array<{ served_model: string | null; system_fingerprint: string | null; calls: number }>;
+  models: string[];
+  fingerprints: string[];
+}
+
+export interface DriftTarget {
+  target_index: number;
+  label: string;
+  baseline_label: string | null;
+  /** Provider, model and parameters are the same in both runs. */
+  same_target: boolean;
+  /** Items both runs scored, over which the accuracy change is paired. */
+  items: number;
+  accuracy_difference: AccuracyChange;
+  p_value: number | null;
+  /** Cells of this target tested, and those whose answers moved (q < 0.05). */
+  tested: number;
+  drifted: number;
+  served: { baseline: ServedModels; current: ServedModels };
+  /** The served models or the system fingerprints differ between the runs (both reported some). */
+  served_model_changed: boolean;
+  served_changes: Array<'model' | 'system_fingerprint'>;
+}
+
+export interface DriftItem extends CellDrift {
+  key: string;
+  position: number;
+  target_index: number;
+  q_value: number | null;
+  drifted: boolean;
+}
+
+interface RunInfo {
+  id: number;
+  name: string;
+  status: string;
+  created_at: string;
+  targets: StudyTarget[];
+}
+
+export interface DriftReport {
+  study: Omit<RunInfo, 'targets'>;
+  baseline: Omit<RunInfo, 'targets'>;
+  scorer: { name: string; kind: string; version: number; baseline_version: number; config_hash: string; baseline_config_hash: string } | null;
+  q_threshold: number;
+  warnings: string[];
+  /** Item keys both runs have, and those only one has. */
+  shared_items: number;
+  only_in_study: number;
+  only_in_baseline: number;
+  cells_tested: number;
+  cells_drifted: number;
+  targets: DriftTarget[];
+  items: { total: number; offset: number; limit: number; drifted_only: boolean; rows: DriftItem[] };
+  computed_ms: number;
+}
+
+/**
+ * The drift report of study `studyId` against the earlier run `baselineId`: targets matched by index
+ * (a warning when they differ), items by key (a warning when the item sets differ; the shared keys
+ * are compared). Throws 404 for an unknown study or baseline, 400 for a baseline that is the study
+ * itself or runs too large to compare in one request.
+ */
+export async function computeDrift(db: Database, studyId: number, baselineId: number, options: DriftOptions = {}): Promise<DriftReport> {
+  const started = performance.now();
+  if (baselineId === studyId) throw invalidInput('baseline', 'is this study itself: pick the run to compare it with');
+  const current = await getStudy(db, studyId);
+  if (!current) throw notFound('study', studyId);
+  const earlier = await getStudy(db, baselineId);
+  if (!earlier) throw new AppError(404, 'not_found', `baseline: study ${baselineId} does not exist`, [{ path: 'baseline', message: 'no such study' }]);
+  for (const [field, run] of [['id', current], ['baseline', earlier]] as const) {
+    if (run.study.tasksTotal > MAX_DRIFT_TASKS) {
+      throw new AppError(400, 'limit_exceeded', `${field}: study ${run.group.id} has ${run.study.tasksTotal.toLocaleString('en-US')} tasks; drift compares runs of at most ${MAX_DRIFT_TASKS.toLocaleString('en-US')}`, [
+        { path: field, message: 'too many tasks', limit: 'MAX_DRIFT_TASKS' },
+      ]);
+    }
+  }
+  const warnings: string[] = [];
+  const scorers = await chooseScorers(db, current, earlier, options.scorer, warnings);
+  const T = Math.min(current.study.targetsJson.length, earlier.study.targetsJson.length);
+  const slice = timeSlicer();
+  const [items, baselineItems] = [await readItems(db, studyId, slice), await readItems(db, baselineId, slice)];
+  const baselineByKey = new Map(baselineItems.map((item) => [item.key, item]));
+  const shared = items.filter((item) => baselineByKey.has(item.key));
+  if (shared.length * T > MAX_DRIFT_CELLS) {
+    throw new AppError(400, 'limit_exceeded', `id: ${shared.length.toLocaleString('en-US')} shared items × ${T} targets is ${(shared.length * T).toLocaleString('en-US')} cells; drift tests at most ${MAX_DRIFT_CELLS.toLocaleString('en-US')} per request`, [
+      { path: 'id', message: 'too many cells', limit: 'MAX_DRIFT_CELLS' },
+    ]);
+  }
+  warnings.push(...targetWarnings(current.study.targetsJson, earlier.study.targetsJson), ...itemWarnings(items.length, baselineItems.length, shared.length));
+  for (const run of [current, earlier]) {
+    if (run.study.status === 'running' || run.study.status === 'creating') warnings.push(`study ${run.group.id} is still running: its answers so far are compared`);
+  }
+
+  const currentTallies = await readTallies(db, studyId, scorers?.current ?? null, current.study.targetsJson.length, current.study.samples, slice);
+  const baselineTallies = await readTallies(db, baselineId, scorers?.baseline ?? null, earlier.study.targetsJson.length, earlier.study.samples, slice);
+
+  const cells: Array<Omit<DriftItem, 'q_value' | 'drifted'>> = [];
+  const pairs = Array.from({ length: T }, () => [] as Array<[number, number]>);
+  for (const item of shared) {
+    const before = baselineByKey.get(item.key)!;
+    for (let t = 0; t < T; t++) {
+      await slice();
+      const baselineTally = baselineTallies.get(cellKey(before.id, t));
+      const currentTally = currentTallies.get(cellKey(item.id, t));
+      const pair = accuracyPair(baselineTally, currentTally);
+      if (pair) pairs[t]!.push(pair);
+      cells.push({ key: item.key, position: item.position, target_index: t, ...cellDrift(baselineTally ?? emptyTally(), currentTally ?? emptyTally()) });
+    }
+  }
+  const q = qValues(cells.map((cell) => cell.p_value));
+  const rows: DriftItem[] = cells.map((cell, i) => ({ ...cell, q_value: q[i]!, drifted: q[i] !== null && q[i]! < DRIFT_Q }));
+
+  const labels = targetLabels(current.study.targetsJson);
+  const baselineLabels = targetLabels(earlier.study.targetsJson);
+  const servedNow = servedByTarget(await servedModelsByTarget(db, studyId));
+  const servedBefore = servedByTarget(await servedModelsByTarget(db, baselineId));
+  const targets: DriftTarget[] = [];
+  for (let t = 0; t < T; t++) {
+    await slice();
+    const change = accuracyChange(pairs[t]!);
+    const ofTarget = rows.filter((row) => row.target_index === t);
+    const served = { baseline: servedBefore.get(t) ?? noneServed(), current: servedNow.get(t) ?? noneServed() };
+    const changes = servedChanges(served.baseline, served.current);
+    targets.push({
+      target_index: t,
+      label: labels[t]!,
+      baseline_label: baselineLabels[t] ?? null,
+      same_target: sameTarget(current.study.targetsJson[t]!, earlier.study.targetsJson[t]!),
+      items: change.items,
+      accuracy_difference: change,
+      p_value: change.p_value,
+      tested: ofTarget.filter((row) => row.p_value !== null).length,
+      drifted: ofTarget.filter((row) => row.drifted).length,
+      served,
+      served_model_changed: changes.length > 0,
+      served_changes: changes,
+    });
+  }
+
+  const listed = options.drifted ? rows.filter((row) => row.drifted) : rows;
+  const offset = options.offset ?? 0;
+  const limit = options.limit ?? 100;
+  return {
+    study: runInfo(current),
+    baseline: runInfo(earlier),
+    scorer: scorers
+      ? {
+          name: scorers.current.name,
+          kind: scorers.current.kind,
+          version: scorers.current.version,
+          baseline_version: scorers.baseline.version,
+          config_hash: scorers.current.config_hash,
+          baseline_config_hash: scorers.baseline.config_hash,
+        }
+      : null,
+    q_threshold: DRIFT_Q,
+    warnings,
+    shared_items: shared.length,
+    only_in_study: items.length - shared.length,
+    only_in_baseline: baselineItems.length - shared.length,
+    cells_tested: rows.filter((row) => row.p_value !== null).length,
+    cells_drifted: rows.filter((row) => row.drifted).length,
+    targets,
+    items: { total: listed.length, offset, limit, drifted_only: options.drifted ?? false, rows: listed.slice(offset, offset + limit) },
+    computed_ms: Math.round((performance.now() - started) * 10) / 10,
+  };
+}
+
+type StoredStudy = NonNullable<Awaited<ReturnType<typeof getStudy>>>;
+
+const runInfo = (run: StoredStudy) => ({ id: run.group.id, name: run.group.name, status: run.study.status, created_at: run.study.createdAt });
+
+/**
+ * The scorer both runs are read with: the one asked for, else the study's own first scorer with
+ * scores, each run at its latest version. Null (raw answers in both) when the study has no scores.
+ */
+async function chooseScorers(db: Database, current: StoredStudy, earlier: StoredStudy, asked: string | undefined, warnings: string[]) {
+  const versions = await listScorerVersions(db, current.group.id);
+  const configured = ((current.study.optionsJson as { scorers?: Array<{ name: string }> }).scorers ?? []).map((s) => s.name);
+  const chosen = chooseScorer(versions, configured, { scorer: asked });
+  const baselineVersions = await listScorerVersions(db, earlier.group.id);
+  if (!chosen) {
+    if (baselineVersions.length) warnings.push('this study has no scores yet: the raw answers of both runs are compared');
+    return null;
+  }
+  if (!baselineVersions.some((v) => v.scorer === chosen.name)) {
+    throw new AppError(404, 'not_found', `baseline: scorer "${chosen.name}" has not scored study ${earlier.group.id}; score it first (POST /api/v1/studies/${earlier.group.id}/score)`, [
+      { path: 'baseline', message: `not scored by "${chosen.name}"` },
+    ]);
+  }
+  const baseline: ScorerChoice = chooseScorer(baselineVersions, [], { scorer: chosen.name })!;
+  if (baseline.config_hash !== chosen.config_hash) {
+    warnings.push(`scorer "${chosen.name}" is configured differently in the two runs (version ${baseline.version} of the baseline, ${chosen.version} of this study): a change in answers may be the scorer's`);
+  }
+  return { current: chosen, baseline };
+}
+
+/** Targets matched by index: say where they differ. */
+function targetWarnings(current: StudyTarget[], baseline: StudyTarget[]): string[] {
+  const warnings: string[] = [];
+  if (current.length !== baseline.length) {
+    warnings.push(`the runs have ${current.length} and ${baseline.length} targets: the first ${Math.min(current.length, baseline.length)} are compared, matched by index`);
+  }
+  const labels = targetLabels(current);
+  const baselineLabels = targetLabels(baseline);
+  for (let t = 0; t < Math.min(current.length, baseline.length); t++) {
+    if (!sameTarget(current[t]!, baseline[t]!)) {
+      warnings.push(`target ${t} differs between the runs (${baselineLabels[t]} ${JSON.stringify(baseline[t]!.params)} then ${labels[t]} ${JSON.stringify(current[t]!.params)}): a change may be the target's, not drift`);
+    }
+  }
+  return warnings;
+}
+
+function itemWarnings(items: number, baselineItems: number, shared: number): string[] {
+  if (shared === items && shared === baselineItems) return [];
+  if (shared === 0) return ['the runs share no item keys: nothing to compare'];
+  return [`the runs' items differ: the ${shared} item keys both have are compared (${items - shared} only in this study, ${baselineItems - shared} only in the baseline)`];
+}
+
+function sameTarget(a: StudyTarget, b: StudyTarget): boolean {
+  return a.provider === b.provider && a.model === b.model && canonical(a.params ?? {}) === canonical(b.params ?? {});
+}
+
+/** JSON with object keys sorted, so parameter objects compare whatever order they were written in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const noneServed = (): ServedModels => ({ served: [], models: [], fingerprints: [] });
+
+function servedByTarget(rows: ServedRow[]): Map<number, ServedModels> {
+  const byTarget = new Map<number, ServedModels>();
+  for (const row of rows) {
+    let entry = byTarget.get(row.target_index);
+    if (!entry) byTarget.set(row.target_index, (entry = noneServed()));
+    entry.served.push({ served_model: row.served_model, system_fingerprint: row.system_fingerprint, calls: row.calls });
+    if (row.served_model !== null && !entry.models.includes(row.served_model)) entry.models.push(row.served_model);
+    if (row.system_fingerprint !== null && !entry.fingerprints.includes(row.system_fingerprint)) entry.fingerprints.push(row.system_fingerprint);
+  }
+  for (const entry of byTarget.values()) {
+    entry.models.sort();
+    entry.fingerprints.sort();
+  }
+  return byTarget;
+}
+
+/** What changed between the runs, judged only where both runs' providers reported it (calls captured before it was kept have none). */
+function servedChanges(before: ServedModels, after: ServedModels): Array<'model' | 'system_fingerprint'> {
+  const differs = (a: string[], b: string[]) => a.length > 0 && b.length > 0 && (a.length !== b.length || a.some((value, i) => value !== b[i]));
+  const changes: Array<'model' | 'system_fingerprint'> = [];
+  if (differs(before.models, after.models)) changes.push('model');
+  if (differs(before.fingerprints, after.fingerprints)) changes.push('system_fingerprint');
+  return changes;
+}
+
+interface RunItem {
+  id: number;
+  key: string;
+  position: number;
+}
+
+async function readItems(db: Database, studyId: number, slice: Slicer): Promise<RunItem[]> {
+  const { n } = await itemIdRange(db, studyId);
+  const items: RunItem[] = [];
+  for (let from = 0; from < n; from += ITEMS_PER_STEP) {
+    await slice();
+    for (const row of await itemsMeta(db, studyId, from, from + ITEMS_PER_STEP)) items.push({ id: row.id, key: row.item_key, position: row.position });
+  }
+  return items;
+}
+
+/** Every cell's answers (compared by the scorer, or raw), format failures and errors, a range of item ids at a time. */
+async function readTallies(db: Database, studyId: number, scorer: ScorerChoice | null, T: number, samples: number, slice: Slicer) {
+  const tallies = new Map<number, CellTally>();
+  const range = await itemIdRange(db, studyId);
+  const step = Math.max(1, Math.floor(TASKS_PER_STEP / Math.max(1, T * samples)));
+  for (let from = range.low ?? 1; range.high !== null && from <= range.high; from += step) {
+    await slice();
+    const to = Math.min(range.high, from + step - 1);
+    addAnswerRows(tallies, scorer ? await scoredCellAnswers(db, studyId, scorer, from, to) : await rawCellAnswers(db, studyId, from, to), cellKey);
+    await slice();
+    for (const row of await cellTaskStats(db, studyId, from, to)) addErrors(tallies, cellKey(row.item_id, row.target_index), row.failed);
+  }
+  return tallies;
+}
