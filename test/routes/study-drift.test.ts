@@ -107,6 +107,36 @@ describe('drift between two runs of a study', () => {
     expect(report.items.rows.every((row: { drifted: boolean }) => row.drifted)).toBe(true);
   });
 
+  it('shows the page: per-target change with its interval, the served models, and the moved items before and after', async () => {
+    const study = await (await t.get(`/studies/${second}`)).text();
+    expect(study).toContain(`action="/studies/${second}/drift"`);
+    expect(study).toContain('Compare with…');
+    const form = await t.get(`/studies/${second}/drift`);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('name="baseline"');
+    const res = await t.get(`/studies/${second}/drift?baseline=${first}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain(`${CHANGED.size} drifted`);
+    // Target 0: −41.7 points, the interval below 0; target 1: no change.
+    expect(html).toMatch(/<strong>-41\.7 pts<\/strong> <span class="muted interval">\[-\d+\.\d pts – -\d+\.\d pts\]/);
+    expect(html).toContain('<strong>0.0 pts</strong>');
+    expect(html).toContain('changed: system_fingerprint');
+    expect(html).toContain('fp_a_new');
+    const movedRows = html.split('<tbody>')[2]!.split('<tr>').slice(1);
+    expect(movedRows.map((row) => /<code>(q\d+)<\/code>/.exec(row)![1]).sort()).toEqual([...CHANGED].sort());
+    for (const row of movedRows) {
+      const key = /<code>(q\d+)<\/code>/.exec(row)![1];
+      expect(row).toContain(`<code>answer ${key}</code> ${SAMPLES}/${SAMPLES}`);
+      expect(row).toContain(`<code>not ${key}</code> ${SAMPLES}/${SAMPLES}`);
+    }
+    const bad = await t.get(`/studies/${second}/drift?baseline=${second}`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('is this study itself');
+    expect((await t.get(`/studies/${second}/drift?baseline=abc`)).status).toBe(400);
+    expect((await t.get('/studies/999997/drift')).status).toBe(404);
+  });
+
   it('answers the same under the deprecated /batches path', async () => {
     const res = await t.get(`/api/v1/batches/${second}/drift?baseline=${first}`);
     expect(res.status).toBe(200);

@@ -6,6 +6,7 @@ import type { StudyReport } from '../../src/studies/report/report-items';
 import { Pager, StudyMatrix } from './study-matrix';
 import { AccuracyChart, PairsTable, SlicesBlock, TargetSummaryTable } from './study-summary';
 import { ErrorBox, StatusBadge } from '../components/ui';
+import { CompareForm } from './drift';
 import { Layout } from '../layout';
 
 export type Progress = Awaited<ReturnType<typeof studyProgress>>;
@@ -52,6 +53,7 @@ export function StudyPage(props: StudyPageProps) {
         <a href={`/api/v1/studies/${p.id}/report`}>report JSON</a> · export scored results: <a href={`/api/v1/studies/${p.id}/export?format=csv`}>CSV</a> ·{' '}
         <a href={`/api/v1/studies/${p.id}/export?format=jsonl`}>JSONL</a>
       </p>
+      <CompareForm id={p.id} />
       <StudyLive progress={p} query={props.query} />
       <ScoringPanel id={p.id} runs={props.scoring.runs} scorersText={props.scoring.scorersText} />
       <StudyResults id={p.id} body={props.body} query={props.query} running={p.status === 'running'} />
