@@ -2,8 +2,9 @@
 // distinct compared answer, format failures and errors as categories of their own), whether that
 // distribution moved (../statistics/drift), with Benjamini–Hochberg q-values over every tested cell,
 // and per target the paired change in accuracy over the items both runs scored. Pure: no I/O.
-import { answerDistributionDrift, benjaminiHochbergAdjust, pairedDifferenceOf, type DriftMethod } from '../statistics';
+import { answerDistributionDrift, benjaminiHochbergAdjust, monteCarloRowsByTwo, pairedDifferenceOf, type DriftMethod } from '../statistics';
 import type { CellAnswerCount } from '../report/cells';
+import type { Slicer } from '../../concurrency/time-slice';
 
 /** What one run answered in one item × target cell. */
 export interface CellTally {
@@ -66,12 +67,19 @@ export interface CellDrift {
   method: DriftMethod | null;
   p_value: number | null;
   tvd: number | null;
-  baseline: SideDistribution;
-  current: SideDistribution;
 }
 
-/** The drift test of one cell: every answer, format failure and error a category. */
-export function cellDrift(baseline: CellTally, current: CellTally): CellDrift {
+/** Simulated tables of a Monte Carlo test, as the statistics core draws by default. */
+const SIMULATIONS = 2_000;
+/** Rows drawn (simulations × categories) between two time slices: a cell of 2,000 categories stays a few ms per step. */
+const DRAWS_PER_STEP = 20_000;
+
+/**
+ * The drift test of one cell: every answer, format failure and error a category. A Monte Carlo test
+ * of many categories is drawn in steps, `slice` between them, each step seeded apart:
+ * p = (1 + Σ as extreme) / (1 + Σ simulations), the same estimator over all 2,000 tables.
+ */
+export async function cellDrift(baseline: CellTally, current: CellTally, slice: Slicer = () => undefined): Promise<CellDrift> {
   const categories = new Map<string, { first: number; second: number }>();
   const add = (category: string, count: number, side: 'first' | 'second') => {
     if (count === 0) return;
@@ -84,11 +92,26 @@ export function cellDrift(baseline: CellTally, current: CellTally): CellDrift {
     add(FORMAT_FAILURE, tally.formatFailures, side);
     add(ERROR, tally.errors, side);
   }
-  const drift = answerDistributionDrift([...categories].map(([category, counts]) => ({ category, ...counts })));
-  return { method: drift.method, p_value: drift.p_value, tvd: drift.total_variation, baseline: distribution(baseline), current: distribution(current) };
+  const perStep = Math.max(1, Math.min(SIMULATIONS, Math.floor(DRAWS_PER_STEP / Math.max(1, categories.size))));
+  const drift = answerDistributionDrift([...categories].map(([category, counts]) => ({ category, ...counts })), { seed: 1, simulations: perStep });
+  let p = drift.p_value;
+  if (drift.method === 'monte-carlo-exact' && perStep < SIMULATIONS) {
+    const rows = [...categories.values()].map(({ first, second }) => [first, second] as [number, number]);
+    let asExtreme = Math.round(p! * (1 + perStep)) - 1;
+    let simulations = perStep;
+    for (let seed = 2; simulations < SIMULATIONS; seed++) {
+      await slice();
+      const step = Math.min(perStep, SIMULATIONS - simulations);
+      asExtreme += Math.round(monteCarloRowsByTwo(rows, { seed, simulations: step }).p_value * (1 + step)) - 1;
+      simulations += step;
+    }
+    p = (1 + asExtreme) / (1 + simulations);
+  }
+  return { method: drift.method, p_value: p, tvd: drift.total_variation };
 }
 
-function distribution(tally: CellTally): SideDistribution {
+/** What one run answered in a cell, as listed (built only for the cells a page shows). */
+export function sideDistribution(tally: CellTally): SideDistribution {
   const sorted = [...tally.answers].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const listed = sorted.slice(0, LISTED_ANSWERS);
   const answered = sorted.reduce((sum, [, count]) => sum + count, 0);

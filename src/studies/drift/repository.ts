@@ -10,16 +10,11 @@ export interface ServedRow {
   calls: number;
 }
 
-/** Distinct (served model, fingerprint) pairs per target, over the answers of a run. */
-export const MAX_SERVED_ROWS = 1_000;
-
-/** Per target, each served model and fingerprint its answered tasks' calls reported, most frequent first. */
-export async function servedModelsByTarget(db: Database, studyId: number): Promise<ServedRow[]> {
+/** Per target, each served model and fingerprint the answered tasks' calls of items with ids in [fromId, toId] reported (a range at a time, as the report reads). */
+export async function servedModelsByTarget(db: Database, studyId: number, fromId: number, toId: number): Promise<ServedRow[]> {
   return db.all<ServedRow>(sql`
     SELECT t.target_index, c.served_model, c.system_fingerprint, count(*) AS calls
       FROM batch_tasks t JOIN raw_calls c ON c.id = t.last_call_id
-     WHERE t.batch_id = ${studyId} AND t.status = 'success'
-     GROUP BY t.target_index, c.served_model, c.system_fingerprint
-     ORDER BY t.target_index, calls DESC
-     LIMIT ${MAX_SERVED_ROWS}`);
+     WHERE t.batch_id = ${studyId} AND t.item_id BETWEEN ${fromId} AND ${toId} AND t.status = 'success'
+     GROUP BY t.target_index, c.served_model, c.system_fingerprint`);
 }

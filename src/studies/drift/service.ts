@@ -12,15 +12,18 @@ import { cellKey } from '../report/cells';
 import { cellTaskStats, itemIdRange, itemsMeta, rawCellAnswers, scoredCellAnswers } from '../report/repository';
 import { chooseScorer, type ScorerChoice } from '../report/service';
 import { targetLabels } from '../sweeps';
-import { accuracyChange, accuracyPair, addAnswerRows, addErrors, cellDrift, DRIFT_Q, emptyTally, qValues, type AccuracyChange, type CellDrift, type CellTally } from './compare';
+import { accuracyChange, accuracyPair, addAnswerRows, addErrors, cellDrift, DRIFT_Q, emptyTally, qValues, sideDistribution, type AccuracyChange, type CellDrift, type CellTally, type SideDistribution } from './compare';
 import { servedModelsByTarget, type ServedRow } from './repository';
 
 /** Tasks of either run the drift report reads: its answers are held in memory while the tests run. */
 export const MAX_DRIFT_TASKS = 200_000;
 /** Item × target cells tested in one report (each a test of its own). */
 export const MAX_DRIFT_CELLS = 20_000;
-/** Tasks aggregated per SQL statement, as the report does. */
-const TASKS_PER_STEP = 20_000;
+/**
+ * Tasks aggregated per SQL statement: embedded libSQL runs a statement on the event loop, and three
+ * statements read each range (measured in bench/study-drift.ts: 20,000 held the loop 40–70 ms each).
+ */
+const TASKS_PER_STEP = 4_000;
 const ITEMS_PER_STEP = 5_000;
 
 export interface DriftOptions {
@@ -63,6 +66,17 @@ export interface DriftItem extends CellDrift {
   target_index: number;
   q_value: number | null;
   drifted: boolean;
+  baseline: SideDistribution;
+  current: SideDistribution;
+}
+
+/** A tested cell before it is listed: its tallies are turned into distributions only for the page shown. */
+interface TestedCell extends CellDrift {
+  key: string;
+  position: number;
+  target_index: number;
+  before: CellTally;
+  after: CellTally;
 }
 
 interface RunInfo {
@@ -127,34 +141,43 @@ export async function computeDrift(db: Database, studyId: number, baselineId: nu
     if (run.study.status === 'running' || run.study.status === 'creating') warnings.push(`study ${run.group.id} is still running: its answers so far are compared`);
   }
 
-  const currentTallies = await readTallies(db, studyId, scorers?.current ?? null, current.study.targetsJson.length, current.study.samples, slice);
-  const baselineTallies = await readTallies(db, baselineId, scorers?.baseline ?? null, earlier.study.targetsJson.length, earlier.study.samples, slice);
+  const now = await readRun(db, studyId, scorers?.current ?? null, current.study.targetsJson.length, current.study.samples, slice);
+  const before = await readRun(db, baselineId, scorers?.baseline ?? null, earlier.study.targetsJson.length, earlier.study.samples, slice);
 
-  const cells: Array<Omit<DriftItem, 'q_value' | 'drifted'>> = [];
+  const cells: TestedCell[] = [];
   const pairs = Array.from({ length: T }, () => [] as Array<[number, number]>);
   for (const item of shared) {
-    const before = baselineByKey.get(item.key)!;
+    const baselineItem = baselineByKey.get(item.key)!;
     for (let t = 0; t < T; t++) {
       await slice();
-      const baselineTally = baselineTallies.get(cellKey(before.id, t));
-      const currentTally = currentTallies.get(cellKey(item.id, t));
+      const baselineTally = before.tallies.get(cellKey(baselineItem.id, t));
+      const currentTally = now.tallies.get(cellKey(item.id, t));
       const pair = accuracyPair(baselineTally, currentTally);
       if (pair) pairs[t]!.push(pair);
-      cells.push({ key: item.key, position: item.position, target_index: t, ...cellDrift(baselineTally ?? emptyTally(), currentTally ?? emptyTally()) });
+      const beforeTally = baselineTally ?? emptyTally();
+      const afterTally = currentTally ?? emptyTally();
+      cells.push({ key: item.key, position: item.position, target_index: t, ...(await cellDrift(beforeTally, afterTally, slice)), before: beforeTally, after: afterTally });
     }
   }
   const q = qValues(cells.map((cell) => cell.p_value));
-  const rows: DriftItem[] = cells.map((cell, i) => ({ ...cell, q_value: q[i]!, drifted: q[i] !== null && q[i]! < DRIFT_Q }));
+  const drifted = (i: number) => q[i] !== null && q[i]! < DRIFT_Q;
+  const tested = new Array<number>(T).fill(0);
+  const driftedOf = new Array<number>(T).fill(0);
+  const listed: number[] = [];
+  cells.forEach((cell, i) => {
+    if (cell.p_value !== null) tested[cell.target_index]! += 1;
+    if (drifted(i)) driftedOf[cell.target_index]! += 1;
+    if (!options.drifted || drifted(i)) listed.push(i);
+  });
 
   const labels = targetLabels(current.study.targetsJson);
   const baselineLabels = targetLabels(earlier.study.targetsJson);
-  const servedNow = servedByTarget(await servedModelsByTarget(db, studyId));
-  const servedBefore = servedByTarget(await servedModelsByTarget(db, baselineId));
+  const servedNow = servedByTarget(now.served);
+  const servedBefore = servedByTarget(before.served);
   const targets: DriftTarget[] = [];
   for (let t = 0; t < T; t++) {
     await slice();
     const change = accuracyChange(pairs[t]!);
-    const ofTarget = rows.filter((row) => row.target_index === t);
     const served = { baseline: servedBefore.get(t) ?? noneServed(), current: servedNow.get(t) ?? noneServed() };
     const changes = servedChanges(served.baseline, served.current);
     targets.push({
@@ -165,15 +188,14 @@ export async function computeDrift(db: Database, studyId: number, baselineId: nu
       items: change.items,
       accuracy_difference: change,
       p_value: change.p_value,
-      tested: ofTarget.filter((row) => row.p_value !== null).length,
-      drifted: ofTarget.filter((row) => row.drifted).length,
+      tested: tested[t]!,
+      drifted: driftedOf[t]!,
       served,
       served_model_changed: changes.length > 0,
       served_changes: changes,
     });
   }
 
-  const listed = options.drifted ? rows.filter((row) => row.drifted) : rows;
   const offset = options.offset ?? 0;
   const limit = options.limit ?? 100;
   return {
@@ -194,12 +216,16 @@ export async function computeDrift(db: Database, studyId: number, baselineId: nu
     shared_items: shared.length,
     only_in_study: items.length - shared.length,
     only_in_baseline: baselineItems.length - shared.length,
-    cells_tested: rows.filter((row) => row.p_value !== null).length,
-    cells_drifted: rows.filter((row) => row.drifted).length,
+    cells_tested: tested.reduce((a, b) => a + b, 0),
+    cells_drifted: driftedOf.reduce((a, b) => a + b, 0),
     targets,
-    items: { total: listed.length, offset, limit, drifted_only: options.drifted ?? false, rows: listed.slice(offset, offset + limit) },
+    items: { total: listed.length, offset, limit, drifted_only: options.drifted ?? false, rows: listed.slice(offset, offset + limit).map((i) => listedItem(cells[i]!, q[i]!, drifted(i))) },
     computed_ms: Math.round((performance.now() - started) * 10) / 10,
   };
+}
+
+function listedItem({ before, after, ...cell }: TestedCell, q_value: number | null, drifted: boolean): DriftItem {
+  return { ...cell, q_value, drifted, baseline: sideDistribution(before), current: sideDistribution(after) };
 }
 
 type StoredStudy = NonNullable<Awaited<ReturnType<typeof getStudy>>>;
@@ -269,11 +295,16 @@ function canonical(value: unknown): string {
 
 const noneServed = (): ServedModels => ({ served: [], models: [], fingerprints: [] });
 
+/** Served models and fingerprints listed per target and run: the most frequent. */
+const MAX_SERVED_PER_TARGET = 50;
+
 function servedByTarget(rows: ServedRow[]): Map<number, ServedModels> {
   const byTarget = new Map<number, ServedModels>();
-  for (const row of rows) {
+  const sorted = [...rows].sort((a, b) => a.target_index - b.target_index || b.calls - a.calls);
+  for (const row of sorted) {
     let entry = byTarget.get(row.target_index);
     if (!entry) byTarget.set(row.target_index, (entry = noneServed()));
+    if (entry.served.length >= MAX_SERVED_PER_TARGET) continue;
     entry.served.push({ served_model: row.served_model, system_fingerprint: row.system_fingerprint, calls: row.calls });
     if (row.served_model !== null && !entry.models.includes(row.served_model)) entry.models.push(row.served_model);
     if (row.system_fingerprint !== null && !entry.fingerprints.includes(row.system_fingerprint)) entry.fingerprints.push(row.system_fingerprint);
@@ -310,9 +341,13 @@ async function readItems(db: Database, studyId: number, slice: Slicer): Promise<
   return items;
 }
 
-/** Every cell's answers (compared by the scorer, or raw), format failures and errors, a range of item ids at a time. */
-async function readTallies(db: Database, studyId: number, scorer: ScorerChoice | null, T: number, samples: number, slice: Slicer) {
+/**
+ * Every cell's answers (compared by the scorer, or raw), format failures and errors, and the served
+ * models of each target, a range of item ids at a time.
+ */
+async function readRun(db: Database, studyId: number, scorer: ScorerChoice | null, T: number, samples: number, slice: Slicer) {
   const tallies = new Map<number, CellTally>();
+  const served = new Map<string, ServedRow>();
   const range = await itemIdRange(db, studyId);
   const step = Math.max(1, Math.floor(TASKS_PER_STEP / Math.max(1, T * samples)));
   for (let from = range.low ?? 1; range.high !== null && from <= range.high; from += step) {
@@ -321,6 +356,13 @@ async function readTallies(db: Database, studyId: number, scorer: ScorerChoice |
     addAnswerRows(tallies, scorer ? await scoredCellAnswers(db, studyId, scorer, from, to) : await rawCellAnswers(db, studyId, from, to), cellKey);
     await slice();
     for (const row of await cellTaskStats(db, studyId, from, to)) addErrors(tallies, cellKey(row.item_id, row.target_index), row.failed);
+    await slice();
+    for (const row of await servedModelsByTarget(db, studyId, from, to)) {
+      const key = JSON.stringify([row.target_index, row.served_model, row.system_fingerprint]);
+      const seen = served.get(key);
+      if (seen) seen.calls += row.calls;
+      else served.set(key, { ...row });
+    }
   }
-  return tallies;
+  return { tallies, served: [...served.values()] };
 }
