@@ -9,7 +9,7 @@ import { timeSlicer, type Slicer } from '../../concurrency/time-slice';
 import { getStudy } from '../repository';
 import { listScorerVersions } from '../scoring/repository';
 import { cellKey } from '../report/cells';
-import { cellTaskStats, itemIdRange, itemsMeta, rawCellAnswers, scoredCellAnswers } from '../report/repository';
+import { cellTaskStats, itemIdRange, itemsMeta, rawCellAnswers, scoredCellAnswers, studyFingerprint } from '../report/repository';
 import { chooseScorer, type ScorerChoice } from '../report/service';
 import { targetLabels } from '../sweeps';
 import { accuracyChange, accuracyPair, addAnswerRows, addErrors, cellDrift, DRIFT_Q, emptyTally, qValues, sideDistribution, type AccuracyChange, type CellDrift, type CellTally, type SideDistribution } from './compare';
@@ -104,13 +104,38 @@ export interface DriftReport {
   computed_ms: number;
 }
 
+/** What one request may cost: the tasks of either run read, and the item × target cells tested. */
+export interface DriftBounds {
+  tasks: number;
+  cells: number;
+}
+
+const DRIFT_BOUNDS: DriftBounds = { tasks: MAX_DRIFT_TASKS, cells: MAX_DRIFT_CELLS };
+
+/** The whole comparison, before a page of its cells is listed: kept until either run changes. */
+interface DriftAnalysis {
+  fingerprint: string;
+  scorer: DriftReport['scorer'];
+  warnings: string[];
+  shared_items: number;
+  only_in_study: number;
+  only_in_baseline: number;
+  cells: TestedCell[];
+  q: Array<number | null>;
+  targets: DriftTarget[];
+}
+
+const memo = new WeakMap<Database, Map<string, DriftAnalysis>>();
+const MEMO_ENTRIES = 4;
+
 /**
  * The drift report of study `studyId` against the earlier run `baselineId`: targets matched by index
  * (a warning when they differ), items by key (a warning when the item sets differ; the shared keys
  * are compared). Throws 404 for an unknown study or baseline, 400 for a baseline that is the study
- * itself or runs too large to compare in one request.
+ * itself or runs too large to compare in one request. The comparison is kept per database until a
+ * task of either run finishes, a score is added or a run's status changes, so paging costs little.
  */
-export async function computeDrift(db: Database, studyId: number, baselineId: number, options: DriftOptions = {}): Promise<DriftReport> {
+export async function computeDrift(db: Database, studyId: number, baselineId: number, options: DriftOptions = {}, bounds: DriftBounds = DRIFT_BOUNDS): Promise<DriftReport> {
   const started = performance.now();
   if (baselineId === studyId) throw invalidInput('baseline', 'is this study itself: pick the run to compare it with');
   const current = await getStudy(db, studyId);
@@ -118,21 +143,72 @@ export async function computeDrift(db: Database, studyId: number, baselineId: nu
   const earlier = await getStudy(db, baselineId);
   if (!earlier) throw new AppError(404, 'not_found', `baseline: study ${baselineId} does not exist`, [{ path: 'baseline', message: 'no such study' }]);
   for (const [field, run] of [['id', current], ['baseline', earlier]] as const) {
-    if (run.study.tasksTotal > MAX_DRIFT_TASKS) {
-      throw new AppError(400, 'limit_exceeded', `${field}: study ${run.group.id} has ${run.study.tasksTotal.toLocaleString('en-US')} tasks; drift compares runs of at most ${MAX_DRIFT_TASKS.toLocaleString('en-US')}`, [
+    if (run.study.tasksTotal > bounds.tasks) {
+      throw new AppError(400, 'limit_exceeded', `${field}: study ${run.group.id} has ${n(run.study.tasksTotal)} tasks; drift compares runs of at most ${n(bounds.tasks)}`, [
         { path: field, message: 'too many tasks', limit: 'MAX_DRIFT_TASKS' },
       ]);
     }
   }
   const warnings: string[] = [];
   const scorers = await chooseScorers(db, current, earlier, options.scorer, warnings);
+  // Tasks finished and scores added (studyFingerprint), and the status a "still running" warning reads.
+  const fingerprint = `${current.study.status}:${await studyFingerprint(db, studyId)}|${earlier.study.status}:${await studyFingerprint(db, baselineId)}`;
+  const key = `${studyId}:${baselineId}:${scorers ? `${scorers.current.name}@${scorers.current.version}:${scorers.baseline.version}` : ''}:${bounds.cells}`;
+  let entries = memo.get(db);
+  if (!entries) memo.set(db, (entries = new Map()));
+  let analysis = entries.get(key);
+  if (analysis?.fingerprint !== fingerprint) {
+    analysis = await analyse(db, current, earlier, scorers, warnings, bounds, fingerprint);
+    entries.delete(key);
+    entries.set(key, analysis);
+    if (entries.size > MEMO_ENTRIES) entries.delete(entries.keys().next().value!);
+  }
+  const { cells, q } = analysis;
+  const listed: number[] = [];
+  cells.forEach((_, i) => {
+    if (!options.drifted || isDrifted(q[i]!)) listed.push(i);
+  });
+  const offset = options.offset ?? 0;
+  const limit = options.limit ?? 100;
+  return {
+    study: runInfo(current),
+    baseline: runInfo(earlier),
+    scorer: analysis.scorer,
+    q_threshold: DRIFT_Q,
+    warnings: analysis.warnings,
+    shared_items: analysis.shared_items,
+    only_in_study: analysis.only_in_study,
+    only_in_baseline: analysis.only_in_baseline,
+    cells_tested: analysis.targets.reduce((sum, t) => sum + t.tested, 0),
+    cells_drifted: analysis.targets.reduce((sum, t) => sum + t.drifted, 0),
+    targets: analysis.targets,
+    items: {
+      total: listed.length,
+      offset,
+      limit,
+      drifted_only: options.drifted ?? false,
+      rows: listed.slice(offset, offset + limit).map((i) => listedItem(cells[i]!, q[i]!, isDrifted(q[i]!))),
+    },
+    computed_ms: Math.round((performance.now() - started) * 10) / 10,
+  };
+}
+
+const n = (value: number) => value.toLocaleString('en-US');
+const isDrifted = (q: number | null) => q !== null && q < DRIFT_Q;
+
+type Scorers = Awaited<ReturnType<typeof chooseScorers>>;
+
+async function analyse(db: Database, current: StoredStudy, earlier: StoredStudy, scorers: Scorers, warnings: string[], bounds: DriftBounds, fingerprint: string): Promise<DriftAnalysis> {
+  const studyId = current.group.id;
+  const baselineId = earlier.group.id;
   const T = Math.min(current.study.targetsJson.length, earlier.study.targetsJson.length);
   const slice = timeSlicer();
-  const [items, baselineItems] = [await readItems(db, studyId, slice), await readItems(db, baselineId, slice)];
+  const items = await readItems(db, studyId, slice);
+  const baselineItems = await readItems(db, baselineId, slice);
   const baselineByKey = new Map(baselineItems.map((item) => [item.key, item]));
   const shared = items.filter((item) => baselineByKey.has(item.key));
-  if (shared.length * T > MAX_DRIFT_CELLS) {
-    throw new AppError(400, 'limit_exceeded', `id: ${shared.length.toLocaleString('en-US')} shared items × ${T} targets is ${(shared.length * T).toLocaleString('en-US')} cells; drift tests at most ${MAX_DRIFT_CELLS.toLocaleString('en-US')} per request`, [
+  if (shared.length * T > bounds.cells) {
+    throw new AppError(400, 'limit_exceeded', `id: ${n(shared.length)} shared items × ${T} targets is ${n(shared.length * T)} cells; drift tests at most ${n(bounds.cells)} per request`, [
       { path: 'id', message: 'too many cells', limit: 'MAX_DRIFT_CELLS' },
     ]);
   }
@@ -160,14 +236,11 @@ export async function computeDrift(db: Database, studyId: number, baselineId: nu
     }
   }
   const q = qValues(cells.map((cell) => cell.p_value));
-  const drifted = (i: number) => q[i] !== null && q[i]! < DRIFT_Q;
   const tested = new Array<number>(T).fill(0);
-  const driftedOf = new Array<number>(T).fill(0);
-  const listed: number[] = [];
+  const drifted = new Array<number>(T).fill(0);
   cells.forEach((cell, i) => {
     if (cell.p_value !== null) tested[cell.target_index]! += 1;
-    if (drifted(i)) driftedOf[cell.target_index]! += 1;
-    if (!options.drifted || drifted(i)) listed.push(i);
+    if (isDrifted(q[i]!)) drifted[cell.target_index]! += 1;
   });
 
   const labels = targetLabels(current.study.targetsJson);
@@ -189,18 +262,14 @@ export async function computeDrift(db: Database, studyId: number, baselineId: nu
       accuracy_difference: change,
       p_value: change.p_value,
       tested: tested[t]!,
-      drifted: driftedOf[t]!,
+      drifted: drifted[t]!,
       served,
       served_model_changed: changes.length > 0,
       served_changes: changes,
     });
   }
-
-  const offset = options.offset ?? 0;
-  const limit = options.limit ?? 100;
   return {
-    study: runInfo(current),
-    baseline: runInfo(earlier),
+    fingerprint,
     scorer: scorers
       ? {
           name: scorers.current.name,
@@ -211,16 +280,13 @@ export async function computeDrift(db: Database, studyId: number, baselineId: nu
           baseline_config_hash: scorers.baseline.config_hash,
         }
       : null,
-    q_threshold: DRIFT_Q,
     warnings,
     shared_items: shared.length,
     only_in_study: items.length - shared.length,
     only_in_baseline: baselineItems.length - shared.length,
-    cells_tested: tested.reduce((a, b) => a + b, 0),
-    cells_drifted: driftedOf.reduce((a, b) => a + b, 0),
+    cells,
+    q,
     targets,
-    items: { total: listed.length, offset, limit, drifted_only: options.drifted ?? false, rows: listed.slice(offset, offset + limit).map((i) => listedItem(cells[i]!, q[i]!, drifted(i))) },
-    computed_ms: Math.round((performance.now() - started) * 10) / 10,
   };
 }
 
