@@ -128,6 +128,11 @@ interface DriftAnalysis {
 const memo = new WeakMap<Database, Map<string, DriftAnalysis>>();
 const MEMO_ENTRIES = 4;
 
+/** Drops the comparisons kept for a database, so the next is computed afresh (the benchmark times that path). */
+export function forgetDrift(db: Database) {
+  memo.delete(db);
+}
+
 /**
  * The drift report of study `studyId` against the earlier run `baselineId`: targets matched by index
  * (a warning when they differ), items by key (a warning when the item sets differ; the shared keys
