@@ -14,6 +14,7 @@ import { chooseScorer, type ScorerChoice } from '../report/service';
 import { targetLabels } from '../sweeps';
 import { accuracyChange, accuracyPair, addAnswerRows, addErrors, cellDrift, DRIFT_Q, emptyTally, qValues, sideDistribution, type AccuracyChange, type CellDrift, type CellTally, type SideDistribution } from './compare';
 import { servedModelsByTarget, type ServedRow } from './repository';
+import { noneServed, servedByTarget, servedChanges, type ServedModels } from './served';
 
 /** Tasks of either run the drift report reads: its answers are held in memory while the tests run. */
 export const MAX_DRIFT_TASKS = 200_000;
@@ -33,12 +34,6 @@ export interface DriftOptions {
   drifted?: boolean;
   offset?: number;
   limit?: number;
-}
-
-export interface ServedModels {
-  served: Array<{ served_model: string | null; system_fingerprint: string | null; calls: number }>;
-  models: string[];
-  fingerprints: string[];
 }
 
 export interface DriftTarget {
@@ -84,12 +79,11 @@ interface RunInfo {
   name: string;
   status: string;
   created_at: string;
-  targets: StudyTarget[];
 }
 
 export interface DriftReport {
-  study: Omit<RunInfo, 'targets'>;
-  baseline: Omit<RunInfo, 'targets'>;
+  study: RunInfo;
+  baseline: RunInfo;
   scorer: { name: string; kind: string; version: number; baseline_version: number; config_hash: string; baseline_config_hash: string } | null;
   q_threshold: number;
   warnings: string[];
@@ -301,7 +295,7 @@ function listedItem({ before, after, ...cell }: TestedCell, q_value: number | nu
 
 type StoredStudy = NonNullable<Awaited<ReturnType<typeof getStudy>>>;
 
-const runInfo = (run: StoredStudy) => ({ id: run.group.id, name: run.group.name, status: run.study.status, created_at: run.study.createdAt });
+const runInfo = (run: StoredStudy): RunInfo => ({ id: run.group.id, name: run.group.name, status: run.study.status, created_at: run.study.createdAt });
 
 /**
  * The scorer both runs are read with: the one asked for, else the study's own first scorer with
@@ -362,38 +356,6 @@ function canonical(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
-}
-
-const noneServed = (): ServedModels => ({ served: [], models: [], fingerprints: [] });
-
-/** Served models and fingerprints listed per target and run: the most frequent. */
-const MAX_SERVED_PER_TARGET = 50;
-
-function servedByTarget(rows: ServedRow[]): Map<number, ServedModels> {
-  const byTarget = new Map<number, ServedModels>();
-  const sorted = [...rows].sort((a, b) => a.target_index - b.target_index || b.calls - a.calls);
-  for (const row of sorted) {
-    let entry = byTarget.get(row.target_index);
-    if (!entry) byTarget.set(row.target_index, (entry = noneServed()));
-    if (entry.served.length >= MAX_SERVED_PER_TARGET) continue;
-    entry.served.push({ served_model: row.served_model, system_fingerprint: row.system_fingerprint, calls: row.calls });
-    if (row.served_model !== null && !entry.models.includes(row.served_model)) entry.models.push(row.served_model);
-    if (row.system_fingerprint !== null && !entry.fingerprints.includes(row.system_fingerprint)) entry.fingerprints.push(row.system_fingerprint);
-  }
-  for (const entry of byTarget.values()) {
-    entry.models.sort();
-    entry.fingerprints.sort();
-  }
-  return byTarget;
-}
-
-/** What changed between the runs, judged only where both runs' providers reported it (calls captured before it was kept have none). */
-function servedChanges(before: ServedModels, after: ServedModels): Array<'model' | 'system_fingerprint'> {
-  const differs = (a: string[], b: string[]) => a.length > 0 && b.length > 0 && (a.length !== b.length || a.some((value, i) => value !== b[i]));
-  const changes: Array<'model' | 'system_fingerprint'> = [];
-  if (differs(before.models, after.models)) changes.push('model');
-  if (differs(before.fingerprints, after.fingerprints)) changes.push('system_fingerprint');
-  return changes;
 }
 
 interface RunItem {
