@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { monteCarloRowsByTwo } from '../statistics';
-import { accuracyChange, addAnswerRows, addErrors, cellDrift, emptyTally, qValues, sideDistribution, type CellTally } from './compare';
+import { accuracyChange, addAnswerRows, addErrors, categoryOf, cellDrift, emptyTally, qValues, sideDistribution, type CellTally } from './compare';
 
 const tally = (answers: Record<string, number>, extra: Partial<CellTally> = {}): CellTally => ({ ...emptyTally(), answers: new Map(Object.entries(answers)), ...extra });
 
@@ -68,6 +68,18 @@ describe('sideDistribution', () => {
     expect(side.answers).toHaveLength(8);
     expect(side.answers[0]).toEqual({ answer: `0${'x'.repeat(199)}…`, count: 10 });
     expect(side).toMatchObject({ n: 56, other: 2 + 1, errors: 1, accuracy: 0.25 });
+  });
+});
+
+describe('categoryOf', () => {
+  it('keeps a short answer whole, and tells long answers apart by a hash of all of them', () => {
+    expect(categoryOf('Paris')).toBe('Paris');
+    const start = 'x'.repeat(250);
+    const a = categoryOf(`${start} and then Paris`);
+    expect(a.length).toBeLessThanOrEqual(200 + 1 + 8);
+    expect(a.startsWith('x'.repeat(200))).toBe(true);
+    expect(categoryOf(`${start} and then Paris`)).toBe(a);
+    expect(categoryOf(`${start} and then Lima`)).not.toBe(a);
   });
 });
 

@@ -22,7 +22,7 @@ export interface CellTally {
 export const DRIFT_Q = 0.05;
 /** Answers listed per side of a cell; the rest are counted as `other`. */
 export const LISTED_ANSWERS = 8;
-/** Characters of an answer shown (the category is the whole answer). */
+/** Characters of an answer shown, and kept whole in memory (a longer one is its start and a hash of all of it). */
 const SHOWN_ANSWER_CHARS = 200;
 
 const FORMAT_FAILURE = '\u0000format failure';
@@ -35,10 +35,24 @@ export function addAnswerRows(tallies: Map<number, CellTally>, rows: Iterable<Ce
   for (const row of rows) {
     const tally = tallyOf(tallies, key(row.item_id, row.target_index));
     if (row.answer === null) tally.formatFailures += row.n;
-    else tally.answers.set(row.answer, (tally.answers.get(row.answer) ?? 0) + row.n);
+    else {
+      const category = categoryOf(row.answer);
+      tally.answers.set(category, (tally.answers.get(category) ?? 0) + row.n);
+    }
     tally.passes += row.passes;
     tally.scored += row.scored;
   }
+}
+
+/**
+ * The category of an answer: itself, or for a long one (raw answers are whole texts) its start and an
+ * FNV-1a hash of all of it, so two runs of long answers are told apart without holding every text.
+ */
+export function categoryOf(answer: string): string {
+  if (answer.length <= SHOWN_ANSWER_CHARS) return answer;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < answer.length; i++) hash = Math.imul(hash ^ answer.charCodeAt(i), 0x01000193);
+  return `${answer.slice(0, SHOWN_ANSWER_CHARS)}\u0000${(hash >>> 0).toString(16)}`;
 }
 
 export function addErrors(tallies: Map<number, CellTally>, key: number, failed: number) {
