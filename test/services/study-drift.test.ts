@@ -23,7 +23,7 @@ describe('computeDrift over stored runs', () => {
   afterAll(() => t.close());
   const db = () => t.deps.database.db;
 
-  async function runOf(model: string, items: number, samples: number, outcome: (item: number, sample: number) => Outcome) {
+  async function runOf(model: string, items: number, samples: number, outcome: (item: number, sample: number) => Outcome, scored = true) {
     const client = t.deps.database.client;
     const id = await createStudy(
       db(),
@@ -52,6 +52,7 @@ describe('computeDrift over stored runs', () => {
               FROM json_each(?) o`,
       args: [model, JSON.stringify(rows)],
     });
+    if (!scored) return id;
     const { work } = await startScoring(t.deps.scoring, id, { scorers: [{ name: 'answer', config: SCORER as never }], concurrency: 1 });
     await work;
     return id;
@@ -81,6 +82,18 @@ describe('computeDrift over stored runs', () => {
     expect(target).toMatchObject({ served_model_changed: true, served_changes: ['model'], same_target: true });
     // Item 0's accuracy over its scored samples (2 of 4), item 1 unchanged: −0.25 on average.
     expect(target!.accuracy_difference.difference).toBeCloseTo(-0.25, 12);
+  });
+
+  it('compares the raw answers of runs without scores, with no accuracy to pair', async () => {
+    const long = (word: string) => `${'Let me think about this carefully. '.repeat(10)}${word}`;
+    const baseline = await runOf('m', 2, 6, () => ({ text: long('Paris') }), false);
+    const current = await runOf('m', 2, 6, (item) => ({ text: long(item === 0 ? 'Lyon' : 'Paris') }), false);
+    const report = await computeDrift(db(), current, baseline);
+    expect(report.scorer).toBeNull();
+    expect(report.items.rows.map((row) => [row.key, row.drifted])).toEqual([['item-0', true], ['item-1', false]]);
+    // Long answers differing only at the end are told apart, and shown cut.
+    expect(report.items.rows[0]!.current.answers).toEqual([{ answer: `${long('Lyon').slice(0, 200)}…`, count: 6 }]);
+    expect(report.targets[0]!.accuracy_difference).toMatchObject({ items: 0, difference: null });
   });
 
   it('names a target that differs between the runs', async () => {
