@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult | B
   embeddings: () => import('./embeddings'),
   'study-report': () => import('./study-report'),
   'report-file': () => import('./report-file'),
+  'study-drift': () => import('./study-drift'),
   'regex-scoring': () => import('./regex-scoring'),
   'study-input': () => import('./study-input'),
   'worker-bundle': () => import('./worker-bundle'),

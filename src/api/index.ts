@@ -17,6 +17,7 @@ import { providerRoutes } from './providers';
 import { studyReportRoutes } from '../studies/report-routes';
 import { cloneRoutes } from '../studies/variants/clone-routes';
 import { studyBudgetRoutes } from '../studies/budget/routes';
+import { studyDriftRoutes } from '../studies/drift/routes';
 
 export const API_BASE = '/api/v1';
 export const OPENAPI_PATH = '/openapi.json';
@@ -32,7 +33,7 @@ const DESCRIPTION = [
 ].join(' ');
 
 export function apiRoutes(deps: AppDeps) {
-  const studies = apiRouter().route('/', studyBudgetRoutes(deps)).route('/', studyRoutes(deps)).route('/', studyReportRoutes(deps)).route('/', cloneRoutes(deps));
+  const studies = apiRouter().route('/', studyBudgetRoutes(deps)).route('/', studyRoutes(deps)).route('/', studyReportRoutes(deps)).route('/', cloneRoutes(deps)).route('/', studyDriftRoutes(deps));
   const api = apiRouter()
     .basePath(API_BASE)
     .route('/health', healthRoutes(deps))

@@ -46,6 +46,10 @@ export const rawCalls = sqliteTable(
     requestId: text('request_id'),
     /** The API the client called: inference | chat.completions | completions | responses | embeddings. */
     clientApi: text('client_api'),
+    /** The model the provider says it served (the answer's `model`), beside `model`, the one asked for. */
+    servedModel: text('served_model'),
+    /** The answer's `system_fingerprint`: the provider's backend configuration, when it reports one. */
+    systemFingerprint: text('system_fingerprint'),
   },
   (t) => [
     index('raw_calls_created_at_idx').on(t.createdAt),

@@ -13,6 +13,7 @@ import { groupPages } from '../groups/pages';
 import { inferencePages } from '../inference/pages';
 import { studiesPages } from '../studies/pages';
 import { clonePages } from '../studies/variants/clone-pages';
+import { studyDriftPages } from '../studies/drift/pages';
 import { API_BASE, OPENAPI_PATH } from '../api/index';
 import { publicOrigin } from '../http/site-guards';
 import type { AppEnv } from '../app-env';
@@ -29,6 +30,7 @@ export function pageRoutes(deps: AppDeps) {
   pages.route('/', callPages(deps));
   pages.route('/', studiesPages(deps));
   pages.route('/', clonePages(deps));
+  pages.route('/', studyDriftPages(deps));
   pages.route('/', groupPages(deps));
   pages.route('/', embeddingPages(deps));
   pages.route('/', analyticsPages(deps));

@@ -154,6 +154,16 @@ export function CallDetailPage(props: { call: CallDetail; groups: Array<{ id: nu
       <table class="facts">
         <tbody>
           <tr><th>provider/model</th><td>{call.provider}/{call.model} ({call.modality})</td></tr>
+          {call.served_model || call.system_fingerprint ? (
+            <tr>
+              <th>served by</th>
+              <td>
+                {call.served_model ?? '(model not reported)'}
+                {call.served_model && call.served_model !== call.model ? ' (not the model asked for)' : ''}
+                {call.system_fingerprint ? <> · fingerprint <code>{call.system_fingerprint}</code></> : null}
+              </td>
+            </tr>
+          ) : null}
           <tr><th>created</th><td>{call.created_at}</td></tr>
           <tr><th>latency</th><td>{formatMs(call.latency_ms)}</td></tr>
           <tr><th>cost at capture</th><td>{formatUsd(call.cost_usd)}</td></tr>

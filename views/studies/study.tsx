@@ -12,6 +12,7 @@ import { CellKeysNote, CellSidePanel } from './cell-side-panel';
 import { StudyScorerFields } from './study-scorer-fields';
 import { SCORER_BUILDER_HEAD } from './scorer-builder';
 import type { ProviderOption } from '../components/target-fields';
+import { CompareForm } from './drift';
 import { Layout } from '../layout';
 import { StudyRunLimits } from './budget';
 
@@ -60,6 +61,7 @@ export function StudyPage(props: StudyPageProps) {
         <a href={`/api/v1/studies/${p.id}/export?format=jsonl`}>JSONL</a> · <ReportDownloads id={p.id} /> ·{' '}
         <a href={`/studies/${p.id}/clone`}>Clone and change</a>
       </p>
+      <CompareForm id={p.id} />
       <StudyLive progress={p} query={props.query} />
       <ScoringPanel id={p.id} runs={props.scoring.runs} scorersText={props.scoring.scorersText} providers={props.scoring.providers} expectedGaps={props.scoring.expectedGaps} />
       <StudyResults id={p.id} body={props.body} query={props.query} running={p.status === 'running'} />
