@@ -6,7 +6,7 @@
 import type { ReportFileBody } from '../src/studies/report/report-figures';
 import { fileMatrixItems } from '../src/studies/report/report-figures';
 import { reportLatex, reportMarkdown } from '../src/studies/report/report-text-files';
-import { reportFileHtmlParts } from '../views/studies/report-file';
+import { reportFileHtmlParts } from '../views/studies/files/report-file';
 import { exitWith, isMain, percentile, verdict, type BenchResult } from './support';
 
 const RUNS = Number(process.env.BENCH_REPORT_FILE_RUNS ?? 10);

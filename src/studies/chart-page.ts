@@ -8,7 +8,7 @@ import { idParamSchema } from '../schemas/requests';
 import { reportQuerySchema } from '../schemas/study-requests';
 import { parseWith } from '../pages/form-input';
 import { studyReport } from './report/report-items';
-import { accuracyChartSvgFile } from '../../views/studies/accuracy-chart-svg';
+import { accuracyChartSvgFile } from '../../views/studies/files/accuracy-chart-svg';
 
 /** The query the chart takes: which scorer version, and how intervals are clustered (as /report takes them). */
 const CHART_QUERY = ['scorer', 'version', 'cluster_by'] as const;

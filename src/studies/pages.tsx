@@ -33,7 +33,7 @@ import { studyChartPages } from './chart-page';
 import { budgetFormFields, estimating } from './budget/form-fields';
 import { estimateStudy } from './budget/estimate';
 import { studyBudgetPages } from './budget/pages';
-import { StudyEstimateBox } from '../../views/studies/budget';
+import { StudyEstimateBox } from '../../views/studies/runs/budget';
 import { reviewPages } from './review-page';
 import { studyScorerPages } from './study-scorer-pages';
 

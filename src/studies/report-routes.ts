@@ -13,7 +13,7 @@ import { idParamSchema } from '../schemas/requests';
 import { scoringRunSchema, studyReportSchema } from '../schemas/study-report-responses';
 import { fileMatrixItems, reportFileName, type ReportFileBody, type ReportFileFormat } from './report/report-figures';
 import { reportLatex, reportMarkdown } from './report/report-text-files';
-import { reportFileHtmlParts } from '../../views/studies/report-file';
+import { reportFileHtmlParts } from '../../views/studies/files/report-file';
 
 /** The report as a file: what it is served as, and how it is made from the report body. */
 const REPORT_FILES: Record<ReportFileFormat, { type: string; parts: (body: ReportFileBody) => AsyncIterable<string> }> = {

@@ -11,7 +11,7 @@ import { itemsByIds, parseJsonColumn } from './report/repository';
 import { studyStatistics } from './report/service';
 import { reviewQueue } from './scoring/review-queue';
 import { itemPromptText } from './item-prompt';
-import { ReviewPage } from '../../views/studies/review-queue';
+import { ReviewPage } from '../../views/studies/review/review-queue';
 
 export function reviewPages(deps: AppDeps) {
   const db = deps.database.db;

@@ -5,7 +5,7 @@ import { formValue, type FormValues } from '../components/form-values';
 import { ErrorBox, StatusBadge } from '../components/ui';
 import { Layout } from '../layout';
 import { SCORER_BUILDER_HEAD, ScorerBuilder, ScorersField } from './scorer-builder';
-import { StudyBudgetFields, StudyEstimateBox } from './budget';
+import { StudyBudgetFields, StudyEstimateBox } from './runs/budget';
 import type { StudyEstimate } from '../../src/studies/budget/estimate';
 
 export type Progress = Awaited<ReturnType<typeof studyProgress>>;

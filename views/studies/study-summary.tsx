@@ -2,7 +2,7 @@
 // per-target table with intervals, an accuracy chart with error bars, paired comparisons and slices.
 import type { StudyReport } from '../../src/studies/report/report-items';
 import { formatMs, formatUsd } from '../components/ui';
-import { HUMAN_ADJUSTED_TITLE, HumanAdjustedCell } from './human-adjusted';
+import { HUMAN_ADJUSTED_TITLE, HumanAdjustedCell } from './review/human-adjusted';
 
 type Body = StudyReport['body'];
 type Target = Body['targets'][number];

@@ -6,7 +6,7 @@ import { AppError } from '../../errors';
 import { idParamSchema } from '../../schemas/requests';
 import { driftQuerySchema } from '../../schemas/study-drift';
 import { parseWith } from '../../pages/form-input';
-import { DriftPage } from '../../../views/studies/drift';
+import { DriftPage } from '../../../views/studies/runs/drift';
 import { getStudy } from '../repository';
 import { computeDrift } from './service';
 

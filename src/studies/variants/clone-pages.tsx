@@ -6,7 +6,7 @@ import { AppError } from '../../errors';
 import { idParamSchema } from '../../schemas/requests';
 import { cloneChangesSchema, type CloneChanges } from '../../schemas/study-requests';
 import { field, formValues, parseWith, readForm, type FormBody } from '../../pages/form-input';
-import { ClonePage } from '../../../views/studies/clone';
+import { ClonePage } from '../../../views/studies/runs/clone';
 import { cloneStudy, studySetup } from './clone';
 
 export function clonePages(deps: AppDeps) {

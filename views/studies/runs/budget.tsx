@@ -1,9 +1,9 @@
 // Before and while a study spends: its estimate on the Studies form, and on the study page its dry
 // run mark and spend against its cap (with the form that raises the cap).
-import type { StudyEstimate } from '../../src/studies/budget/estimate';
-import { ErrorBox, formatUsd } from '../components/ui';
-import { formValue, type FormValues } from '../components/form-values';
-import type { studyProgress } from '../../src/studies/service';
+import type { StudyEstimate } from '../../../src/studies/budget/estimate';
+import { ErrorBox, formatUsd } from '../../components/ui';
+import { formValue, type FormValues } from '../../components/form-values';
+import type { studyProgress } from '../../../src/studies/service';
 
 type Progress = Awaited<ReturnType<typeof studyProgress>>;
 

@@ -3,7 +3,7 @@
 // and answers are model and user text).
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
-import { FILE_MATRIX_MAX_CELLS, FILE_MATRIX_MAX_ITEMS, filePairs, pairsTable, reportHeadline, summaryTable, type FigureTable, type ReportFileBody } from '../../src/studies/report/report-figures';
+import { FILE_MATRIX_MAX_CELLS, FILE_MATRIX_MAX_ITEMS, filePairs, pairsTable, reportHeadline, summaryTable, type FigureTable, type ReportFileBody } from '../../../src/studies/report/report-figures';
 import { AccuracyChartSvg } from './accuracy-chart-svg';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";

@@ -1,8 +1,8 @@
 // Accuracy per target as an SVG bar chart with the item-clustered 95% intervals as error bars: a file
 // of its own (/studies/:id/chart.svg) and inline in the HTML report. Styled by attributes, no CSS or
 // script, so it renders the same anywhere; every text is escaped by JSX.
-import type { StudyReport } from '../../src/studies/report/report-items';
-import { figure, interval } from '../../src/studies/report/report-figures';
+import type { StudyReport } from '../../../src/studies/report/report-items';
+import { figure, interval } from '../../../src/studies/report/report-figures';
 
 type Target = StudyReport['body']['targets'][number];
 

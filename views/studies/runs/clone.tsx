@@ -1,8 +1,8 @@
 // Clone and change: the setup of a study, filled in, to change and start as a new study with the same items.
-import type { StudySetup } from '../../src/studies/variants/clone';
-import { formValue, type FormValues } from '../components/form-values';
-import { ErrorBox } from '../components/ui';
-import { Layout } from '../layout';
+import type { StudySetup } from '../../../src/studies/variants/clone';
+import { formValue, type FormValues } from '../../components/form-values';
+import { ErrorBox } from '../../components/ui';
+import { Layout } from '../../layout';
 
 /** A JSON list one element a line: readable and easy to edit in a textarea. */
 export const jsonLines = (list: readonly unknown[] | undefined) => (list?.length ? `[\n${list.map((entry) => `  ${JSON.stringify(entry)}`).join(',\n')}\n]` : '');

@@ -1,9 +1,9 @@
 // The review queue of a study: the answers where a human label and the scorer disagree, then those no
 // human has labelled, one row each, labelled with the keyboard (public/labels.js): j or n next, k
 // previous, p pass, f fail, x clear, e the note.
-import { LabelButtons, noteOfText } from '../components/label-buttons';
-import { Layout } from '../layout';
-import { answerText } from './study-matrix';
+import { LabelButtons, noteOfText } from '../../components/label-buttons';
+import { Layout } from '../../layout';
+import { answerText } from '../study-matrix';
 
 export interface ReviewEntry {
   call_id: number;

@@ -1,9 +1,9 @@
 // Drift between two runs of a study: per target the change in accuracy with its interval and which
 // model served each run, then the item × target cells whose answers moved, before and after side by side.
-import type { DriftReport, DriftTarget } from '../../src/studies/drift/service';
-import type { SideDistribution } from '../../src/studies/drift/compare';
-import { pct } from './study-summary';
-import { Layout } from '../layout';
+import type { DriftReport, DriftTarget } from '../../../src/studies/drift/service';
+import type { SideDistribution } from '../../../src/studies/drift/compare';
+import { pct } from '../study-summary';
+import { Layout } from '../../layout';
 
 /** The study page's way in: pick the run to compare this one with. */
 export function CompareForm(props: { id: number; baseline?: number }) {

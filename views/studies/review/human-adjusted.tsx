@@ -1,7 +1,7 @@
 // The human-adjusted accuracy of a target beside the automatic one: human labels overrule the scorer
 // where present, with the same interval over items.
-import type { StudyReport } from '../../src/studies/report/report-items';
-import { pct } from './format';
+import type { StudyReport } from '../../../src/studies/report/report-items';
+import { pct } from '../format';
 
 type Target = StudyReport['body']['targets'][number];
 
