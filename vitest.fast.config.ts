@@ -20,6 +20,7 @@ export const SLOW_LANE = [
   'test/integrity/shutdown.test.ts',
   'test/integrity/no-stall.test.ts',
   'test/integrity/study-ownership.test.ts',
+  'test/integrity/study-budget-race.test.ts',
   'test/integrity/schedule-race.test.ts',
   'test/http/server-limits.test.ts',
   'test/services/import-v1-cli.test.ts',

@@ -12,6 +12,8 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult | B
   analytics: () => import('./analytics'),
   embeddings: () => import('./embeddings'),
   'study-report': () => import('./study-report'),
+  'report-file': () => import('./report-file'),
+  'study-drift': () => import('./study-drift'),
   'regex-scoring': () => import('./regex-scoring'),
   'study-input': () => import('./study-input'),
   'worker-bundle': () => import('./worker-bundle'),

@@ -1,5 +1,5 @@
 // The longest event-loop stall while the server takes in a big study (issue 21): a 30 MB JSON body
-// to POST /api/v1/studies, a 100,000-row CSV to the Studies form, and a template that would fill a
+// to POST /api/v1/studies (and to /estimate), a 100,000-row CSV to the Studies form, and a template that would fill a
 // prompt 5,000 times over (refused). Spec: no request holds the event loop for more than 100 ms.
 // Sent over real HTTP (bodies encoded beforehand, so only the server's work is timed), measured with
 // perf_hooks.monitorEventLoopDelay (10 ms resolution) and, beside it, a health probe every 5 ms (its
@@ -72,6 +72,11 @@ export async function run(): Promise<BenchResult[]> {
         name: `POST /api/v1/studies, ${(json.length / 1e6).toFixed(1)} MB of JSON (100,000 items)`,
         expect: 202,
         send: () => post('/api/v1/studies', json, 'application/json'),
+      },
+      {
+        name: `POST /api/v1/studies/estimate, the same ${(json.length / 1e6).toFixed(1)} MB study (estimated, nothing stored)`,
+        expect: 200,
+        send: () => post('/api/v1/studies/estimate', json, 'application/json'),
       },
       {
         name: 'POST /studies, a 100,000-row CSV upload',

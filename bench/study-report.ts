@@ -175,6 +175,8 @@ export async function run(): Promise<BenchResult[]> {
       ['GET /studies/:id (the study page), kept', get(`/studies/${batchId}`), undefined, true],
       ['GET /studies/:id?disagree=1, kept', get(`/studies/${batchId}?disagree=1`), undefined, true],
       ['GET /studies/:id?scorer=text&offset=500, kept', get(`/studies/${batchId}?scorer=text&offset=500`), undefined, true],
+      // Issue 22: the review queue scans the study's answers for disagreements (none here: the worst case), then lists unlabelled ones.
+      ['GET /studies/:id/review (the review queue)', get(`/studies/${batchId}/review`), undefined, true],
     ];
     for (const [name, request, before, isPage] of measures) {
       await request(); // warm the statement cache and what is kept

@@ -60,7 +60,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     limitBody(maxSize, (c) => c.json(errorBody('payload_too_large', `Request body is larger than ${maxSize} bytes`), 413));
   const studyBodyLimit = apiBodyLimit(MAX_STUDY_BODY_BYTES);
   const defaultBodyLimit = apiBodyLimit(MAX_BODY_BYTES);
-  const studyCreatePaths = new Set([`${API_BASE}${STUDIES_PATH}`, `${API_BASE}${STUDIES_ALIAS_PATH}`]);
+  const studyCreatePaths = new Set([STUDIES_PATH, STUDIES_ALIAS_PATH].flatMap((path) => [`${API_BASE}${path}`, `${API_BASE}${path}/estimate`]));
   app.use('/api/*', (c, next) => (studyCreatePaths.has(c.req.path) ? studyBodyLimit : defaultBodyLimit)(c, next));
   app.onError(handleError(deps.logger, deps.redact));
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));

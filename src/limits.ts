@@ -4,7 +4,7 @@ import type { Limits } from './config';
 import { timeSlicer, type Slicer } from './concurrency/time-slice';
 import { AppError } from './errors';
 import type { ChatMessage } from './providers/types';
-import { filledPromptBytes, messagesBytes, scanText, type LargestPart, type PromptParts } from './inference/prompt-fill';
+import { filledPromptBytes, filledPromptSizes, messagesBytes, scanText, type LargestPart, type PromptParts, type PromptSize } from './inference/prompt-fill';
 
 export const limitExceeded = (path: string, message: string, variable: string) =>
   new AppError(400, 'limit_exceeded', `${path}: ${message} (the limit is set by ${variable})`, [{ path, message, limit: variable }]);
@@ -69,30 +69,35 @@ export interface StudyPromptItem extends PromptParts {
 /**
  * Each item's filled-in prompt (template × vars × prompt, see prompt-fill) against the per-call
  * ceiling of /api/v1/inference, and every task's together against the study's — measured, not
- * built, a slice at a time. `tasksPerItem` is targets × samples: each task sends and stores its prompt.
+ * built, a slice at a time. `tasksPerItem` is targets × samples per template: each task sends and
+ * stores its prompt. With prompt variants (`templates`), every item is measured through each one.
  */
 export async function checkStudyPrompts(
   limits: Limits,
-  study: { items: readonly StudyPromptItem[]; template?: string | null; tasksPerItem: number },
+  study: { items: readonly StudyPromptItem[]; template?: string | null; templates?: readonly string[]; tasksPerItem: number },
   slice: Slicer = timeSlicer(),
 ) {
-  const template = study.template ? scanText(study.template) : null;
+  const templates = study.templates?.length ? study.templates.map(scanText) : [study.template ? scanText(study.template) : null];
+  const variants = study.templates?.length ? study.templates.length : 1;
+  const tasks = study.tasksPerItem * variants;
   let total = 0;
   for (const [i, item] of study.items.entries()) {
     await slice();
-    const size = item.messages ? { bytes: messagesBytes(item.messages) } : filledPromptBytes(item, template);
-    if (size.bytes > limits.inferenceBytes) {
-      const named = item.id !== undefined ? ` ("${item.id}")` : '';
-      const cause = 'largest' in size && size.largest ? `; ${partText(size.largest)}` : '';
-      throw limitExceeded(`items.${i}`, `item ${i + 1}${named}: its filled-in prompt is ${n(size.bytes)} bytes${cause}; at most ${n(limits.inferenceBytes)} per task`, 'MAX_INFERENCE_BYTES');
+    // A conversation is sent as it is, whatever the variant: the same size through each.
+    const conversation: PromptSize | undefined = item.messages ? { bytes: messagesBytes(item.messages) } : undefined;
+    const sizes = conversation ? templates.map(() => conversation) : filledPromptSizes(item, templates);
+    for (const [v, size] of sizes.entries()) {
+      if (size.bytes > limits.inferenceBytes) {
+        const named = item.id !== undefined ? ` ("${item.id}")` : '';
+        const through = variants > 1 ? ` through prompt variant ${v + 1}` : '';
+        const cause = size.largest ? `; ${partText(size.largest)}` : '';
+        throw limitExceeded(`items.${i}`, `item ${i + 1}${named}: its filled-in prompt${through} is ${n(size.bytes)} bytes${cause}; at most ${n(limits.inferenceBytes)} per task`, 'MAX_INFERENCE_BYTES');
+      }
+      total += size.bytes * study.tasksPerItem;
     }
-    total += size.bytes * study.tasksPerItem;
     if (total > limits.studyPromptBytes) {
-      throw limitExceeded(
-        'items',
-        `the prompts of items 1–${i + 1} × ${n(study.tasksPerItem)} tasks each (targets × samples) already come to ${n(total)} bytes; at most ${n(limits.studyPromptBytes)} per study`,
-        'MAX_STUDY_PROMPT_BYTES',
-      );
+      const each = variants > 1 ? `${n(tasks)} tasks each (targets × samples × ${variants} prompt variants)` : `${n(tasks)} tasks each (targets × samples)`;
+      throw limitExceeded('items', `the prompts of items 1–${i + 1} × ${each} already come to ${n(total)} bytes; at most ${n(limits.studyPromptBytes)} per study`, 'MAX_STUDY_PROMPT_BYTES');
     }
   }
 }

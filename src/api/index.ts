@@ -15,6 +15,9 @@ import { healthRoutes } from './health';
 import { inferenceRoutes } from '../inference/routes';
 import { providerRoutes } from './providers';
 import { studyReportRoutes } from '../studies/report-routes';
+import { cloneRoutes } from '../studies/variants/clone-routes';
+import { studyBudgetRoutes } from '../studies/budget/routes';
+import { studyDriftRoutes } from '../studies/drift/routes';
 import { seriesRoutes } from '../studies/series/routes';
 
 export const API_BASE = '/api/v1';
@@ -31,7 +34,7 @@ const DESCRIPTION = [
 ].join(' ');
 
 export function apiRoutes(deps: AppDeps) {
-  const studies = apiRouter().route('/', studyRoutes(deps)).route('/', studyReportRoutes(deps)).route('/', seriesRoutes(deps));
+  const studies = apiRouter().route('/', studyBudgetRoutes(deps)).route('/', studyRoutes(deps)).route('/', studyReportRoutes(deps)).route('/', cloneRoutes(deps)).route('/', studyDriftRoutes(deps)).route('/', seriesRoutes(deps));
   const api = apiRouter()
     .basePath(API_BASE)
     .route('/health', healthRoutes(deps))

@@ -24,6 +24,8 @@ export function callJson(row: RawCall) {
     id: row.id,
     provider: row.provider,
     model: row.model,
+    served_model: row.servedModel,
+    system_fingerprint: row.systemFingerprint,
     modality: row.modality,
     status: row.status,
     request: row.requestJson,

@@ -5,9 +5,9 @@ import { groupsOfCall } from '../groups/repository';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import { sessionOf } from '../http/access';
-import { callScores, labelCall } from '../studies/scoring/human-labels';
+import { callScores, labelCall, studyCellOf } from '../studies/scoring/human-labels';
 import { CallDetailPage, CallsPage, CallsTable, type CallFilterValues } from '../../views/calls/calls';
-import { LabelButtons } from '../../views/components/label-buttons';
+import { LabelButtons, noteOf } from '../../views/components/label-buttons';
 import { callJson, callSummaryJson } from './call-json';
 import { callSource } from './call-source';
 import { humanLabelBodySchema } from '../schemas/study-requests';
@@ -53,7 +53,8 @@ export function callPages(deps: AppDeps) {
       const row = parsed.success ? await getCall(db, parsed.data.id) : undefined;
       if (!row) return c.html(<p>No such call.</p>, 404);
       const groups = await groupsOfCall(db, row.id);
-      return c.html(<CallDetailPage call={callJson(deps.scrub(row))} groups={groups} scores={deps.scrub(await callScores(db, row.id))} />);
+      const cell = await studyCellOf(db, row.id);
+      return c.html(<CallDetailPage call={callJson(deps.scrub(row))} groups={groups} scores={deps.scrub(await callScores(db, row.id))} studyCell={cell && deps.scrub(cell)} />);
     })
     // A human label from the buttons of the call page or a study cell: answers the buttons again.
     .post('/calls/:id/label', async (c) => {
@@ -64,7 +65,8 @@ export function callPages(deps: AppDeps) {
       const label = field(body, 'label');
       // Checked as the JSON API checks a label (POST /api/v1/calls/:id/scores).
       const passed = pass === '' ? null : pass === '1' ? true : pass === '0' ? false : pass;
-      const input = parseWith(humanLabelBodySchema, { pass: passed, label: label || null });
+      const note = field(body, 'note');
+      const input = parseWith(humanLabelBodySchema, { pass: passed, label: label || null, ...(note ? { note } : {}) });
       const scores = await labelCall(db, parsed.data.id, input, sessionOf(c));
       const scorer = field(body, 'scorer');
       const version = Number(field(body, 'version'));
@@ -72,7 +74,7 @@ export function callPages(deps: AppDeps) {
       return c.html(
         <LabelButtons
           callId={parsed.data.id}
-          human={scores.human ? { pass: scores.human.pass, label: scores.human.label } : null}
+          human={scores.human ? { pass: scores.human.pass, label: scores.human.label, note: noteOf(scores.human.detail) } : null}
           automatic={automatic ? { scorer: automatic.scorer, version: automatic.version, pass: automatic.pass } : null}
         />,
       );

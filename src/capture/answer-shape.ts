@@ -110,3 +110,18 @@ export function normalizedResponse(response: Loose | null): Loose | null {
   if (!answer.tool_calls && !answer.choices) return response;
   return { ...response, ...(answer.tool_calls ? { tool_calls: answer.tool_calls } : {}), ...(answer.choices ? { choices: answer.choices } : {}) };
 }
+
+/**
+ * Which model answered: the `model` and `system_fingerprint` the provider reported with its answer
+ * (from the raw body, or from a stream's chunks), null when it reported none. A provider may serve
+ * another snapshot than the one asked for, or change its backend under the same name.
+ */
+export function servedIdentity(response: Loose): { servedModel: string | null; systemFingerprint: string | null } {
+  const raw = isObject(response.raw) ? response.raw : undefined;
+  const model = raw ? raw.model : response.model;
+  const fingerprint = response.system_fingerprint ?? raw?.system_fingerprint;
+  return {
+    servedModel: typeof model === 'string' && model !== '' ? model : null,
+    systemFingerprint: typeof fingerprint === 'string' && fingerprint !== '' ? fingerprint : null,
+  };
+}

@@ -8,7 +8,7 @@ import type { CallWriter } from './call-writer';
 import { findPriceInForce, priceTokens } from '../analytics/prices-repository';
 import type { Logger } from '../logging';
 import type { ProviderResponse, TokenUsage } from '../providers/types';
-import { chatCompletionAnswer } from './answer-shape';
+import { chatCompletionAnswer, servedIdentity } from './answer-shape';
 import type { CallOutcome, CallPlan, CallRun } from './call-plan';
 import type { InflightRequests } from '../concurrency/inflight';
 import type { Lifecycle } from './lifecycle';
@@ -97,6 +97,7 @@ export async function recordCall(ctx: CaptureContext, plan: CallPlan, run: CallR
       ...common,
       status: 'success',
       responseJson: storableJson({ text: outcome.text, ...outcome.response }),
+      ...servedIdentity(outcome.response),
       errorJson: null,
       latencyMs: round(outcome.latencyMs),
       tokensJson: { ...outcome.tokens },

@@ -28,18 +28,20 @@ interface ChoiceState {
 }
 
 /** Choices put back together chunk by chunk (chat and legacy completions share this). */
-abstract class ChoiceTranscript<E extends { id?: unknown; model?: unknown; usage?: unknown }> implements Transcript<E> {
+abstract class ChoiceTranscript<E extends { id?: unknown; model?: unknown; system_fingerprint?: unknown; usage?: unknown }> implements Transcript<E> {
   events = 0;
   readonly failure = undefined;
   protected usage: unknown;
   private id: string | undefined;
   private model: string | undefined;
+  private fingerprint: string | undefined;
   protected readonly choices = new Map<number, ChoiceState>();
 
   add(event: E) {
     this.events++;
     if (typeof event.id === 'string') this.id ??= event.id;
     if (typeof event.model === 'string') this.model ??= event.model;
+    if (typeof event.system_fingerprint === 'string') this.fingerprint ??= event.system_fingerprint;
     if (event.usage) this.usage = event.usage;
     this.addChoices(event);
   }
@@ -70,7 +72,14 @@ abstract class ChoiceTranscript<E extends { id?: unknown; model?: unknown; usage
       ...(state.toolCalls.size ? { tool_calls: [...state.toolCalls.values()] } : {}),
     }));
     const { text: _text, ...answer } = answerOfChoices(choices);
-    return { model: this.model, response_id: this.id, ...answer, stream: true, chunks: this.events };
+    return {
+      model: this.model,
+      response_id: this.id,
+      ...(this.fingerprint ? { system_fingerprint: this.fingerprint } : {}),
+      ...answer,
+      stream: true,
+      chunks: this.events,
+    };
   }
 
   protected choice(index: number): ChoiceState {
@@ -95,6 +104,7 @@ export class ChatTranscript extends ChoiceTranscript<ChatStreamChunk> {
 interface CompletionChunk {
   id?: string;
   model?: string;
+  system_fingerprint?: string;
   usage?: unknown;
   choices?: Array<{ index?: number; text?: string; finish_reason?: string | null }>;
 }

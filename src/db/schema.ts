@@ -46,6 +46,10 @@ export const rawCalls = sqliteTable(
     requestId: text('request_id'),
     /** The API the client called: inference | chat.completions | completions | responses | embeddings. */
     clientApi: text('client_api'),
+    /** The model the provider says it served (the answer's `model`), beside `model`, the one asked for. */
+    servedModel: text('served_model'),
+    /** The answer's `system_fingerprint`: the provider's backend configuration, when it reports one. */
+    systemFingerprint: text('system_fingerprint'),
   },
   (t) => [
     index('raw_calls_created_at_idx').on(t.createdAt),
@@ -190,6 +194,12 @@ export const batches = sqliteTable('batches', {
   tasksFailed: integer('tasks_failed').notNull().default(0),
   /** The seed of the study's run order (batch_task_order); null for studies made before it, which run in item order. */
   runSeed: integer('run_seed'),
+  /** The spending cap in USD (null: none): the runner starts no task that could take the spend past it. */
+  budgetUsd: real('budget_usd'),
+  /** Capture-time cost of the study's calls, kept by a trigger on raw_calls (see the budget migration). */
+  spentUsd: real('spent_usd').notNull().default(0),
+  /** Estimated cost of the tasks in flight, reserved by one conditional UPDATE before each starts (runner/budget-repository.ts). */
+  reservedUsd: real('reserved_usd').notNull().default(0),
   // Runs of one study over time (studies/series/): a re-run records the run it repeats and the series'
   // first run (null on a first run, whose series is itself). Written from the stored study only.
   rerunOf: integer('rerun_of').references((): AnySQLiteColumn => groups.id),
@@ -215,6 +225,8 @@ export interface StudyTarget {
   params: Record<string, unknown>;
   /** For targets expanded from a sweep: the grid values this target runs with (also in params). */
   sweep?: Record<string, unknown>;
+  /** For targets crossed with prompt variants: the variant (options_json.prompts) its tasks are sent through. */
+  prompt_name?: string;
 }
 
 export const batchItems = sqliteTable(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { taskMessages } from '../studies/task-messages';
 import { itemPromptText } from '../studies/item-prompt';
-import { filledPromptBytes, fillPrompt, jsonStringBytes, scanText, type PromptParts } from './prompt-fill';
+import { filledPromptBytes, filledPromptSizes, fillPrompt, jsonStringBytes, scanText, type PromptParts } from './prompt-fill';
 import { mulberry32 as seededRandom } from '../studies/statistics/seeded-random';
 
 const messageBytes = (text: string) => Buffer.byteLength(JSON.stringify([{ role: 'user', content: text }]));
@@ -81,5 +81,17 @@ describe('showing a stored item', () => {
     const item = { prompt: 'x'.repeat(100_000), messages_json: null, vars_json: null };
     expect(itemPromptText(item, '{user_input}'.repeat(8_000))).toBe('[a prompt of 800,000,030 bytes once filled in: too large to show]');
     expect(itemPromptText({ prompt: 'Capital of {c}?', messages_json: null, vars_json: '{"c":"Peru"}' }, 'Q: {user_input}')).toBe('Q: Capital of Peru?');
+  });
+});
+
+describe('measuring one item through several templates (prompt variants)', () => {
+  it('gives each template the size of the prompt it fills in, and its largest part', () => {
+    const item = { prompt: 'Q: {topic} "{topic}"', vars: { topic: 'é'.repeat(50), tone: 'dry\n' } };
+    const templates = [null, 'Be {tone}. {user_input}', '{user_input}{user_input}{user_input} {tone}', 'no slot here'];
+    const sizes = filledPromptSizes(item, templates.map((template) => (template ? scanText(template) : null)));
+    expect(sizes.map((size) => size.bytes)).toEqual(templates.map((template) => messageBytes(fillPrompt(item, template))));
+    expect(sizes.map((size) => size.bytes)).toEqual(templates.map((template) => measured(item, template).bytes));
+    expect(sizes[0]!.largest).toEqual({ placeholder: 'topic', where: 'prompt', count: 2, bytes: 100 });
+    expect(sizes[2]!.largest).toMatchObject({ placeholder: 'user_input', where: 'template', count: 3 });
   });
 });

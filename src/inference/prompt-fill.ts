@@ -63,6 +63,14 @@ const USER_MESSAGE_BYTES = messagesBytes([{ role: 'user', content: '' }]);
  * times the template repeats a placeholder. `template` is scanned once per study (scanText).
  */
 export function filledPromptBytes(item: PromptParts, template: ScannedText | null): PromptSize {
+  return filledPromptSizes(item, [template])[0]!;
+}
+
+/**
+ * filledPromptBytes through each of several templates (a study's prompt variants), the item's prompt
+ * scanned once for all of them: a prompt of a million characters is read once, not once per template.
+ */
+export function filledPromptSizes(item: PromptParts, templates: ReadonlyArray<ScannedText | null>): PromptSize[] {
   const vars = item.vars ?? {};
   const valueBytes = new Map<string, number>();
   const bytesOf = (name: string) => {
@@ -70,28 +78,35 @@ export function filledPromptBytes(item: PromptParts, template: ScannedText | nul
     if (bytes === undefined) valueBytes.set(name, (bytes = jsonStringBytes(vars[name]!)));
     return bytes;
   };
-  let largest: LargestPart | undefined;
-  const add = (part: LargestPart) => {
-    if (!largest || part.count * part.bytes > largest.count * largest.bytes) largest = part;
-    // The placeholder itself ({name}: ASCII, nothing to escape) gives way to what fills it.
-    return part.count * (part.bytes - (part.placeholder.length + 2));
-  };
+  const larger = (a: LargestPart | undefined, b: LargestPart) => (!a || b.count * b.bytes > a.count * a.bytes ? b : a);
+  // The placeholder itself ({name}: ASCII, nothing to escape) gives way to what fills it.
+  const growth = (part: LargestPart) => part.count * (part.bytes - (part.placeholder.length + 2));
 
   const prompt = scanText(item.prompt ?? '');
   let promptBytes = prompt.bytes;
+  let promptLargest: LargestPart | undefined;
   for (const [name, count] of prompt.placeholders) {
-    if (Object.hasOwn(vars, name)) promptBytes += add({ placeholder: name, where: 'prompt', count, bytes: bytesOf(name) });
+    if (!Object.hasOwn(vars, name)) continue;
+    const part: LargestPart = { placeholder: name, where: 'prompt', count, bytes: bytesOf(name) };
+    promptLargest = larger(promptLargest, part);
+    promptBytes += growth(part);
   }
-  if (!template) return { bytes: USER_MESSAGE_BYTES + promptBytes, largest };
-
-  let bytes = template.bytes;
-  const slots = template.placeholders.get(USER_INPUT);
-  if (slots) bytes += add({ placeholder: USER_INPUT, where: 'template', count: slots, bytes: promptBytes });
-  for (const name of Object.keys(vars)) {
-    const count = name === USER_INPUT ? undefined : template.placeholders.get(name);
-    if (count) bytes += add({ placeholder: name, where: 'template', count, bytes: bytesOf(name) });
-  }
-  return { bytes: USER_MESSAGE_BYTES + bytes, largest };
+  return templates.map((template) => {
+    if (!template) return { bytes: USER_MESSAGE_BYTES + promptBytes, largest: promptLargest };
+    let largest = promptLargest;
+    let bytes = template.bytes;
+    const add = (part: LargestPart) => {
+      largest = larger(largest, part);
+      bytes += growth(part);
+    };
+    const slots = template.placeholders.get(USER_INPUT);
+    if (slots) add({ placeholder: USER_INPUT, where: 'template', count: slots, bytes: promptBytes });
+    for (const name of Object.keys(vars)) {
+      const count = name === USER_INPUT ? undefined : template.placeholders.get(name);
+      if (count) add({ placeholder: name, where: 'template', count, bytes: bytesOf(name) });
+    }
+    return { bytes: USER_MESSAGE_BYTES + bytes, largest };
+  });
 }
 
 /**

@@ -12,6 +12,8 @@ import { embeddingPages } from '../embeddings/pages';
 import { groupPages } from '../groups/pages';
 import { inferencePages } from '../inference/pages';
 import { studiesPages } from '../studies/pages';
+import { clonePages } from '../studies/variants/clone-pages';
+import { studyDriftPages } from '../studies/drift/pages';
 import { API_BASE, OPENAPI_PATH } from '../api/index';
 import { publicOrigin } from '../http/site-guards';
 import type { AppEnv } from '../app-env';
@@ -27,6 +29,8 @@ export function pageRoutes(deps: AppDeps) {
   pages.route('/', inferencePages(deps));
   pages.route('/', callPages(deps));
   pages.route('/', studiesPages(deps));
+  pages.route('/', clonePages(deps));
+  pages.route('/', studyDriftPages(deps));
   pages.route('/', groupPages(deps));
   pages.route('/', embeddingPages(deps));
   pages.route('/', analyticsPages(deps));

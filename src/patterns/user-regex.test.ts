@@ -41,6 +41,9 @@ describe('caller patterns on the linear-time engine', () => {
     ['(a)|b', '', ['b']],
     ['\\bfoo\\B|[\\b]', '', ['foobar foo', 'a\bb']],
     ['(a|a)*$', '', ['aaaa!']],
+    ['^(sk|no)\\b', 'i', ['Sk yes', 'SK', '', 'x sk', 'NO!']],
+    ['^\\u{1F600}+', 'u', ['\u{1f600}\u{1f600} ok', ' \u{1f600}', '\ud83d']],
+    ['^\\d*x', '', ['x', '12x', 'a12x']],
   ])('%s /%s finds what JavaScript finds', (pattern, flags, texts) => {
     for (const text of texts) expect(engineMatch(pattern, flags, text), text).toEqual(nativeMatch(pattern, flags, text));
   });

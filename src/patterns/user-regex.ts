@@ -42,6 +42,8 @@ export class UserRegex {
   private readonly hasPrefilter: boolean;
   /** The characters a match can start with, when that narrows the search (see first-chars.ts). */
   private readonly firstChars: RegExp | null;
+  /** For a pattern anchored at the start: the same class, tried at the first character only. */
+  private readonly firstCharAtStart: RegExp | null;
 
   constructor(private readonly re2: RE2JS) {
     this.programSize = re2.programSize();
@@ -52,7 +54,9 @@ export class UserRegex {
     this.program = re2.re2();
     this.anchoredAtStart = ((this.program.cond as number) & EMPTY_BEGIN_TEXT) !== 0;
     this.hasPrefilter = this.program.prefilter != null;
-    this.firstChars = this.anchoredAtStart || this.hasPrefilter ? null : firstCharClass(this.program.prog as unknown as CompiledProgram);
+    const firstChars = this.hasPrefilter && !this.anchoredAtStart ? null : firstCharClass(this.program.prog as unknown as CompiledProgram);
+    this.firstChars = this.anchoredAtStart ? null : firstChars;
+    this.firstCharAtStart = this.anchoredAtStart && firstChars ? new RegExp(firstChars.source, 'uy') : null;
   }
 
   /** Whether the pattern matches anywhere in the text (all of it: the caller bounds the work, see work()). */
@@ -71,9 +75,14 @@ export class UserRegex {
     // (a search would first scan the whole text for its literals); one without literals to scan for
     // is first run on RE2's DFA, which answers "no" several times faster than a search tracking
     // positions — unless the pattern's first character narrows where a match can start: then the
-    // search starts at the first such character. Then one pass records the positions of the groups
+    // search starts at the first such character (for an anchored pattern: the text's first character
+    // must be one, or nothing matches). Then one pass records the positions of the groups
     // up to the one asked for.
     let from = 0;
+    if (this.firstCharAtStart) {
+      this.firstCharAtStart.lastIndex = 0;
+      if (!this.firstCharAtStart.test(text)) return null;
+    }
     if (this.firstChars) {
       from = text.search(this.firstChars);
       if (from < 0) return null;

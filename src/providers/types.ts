@@ -95,6 +95,7 @@ export interface ChatStreamChunk {
   object?: string;
   created?: number;
   model?: string;
+  system_fingerprint?: string | null;
   choices: Array<{
     index: number;
     delta?: { role?: string; content?: string | null; tool_calls?: ToolCallDelta[]; [key: string]: unknown };

@@ -52,6 +52,8 @@ export const callSummarySchema = z
 export const callSchema = z
   .strictObject({
     ...callIdentity,
+    served_model: z.string().nullable().meta({ description: 'The model the provider says answered (its `model`); `model` is the one asked for' }),
+    system_fingerprint: z.string().nullable().meta({ description: "The answer's system_fingerprint, when the provider reports one" }),
     request: jsonObject,
     response: jsonObject.nullable(),
     error: jsonObject.nullable(),

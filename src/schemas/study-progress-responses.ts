@@ -1,6 +1,7 @@
 // What the study routes answer with: a study's progress and its answers per item × target.
 import { z } from 'zod';
 import { jsonObject } from '../api/contract';
+import { studyBudgetSchema, studyDryRunSchema } from './study-budget-responses';
 
 export const storedTargetSchema = z
   .strictObject({
@@ -8,6 +9,7 @@ export const storedTargetSchema = z
     model: z.string(),
     params: jsonObject,
     sweep: jsonObject.optional().meta({ description: 'For targets expanded from a sweep: the grid values it runs with (also in params)' }),
+    prompt_name: z.string().optional().meta({ description: 'For targets crossed with prompt variants: the name of the variant its prompts go through' }),
   })
   .meta({ id: 'StudyTarget' });
 
@@ -33,6 +35,9 @@ export const studyProgressSchema = z
     seed: z.int().nullable().meta({ description: 'The seed of the run order (null: a study made before run orders, run in item order)' }),
     created_at: z.string(),
     updated_at: z.string(),
+    cloned_from: z.int().optional().meta({ description: 'The study this one was cloned from (POST /api/v1/studies/:id/clone)' }),
+    dry_run: studyDryRunSchema,
+    budget: studyBudgetSchema,
     rerun_of: z.int().nullable().meta({ description: 'The run this one repeats (POST /{id}/rerun or its schedule); null for a first run' }),
     series_id: z.int().meta({ description: "The first run of the study: every run of it shares this id (GET /{id}/runs lists them)" }),
     schedule: z

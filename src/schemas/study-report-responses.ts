@@ -96,7 +96,7 @@ const scorerVersionsSchema = z.strictObject({
 const reportTargetSchema = z.strictObject({
   ...storedTargetSchema.shape,
   index: z.int(),
-  label: z.string().meta({ description: 'provider/model, and the sweep values of a swept target' }),
+  label: z.string().meta({ description: 'provider/model, the sweep values of a swept target, and the prompt variant of one crossed with variants ("model · variant")' }),
   target_index: z.int(),
   tasks: z.int(),
   success: z.int(),
@@ -160,6 +160,17 @@ const reportTargetSchema = z.strictObject({
     .nullable()
     .meta({ description: 'Cost per correct answer over items; null unless every answered call of the target was priced' }),
   human: humanAgreementSchema.meta({ description: "Human labels against this report's scorer, over this target's calls" }),
+  accuracy_human_adjusted: itemAccuracySchema
+    .extend({
+      labels: z.int().meta({ description: 'Answered calls with a human pass/fail label (the latest of each call): counted as the human said' }),
+      overruled: z.int().meta({ description: 'Of those, calls the scorer had judged the other way' }),
+      added: z.int().meta({ description: 'Of those, answered calls the scorer could not score, now counted' }),
+    })
+    .nullable()
+    .meta({
+      description:
+        'Accuracy over items as accuracy, where a human label overrules the scorer on the calls it labels (the other calls keep the scorer\'s verdict), with the same item-clustered interval; null without a scorer',
+    }),
 });
 
 const differenceSchema = z

@@ -2,6 +2,7 @@
 // scorers, human labels, and the report's and export's queries. Shared with the OpenAPI document.
 import { z } from 'zod';
 import { scorerConfigSchema } from '../studies/scorers/scorers';
+import { MAX_PROMPT_VARIANTS } from '../studies/variants/prompt-variants';
 import { MAX_STUDY_TARGETS, MAX_SWEEP_COMBINATIONS, sweepCombinationCount, sweepNameProblem } from '../studies/sweeps';
 import { chatMessageSchema, chatParamsSchema, name, paramNameIssues, studyTargetSchema, text } from './requests';
 import { unknownParams } from './chat-param-names';
@@ -52,6 +53,29 @@ export const sweepSchema = z
       ctx.addIssue({ code: 'custom', message: `the grid has ${combinations} combinations; at most ${MAX_SWEEP_COMBINATIONS}` });
     }
   });
+
+const VARIANT_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
+
+/** Prompt variants: several templates, each crossed with every target (see studies/prompt-variants.ts). */
+export const promptVariantsSchema = z
+  .array(
+    z
+      .object({
+        name: z.string().regex(VARIANT_NAME, 'letters, digits, _ . and -, at most 64, starting with a letter or digit'),
+        template: text(100_000).min(1),
+      })
+      .strict(),
+  )
+  .min(1)
+  .max(MAX_PROMPT_VARIANTS)
+  .superRefine((prompts, ctx) => {
+    const seen = new Set<string>();
+    prompts.forEach((variant, i) => {
+      if (seen.has(variant.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `two prompt variants are called "${variant.name}": give each its own name` });
+      seen.add(variant.name);
+    });
+  })
+  .meta({ description: `Prompt variants (at most ${MAX_PROMPT_VARIANTS}), each {name, template}: every target runs once per variant, each pair a column of the study ("model · variant"). Not with \`template\`.` });
 
 export const SCORER_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
 
@@ -126,6 +150,15 @@ export const studyItemSchema = z
 /** Items a study may have (items × targets × samples is bounded again by MAX_BATCH_TASKS). */
 export const MAX_STUDY_ITEMS = 100_000;
 
+/** A spending cap in USD: tasks in flight count at their estimate, so the captured cost stays under it. */
+export const budgetUsdSchema = z
+  .number()
+  .gt(0)
+  .max(1_000_000)
+  .meta({ description: 'Spending cap in USD: the runner starts no task whose estimated cost, with the spend so far and the tasks in flight, would pass it; the study then ends interrupted with reason "budget"' });
+
+export const studyBudgetBodySchema = z.object({ budget_usd: budgetUsdSchema.nullable() }).strict();
+
 /** Everything a study is given besides its items (read apart from them: see studies/study-body.ts). */
 export const studyFieldsSchema = z
   .object({
@@ -135,6 +168,7 @@ export const studyFieldsSchema = z
     samples: z.int().min(1).max(1000).default(1),
     concurrency: z.int().min(1).max(256).default(8),
     template: text(100_000).optional(),
+    prompts: promptVariantsSchema.optional(),
     collapse_samples: z.boolean().optional(),
     seed: z
       .int()
@@ -158,7 +192,16 @@ export const studyFieldsSchema = z
     primary: z
       .tuple([z.int().min(0), z.int().min(0)])
       .optional()
-      .meta({ description: 'Target indexes [A, B] (after the sweep) of the primary contrast: reported unadjusted as A − B and left out of the family of adjusted comparisons' }),
+      .meta({ description: 'Target indexes [A, B] (after the sweep and prompt variants) of the primary contrast: reported unadjusted as A − B and left out of the family of adjusted comparisons' }),
+    /** A dry run: the study is made of its first N items only (in the order given). */
+    dry_run_items: z
+      .int()
+      .min(1)
+      .max(MAX_STUDY_ITEMS)
+      .optional()
+      .meta({ description: 'A dry run on the first N items (in the order given): only they are stored and run; the study is marked as a dry run' }),
+    /** The spending cap: no task starts that could take the captured cost past it. */
+    budget_usd: budgetUsdSchema.optional(),
   })
   .strict();
 
@@ -173,14 +216,18 @@ type IssueSink = (issue: { path: Array<string | number>; message: string }) => v
  */
 export function checkStudy(body: StudyBody, addIssue: IssueSink) {
   checkParamNames(body, addIssue);
-  const targets = body.targets.length * (body.sweep ? sweepCombinationCount(body.sweep) : 1);
-  if (targets > MAX_STUDY_TARGETS) addIssue({ path: ['sweep'], message: `targets × sweep combinations is ${targets}; at most ${MAX_STUDY_TARGETS}` });
+  if (body.template !== undefined && body.prompts) addIssue({ path: ['prompts'], message: 'give one template, or prompt variants (prompts), not both' });
+  const variants = body.prompts?.length ?? 1;
+  const targets = body.targets.length * (body.sweep ? sweepCombinationCount(body.sweep) : 1) * variants;
+  if (targets > MAX_STUDY_TARGETS) {
+    addIssue({ path: [body.prompts ? 'prompts' : 'sweep'], message: `targets × sweep combinations${body.prompts ? ' × prompt variants' : ''} is ${targets}; at most ${MAX_STUDY_TARGETS}` });
+  }
   const tasks = body.items.length * targets * body.samples;
   if (tasks > STUDY_TASKS_CEILING) addIssue({ path: ['items'], message: `items × targets × samples is ${tasks}; at most ${STUDY_TASKS_CEILING}` });
   if (body.primary) {
     const [a, b] = body.primary;
     body.primary.forEach((index, i) => {
-      if (index >= targets) addIssue({ path: ['primary', i], message: `there is no target ${index}: the study has ${targets} (indexes 0 to ${targets - 1}, after the sweep)` });
+      if (index >= targets) addIssue({ path: ['primary', i], message: `there is no target ${index}: the study has ${targets} (indexes 0 to ${targets - 1}, after the sweep${body.prompts ? ' and prompt variants' : ''})` });
     });
     if (a === b) addIssue({ path: ['primary'], message: 'name two different targets' });
   }
@@ -191,7 +238,7 @@ export function checkStudy(body: StudyBody, addIssue: IssueSink) {
   }
   const seen = new Set<string>();
   body.items.forEach((item, i) => {
-    if (!body.template && !item.messages && item.prompt === undefined) {
+    if (!body.template && !body.prompts && !item.messages && item.prompt === undefined) {
       addIssue({ path: ['items', i, 'prompt'], message: 'an item without a prompt needs the study template for its vars to fill' });
     }
     if (item.id === undefined) return;
@@ -220,6 +267,29 @@ export const studyBodySchema = studyFieldsSchema
 export type StudyInput = z.output<typeof studyBodySchema>;
 /** A study item as given, before its schema has checked it (what an upload is read into). */
 export type StudyItemGiven = z.input<typeof studyItemSchema>;
+
+/**
+ * What POST /api/v1/studies/:id/clone changes of the study it copies (all optional; the items are
+ * always the same). Checked again, merged, as a whole new study.
+ */
+export const cloneChangesSchema = z
+  .object({
+    name: name(200).optional(),
+    targets: z.array(studyTargetSchema).min(1).max(50).optional(),
+    template: text(100_000).nullable().optional().meta({ description: "Replaces the study's template or prompt variants; null: none" }),
+    prompts: promptVariantsSchema.nullable().optional().meta({ description: "Replaces the study's prompt variants or template; null: none" }),
+    samples: z.int().min(1).max(1000).optional(),
+    scorers: z
+      .array(z.record(z.string(), z.unknown()))
+      .min(1)
+      .max(20)
+      .nullable()
+      .optional()
+      .meta({ description: "Replaces the scorers (each checked as a study's scorers are); null: none" }),
+  })
+  .strict();
+
+export type CloneChanges = z.input<typeof cloneChangesSchema>;
 
 export const studiesQuerySchema = z
   .object({
@@ -264,6 +334,12 @@ const scorerQuery = {
   version: z.coerce.number().int().positive().optional(),
 };
 
+/** The review queue page: which scorer's verdicts to review, and which answers. */
+export const reviewQuerySchema = z.object({
+  ...scorerQuery,
+  show: z.enum(['all', 'disagree', 'unlabelled']).default('all'),
+});
+
 export const reportQuerySchema = z
   .object({
     ...scorerQuery,
@@ -285,6 +361,19 @@ export const reportQuerySchema = z
       .meta({ description: 'The accuracy difference each pair\'s items_needed is computed for (default 0.05: 5 points)' }),
   })
   .strict();
+
+/** GET /report's formats: the JSON report, or files made from it to send or paste. */
+export const REPORT_FORMATS = ['json', 'html', 'md', 'tex'] as const;
+
+export const studyReportQuerySchema = reportQuerySchema.extend({
+  format: z
+    .enum(REPORT_FORMATS)
+    .default('json')
+    .meta({
+      description:
+        'json (default): the report; html: one self-contained file (inline CSS and SVG chart, nothing fetched) with the summary, pairs, warnings and the matrix of at most 500 items and 20,000 cells; md, tex: the summary and pairs as Markdown tables or LaTeX tabulars',
+    }),
+});
 
 export const studyExportQuerySchema = z.object({ format: z.enum(['csv', 'jsonl']) }).strict();
 

@@ -29,6 +29,13 @@ import { previewScorer } from './scorers/preview';
 import type { StudyInput } from '../schemas/study-requests';
 import { providerOptions } from '../pages/page-helpers';
 import { studyPages } from './study-page';
+import { studyChartPages } from './chart-page';
+import { budgetFormFields, estimating } from './budget/form-fields';
+import { estimateStudy } from './budget/estimate';
+import { studyBudgetPages } from './budget/pages';
+import { StudyEstimateBox } from '../../views/studies/runs/budget';
+import { reviewPages } from './review-page';
+import { studyScorerPages } from './study-scorer-pages';
 import { latestHeadlines } from './series/runs';
 
 export function studiesPages(deps: AppDeps) {
@@ -75,14 +82,17 @@ export function studiesPages(deps: AppDeps) {
           ...(template ? { template } : {}),
           ...(sweep ? { sweep } : {}),
           ...(scorers !== undefined ? { scorers } : {}),
+          ...budgetFormFields(body),
         };
         // Checked as POST /api/v1/studies checks a study, a slice of items at a time.
         const input = await checkStudyBody(fields, items.length, undefined, (i) => items[i]);
         checkScorersHaveExpected(input);
+        if (estimating(body)) return isHtmx(c) ? c.html(<StudyEstimateBox estimate={await estimateStudy(ctx, input)} />) : page(c, body, { estimate: await estimateStudy(ctx, input) });
         const started = await startStudy(ctx, input);
         return c.redirect(`/studies/${started.id}`, 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
+        if (estimating(body) && isHtmx(c)) return c.html(<StudyEstimateBox error={error.message} />, error.status);
         return page(c, body, { error: error.message }, error.status);
       }
     })
@@ -114,6 +124,10 @@ export function studiesPages(deps: AppDeps) {
       }
     })
     .route('/', studyPages(deps))
+    .route('/', studyChartPages(deps))
+    .route('/', studyBudgetPages(deps))
+    .route('/', reviewPages(deps))
+    .route('/', studyScorerPages(deps))
     .post('/studies/:id/cancel', async (c) => {
       const id = studyId(c.req.param('id'));
       await cancelStudy(ctx, id);

@@ -7,10 +7,35 @@ import { pagedStream } from '../calls/export';
 import { keepRunning, recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
 import { studyExport, type StudyExportRow } from './report/export';
 import { studyReport } from './report/report-items';
-import { reportQuerySchema, scoreBodySchema, scoringRunParamSchema, studyExportQuerySchema } from '../schemas/study-requests';
+import { scoreBodySchema, scoringRunParamSchema, studyExportQuerySchema, studyReportQuerySchema } from '../schemas/study-requests';
 import { apiRouter, collectionPath, createRoute, errors, json as jsonResponse, jsonBody } from '../api/contract';
 import { idParamSchema } from '../schemas/requests';
 import { scoringRunSchema, studyReportSchema } from '../schemas/study-report-responses';
+import { fileMatrixItems, reportFileName, type ReportFileBody, type ReportFileFormat } from './report/report-figures';
+import { reportLatex, reportMarkdown } from './report/report-text-files';
+import { reportFileHtmlParts } from '../../views/studies/files/report-file';
+
+/** The report as a file: what it is served as, and how it is made from the report body. */
+const REPORT_FILES: Record<ReportFileFormat, { type: string; parts: (body: ReportFileBody) => AsyncIterable<string> }> = {
+  html: { type: 'text/html; charset=utf-8', parts: (body) => reportFileHtmlParts(body, new Date().toISOString()) },
+  md: { type: 'text/markdown; charset=utf-8', parts: (body) => oneOf(reportMarkdown(body)) },
+  tex: { type: 'application/x-tex; charset=utf-8', parts: (body) => oneOf(reportLatex(body)) },
+};
+
+async function* oneOf(text: string) {
+  yield text;
+}
+
+/** A file's parts as stream pages, a macrotask between them so the event loop serves others while a large file renders. */
+async function* yieldingPages(parts: AsyncIterable<string>): AsyncGenerator<string[]> {
+  for await (const part of parts) {
+    yield [part];
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+/** The HTML file fetches nothing, whether opened from disk or from the server. */
+const FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; sandbox";
 
 const routes = {
   report: createRoute({
@@ -27,8 +52,21 @@ const routes = {
       "Cohen's κ of human labels against the scorer. Per pair of targets (every pair): the paired t over per-item accuracy " +
       'differences with its power, p-values adjusted over the family (Holm, or ?adjust=bh), and the exact McNemar test on ' +
       'majority votes. Warnings name scorer pitfalls (a scorer that passes the question itself).',
-    request: { params: idParamSchema, query: reportQuerySchema },
-    responses: { 200: jsonResponse(studyReportSchema, 'The report, with the study progress'), ...errors(400, 404) },
+    request: { params: idParamSchema, query: studyReportQuerySchema },
+    responses: {
+      200: {
+        description:
+          'The report, with the study progress (format=json); or an attachment study-<id>.html, .md or .tex made from the same report: ' +
+          'html is self-contained (inline CSS and SVG chart) with summary, pairs, warnings and the matrix (at most 500 items and 20,000 cells); md and tex hold the summary and pairs',
+        content: {
+          'application/json': { schema: studyReportSchema },
+          'text/html': { schema: z.string() },
+          'text/markdown': { schema: z.string() },
+          'application/x-tex': { schema: z.string() },
+        },
+      },
+      ...errors(400, 404),
+    },
   }),
   score: createRoute({
     method: 'post',
@@ -86,8 +124,27 @@ export function studyReportRoutes(deps: AppDeps) {
   return apiRouter()
     .openapi(routes.report, async (c) => {
       const id = c.req.valid('param').id;
-      const { body } = await studyReport(db, id, c.req.valid('query'));
-      return c.json(deps.scrub({ ...body, progress: await studyProgress(ctx, id) }), 200);
+      const { format, ...query } = c.req.valid('query');
+      if (format === 'json') {
+        const { body } = await studyReport(db, id, query);
+        return c.json(deps.scrub({ ...body, progress: await studyProgress(ctx, id) }), 200);
+      }
+      const progress = await studyProgress(ctx, id);
+      // One computation, as for JSON; only the matrix's page differs: the file's cap, or none for md and tex.
+      const limit = format === 'html' ? fileMatrixItems(progress.targets.length) : 0;
+      const { body } = await studyReport(db, id, { ...query, limit });
+      const file = REPORT_FILES[format];
+      const parts = file.parts(deps.scrub({ ...body, progress }));
+      const stream = pagedStream(yieldingPages(parts), (page) => page.join(''), (error) =>
+        deps.logger.error({ event: 'report_file_failed', request_id: c.get('requestId'), error: deps.redact(String(error)) }),
+      );
+      return c.body(stream, 200, {
+        'content-type': file.type,
+        'content-disposition': `attachment; filename="${reportFileName(id, format)}"`,
+        'content-security-policy': FILE_CSP,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
     })
     .openapi(routes.score, async (c) => {
       const id = c.req.valid('param').id;

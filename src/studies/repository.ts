@@ -27,6 +27,8 @@ export interface NewStudy {
   items: NewStudyItem[];
   /** Seeds the run order (runner/run-order.ts); a fresh one when not given. */
   seed?: number;
+  /** The spending cap in USD. */
+  budgetUsd?: number;
   /** A re-run: the run it repeats, its series and, when the schedule started it, the slot it fills (series/). */
   lineage?: { rerunOf: number; seriesId: number; scheduledFor?: string };
   /** A scheduled study: how often it runs again, and when first. */
@@ -81,6 +83,7 @@ export async function createStudy(db: Database, study: NewStudy, stamp: RunStamp
     heartbeatAt: stamp.now,
     tasksTotal: totalTasks,
     runSeed: seed,
+    budgetUsd: study.budgetUsd ?? null,
     rerunOf: study.lineage?.rerunOf ?? null,
     seriesId: study.lineage?.seriesId ?? null,
     scheduledFor: study.lineage?.scheduledFor ?? null,

@@ -12,9 +12,9 @@ import { nextCursor } from '../schemas/call-responses';
 import { idParamSchema } from '../schemas/requests';
 
 /** What the validator of a JSON route would take (zod-openapi's own test). */
-const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+export const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
 const { $schema: _dialect, ...studyBodyDocument } = z.toJSONSchema(studyBodySchema, { io: 'input', unrepresentable: 'any' });
-const STUDY_BODY_DOCUMENT = studyBodyDocument as Record<string, unknown> as { type: 'object' };
+export const STUDY_BODY_DOCUMENT = studyBodyDocument as Record<string, unknown> as { type: 'object' };
 
 const accepted = (description: string) => ({
   ...json(studyProgressSchema, description),

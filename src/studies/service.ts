@@ -5,10 +5,12 @@ import { ACTIVE_STATUSES, cancelStudyRun, claimStudyRun, type RunStamp } from '.
 import type { StudyTarget } from '../db/schema';
 import { AppError, notFound } from '../errors';
 import type { StudyExecutor } from './runner/runner';
-import { configuredProvider, isRunAlive, percentDone, takeoverOf } from './runner/background-run';
+import { isRunAlive, percentDone, takeoverOf } from './runner/background-run';
 import type { InferenceContext } from '../inference/service';
 import { checkStudyTasks, checkStudyPrompts } from '../limits';
-import { expandSweep } from './sweeps';
+import { studyTargets } from './study-targets';
+import { checkBudgetPriced, itemsToRun } from './budget/estimate';
+import { studyRunLimits } from './budget/run-limits';
 import type { StudyInput } from '../schemas/study-requests';
 import { firstSchedule } from './series/schedule';
 
@@ -16,16 +18,21 @@ export interface StudyContext extends InferenceContext {
   studies: StudyExecutor;
 }
 
-export async function startStudy(ctx: StudyContext, input: StudyInput) {
-  const given: StudyTarget[] = input.targets.map((t, i) => {
-    const provider = configuredProvider(ctx.providers, t.provider, `targets.${i}.provider`);
-    return { provider: provider.name, model: t.model ?? provider.defaultModel, params: t.params ?? {} };
-  });
-  const targets: StudyTarget[] = expandSweep(given, input.sweep);
-  checkStudyTasks(ctx.limits, { items: input.items.length, targets: targets.length, samples: input.samples });
+/** What is recorded of where a study came from (a clone records the study it was made from). */
+export interface StudyOrigin {
+  clonedFrom?: number;
+}
+
+export async function startStudy(ctx: StudyContext, input: StudyInput, origin: StudyOrigin = {}) {
+  // Each (target, sweep combination) once per prompt variant: every pair is a column of its own.
+  const targets: StudyTarget[] = studyTargets(ctx.providers, input);
+  const given = itemsToRun(input);
+  checkStudyTasks(ctx.limits, { items: given.length, targets: targets.length, samples: input.samples });
   const schedule = input.schedule && firstSchedule(ctx.limits, input.schedule, new Date());
-  await checkStudyPrompts(ctx.limits, { items: input.items, template: input.template, tasksPerItem: targets.length * input.samples });
-  const items: NewStudyItem[] = input.items.map((item, i) => ({
+  const variants = input.prompts?.map((variant) => variant.template);
+  await checkStudyPrompts(ctx.limits, { items: given, template: input.template, templates: variants, tasksPerItem: (targets.length / (variants?.length ?? 1)) * input.samples });
+  if (input.budget_usd !== undefined) await checkBudgetPriced(ctx, targets);
+  const items: NewStudyItem[] = given.map((item, i) => ({
     key: item.id ?? String(i + 1),
     prompt: item.prompt,
     messages: item.messages,
@@ -48,9 +55,13 @@ export async function startStudy(ctx: StudyContext, input: StudyInput) {
       ...(input.scorers ? { scorers: input.scorers } : {}),
       ...(input.cluster_by !== undefined ? { cluster_by: input.cluster_by } : {}),
       ...(input.primary ? { primary: input.primary } : {}),
+      ...(input.prompts ? { prompts: input.prompts } : {}),
+      ...(origin.clonedFrom !== undefined ? { cloned_from: origin.clonedFrom } : {}),
+      ...(input.dry_run_items !== undefined ? { dry_run: { items: given.length, of_items: input.items.length } } : {}),
     },
     items,
     seed: input.seed,
+    budgetUsd: input.budget_usd,
     ...(schedule ? { schedule } : {}),
   }, stamp);
   await ctx.studies.launch(studyId, stamp.runId);
@@ -111,11 +122,15 @@ export async function studyProgress(ctx: StudyContext, studyId: number) {
     seed: found.study.runSeed,
     created_at: found.study.createdAt,
     updated_at: found.study.updatedAt,
+    ...clonedFrom(found.study.optionsJson),
+    ...studyRunLimits(found.study),
     rerun_of: found.study.rerunOf,
     series_id: found.study.seriesId ?? studyId,
     schedule: found.study.scheduleEvery ? { every: found.study.scheduleEvery, next_run_at: found.study.nextRunAt } : null,
   };
 }
+
+const clonedFrom = (options: Record<string, unknown>) => (typeof options.cloned_from === 'number' ? { cloned_from: options.cloned_from } : {});
 
 /** A page of studies, newest first, each with its progress. */
 export async function listStudies(ctx: StudyContext, limit: number, cursor?: number) {

@@ -10,8 +10,11 @@ import { studyProgress } from './service';
 import { rerunStudy } from './series/reruns';
 import { studyRuns } from './series/runs';
 import { itemPromptText } from './item-prompt';
+import { targetTemplates } from './variants/prompt-variants';
 import { keepRunning, recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
 import { studyReport } from './report/report-items';
+import { expectedCounts, expectedGapMessage, expectedGaps } from './scoring/expected-gaps';
+import { providerOptions } from '../pages/page-helpers';
 import { studyStatistics } from './report/service';
 import { CellPage, CellPanel } from '../../views/studies/study-cell';
 import { ScoringRunView, StudyLive, StudyPage, StudyResults, type StudyQuery } from '../../views/studies/study';
@@ -57,7 +60,8 @@ export function studyPages(deps: AppDeps) {
     const found = await getStudy(db, id);
     const stored = (found?.study.optionsJson.scorers as Array<{ name: string; config: Record<string, unknown> }> | undefined) ?? [];
     const scorers = stored.length ? stored.map((s) => ({ name: s.name, ...s.config })) : EXAMPLE_SCORERS;
-    return { runs: await recentScoringRuns(deps.scoring, id, 3), scorersText: JSON.stringify(scorers, null, 1) };
+    const gaps = expectedGaps(stored.length ? stored : EXAMPLE_SCORERS.map((s) => ({ name: s.name, config: s })), await expectedCounts(db, id));
+    return { runs: await recentScoringRuns(deps.scoring, id, 3), scorersText: JSON.stringify(scorers, null, 1), providers: providerOptions(deps), expectedGaps: gaps.map(expectedGapMessage) };
   };
 
   return new Hono<AppEnv>()
@@ -71,8 +75,19 @@ export function studyPages(deps: AppDeps) {
     })
     .post('/studies/:id/rerun', async (c) => c.redirect(`/studies/${(await rerunStudy(ctx, studyId(c.req.param('id')))).id}`, 303))
     .get('/studies/:id/live', async (c) => {
-      const progress = await studyProgress(ctx, studyId(c.req.param('id')));
-      return c.html(<StudyLive progress={progress} query={studyQuery(c)} justFinished={c.req.query('watch') === '1'} />);
+      const id = studyId(c.req.param('id'));
+      const query = studyQuery(c);
+      // A poll brings the results with the progress, read back to back in one request: the matrix and the progress line differ by
+      // the tasks finished in between (milliseconds), not by a separate poll's five seconds.
+      if (c.req.query('watch') !== '1') return c.html(<StudyLive progress={await studyProgress(ctx, id)} query={query} />);
+      const body = await report(id, query);
+      const progress = await studyProgress(ctx, id);
+      return c.html(
+        <>
+          <StudyLive progress={progress} query={query} />
+          <StudyResults id={id} body={body} query={query} running={progress.status === 'running'} oob />
+        </>,
+      );
     })
     .get('/studies/:id/results', async (c) => {
       const id = studyId(c.req.param('id'));
@@ -123,7 +138,7 @@ export function studyPages(deps: AppDeps) {
         studyId: id,
         studyName: found.group.name,
         itemKey: item.item_key,
-        prompt: itemPromptText(item, found.study.template),
+        prompt: itemPromptText(item, targetTemplates(found.study)[target] ?? null),
         expected: parseJsonColumn<unknown>(item.expected_json),
         target: statistics.targets[target]!.label,
         scorer,

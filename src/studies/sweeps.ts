@@ -51,19 +51,22 @@ export function expandSweep<T extends SweepableTarget>(targets: readonly T[], sw
   return targets.flatMap((target) => combinations.map((combination) => ({ ...target, params: { ...target.params, ...combination }, sweep: combination })));
 }
 
-/** A target as people read it: provider/model, and its sweep values when it has some. */
-export function targetLabel(target: { provider: string; model: string; sweep?: Record<string, unknown> }): string {
+type LabelledTarget = { provider: string; model: string; sweep?: Record<string, unknown>; prompt_name?: string };
+
+/** A target as people read it: provider/model, its sweep values when it has some, and its prompt variant. */
+export function targetLabel(target: LabelledTarget): string {
+  const variant = target.prompt_name !== undefined ? ` · ${target.prompt_name}` : '';
   const base = `${target.provider}/${target.model}`;
-  if (!target.sweep) return base;
+  if (!target.sweep) return base + variant;
   const values = Object.entries(target.sweep).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
-  return `${base} · ${values.join(' ')}`;
+  return `${base} · ${values.join(' ')}${variant}`;
 }
 
 /**
  * Labels for a study's targets, made distinct: two targets that read the same (same provider,
  * model and sweep, different params) get their position appended.
  */
-export function targetLabels(targets: ReadonlyArray<{ provider: string; model: string; sweep?: Record<string, unknown> }>): string[] {
+export function targetLabels(targets: ReadonlyArray<LabelledTarget>): string[] {
   const labels = targets.map(targetLabel);
   const seen = new Map<string, number>();
   labels.forEach((label) => { seen.set(label, (seen.get(label) ?? 0) + 1); });

@@ -89,12 +89,26 @@ describe('a study page that answers the question, in headless Chromium', () => {
     // gives an answer to extract. Its accuracy is over 5 items too: Wilson over items, not over its ~30 samples.
     expect(summary[2]).toMatch(/^openai\/gpt-4o-mini · temperature=0/);
     expect(summary[2]).toMatch(/80\.0% \[37\.6%–96\.4%\]\s*4\/5/);
-    expect(summary[2]).toMatch(/5\/5 items · samples \[/);
+    expect(summary[2]).toMatch(/over 5\/5 items\s*sample-level Wilson \[[\d.]+%–[\d.]+%\] over \d+ samples/);
     expect(summary[0]).toContain('0.0%');
     expect(await page.locator('canvas[data-drawn]').count()).toBe(1);
     expect(await page.locator('table.pairs-table tbody tr').count()).toBe(6);
     // Every pair's p-value adjusted for the six comparisons (Holm), said above the table.
     expect(await page.locator('p', { hasText: 'p_adjusted: Holm (family-wise error) over' }).count()).toBe(1);
+    expect(await page.locator('table.pairs-table thead th').allTextContents()).toContain('p · p_adjusted (Holm)');
+    // Significance is coloured by the adjusted p-value, pair by pair, as the JSON report gives it.
+    const report = await (await h.t.get(`/api/v1/studies/${studyId}/report`)).json();
+    const coloured = await page.locator('table.pairs-table tbody tr').evaluateAll((rows) => rows.map((row) => row.querySelector('.p-adjusted')?.classList.contains('good')));
+    expect(coloured).toEqual(report.pairs.map((p: { accuracy_difference: { p_adjusted: number | null } }) => p.accuracy_difference.p_adjusted !== null && p.accuracy_difference.p_adjusted < 0.05));
+    // The chart's error bars are the item-clustered interval (not the sample-level Wilson one).
+    const spec = JSON.parse((await page.locator('script[data-chart-for]').textContent())!);
+    const percent = (x: number) => Math.round(x * 10000) / 100;
+    expect(spec.datasets[0].errors).toEqual(report.targets.map((t: { accuracy: { low: number; high: number } }) => [percent(t.accuracy.low), percent(t.accuracy.high)]));
+    expect(spec.datasets[0].errors[3]).not.toEqual([percent(report.targets[3].accuracy_samples_wilson.low), percent(report.targets[3].accuracy_samples_wilson.high)]);
+    // The note on how to read them opens on a click.
+    expect(await page.isVisible('details.how-to-read li >> nth=0')).toBe(false);
+    await page.click('details.how-to-read > summary');
+    expect(await page.locator('details.how-to-read li').first().textContent()).toMatch(/^Accuracy is the share of passing samples, weighted by item/);
     await h.screenshot('study-report');
   });
 

@@ -120,6 +120,7 @@ describe('the OpenAPI document and the routes agree', () => {
     await get('/api/v1/prices');
 
     // Every study operation, at its path and at the deprecated alias (documented too, so checked too).
+    const scoredStudies: number[] = [];
     for (const studies of ['/api/v1/studies', '/api/v1/batches']) {
       // A study whose second item fails once, so that resume has something to run.
       fake.setFaultPolicy((req) => (String(req.body?.messages?.[0]?.content).includes('flaky') ? { kind: 'status', status: 400 } : undefined));
@@ -144,7 +145,12 @@ describe('the OpenAPI document and the routes agree', () => {
       await waitFor(() => get(`${studies}/${study.id}/scoring/${run.id}`), (r) => r.status !== 'running');
       await get(`${studies}/${study.id}/scoring`);
       await get(`${studies}/${study.id}/report`);
+      await post(`${studies}/estimate`, { items: [{ prompt: 'Capital of France?' }], targets: [{ provider: 'echo' }, { provider: 'fake', model: 'fake-model' }] });
+      await post(`${studies}/${study.id}/budget`, { budget_usd: null });
+      scoredStudies.push(study.id);
       for (const format of ['csv', 'jsonl']) expect((await t.get(`${studies}/${study.id}/export?format=${format}`)).status).toBe(200);
+      const copy = await post(`${studies}/${study.id}/clone`, { samples: 1 }, 202);
+      await waitFor(() => get(`${studies}/${copy.id}`), (p) => p.status !== 'running' && p.status !== 'creating');
       const rerun = await post(`${studies}/${study.id}/rerun`, { samples: 1 }, 202);
       await waitFor(() => get(`${studies}/${rerun.id}`), (p) => p.status !== 'running' && p.status !== 'creating');
       await get(`${studies}/${rerun.id}/runs`);
@@ -157,6 +163,7 @@ describe('the OpenAPI document and the routes agree', () => {
       await post(`${studies}/${slow.id}/cancel`, {});
       fake.setLatency(0);
     }
+    for (const studies of ['/api/v1/studies', '/api/v1/batches']) await get(`${studies}/${scoredStudies[1]}/drift?baseline=${scoredStudies[0]}`);
     await post(`/api/v1/calls/${callId}/scores`, { pass: true, label: 'right' }, 201);
     await get(`/api/v1/calls/${callId}/scores`);
 

@@ -291,7 +291,12 @@ describe('studies through HTTP', () => {
     const page = await (await t.get(`/studies/${id}`)).text();
     expect(page).toContain('accuracy (over items)');
     expect(page).toContain('the primary contrast 2 − 0 is reported unadjusted');
-    expect(page).toContain('class="badge" title="the study&#39;s primary contrast: not adjusted">primary</span>');
+    expect(page).toContain('class="badge" title="the study&#39;s primary contrast: reported unadjusted, outside the family">primary</span>');
+    // The primary pair's p-value is shown unadjusted and says so; the others are coloured by their adjusted value, method named.
+    expect(page).toContain('unadjusted (primary)</span>');
+    expect(page).toContain('p · p_adjusted (Holm)');
+    expect(page).toMatch(/over <strong>12<\/strong>\/12 items in 4 clusters \(passage\)/);
+    expect(page).toContain('<summary>How to read these numbers</summary>');
   });
 
   it('describes the study routes in the OpenAPI document', async () => {

@@ -4,6 +4,7 @@
 // "reply to: <the last user text or the prompt>".
 import type http from 'node:http';
 
+type Served = { model?: string; systemFingerprint?: string };
 type Send = (res: http.ServerResponse, status: number, payload: unknown) => void;
 type Later = (fn: () => void) => void;
 
@@ -27,7 +28,7 @@ function sseHeaders(res: http.ServerResponse) {
 }
 
 /** cutAfterEvents: a streamed answer drops the connection after that many events instead of finishing. */
-export function handleResponses(res: http.ServerResponse, body: any, id: string, send: Send, later: Later, cutAfterEvents?: number) {
+export function handleResponses(res: http.ServerResponse, body: any, id: string, send: Send, later: Later, cutAfterEvents?: number, served: Served = {}) {
   const reply = `reply to: ${lastUserText(body.input)}`;
   const created = Math.floor(Date.now() / 1000);
   const inputTokens = count(lastUserText(body.input)) + count(typeof body.instructions === 'string' ? body.instructions : '');
@@ -36,7 +37,7 @@ export function handleResponses(res: http.ServerResponse, body: any, id: string,
   });
   const response = (status: 'in_progress' | 'completed', output: unknown[]) => ({
     id: `resp_${id}`, object: 'response', created_at: created, status, error: null, incomplete_details: null,
-    instructions: body.instructions ?? null, max_output_tokens: body.max_output_tokens ?? null, model: body.model, output,
+    instructions: body.instructions ?? null, max_output_tokens: body.max_output_tokens ?? null, model: served.model ?? body.model, output,
     parallel_tool_calls: true, previous_response_id: null, reasoning: { effort: null, summary: null }, store: true,
     temperature: body.temperature ?? 1, text: { format: { type: 'text' } }, tool_choice: 'auto', tools: [], top_p: 1,
     truncation: 'disabled', metadata: {},
@@ -71,11 +72,11 @@ export function handleResponses(res: http.ServerResponse, body: any, id: string,
   });
 }
 
-export function handleCompletions(res: http.ServerResponse, body: any, id: string, send: Send, later: Later) {
+export function handleCompletions(res: http.ServerResponse, body: any, id: string, send: Send, later: Later, served: Served = {}) {
   const prompt = Array.isArray(body.prompt) ? String(body.prompt[0] ?? '') : String(body.prompt ?? '');
   const reply = `reply to: ${prompt}`;
   const created = Math.floor(Date.now() / 1000);
-  const base = { id: `cmpl-${id}`, object: 'text_completion', created, model: body.model };
+  const base = { id: `cmpl-${id}`, object: 'text_completion', created, model: served.model ?? body.model, system_fingerprint: served.systemFingerprint ?? 'fp_fake' };
   const usage = { prompt_tokens: count(prompt), completion_tokens: count(reply), total_tokens: count(prompt) + count(reply) };
   if (!body.stream) {
     return later(() => send(res, 200, { ...base, choices: [{ text: reply, index: 0, logprobs: null, finish_reason: 'stop' }], usage }));

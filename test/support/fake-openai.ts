@@ -92,10 +92,21 @@ export interface FakeOpenAI {
    * passProbabilityReplies. A reply policy: reset() or setReplyPolicy(undefined) ends it.
    */
   setPassProbabilityPolicy(options: PassProbabilityOptions): void;
-  /** clears requests, request count, queued faults and policies; restores latency, chunk delay, embedding limit and chatOnly to their start values */
+  /**
+   * what the answers say served them from now on: `model` replaces the answer's `model` (chat, Responses,
+   * completions; plain and streamed), `systemFingerprint` its `system_fingerprint` (chat and completions;
+   * `fp_fake` by default); a function decides by the model asked for. undefined: the model asked for and `fp_fake` again.
+   */
+  setServed(served: ServedIdentity | ((model: string) => ServedIdentity | undefined) | undefined): void;
+  /** clears requests, request count, queued faults and policies; restores latency, chunk delay, embedding limit, chatOnly and the served identity to their start values */
   reset(): void;
   /** closes the server, destroying any open sockets (hanging `timeout` requests included) */
   close(): Promise<void>;
+}
+
+export interface ServedIdentity {
+  model?: string;
+  systemFingerprint?: string;
 }
 
 export interface PassProbabilityOptions {
@@ -169,6 +180,8 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
   let maxEmbeddingInputs = Infinity;
   let replyPolicy: ((req: { body: any; index: number }) => string | undefined) | undefined;
   let chatOnly = options.chatOnly;
+  let servedPolicy: (model: string) => ServedIdentity | undefined = () => undefined;
+  const servedFor = (body: any): ServedIdentity => servedPolicy(modelOf(body)) ?? {};
   let chatCount = 0;
   let idCounter = 0;
   const timers = new Set<NodeJS.Timeout>();
@@ -234,7 +247,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     const wantsStream = route.endpoint === 'chat' && body !== null && typeof body === 'object' && body.stream === true;
 
     if (fault?.kind === 'cut-stream' && route.endpoint === 'responses' && body?.stream === true) {
-      handleResponses(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn), fault.afterChunks);
+      handleResponses(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn), fault.afterChunks, servedFor(body));
       return;
     }
     if (fault) {
@@ -258,9 +271,9 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     }
 
     if (route.endpoint === 'responses') {
-      handleResponses(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn));
+      handleResponses(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn), undefined, servedFor(body));
     } else if (route.endpoint === 'completions') {
-      handleCompletions(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn));
+      handleCompletions(res, body, nextId(), sendJson, (fn) => respond(res, latencyMs, fn), servedFor(body));
     } else if (route.endpoint === 'chat') {
       handleChat(res, body, route.deployment, wantsStream);
     } else {
@@ -372,6 +385,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       return;
     }
     const index = chatCount++;
+    const served = servedFor(body);
     respond(res, latencyMs, () => {
       const fallback = chatReply(body.messages);
       const reply = replyPolicy?.({ body, index }) ?? fallback.reply;
@@ -381,7 +395,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
         id: `chatcmpl-fake${nextId()}`,
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
-        model: deployment ?? modelOf(body),
+        model: served.model ?? deployment ?? modelOf(body),
         choices: [
           {
             index: 0,
@@ -392,7 +406,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
         ],
         usage: usage(promptTokens, completionTokens),
         service_tier: 'default',
-        system_fingerprint: 'fp_fake',
+        system_fingerprint: served.systemFingerprint ?? 'fp_fake',
       });
     });
   };
@@ -410,7 +424,9 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     const includeUsage = body?.stream_options?.include_usage === true;
     const id = `chatcmpl-fake${nextId()}`;
     const created = Math.floor(Date.now() / 1000);
-    const model = deployment ?? modelOf(body);
+    const served = servedFor(body);
+    const model = served.model ?? deployment ?? modelOf(body);
+    const fingerprint = served.systemFingerprint ?? 'fp_fake';
 
     const chunk = (delta: Record<string, unknown>, finish: string | null): string => {
       const c: Record<string, unknown> = {
@@ -419,7 +435,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
         created,
         model,
         service_tier: 'default',
-        system_fingerprint: 'fp_fake',
+        system_fingerprint: fingerprint,
         choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
       };
       if (includeUsage) c.usage = null;
@@ -437,7 +453,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
           created,
           model,
           service_tier: 'default',
-          system_fingerprint: 'fp_fake',
+          system_fingerprint: fingerprint,
           choices: [],
           usage: usage(promptTokens, pieces.length),
         })}\n\n`,
@@ -609,6 +625,9 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
     setChatOnly(server) {
       chatOnly = server;
     },
+    setServed(identity) {
+      servedPolicy = typeof identity === 'function' ? identity : () => identity;
+    },
     setPassProbabilityPolicy(options) {
       replyPolicy = passProbabilityReplies(options);
     },
@@ -623,6 +642,7 @@ export async function startFakeOpenAI(options: StartFakeOpenAIOptions = {}): Pro
       chunkDelayMs = 0;
       maxEmbeddingInputs = Infinity;
       chatOnly = options.chatOnly;
+      servedPolicy = () => undefined;
     },
     close() {
       if (closing) return closing;

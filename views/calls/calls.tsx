@@ -1,8 +1,8 @@
 import type { Child } from 'hono/jsx';
 import type { callJson, callSummaryJson } from '../../src/calls/call-json';
 import type { CallSource } from '../../src/calls/call-source';
-import type { CallScores } from '../../src/studies/scoring/human-labels';
-import { LabelButtons } from '../components/label-buttons';
+import type { CallScores, StudyCellLink } from '../../src/studies/scoring/human-labels';
+import { LabelButtons, noteOf } from '../components/label-buttons';
 import { JsonBlock, StatusBadge, formatMs, formatUsd } from '../components/ui';
 import { groupHref } from '../groups/groups';
 import { Layout } from '../layout';
@@ -144,7 +144,7 @@ export function CallsTable(props: { calls: CallRow[]; nextHref: string | null; e
   );
 }
 
-export function CallDetailPage(props: { call: CallDetail; groups: Array<{ id: number; name: string; group_type: string }>; scores: CallScores }) {
+export function CallDetailPage(props: { call: CallDetail; groups: Array<{ id: number; name: string; group_type: string }>; scores: CallScores; studyCell?: StudyCellLink | null }) {
   const call = props.call;
   return (
     <Layout title={`Call ${call.id}`} head={<script src="/static/labels.js" defer></script>}>
@@ -154,6 +154,16 @@ export function CallDetailPage(props: { call: CallDetail; groups: Array<{ id: nu
       <table class="facts">
         <tbody>
           <tr><th>provider/model</th><td>{call.provider}/{call.model} ({call.modality})</td></tr>
+          {call.served_model || call.system_fingerprint ? (
+            <tr>
+              <th>served by</th>
+              <td>
+                {call.served_model ?? '(model not reported)'}
+                {call.served_model && call.served_model !== call.model ? ' (not the model asked for)' : ''}
+                {call.system_fingerprint ? <> · fingerprint <code>{call.system_fingerprint}</code></> : null}
+              </td>
+            </tr>
+          ) : null}
           <tr><th>created</th><td>{call.created_at}</td></tr>
           <tr><th>latency</th><td>{formatMs(call.latency_ms)}</td></tr>
           <tr><th>cost at capture</th><td>{formatUsd(call.cost_usd)}</td></tr>
@@ -166,6 +176,7 @@ export function CallDetailPage(props: { call: CallDetail; groups: Array<{ id: nu
               </td>
             </tr>
           ) : null}
+          {props.studyCell ? <StudyCellRow cell={props.studyCell} /> : null}
           <tr>
             <th>groups</th>
             <td>
@@ -207,7 +218,7 @@ function CallScoresBlock(props: { callId: number; scores: CallScores }) {
         <span class="muted">Human label (keys: p pass, f fail, x clear):</span>{' '}
         <LabelButtons
           callId={props.callId}
-          human={human ? { pass: human.pass, label: human.label } : null}
+          human={human ? { pass: human.pass, label: human.label, note: noteOf(human.detail) } : null}
           automatic={latest ? { scorer: latest.scorer, version: latest.version, pass: latest.pass } : null}
         />
       </div>
@@ -234,5 +245,23 @@ function CallScoresBlock(props: { callId: number; scores: CallScores }) {
         <p class="muted">No scorer has scored this call.</p>
       )}
     </section>
+  );
+}
+
+/** The study cell this call answered: back to its samples, and to the study with the cell open. */
+function StudyCellRow(props: { cell: StudyCellLink }) {
+  const { study_id, item_id, item_key, target_index, sample_index } = props.cell;
+  return (
+    <tr>
+      <th>study cell</th>
+      <td>
+        <a class="study-cell-link" href={`/studies/${study_id}/cells/${item_id}/${target_index}`}>
+          item {item_key} × target {target_index}
+        </a>{' '}
+        <span class="muted">
+          sample {sample_index + 1} of study <a href={`/studies/${study_id}`}>#{study_id}</a>
+        </span>
+      </td>
+    </tr>
   );
 }

@@ -5,8 +5,10 @@ import { formValue, type FormValues } from '../components/form-values';
 import { ErrorBox, StatusBadge } from '../components/ui';
 import { Layout } from '../layout';
 import type { HeadlineAccuracy } from '../../src/studies/series/runs';
-import { LatestAccuracyCell } from './runs';
+import { LatestAccuracyCell } from './runs/series';
 import { SCORER_BUILDER_HEAD, ScorerBuilder, ScorersField } from './scorer-builder';
+import { StudyBudgetFields, StudyEstimateBox } from './runs/budget';
+import type { StudyEstimate } from '../../src/studies/budget/estimate';
 
 export type Progress = Awaited<ReturnType<typeof studyProgress>>;
 
@@ -23,6 +25,8 @@ export interface StudiesPageProps {
   /** The scorers field's text when the builder has just written it. */
   scorers?: string;
   scorersError?: string;
+  /** The estimate, when the form's "Estimate" was sent without htmx. */
+  estimate?: StudyEstimate;
 }
 
 export function StudiesPage(props: StudiesPageProps) {
@@ -82,6 +86,8 @@ export function StudiesPage(props: StudiesPageProps) {
         </label>
         <ScorerBuilder providers={props.providers} values={values} preview={props.preview} previewError={props.previewError} />
         <ScorersField text={props.scorers ?? v('scorers')} error={props.scorersError} />
+        <StudyBudgetFields values={values} />
+        <StudyEstimateBox estimate={props.estimate} />
         <button type="submit">Start study</button>
       </form>
       <h2>Recent studies</h2>

@@ -1,8 +1,9 @@
 // One cell of a study (an item × a target): its samples with their answers, their automatic score and
-// a human label each. Keyboard: j/k move between samples, p/f/x label the focused one (labels.js).
+// a human label each with a note. Keyboard: j/k move between samples, p/f/x label the focused one, e
+// writes its note (labels.js).
 import type { CellCall } from '../../src/studies/report/cells';
 import { answerText } from './study-matrix';
-import { LabelButtons } from '../components/label-buttons';
+import { LabelButtons, noteOfText } from '../components/label-buttons';
 import { StatusBadge, formatMs } from '../components/ui';
 import { Layout } from '../layout';
 
@@ -33,7 +34,7 @@ export function CellPanel(props: CellViewProps) {
         </p>
       ) : null}
       <p class="muted keys">
-        Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous sample, <kbd>p</kbd> pass, <kbd>f</kbd> fail, <kbd>x</kbd> clear.
+        Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous sample, <kbd>p</kbd> pass, <kbd>f</kbd> fail, <kbd>x</kbd> clear, <kbd>e</kbd> write a note (<kbd>Esc</kbd> to leave it; it goes with the next label).
       </p>
       <table class="cell-calls">
         <thead>
@@ -69,7 +70,7 @@ export function CellPanel(props: CellViewProps) {
                 {call.call_id ? (
                   <LabelButtons
                     callId={call.call_id}
-                    human={call.human_pass === null && call.human_label === null ? null : { pass: bool(call.human_pass), label: call.human_label }}
+                    human={call.human_pass === null && call.human_label === null ? null : { pass: bool(call.human_pass), label: call.human_label, note: noteOfText(call.human_detail) }}
                     automatic={scorer ? { scorer: scorer.name, version: scorer.version, pass: bool(call.pass) } : null}
                   />
                 ) : null}

@@ -68,7 +68,7 @@ function MatrixCell(props: { cell: Cell; href: string }) {
   const verdict = cell.majority_correct === true ? 'cell-pass' : cell.majority_correct === false ? 'cell-fail' : '';
   return (
     <td class={`cell ${verdict}`}>
-      <a class="cell-link" href={props.href} hx-get={props.href} hx-target="#cell-view" hx-swap="innerHTML show:top" title="open this cell's samples">
+      <a class="cell-link" href={props.href} hx-get={props.href} hx-target="#cell-view" hx-swap="innerHTML" title="open this cell's samples">
         {n ? (
           <div class="dist-bar" role="img" aria-label={`answers: ${(cell.distribution ?? []).map((d) => `${answerText(d.answer)} ×${d.count}`).join(', ')}`}>
             {(cell.distribution ?? []).map((d) => (

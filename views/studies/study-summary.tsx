@@ -2,12 +2,15 @@
 // per-target table with intervals, an accuracy chart with error bars, paired comparisons and slices.
 import type { StudyReport } from '../../src/studies/report/report-items';
 import { formatMs, formatUsd } from '../components/ui';
+import { HUMAN_ADJUSTED_TITLE, HumanAdjustedCell } from './review/human-adjusted';
 
 type Body = StudyReport['body'];
 type Target = Body['targets'][number];
 type Interval = { estimate: number | null; low: number | null; high: number | null };
 
-export const pct = (rate: number | null | undefined, digits = 1) => (rate == null ? '—' : `${(rate * 100).toFixed(digits)}%`);
+import { pct } from './format';
+
+export { pct };
 const num = (n: number) => n.toLocaleString('en-US');
 
 function IntervalText(props: { interval: Interval }) {
@@ -32,6 +35,7 @@ export function TargetSummaryTable(props: { body: Body }) {
               accuracy (over items)
             </th>
           ) : null}
+          {scored ? <th title={HUMAN_ADJUSTED_TITLE}>human-adjusted accuracy</th> : null}
           {scored ? <th title="mean credit of the items' majority votes (ties split evenly), Wilson 95% interval over items">majority vote</th> : null}
           <th title="mean share of the most frequent answer per item; below it the mean entropy of the answers in bits (0: all agree)">self-consistency · entropy</th>
           <th>answered / tasks · failure rate</th>
@@ -47,11 +51,15 @@ export function TargetSummaryTable(props: { body: Body }) {
             {scored ? (
               <td>
                 <IntervalText interval={t.accuracy} /> <span class="muted">{t.passes}/{t.scored}</span>
-                <div class="muted" title="items covered · sample-level Wilson interval (treats samples as independent)">
-                  {t.accuracy.items}/{t.coverage.items} items · samples [{pct(t.accuracy_samples_wilson.low)}–{pct(t.accuracy_samples_wilson.high)}]
+                <div class="accuracy-items" title="the items the interval rests on (of the study's items)">
+                  over <strong>{t.accuracy.items}</strong>/{t.coverage.items} items{t.accuracy.cluster_by ? ` in ${t.accuracy.clusters} clusters (${t.accuracy.cluster_by})` : ''}
+                </div>
+                <div class="muted sample-wilson" title="passes / scored samples with the Wilson interval as if every sample were independent: too narrow, shown for contrast only">
+                  sample-level Wilson [{pct(t.accuracy_samples_wilson.low)}–{pct(t.accuracy_samples_wilson.high)}] over {num(t.accuracy_samples_wilson.samples)} samples
                 </div>
               </td>
             ) : null}
+            {scored ? <HumanAdjustedCell target={t} /> : null}
             {scored ? <td><IntervalText interval={t.majority} /> <span class="muted">{credit(t.majority.credit)}/{t.majority.items}</span></td> : null}
             <td>
               {pct(t.self_consistency)}
@@ -130,7 +138,11 @@ export function PairsTable(props: { body: Body; disagreeHref: string }) {
             <th title="items both answered">items</th>
             <th title="share of items where both give the same most frequent answer">same answer</th>
             {scorer ? <th title="mean per-item accuracy, A − B, over the items both scored, paired t 95% interval">accuracy A − B</th> : null}
-            {scorer ? <th title="paired t p-value, and adjusted for the number of pairs compared (the primary contrast is not adjusted)">p · adjusted</th> : null}
+            {scorer ? (
+              <th title="paired t p-value, and adjusted for the number of pairs compared (the primary contrast is not adjusted); significance is coloured by the adjusted value">
+                p · p_adjusted ({comparisons.adjust === 'bh' ? 'Benjamini–Hochberg' : 'Holm'})
+              </th>
+            ) : null}
             {scorer ? <th title="majority vote right for both / only A / only B / neither, and the exact McNemar test on them">votes: both · only A · only B · neither (McNemar p)</th> : null}
           </tr>
         </thead>
@@ -139,7 +151,7 @@ export function PairsTable(props: { body: Body; disagreeHref: string }) {
             <tr>
               <td>
                 {label(p.a)} <span class="muted">vs</span> {label(p.b)}
-                {p.primary ? <span class="badge" title="the study's primary contrast: not adjusted">primary</span> : null}
+                {p.primary ? <span class="badge" title="the study's primary contrast: reported unadjusted, outside the family">primary</span> : null}
               </td>
               <td>{p.items}</td>
               <td>{pct(p.answer_agreement)}</td>
@@ -156,7 +168,8 @@ export function PairsTable(props: { body: Body; disagreeHref: string }) {
                         </span>
                       ) : null}
                       <div class="muted" title="items both scored · smallest difference detectable at 80% power">
-                        {p.accuracy_difference.items} items{p.accuracy_difference.mde !== null ? ` · detects ±${(p.accuracy_difference.mde * 100).toFixed(1)} pts` : ''}
+                        {p.accuracy_difference.items} items{p.accuracy_difference.mde !== null ? ` · mde ±${(p.accuracy_difference.mde * 100).toFixed(1)} pts` : ''}
+                        {p.accuracy_difference.items_needed !== null ? ` · ${num(p.accuracy_difference.items_needed)} items for ±${(comparisons.effect * 100).toFixed(0)} pts` : ''}
                       </div>
                     </>
                   )}
@@ -164,10 +177,17 @@ export function PairsTable(props: { body: Body; disagreeHref: string }) {
               ) : null}
               {scorer ? (
                 <td class="nowrap">
-                  {pValue(p.accuracy_difference.p_value)} ·{' '}
-                  <strong class={p.accuracy_difference.p_adjusted !== null && p.accuracy_difference.p_adjusted < 0.05 ? 'good' : ''}>
-                    {p.primary ? 'primary' : pValue(p.accuracy_difference.p_adjusted)}
-                  </strong>
+                  {p.primary ? (
+                    <>
+                      <strong class={`p-unadjusted ${p.accuracy_difference.p_value !== null && p.accuracy_difference.p_value < 0.05 ? 'good' : ''}`}>{pValue(p.accuracy_difference.p_value)}</strong>{' '}
+                      <span class="badge" title="the declared primary contrast is tested alone: its p-value is not adjusted">unadjusted (primary)</span>
+                    </>
+                  ) : (
+                    <>
+                      {pValue(p.accuracy_difference.p_value)} ·{' '}
+                      <strong class={`p-adjusted ${p.accuracy_difference.p_adjusted !== null && p.accuracy_difference.p_adjusted < 0.05 ? 'good' : ''}`}>{pValue(p.accuracy_difference.p_adjusted)}</strong>
+                    </>
+                  )}
                 </td>
               ) : null}
               {scorer ? (

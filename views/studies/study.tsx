@@ -6,9 +6,17 @@ import type { StudyReport } from '../../src/studies/report/report-items';
 import { Pager, StudyMatrix } from './study-matrix';
 import { AccuracyChart, PairsTable, SlicesBlock, TargetSummaryTable } from './study-summary';
 import { ErrorBox, StatusBadge } from '../components/ui';
+import { ReportDownloads } from './files/report-downloads';
+import { HowToRead } from './how-to-read';
+import { CellKeysNote, CellSidePanel } from './review/cell-side-panel';
+import { StudyScorerFields } from './study-scorer-fields';
+import { SCORER_BUILDER_HEAD } from './scorer-builder';
+import type { ProviderOption } from '../components/target-fields';
+import { CompareForm } from './runs/drift';
 import { Layout } from '../layout';
+import { StudyRunLimits } from './runs/budget';
 import type { StudyRuns } from '../../src/studies/series/runs';
-import { StudyRunsPanel } from './runs';
+import { StudyRunsPanel } from './runs/series';
 
 export type Progress = Awaited<ReturnType<typeof studyProgress>>;
 type Body = StudyReport['body'];
@@ -39,11 +47,11 @@ export interface StudyPageProps {
   progress: Progress;
   body: Body;
   query: StudyQuery;
-  scoring: { runs: ScoringProgress[]; scorersText: string };
+  scoring: { runs: ScoringProgress[]; scorersText: string; providers?: ProviderOption[]; expectedGaps?: string[] };
   runs?: StudyRuns;
 }
 
-const CHART_HEAD = [<script src="/static/chart.umd.js" defer></script>, <script src="/static/charts.js" defer></script>, <script src="/static/labels.js" defer></script>];
+const CHART_HEAD = [<script src="/static/chart.umd.js" defer></script>, <script src="/static/charts.js" defer></script>, <script src="/static/labels.js" defer></script>, SCORER_BUILDER_HEAD];
 
 export function StudyPage(props: StudyPageProps) {
   const p = props.progress;
@@ -53,11 +61,14 @@ export function StudyPage(props: StudyPageProps) {
       <p class="muted">
         {p.targets.length} target(s) · {p.samples} sample(s) per item and target · concurrency {p.concurrency} · <a href={`/calls?group_id=${p.id}`}>all calls</a> ·{' '}
         <a href={`/api/v1/studies/${p.id}/report`}>report JSON</a> · export scored results: <a href={`/api/v1/studies/${p.id}/export?format=csv`}>CSV</a> ·{' '}
-        <a href={`/api/v1/studies/${p.id}/export?format=jsonl`}>JSONL</a>
+        <a href={`/api/v1/studies/${p.id}/export?format=jsonl`}>JSONL</a> · <ReportDownloads id={p.id} /> ·{' '}
+        <a href={`/studies/${p.id}/clone`}>Clone and change</a>
       </p>
+      <CompareForm id={p.id} />
       <StudyLive progress={p} query={props.query} />
-      <ScoringPanel id={p.id} runs={props.scoring.runs} scorersText={props.scoring.scorersText} />
+      <ScoringPanel id={p.id} runs={props.scoring.runs} scorersText={props.scoring.scorersText} providers={props.scoring.providers} expectedGaps={props.scoring.expectedGaps} />
       <StudyResults id={p.id} body={props.body} query={props.query} running={p.status === 'running'} />
+      <CellSidePanel />
       {props.runs ? <StudyRunsPanel study={p.id} runs={props.runs} schedule={p.schedule} /> : null}
     </Layout>
   );
@@ -92,19 +103,17 @@ export function StudyLive(props: { progress: Progress; query?: StudyQuery; justF
         ) : null}
       </div>
       {p.status_reason ? <p class="muted">{p.status_reason}</p> : null}
+      <StudyRunLimits progress={p} />
     </section>
   );
 }
 
-export function ScoringPanel(props: { id: number; runs: ScoringProgress[]; scorersText: string; error?: string }) {
+export function ScoringPanel(props: { id: number; runs: ScoringProgress[]; scorersText: string; providers?: ProviderOption[]; expectedGaps?: string[]; error?: string }) {
   return (
     <details class="panel scoring" open={props.runs.length === 0 || props.runs[0]!.status === 'running'} id="scoring">
       <summary>Scoring</summary>
       <form method="post" action={`/studies/${props.id}/score`} hx-post={`/studies/${props.id}/score`} hx-target="#scoring-run" hx-swap="innerHTML">
-        <label class="wide">
-          Scorers (JSON list; each a type with its options and an optional name — see the README). Running them again adds a new version; no model is called again except an LLM judge.
-          <textarea name="scorers" rows={4} spellcheck={false}>{props.scorersText}</textarea>
-        </label>
+        <StudyScorerFields studyId={props.id} scorersText={props.scorersText} providers={props.providers ?? []} expectedGaps={props.expectedGaps ?? []} />
         <button type="submit">Run scorers</button>
       </form>
       <div id="scoring-run">
@@ -134,9 +143,13 @@ export function ScoringRunView(props: { run: ScoringProgress; justFinished?: boo
   );
 }
 
-export function StudyResults(props: { id: number; body: Body; query: StudyQuery; running: boolean }) {
+/**
+ * The results. While the study runs they come with each progress poll (out of band, from the same
+ * request), so the matrix counts and the progress line agree; `oob` marks that copy.
+ */
+export function StudyResults(props: { id: number; body: Body; query: StudyQuery; running: boolean; oob?: boolean }) {
   const { body, query, id } = props;
-  const poll = props.running ? { 'hx-get': studyHref(id, query, '/results'), 'hx-trigger': 'every 5s', 'hx-swap': 'outerHTML' } : {};
+  const poll = props.oob ? { 'hx-swap-oob': 'true' } : {};
   const scorerValue = body.scorer ? `${body.scorer.name}@${body.scorer.version}` : '';
   return (
     <section id="study-results" {...poll}>
@@ -188,11 +201,12 @@ export function StudyResults(props: { id: number; body: Body; query: StudyQuery;
         )}
       </form>
       {body.warnings.map((w) => (
-        <p class="error-box" role="note">
+        <p class="error-box scorer-warning" role="note">
           {w.message}
         </p>
       ))}
       <h2>Targets</h2>
+      <HowToRead adjust={body.comparisons.adjust} clusterBy={body.cluster_by} />
       <div class="table-scroll">
         <TargetSummaryTable body={body} />
       </div>
@@ -201,10 +215,10 @@ export function StudyResults(props: { id: number; body: Body; query: StudyQuery;
       <PairsTable body={body} disagreeHref={studyHref(id, { ...query, disagree: true, offset: 0 })} />
       <SlicesBlock body={body} sliceHref={(field, value) => studyHref(id, { ...query, field, value, offset: 0 })} />
       <h2>Items × targets</h2>
+      <CellKeysNote studyId={id} />
       <Pager total={body.items.total} offset={body.items.offset} limit={body.items.limit} href={(offset) => studyHref(id, { ...query, offset })} />
       <StudyMatrix body={body} cellHref={(itemId, target) => studyHref(id, { scorer: query.scorer, version: query.version, offset: 0 }, `/cells/${itemId}/${target}`)} />
       <Pager total={body.items.total} offset={body.items.offset} limit={body.items.limit} href={(offset) => studyHref(id, { ...query, offset })} />
-      <div id="cell-view" class="cell-view" aria-live="polite"></div>
     </section>
   );
 }

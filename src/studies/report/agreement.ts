@@ -12,9 +12,22 @@ export interface HumanTable {
   human_pass_scorer_fail: number;
   human_fail_scorer_pass: number;
   both_fail: number;
+  /** Answered calls labelled pass / fail that the scorer could not score: the human-adjusted accuracy counts them. */
+  human_pass_unscored: number;
+  human_fail_unscored: number;
 }
 
-export const emptyHumanTable = (): HumanTable => ({ labelled: 0, compared: 0, agree: 0, both_pass: 0, human_pass_scorer_fail: 0, human_fail_scorer_pass: 0, both_fail: 0 });
+export const emptyHumanTable = (): HumanTable => ({
+  labelled: 0,
+  compared: 0,
+  agree: 0,
+  both_pass: 0,
+  human_pass_scorer_fail: 0,
+  human_fail_scorer_pass: 0,
+  both_fail: 0,
+  human_pass_unscored: 0,
+  human_fail_unscored: 0,
+});
 
 export function addHumanTable(sum: HumanTable, row: HumanTable) {
   for (const key of Object.keys(sum) as Array<keyof HumanTable>) sum[key] += row[key];

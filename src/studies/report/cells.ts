@@ -174,4 +174,6 @@ export interface CellCall {
   human_pass: number | null;
   human_label: string | null;
   human_value: number | null;
+  /** The latest human label's detail (JSON text: its note). */
+  human_detail: string | null;
 }

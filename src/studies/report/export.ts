@@ -8,6 +8,7 @@ import { exportTasksAfter, parseJsonColumn, scoresOfCalls } from './repository';
 import { notFound } from '../../errors';
 import { itemPromptText } from '../item-prompt';
 import { targetLabels } from '../sweeps';
+import { targetTemplates } from '../variants/prompt-variants';
 import { HUMAN_SCORER } from '../scoring/human-labels';
 
 export const STUDY_EXPORT_PAGE = 500;
@@ -52,7 +53,7 @@ export async function studyExport(db: Database, studyId: number, scrub: <T>(valu
   for (const v of await listScorerVersions(db, studyId)) latest.set(v.scorer, Math.max(latest.get(v.scorer) ?? 0, v.version));
   const targets = found.study.targetsJson;
   const labels = targetLabels(targets);
-  const template = found.study.template;
+  const templates = targetTemplates(found.study);
 
   async function* pages(): AsyncGenerator<StudyExportRow[]> {
     for (let after = -1; ; ) {
@@ -79,7 +80,7 @@ export async function studyExport(db: Database, studyId: number, scrub: <T>(valu
         return scrub({
           item_key: task.item_key,
           item_position: task.position,
-          prompt: itemPromptText(task, template),
+          prompt: itemPromptText(task, templates[task.target_index] ?? null),
           expected: parseJsonColumn<unknown>(task.expected_json),
           fields: parseJsonColumn<Record<string, unknown>>(task.fields_json),
           target_index: task.target_index,

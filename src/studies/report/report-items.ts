@@ -6,6 +6,7 @@ import type { reportQuerySchema } from '../../schemas/study-requests';
 import type { ScorerVersionRow } from '../scoring/repository';
 import { cellTaskCounts, itemsByIds, parseJsonColumn } from './repository';
 import { itemPromptText } from '../item-prompt';
+import { itemTemplate } from '../variants/prompt-variants';
 import { cellKey, type CellStats } from './cells';
 import { adjustFamily } from './pairs';
 import { studyStatistics, type StudyStatistics } from './service';
@@ -43,7 +44,7 @@ export async function studyReport(db: Database, studyId: number, query: ReportQu
   const { stored, versions, statistics } = await studyStatistics(db, studyId, query);
   const matching = filterItems(statistics, query);
   const pageIds = matching.slice(query.offset, query.offset + query.limit);
-  const items = await reportItems(db, studyId, stored.study.template, statistics, pageIds);
+  const items = await reportItems(db, studyId, itemTemplate(stored.study), statistics, pageIds);
   const adjust = query.adjust ?? 'holm';
   const { pairs, family } = adjustFamily(statistics.pairs, adjust, query.effect ?? 0.05);
   return {

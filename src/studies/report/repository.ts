@@ -220,9 +220,12 @@ export async function humanLabelsByCell(db: Database, studyId: number, scorer: {
            count(CASE WHEN h.pass = 1 AND a.pass = 1 THEN 1 END) AS both_pass,
            count(CASE WHEN h.pass = 1 AND a.pass = 0 THEN 1 END) AS human_pass_scorer_fail,
            count(CASE WHEN h.pass = 0 AND a.pass = 1 THEN 1 END) AS human_fail_scorer_pass,
-           count(CASE WHEN h.pass = 0 AND a.pass = 0 THEN 1 END) AS both_fail
+           count(CASE WHEN h.pass = 0 AND a.pass = 0 THEN 1 END) AS both_fail,
+           count(CASE WHEN h.pass = 1 AND a.pass IS NULL AND c.status = 'success' THEN 1 END) AS human_pass_unscored,
+           count(CASE WHEN h.pass = 0 AND a.pass IS NULL AND c.status = 'success' THEN 1 END) AS human_fail_unscored
       FROM human h
       LEFT JOIN scores a ON a.call_id = h.call_id AND a.scorer = ${scorer?.name ?? null} AND a.version = ${scorer?.version ?? null}
+      LEFT JOIN raw_calls c ON c.id = h.call_id
      GROUP BY h.item_id, h.target_index`);
 }
 
@@ -257,7 +260,7 @@ export async function cellCalls(db: Database, studyId: number, itemId: number, t
   return db.all<CellCall>(sql`
     SELECT t.id AS task_id, t.sample_index, t.status, t.last_call_id AS call_id,
            json_extract(c.response_json, '$.text') AS text, json_extract(c.error_json, '$.class') AS error_class, t.latency_ms,
-           a.answer, a.pass, a.value, a.label, h.pass AS human_pass, h.label AS human_label, h.value AS human_value
+           a.answer, a.pass, a.value, a.label, h.pass AS human_pass, h.label AS human_label, h.value AS human_value, h.detail_json AS human_detail
       FROM batch_tasks t
       LEFT JOIN raw_calls c ON c.id = t.last_call_id
       LEFT JOIN scores a ON a.call_id = t.last_call_id AND a.scorer = ${scorer?.name ?? null} AND a.version = ${scorer?.version ?? null}

@@ -29,8 +29,10 @@ import { fieldValues, sliceValue, sortedValues, summariseTarget, type CellCost, 
 import { addHumanTable, emptyHumanTable, humanAgreement, reviewerAgreement, type HumanAgreement, type HumanTable, type ReviewerAgreement } from './agreement';
 import { comparePair, listedDisagreements, pairsToCompare, targetVector, type PairComparison, type TargetVectors } from './pairs';
 import { promptPassWarnings, spreadSample, type ScorerWarning } from './pitfalls';
+import { humanAdjustedAccuracy, type HumanAdjustedAccuracy } from './human-adjusted';
 import { itemPromptText } from '../item-prompt';
 import { targetLabels } from '../sweeps';
+import { itemTemplate } from '../variants/prompt-variants';
 
 /** Tasks aggregated per SQL statement: each statement stays a few milliseconds long. */
 const TASKS_PER_STEP = 20_000;
@@ -54,7 +56,7 @@ export interface StudyStatistics {
   scorer: ScorerChoice | null;
   /** The item field intervals are clustered by; null: by item. */
   cluster_by: string | null;
-  targets: Array<StudyTarget & { index: number; label: string; summary: TargetSummary }>;
+  targets: Array<StudyTarget & { index: number; label: string; summary: TargetSummary & { accuracy_human_adjusted: HumanAdjustedAccuracy | null } }>;
   /** Every pair of targets, p-values not yet adjusted (see adjustFamily). */
   pairs: PairComparison[];
   primary: [number, number] | null;
@@ -128,7 +130,7 @@ export async function studyStatistics(db: Database, studyId: number, asked: Stat
     studyId,
     targets: found.study.targetsJson,
     samples: found.study.samples,
-    template: found.study.template,
+    template: itemTemplate(found.study),
     scorer,
     versions,
     clusterBy,
@@ -186,10 +188,12 @@ async function computeStatistics(db: Database, input: ComputeInput): Promise<Stu
     addHumanTable(humanOverall, table);
   }
   const summaryInput: SummaryInput = { targetCount: T, items, cells, tasks, costs, human: humanByTarget, clusterBy };
-  const summaries: TargetSummary[] = [];
+  const summaries: Array<TargetSummary & { accuracy_human_adjusted: HumanAdjustedAccuracy | null }> = [];
   for (let t = 0; t < T; t++) {
     await slice();
-    summaries.push(summariseTarget(summaryInput, t));
+    const summary = summariseTarget(summaryInput, t);
+    await slice();
+    summaries.push({ ...summary, accuracy_human_adjusted: scorer ? humanAdjustedAccuracy(items, cells, human, t, clusterBy) : null });
   }
   const slices: Slice[] = [];
   for (const [field, values] of fieldValues(items)) {

@@ -11,6 +11,8 @@ import {
   tasksFinishedSince,
 } from './queue-repository';
 import { finishStudyRun } from './runs-repository';
+import { clearStudyReservations } from '../budget/budget-repository';
+import { BUDGET_REASON, costGuard } from '../budget/cost-guard';
 import { getStudy } from '../repository';
 import { AppError } from '../../errors';
 import { runStudyTask, type StudyExecutor, type RunnerStats } from './runner';
@@ -77,6 +79,7 @@ export class QueueStudyExecutor implements StudyExecutor {
     const found = await getStudy(this.ctx.db, studyId);
     if (!found) return;
     await beginQueueRun(this.ctx.db, studyId);
+    if (found.study.budgetUsd !== null) await clearStudyReservations(this.ctx.db, studyId);
     const taskIds = await pendingTaskIds(this.ctx.db, found.study);
     if (!taskIds.length) {
       await finishStudyRun(this.ctx.db, studyId, run);
@@ -155,12 +158,18 @@ async function consumeOne(
   let limit = limits.get(studyId);
   if (!limit) limits.set(studyId, (limit = pLimit(found.study.concurrency)));
   let held = false;
+  const guard = await costGuard(ctx, found.study);
   await Promise.all(
     tasks.map((task) =>
       limit(async () => {
-        const claim = await claimQueueTask(ctx.db, task.taskId, body.run, new Date(), TASK_LEASE_MS);
-        if (claim === 'claimed') await runStudyTask(ctx, found.study, task, { gates });
-        else if (claim === 'held') held = true;
+        const claimAndRun = async () => {
+          const claim = await claimQueueTask(ctx.db, task.taskId, body.run, new Date(), TASK_LEASE_MS);
+          if (claim === 'claimed') await runStudyTask(ctx, found.study, task, { gates });
+          else if (claim === 'held') held = true;
+        };
+        if (!guard) return claimAndRun();
+        // The cap has no room: the run ends (interrupted, reason budget); the messages left take nothing.
+        if (!(await guard.run(task, claimAndRun))) await finishStudyRun(ctx.db, studyId, body.run, BUDGET_REASON);
       }),
     ),
   );

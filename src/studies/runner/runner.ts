@@ -8,7 +8,9 @@ import type { ChatMessage } from '../../providers/types';
 import { runChatCall } from '../../capture/provider-call';
 import type { InferenceContext } from '../../inference/service';
 import { taskMessages } from '../task-messages';
+import { targetTemplate } from '../variants/prompt-variants';
 import type { RunnerIdentity } from './runner-identity';
+import { BUDGET_REASON, costGuard, type CostGuard } from '../budget/cost-guard';
 import { configuredProvider, PROCESS_HEARTBEAT_MS, processHost, ProviderGates, startHeartbeat, type ProcessHost, type RunHost } from './background-run';
 
 export interface RunnerStats {
@@ -82,7 +84,8 @@ export class InProcessStudyExecutor implements StudyExecutor {
     const found = await getStudy(this.ctx.db, studyId);
     if (!found) return;
     const counts = await taskCounts(this.ctx.db, studyId);
-    const run = new StudyRun(this.ctx, studyId, found.study, counts.total - counts.success, this.taskPage);
+    const guard = await costGuard(this.ctx, found.study, { newRun: true });
+    const run = new StudyRun(this.ctx, studyId, found.study, counts.total - counts.success, this.taskPage, guard);
     this.runs.set(studyId, run);
     const stopBeating = startHeartbeat(this.heartbeatMs, () => this.beat(studyId, runId, run), (error) =>
       this.ctx.logger.error({ event: 'study_heartbeat_error', batch_id: studyId, error: this.ctx.redact(String(error)) }),
@@ -194,6 +197,7 @@ class StudyRun {
     private readonly study: { targetsJson: StudyTarget[]; concurrency: number; template: string | null; optionsJson: Record<string, unknown>; runSeed: number | null },
     unfinished: number,
     private readonly taskPage: number,
+    private readonly guard?: CostGuard,
   ) {
     this.stats = { queued: unfinished, running: 0, finished: 0, startedAt: Date.now() };
   }
@@ -243,10 +247,19 @@ class StudyRun {
   }
 
   private async runTask(task: StudyTask) {
+    const call = () => runStudyTask(this.ctx, { groupId: this.studyId, ...this.study }, task, { gates: this.gates });
+    if (this.guard) {
+      if (!(await this.guard.run(task, () => this.counted(call)))) this.interrupt(BUDGET_REASON);
+      return;
+    }
+    await this.counted(call);
+  }
+
+  private async counted(call: () => Promise<unknown>) {
     this.stats.queued = Math.max(0, this.stats.queued - 1);
     this.stats.running++;
     try {
-      await runStudyTask(this.ctx, { groupId: this.studyId, ...this.study }, task, { gates: this.gates });
+      await call();
     } finally {
       this.stats.running--;
       this.stats.finished++;
@@ -280,7 +293,7 @@ export async function runStudyTask(ctx: InferenceContext, study: RunnableStudy, 
   return runChatCall(ctx, {
     provider,
     model: target.model,
-    messages: taskMessages(task, study.template),
+    messages: taskMessages(task, targetTemplate(study, task.targetIndex)),
     params: target.params,
     dedupScope: study.optionsJson.collapse_samples ? undefined : task.sampleIndex,
     metadata: {

@@ -2,7 +2,7 @@
 // Each label is a new row (scores are append-only); the latest one of a call is its label.
 import { getCall } from '../../calls/repository';
 import type { Database } from '../../db/client';
-import { humanLabelCount, insertScoresStatement, scoresOfCall, studyCellOfCall, type ScoreRow } from './repository';
+import { humanLabelCount, insertScoresStatement, scoresOfCall, studyCellLinkOfCall, studyCellOfCall, type ScoreRow } from './repository';
 import { notFound } from '../../errors';
 import type { z } from 'zod';
 import type { humanLabelBodySchema } from '../../schemas/study-requests';
@@ -80,3 +80,10 @@ export function scoreJson(row: ScoreRow) {
     created_by: row.createdBy,
   };
 }
+
+/** The study cell a call answered, if it was a study's task: the call page links back to it. */
+export async function studyCellOf(db: Database, callId: number) {
+  return studyCellLinkOfCall(db, callId);
+}
+
+export type StudyCellLink = NonNullable<Awaited<ReturnType<typeof studyCellOf>>>;

@@ -23,6 +23,7 @@ import {
 import { hasJudge, scoreTasks, scoringServices } from './runner';
 import type { ScorerVersion } from './score-answers';
 import type { PreparedRun, ScoringExecutor } from './service';
+import { targetTemplates } from '../variants/prompt-variants';
 
 /**
  * Task ordinals per message. A judge page makes a captured call per answer, so it holds as many as a
@@ -177,5 +178,5 @@ async function preparedRun(ctx: InferenceContext, row: ScoringRunRow): Promise<P
     }
     scorers.push(scorer);
   }
-  return { runId: row.id, studyId: row.batchId, template: found.study.template, lastCallId: row.lastCallId ?? 0, concurrency: row.concurrency ?? 4, scorers };
+  return { runId: row.id, studyId: row.batchId, templates: targetTemplates(found.study), lastCallId: row.lastCallId ?? 0, concurrency: row.concurrency ?? 4, scorers };
 }

@@ -252,6 +252,24 @@ export async function studyCellOfCall(db: Database, callId: number) {
   return rows[0];
 }
 
+/** The study cell a call answered (its study, item with key, target and sample), for the link back from the call's page. */
+export async function studyCellLinkOfCall(db: Database, callId: number) {
+  const rows = await db.all<{ study_id: number; item_id: number; item_key: string; target_index: number; sample_index: number }>(sql`
+    SELECT t.batch_id AS study_id, t.item_id, i.item_key, t.target_index, t.sample_index
+      FROM raw_calls c JOIN batch_tasks t ON t.id = c.batch_task_id JOIN batch_items i ON i.id = t.item_id
+     WHERE c.id = ${callId}`);
+  return rows[0] ?? null;
+}
+
+/** A few captured answers of a study with their items' expected answers, for the scorer builder's preview (in run order: a random spread of items). */
+export async function previewAnswers(db: Database, studyId: number, limit: number, maxChars: number) {
+  return db.all<{ answer: string; expected_json: string | null }>(sql`
+    SELECT substr(json_extract(c.response_json, '$.text'), 1, ${maxChars}) AS answer, i.expected_json
+      FROM batch_tasks t JOIN raw_calls c ON c.id = t.last_call_id JOIN batch_items i ON i.id = t.item_id
+     WHERE t.batch_id = ${studyId} AND t.status = 'success' AND json_type(c.response_json, '$.text') = 'text'
+     ORDER BY t.ordinal LIMIT ${limit}`);
+}
+
 export async function humanLabelCount(db: Database, callId: number): Promise<number> {
   const rows = await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM scores WHERE call_id = ${callId} AND scorer = 'human'`);
   return rows[0]?.n ?? 0;

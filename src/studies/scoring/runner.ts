@@ -23,7 +23,7 @@ export function scoringServices(executor: Pick<ScoringExecutor, 'ctx' | 'embeddi
     embeddings: executor.embeddings,
     studyId: run.studyId,
     runId: run.runId,
-    template: run.template,
+    templates: run.templates,
     concurrency: run.concurrency,
     slice: timeSlicer(),
     gates,

@@ -34,7 +34,7 @@ export interface ScoringServices {
   embeddings: () => EmbeddingService;
   studyId: number;
   runId: number;
-  template: string | null;
+  templates: Array<string | null>;
   concurrency: number;
   slice: Slicer;
   gates: ProviderGates;
@@ -161,7 +161,7 @@ async function scoreByJudge(services: ScoringServices, scorer: ScorerVersion, ta
     tasks.map((task) =>
       limit(async () => {
         const text = task.text ?? '';
-        const question = itemPromptText(task, services.template);
+        const question = itemPromptText(task, services.templates[task.target_index] ?? null);
         const prompt = renderJudgePrompt(config.rubric, { question, answer: text, expected: acceptableAnswers(parseJsonColumn<unknown>(task.expected_json)) });
         const call = await runChatCall(services.ctx, {
           provider,

@@ -15,6 +15,7 @@ import {
   type ScoringRunRow,
 } from './repository';
 import { answeredTaskCount } from '../report/repository';
+import { expectedCounts, expectedGaps, refuseScorersWithoutExpected } from './expected-gaps';
 import { AppError, notFound } from '../../errors';
 import type { NamedScorer, scoreBodySchema } from '../../schemas/study-requests';
 import type { EmbeddingService } from '../../embeddings/service';
@@ -23,6 +24,7 @@ import { limitExceeded } from '../../limits';
 import type { ScorerVersion } from './score-answers';
 import { configHash } from '../scorers/scorers';
 import { configuredProvider, isRunAlive, percentDone, takeoverOf, type RunHost } from '../runner/background-run';
+import { targetTemplates } from '../variants/prompt-variants';
 
 export type ScoreInput = z.output<typeof scoreBodySchema>;
 
@@ -30,7 +32,8 @@ export type ScoreInput = z.output<typeof scoreBodySchema>;
 export interface PreparedRun {
   runId: number;
   studyId: number;
-  template: string | null;
+  /** The template each target's prompts went through, by target index (what an LLM judge is shown as the question). */
+  templates: Array<string | null>;
   /** The answers it scores: those captured up to this call. */
   lastCallId: number;
   /** Judge calls at a time. */
@@ -90,6 +93,7 @@ export async function startScoring(runner: ScoringExecutor, studyId: number, inp
     }
     return undefined;
   });
+  refuseScorersWithoutExpected(expectedGaps(scorers, await expectedCounts(ctx.db, studyId)), field);
   const answered = await answeredTaskCount(ctx.db, studyId);
   const judges = scorers.filter((s) => s.config.type === 'llm_judge').length;
   if (answered.n * judges > ctx.limits.studyTasks) {
@@ -117,7 +121,7 @@ export async function startScoring(runner: ScoringExecutor, studyId: number, inp
     versions.push(entry);
   }
   if (input.scorers) await saveStudyScorers(ctx.db, studyId, mergeScorers(stored, input.scorers));
-  const { finished } = await runner.launch({ runId, studyId, template: found.study.template, lastCallId, concurrency: input.concurrency, scorers: versions });
+  const { finished } = await runner.launch({ runId, studyId, templates: targetTemplates(found.study), lastCallId, concurrency: input.concurrency, scorers: versions });
   return { progress: await scoringProgress(runner, studyId, runId), work: finished };
 }
 

@@ -1,7 +1,7 @@
 // A study's runs over time (its first run and its re-runs), and the studies list's latest accuracy.
-import type { HeadlineAccuracy, StudyRuns } from '../../src/studies/series/runs';
-import { StatusBadge } from '../components/ui';
-import { pct } from './study-summary';
+import type { HeadlineAccuracy, StudyRuns } from '../../../src/studies/series/runs';
+import { StatusBadge } from '../../components/ui';
+import { pct } from '../study-summary';
 
 const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 16) : '—');
 

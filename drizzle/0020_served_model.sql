@@ -1,0 +1,2 @@
+ALTER TABLE `raw_calls` ADD `served_model` text;--> statement-breakpoint
+ALTER TABLE `raw_calls` ADD `system_fingerprint` text;
