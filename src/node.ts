@@ -12,6 +12,7 @@ import { nodeStaticAssets } from './node/static-assets';
 import { startScheduleTimer } from './node/schedule-timer';
 import { serviceContext } from './deps';
 import { webhookTarget } from './studies/series/drift-webhook';
+import { scheduledRunDrift } from './studies/series/drift-summary';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const deps = await bootstrap(process.env);
@@ -59,7 +60,7 @@ capConnectionsPerAddress(server as Server, deps.config.server, (address) =>
   deps.logger.error({ event: 'connection_refused', address, reason: 'too many connections from this address' }),
 );
 const schedules = startScheduleTimer(
-  { ctx: serviceContext(deps), scoring: deps.scoring, webhook: webhookTarget(deps.config.schedules) },
+  { ctx: serviceContext(deps), scoring: deps.scoring, driftSummary: scheduledRunDrift(deps.database.db), webhook: webhookTarget(deps.config.schedules) },
   { everyMs: deps.config.schedules.checkEveryMs },
 );
 installShutdown({ server, deps, refuseNewRequests: () => (stopping = true), stopTimers: () => schedules.stop() });

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceContext } from '../../src/deps';
 import { postDriftNotice, webhookTarget, type DriftNotice, type DriftSummary } from '../../src/studies/series/drift-webhook';
 import { runScheduledWork, type ScheduleWork } from '../../src/studies/series/scheduler';
+import { scheduledRunDrift } from '../../src/studies/series/drift-summary';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { createTestApp, type TestApp } from '../support/app';
 import { waitFor } from '../support/wait';
 
@@ -22,8 +24,10 @@ describe('the drift webhook of scheduled runs', () => {
   let received: Received[] = [];
   let respond: (res: ServerResponse) => void = (res) => res.writeHead(204).end();
   let t: TestApp;
+  let fake: FakeOpenAI;
 
   beforeAll(async () => {
+    fake = await startFakeOpenAI();
     receiver = createServer((req: IncomingMessage, res) => {
       let text = '';
       req.on('data', (chunk) => (text += chunk));
@@ -34,10 +38,11 @@ describe('the drift webhook of scheduled runs', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks/${HOOK_TOKEN}`;
-    t = await createTestApp({ STUDY_SCHEDULE_MIN_EVERY: '1m', STUDY_WEBHOOK_URL: hookUrl, STUDY_WEBHOOK_TIMEOUT_MS: '300' });
+    t = await createTestApp({ STUDY_SCHEDULE_MIN_EVERY: '1m', STUDY_WEBHOOK_URL: hookUrl, STUDY_WEBHOOK_TIMEOUT_MS: '300', OPENAI_API_KEY: 'sk-drift-hook-key', OPENAI_BASE_URL: fake.url });
   });
   afterAll(async () => {
     t.close();
+    await fake.close();
     receiver.closeAllConnections();
     await new Promise((resolve) => receiver.close(resolve));
   });
@@ -135,4 +140,42 @@ describe('the drift webhook of scheduled runs', () => {
     expect(t.logs.some((line) => line.includes('drift_webhook_failed') && line.includes('no answer within 300 ms'))).toBe(true);
     expect(t.logs.join('\n')).not.toContain(HOOK_TOKEN);
   });
+
+  it('with the drift service: a model whose answers changed on some items is reported, naming exactly those items', async () => {
+    const capitals = Array.from({ length: 8 }, (_, i) => ({ id: `q${i}`, prompt: `question ${i}`, expected: 'Paris' }));
+    const moved = new Set(['question 0', 'question 1', 'question 2']);
+    fake.setReplyPolicy(() => 'Paris');
+    const created = await t.post('/api/v1/studies', {
+      name: 'capitals over time',
+      items: capitals,
+      targets: [{ provider: 'openai', model: 'gpt-test' }],
+      samples: 5,
+      scorers: [{ type: 'exact' }],
+      schedule: { every: '1m' },
+    });
+    const study = await created.json();
+    await waitFor(async () => (await t.get(`/api/v1/studies/${study.id}`)).json(), (p) => p.status === 'completed');
+    const first = await (await t.post(`/api/v1/studies/${study.id}/score`, {})).json();
+    await waitFor(async () => (await t.get(`/api/v1/studies/${study.id}/scoring/${first.id}`)).json(), (r) => r.status === 'completed');
+    // The model changes its answer on three items.
+    fake.setReplyPolicy(({ body }) => (moved.has(String(body.messages?.at(-1)?.content)) ? 'Lyon' : 'Paris'));
+    const due = new Date(Date.parse(study.schedule.next_run_at));
+    const drifting: ScheduleWork = { ...work(scheduledRunDrift(t.deps.database.db)) };
+    const { started } = await runScheduledWork(drifting, due);
+    const run = started.find((s) => s.study === study.id)!.run;
+    await waitFor(async () => (await t.get(`/api/v1/studies/${run}`)).json(), (p) => p.status === 'completed');
+    await runScheduledWork(drifting, due);
+    const [scoring] = (await (await t.get(`/api/v1/studies/${run}/scoring`)).json()).runs;
+    await waitFor(async () => (await t.get(`/api/v1/studies/${run}/scoring/${scoring.id}`)).json(), (r) => r.status === 'completed');
+    expect((await runScheduledWork(drifting, due)).checked).toEqual([run]);
+    await waitFor(async () => received, (r) => r.length === 1);
+    const notice = received[0]!.body as DriftNotice;
+    expect(notice).toMatchObject({ run_id: run, baseline_id: study.id, series_id: study.id });
+    const summary = notice.summary as { cells_drifted: number; items: Array<{ key: string }>; targets: Array<{ accuracy_difference: { difference: number } }> };
+    expect(summary.items.map((item) => item.key).sort()).toEqual(['q0', 'q1', 'q2']);
+    expect(summary.cells_drifted).toBe(3);
+    // Three of eight items went from every sample right to every sample wrong.
+    expect(summary.targets[0]!.accuracy_difference.difference).toBeCloseTo(-3 / 8, 10);
+    fake.setReplyPolicy(undefined);
+  }, 30_000);
 });
