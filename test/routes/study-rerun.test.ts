@@ -96,6 +96,10 @@ describe('re-running a study', () => {
     expect(page).toContain('id="study-runs"');
     const listed = await (await t.get(`${STUDIES}/${first}/runs`)).json();
     for (const run of listed.runs) expect(page).toContain(`/studies/${run.id}"`);
+    // Each re-run links to its drift report against the run it repeats.
+    const rerun = listed.runs.find((r: { rerun_of: number | null }) => r.rerun_of !== null);
+    expect(page).toContain(`/studies/${rerun.id}/drift?baseline=${rerun.rerun_of}"`);
+    expect((await t.get(`/studies/${rerun.id}/drift?baseline=${rerun.rerun_of}`)).status).toBe(200);
     // The first run is scored (the test above): its figure and interval are on the page.
     const scoredRun = listed.runs.find((r: { accuracy: unknown }) => r.accuracy !== null);
     expect(page).toContain(`${(scoredRun.accuracy.estimate * 100).toFixed(1)}% <span class="muted">[${(scoredRun.accuracy.low * 100).toFixed(1)}%–`);

@@ -52,7 +52,15 @@ export function StudyRunsPanel(props: { study: number; runs: StudyRuns; schedule
                 <td><StatusBadge status={run.status} /></td>
                 <td>{run.done}/{run.total}{run.failed ? <span class="muted"> · {run.failed} failed</span> : null}</td>
                 <td><HeadlineFigure accuracy={run.accuracy} /></td>
-                <td>{run.rerun_of === null ? <span class="muted">first run</span> : <a href={`/studies/${run.rerun_of}`}>{run.rerun_of}</a>}</td>
+                <td>
+                  {run.rerun_of === null ? (
+                    <span class="muted">first run</span>
+                  ) : (
+                    <>
+                      <a href={`/studies/${run.rerun_of}`}>{run.rerun_of}</a> · <a href={`/studies/${run.id}/drift?baseline=${run.rerun_of}`}>drift</a>
+                    </>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
