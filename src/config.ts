@@ -1,6 +1,7 @@
 // Environment → typed, validated Config. Pure: takes the env object, so Node and Workers share it.
 import { z } from 'zod';
 import { trustedRange } from './http/client-address';
+import { durationMs } from './schemas/study-schedule';
 
 export type ProviderKind = 'openai' | 'azure' | 'openai-compatible' | 'echo';
 
@@ -47,6 +48,17 @@ export interface Limits {
   studyPromptBytes: number;
   /** Rows (lines) of one uploaded study file. */
   uploadRows: number;
+  /** STUDY_SCHEDULE_MIN_EVERY: the shortest `schedule.every` a study may ask for, in milliseconds. */
+  scheduleMinEveryMs: number;
+}
+
+/** Scheduled re-runs of studies (studies/series/): how often due ones are looked for, and where drift is reported. */
+export interface Schedules {
+  /** STUDY_SCHEDULE_CHECK_MS: how often a Node server looks for due schedules (Workers: the cron in wrangler.toml). */
+  checkEveryMs: number;
+  /** STUDY_WEBHOOK_URL: receives a JSON summary when a scheduled run drifted from the run before it. */
+  webhookUrl?: string;
+  webhookTimeoutMs: number;
 }
 
 /** Who may reach the server, and how (see http/site-guards.ts). */
@@ -95,6 +107,7 @@ export interface Config {
   limits: Limits;
   exposure: Exposure;
   server: ServerTimeouts;
+  schedules: Schedules;
   /** Every configured secret, so logs and error messages can be scrubbed of them. */
   secrets: string[];
 }
@@ -156,6 +169,10 @@ export const envSchema = z.object({
   REQUEST_TIMEOUT_MS: intWithDefault(60_000, 100, 3_600_000),
   KEEP_ALIVE_TIMEOUT_MS: intWithDefault(5_000, 100, 600_000),
   MAX_CONNECTIONS_PER_ADDRESS: intWithDefault(256, 1, 100_000),
+  STUDY_SCHEDULE_MIN_EVERY: optionalText,
+  STUDY_SCHEDULE_CHECK_MS: intWithDefault(30_000, 10, 3_600_000),
+  STUDY_WEBHOOK_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  STUDY_WEBHOOK_TIMEOUT_MS: intWithDefault(10_000, 100, 120_000),
 });
 
 /** A token anyone could guess in an afternoon protects nothing: refuse to start with one. */
@@ -246,7 +263,8 @@ export function loadConfig(env: Env): Config {
   }
 
   const secrets = unique(
-    [e.OPENAI_API_KEY, e.AZURE_OPENAI_API_KEY, e.HYPERBOLIC_API_KEY, e.STUDY_ACCESS_TOKEN, e.DATABASE_AUTH_TOKEN]
+    // A webhook URL often carries its own token (Slack, Discord): kept out of logs like a key.
+    [e.OPENAI_API_KEY, e.AZURE_OPENAI_API_KEY, e.HYPERBOLIC_API_KEY, e.STUDY_ACCESS_TOKEN, e.DATABASE_AUTH_TOKEN, e.STUDY_WEBHOOK_URL]
       .concat(providers.map((p) => p.apiKey))
       .filter((s): s is string => typeof s === 'string' && s.length >= 4),
   );
@@ -272,6 +290,7 @@ export function loadConfig(env: Env): Config {
       studyTasks: e.MAX_BATCH_TASKS,
       studyPromptBytes: e.MAX_STUDY_PROMPT_BYTES,
       uploadRows: e.MAX_UPLOAD_ROWS,
+      scheduleMinEveryMs: scheduleMinimum(e.STUDY_SCHEDULE_MIN_EVERY),
     },
     exposure: {
       allowedHosts: list(e.ALLOWED_HOSTS).map((h) => h.toLowerCase()),
@@ -285,8 +304,16 @@ export function loadConfig(env: Env): Config {
       keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
       maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
     },
+    schedules: { checkEveryMs: e.STUDY_SCHEDULE_CHECK_MS, webhookUrl: e.STUDY_WEBHOOK_URL, webhookTimeoutMs: e.STUDY_WEBHOOK_TIMEOUT_MS },
     secrets,
   };
+}
+
+/** STUDY_SCHEDULE_MIN_EVERY: a duration as `schedule.every` takes it (default 1h). */
+function scheduleMinimum(value: string | undefined): number {
+  const ms = durationMs(value ?? '1h');
+  if (ms === undefined) throw new ConfigError(`Invalid configuration: STUDY_SCHEDULE_MIN_EVERY: "${value}" is not a duration like 30m, 12h or 7d`);
+  return ms;
 }
 
 /** LLM_ENDPOINT_<NAME>_BASE_URL (+ _API_KEY, _MODELS) adds an OpenAI-compatible provider named <name>. */

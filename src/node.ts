@@ -9,6 +9,10 @@ import { errorBody } from './http/errors';
 import { capConnectionsPerAddress, serverOptions } from './node/server-limits';
 import { installShutdown } from './node/shutdown';
 import { nodeStaticAssets } from './node/static-assets';
+import { startScheduleTimer } from './node/schedule-timer';
+import { serviceContext } from './deps';
+import { webhookTarget } from './studies/series/drift-webhook';
+import { scheduledRunDrift } from './studies/series/drift-summary';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const deps = await bootstrap(process.env);
@@ -55,4 +59,8 @@ const server = serve(
 capConnectionsPerAddress(server as Server, deps.config.server, (address) =>
   deps.logger.error({ event: 'connection_refused', address, reason: 'too many connections from this address' }),
 );
-installShutdown({ server, deps, refuseNewRequests: () => (stopping = true) });
+const schedules = startScheduleTimer(
+  { ctx: serviceContext(deps), scoring: deps.scoring, driftSummary: scheduledRunDrift(deps.database.db), webhook: webhookTarget(deps.config.schedules) },
+  { everyMs: deps.config.schedules.checkEveryMs },
+);
+installShutdown({ server, deps, refuseNewRequests: () => (stopping = true), stopTimers: () => schedules.stop() });

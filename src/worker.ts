@@ -10,6 +10,9 @@ import { createDeps, serviceContext, type AppDeps } from './deps';
 import { createLogger } from './logging';
 import { ProviderRegistry } from './providers/registry';
 import { consumeStudyMessages, QueueStudyExecutor, type StudyQueueMessage, type StudyQueueProducer } from './studies/runner/queue-executor';
+import { runScheduledWork } from './studies/series/scheduler';
+import { webhookTarget } from './studies/series/drift-webhook';
+import { scheduledRunDrift } from './studies/series/drift-summary';
 import { consumeScoringMessages, isScoringMessage, QueueScoringExecutor, type ScoringQueueProducer } from './studies/scoring/queue-scoring';
 
 /** Bindings and vars from wrangler.toml (and secrets set with `wrangler secret put`). */
@@ -65,5 +68,13 @@ export default {
     const scoring = delivery.messages.filter((message) => isScoringMessage(message.body));
     const tasks = delivery.messages.filter((message) => !isScoringMessage(message.body));
     await Promise.all([consumeStudyMessages(serviceContext(deps), tasks), consumeScoringMessages(deps.scoring, scoring)]);
+  },
+
+  /** The Cron Trigger ([triggers] in wrangler.toml): starts due scheduled studies through the queue, checks finished ones. */
+  async scheduled(controller: { scheduledTime: number }, env: WorkerEnv, ctx: ExecutionContext) {
+    const { deps } = builtFor(env);
+    const work = { ctx: serviceContext(deps), scoring: deps.scoring, driftSummary: scheduledRunDrift(deps.database.db), webhook: webhookTarget(deps.config.schedules), keep: (w: Promise<unknown>) => ctx.waitUntil(w) };
+    const done = await runScheduledWork(work, new Date(Math.max(controller.scheduledTime, Date.now())));
+    deps.logger.info({ event: 'schedule_check', started: done.started.length, checked: done.checked.length });
   },
 };

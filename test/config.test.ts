@@ -53,3 +53,18 @@ describe('configuration', () => {
     expect(() => loadConfig({ LLM_ENDPOINT_X_BASE_URL: 'http://127.0.0.1:1/v1', LLM_ENDPOINT_X_APIS: 'chats' })).toThrow(/LLM_ENDPOINT_X_APIS: "chats"/);
   });
 });
+
+describe('schedule settings', () => {
+  it('reads the shortest schedule period, the check interval and the webhook, keeping the webhook URL out of logs', () => {
+    const config = loadConfig({ STUDY_SCHEDULE_MIN_EVERY: '5m', STUDY_SCHEDULE_CHECK_MS: '1000', STUDY_WEBHOOK_URL: 'https://hooks.example/T000/secret-path' });
+    expect(config.limits.scheduleMinEveryMs).toBe(300_000);
+    expect(config.schedules).toEqual({ checkEveryMs: 1000, webhookUrl: 'https://hooks.example/T000/secret-path', webhookTimeoutMs: 10_000 });
+    expect(config.secrets).toContain('https://hooks.example/T000/secret-path');
+    expect(loadConfig({}).limits.scheduleMinEveryMs).toBe(3_600_000);
+  });
+
+  it('refuses a period that is not one, and a webhook that is not http(s), naming the variable', () => {
+    expect(() => loadConfig({ STUDY_SCHEDULE_MIN_EVERY: '10s' })).toThrow(/STUDY_SCHEDULE_MIN_EVERY: "10s" is not a duration/);
+    expect(() => loadConfig({ STUDY_WEBHOOK_URL: 'ftp://hooks.example/x' })).toThrow(/STUDY_WEBHOOK_URL/);
+  });
+});

@@ -18,6 +18,7 @@ import { studyReportRoutes } from '../studies/report-routes';
 import { cloneRoutes } from '../studies/variants/clone-routes';
 import { studyBudgetRoutes } from '../studies/budget/routes';
 import { studyDriftRoutes } from '../studies/drift/routes';
+import { seriesRoutes } from '../studies/series/routes';
 
 export const API_BASE = '/api/v1';
 export const OPENAPI_PATH = '/openapi.json';
@@ -33,7 +34,7 @@ const DESCRIPTION = [
 ].join(' ');
 
 export function apiRoutes(deps: AppDeps) {
-  const studies = apiRouter().route('/', studyBudgetRoutes(deps)).route('/', studyRoutes(deps)).route('/', studyReportRoutes(deps)).route('/', cloneRoutes(deps)).route('/', studyDriftRoutes(deps));
+  const studies = apiRouter().route('/', studyBudgetRoutes(deps)).route('/', studyRoutes(deps)).route('/', studyReportRoutes(deps)).route('/', cloneRoutes(deps)).route('/', studyDriftRoutes(deps)).route('/', seriesRoutes(deps));
   const api = apiRouter()
     .basePath(API_BASE)
     .route('/health', healthRoutes(deps))

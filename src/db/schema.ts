@@ -200,7 +200,24 @@ export const batches = sqliteTable('batches', {
   spentUsd: real('spent_usd').notNull().default(0),
   /** Estimated cost of the tasks in flight, reserved by one conditional UPDATE before each starts (runner/budget-repository.ts). */
   reservedUsd: real('reserved_usd').notNull().default(0),
-});
+  // Runs of one study over time (studies/series/): a re-run records the run it repeats and the series'
+  // first run (null on a first run, whose series is itself). Written from the stored study only.
+  rerunOf: integer('rerun_of').references((): AnySQLiteColumn => groups.id),
+  seriesId: integer('series_id').references((): AnySQLiteColumn => groups.id),
+  /** On a series' first run: how often it runs again ("7d", "12h", "30m"); null when not scheduled. */
+  scheduleEvery: text('schedule_every'),
+  /** When the next scheduled run is due: claimed by one compare-and-set UPDATE, so no slot runs twice. */
+  nextRunAt: text('next_run_at'),
+  /** On a run started by the schedule: the slot it fills (the next_run_at it claimed). */
+  scheduledFor: text('scheduled_for'),
+  /** On a scheduled run: when its drift check against the previous run was taken (at most once). */
+  driftCheckedAt: text('drift_checked_at'),
+}, (t) => [
+  index('batches_series_idx').on(t.seriesId),
+  index('batches_next_run_idx').on(t.nextRunAt).where(sql`next_run_at IS NOT NULL`),
+  // A backstop under the compare-and-set claim: one run per series per scheduled slot.
+  uniqueIndex('batches_series_slot_idx').on(t.seriesId, t.scheduledFor).where(sql`scheduled_for IS NOT NULL`),
+]);
 
 export interface StudyTarget {
   provider: string;

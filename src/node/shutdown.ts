@@ -21,6 +21,8 @@ export interface ShutdownOptions {
   deps: AppDeps;
   /** Called first: the server answers every new request with 503 from now on. */
   refuseNewRequests: () => void;
+  /** Background timers (the schedule check): stopped before anything else winds down. */
+  stopTimers?: () => Promise<void>;
   exit?: (code: number) => void;
 }
 
@@ -53,11 +55,12 @@ export function shutdownDeadlines(startedAt: number, graceMs: number) {
   return { callsFinishBy: exitBy - windDown, cancelledCapturedBy: exitBy - Math.floor(windDown / 2), exitBy };
 }
 
-async function shutdown({ server, deps, refuseNewRequests }: ShutdownOptions, signal: NodeJS.Signals) {
+async function shutdown({ server, deps, refuseNewRequests, stopTimers }: ShutdownOptions, signal: NodeJS.Signals) {
   const { lifecycle, logger } = deps;
   const deadlines = shutdownDeadlines(Date.now(), deps.config.shutdownGraceMs);
   refuseNewRequests();
   logger.info({ event: 'shutdown_started', signal, in_flight: lifecycle.inFlight, grace_ms: deps.config.shutdownGraceMs });
+  await stopTimers?.();
 
   const studiesStopped = deps.studies.interruptAll?.('the server was shut down; resume to run the rest');
   const finished = await lifecycle.settled(deadlines.callsFinishBy);

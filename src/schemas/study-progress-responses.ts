@@ -38,6 +38,12 @@ export const studyProgressSchema = z
     cloned_from: z.int().optional().meta({ description: 'The study this one was cloned from (POST /api/v1/studies/:id/clone)' }),
     dry_run: studyDryRunSchema,
     budget: studyBudgetSchema,
+    rerun_of: z.int().nullable().meta({ description: 'The run this one repeats (POST /{id}/rerun or its schedule); null for a first run' }),
+    series_id: z.int().meta({ description: "The first run of the study: every run of it shares this id (GET /{id}/runs lists them)" }),
+    schedule: z
+      .strictObject({ every: z.string(), next_run_at: z.string().nullable() })
+      .nullable()
+      .meta({ description: 'On a scheduled study: how often it runs again and when next' }),
   })
   .meta({ id: 'StudyProgress' });
 

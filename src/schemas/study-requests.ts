@@ -6,6 +6,7 @@ import { MAX_PROMPT_VARIANTS } from '../studies/variants/prompt-variants';
 import { MAX_STUDY_TARGETS, MAX_SWEEP_COMBINATIONS, sweepCombinationCount, sweepNameProblem } from '../studies/sweeps';
 import { chatMessageSchema, chatParamsSchema, name, paramNameIssues, studyTargetSchema, text } from './requests';
 import { unknownParams } from './chat-param-names';
+import { studyScheduleSchema } from './study-schedule';
 
 /** An expected answer: a string, a number, or a list of acceptable ones (any one passes). */
 export const expectedAnswerSchema = z.union([
@@ -177,6 +178,8 @@ export const studyFieldsSchema = z
       .meta({ description: 'Seeds the order the tasks run in (a random order over items and samples; default: a fresh seed). The same seed and matrix give the same order.' }),
     /** Every target runs once per combination of this grid of sampling parameters. */
     sweep: sweepSchema.optional(),
+    /** Runs the study again that often (a re-run each time, compared with the run before it). */
+    schedule: studyScheduleSchema.optional(),
     /** The study's scorers: POST /api/v1/studies/:id/score runs them (again). */
     scorers: namedScorersSchema.optional(),
     /** Items sharing this field's value (a passage, a template) are one cluster in the report's intervals. */

@@ -36,10 +36,15 @@ import { studyBudgetPages } from './budget/pages';
 import { StudyEstimateBox } from '../../views/studies/runs/budget';
 import { reviewPages } from './review-page';
 import { studyScorerPages } from './study-scorer-pages';
+import { latestHeadlines } from './series/runs';
 
 export function studiesPages(deps: AppDeps) {
   const ctx = serviceContext(deps);
   const recent = async () => (await listStudies(ctx, 20)).studies;
+  const withLatest = async () => {
+    const studies = await recent();
+    return { studies, latest: await latestHeadlines(deps.database.db, studies.map((s) => s.id)) };
+  };
   const studyId = (raw: string) => {
     const parsed = idParamSchema.safeParse({ id: raw });
     if (!parsed.success) throw new AppError(404, 'not_found', 'no such study');
@@ -48,7 +53,7 @@ export function studiesPages(deps: AppDeps) {
 
   /** The Studies page, filled in with what was sent when it comes back (an error, a builder button without htmx). */
   const page = async (c: Context, body: FormBody | undefined, extra: Partial<StudiesPageProps> = {}, status: ContentfulStatusCode = 200) =>
-    c.html(<StudiesPage providers={providerOptions(deps)} studies={await recent()} values={body && formValues(body)} {...extra} />, status);
+    c.html(<StudiesPage providers={providerOptions(deps)} {...await withLatest()} values={body && formValues(body)} {...extra} />, status);
   const isHtmx = (c: Context) => c.req.header('hx-request') === 'true';
 
   return new Hono<AppEnv>()

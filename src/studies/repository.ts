@@ -29,6 +29,10 @@ export interface NewStudy {
   seed?: number;
   /** The spending cap in USD. */
   budgetUsd?: number;
+  /** A re-run: the run it repeats, its series and, when the schedule started it, the slot it fills (series/). */
+  lineage?: { rerunOf: number; seriesId: number; scheduledFor?: string };
+  /** A scheduled study: how often it runs again, and when first. */
+  schedule?: { every: string; nextRunAt: string };
 }
 
 // A study of up to a million tasks is created a statement at a time, with a turn of the event loop
@@ -80,6 +84,11 @@ export async function createStudy(db: Database, study: NewStudy, stamp: RunStamp
     tasksTotal: totalTasks,
     runSeed: seed,
     budgetUsd: study.budgetUsd ?? null,
+    rerunOf: study.lineage?.rerunOf ?? null,
+    seriesId: study.lineage?.seriesId ?? null,
+    scheduledFor: study.lineage?.scheduledFor ?? null,
+    scheduleEvery: study.schedule?.every ?? null,
+    nextRunAt: study.schedule?.nextRunAt ?? null,
   });
   if (oneStep) {
     await db.batch([studyRow, insertItems(db, studyId, itemChunks[0]!), insertTasks(db, studyId, T, S, 0, totalTasks), insertRunOrder(db, studyId, order, 0, totalTasks)]);

@@ -12,6 +12,7 @@ import { studyTargets } from './study-targets';
 import { checkBudgetPriced, itemsToRun } from './budget/estimate';
 import { studyRunLimits } from './budget/run-limits';
 import type { StudyInput } from '../schemas/study-requests';
+import { firstSchedule } from './series/schedule';
 
 export interface StudyContext extends InferenceContext {
   studies: StudyExecutor;
@@ -27,6 +28,7 @@ export async function startStudy(ctx: StudyContext, input: StudyInput, origin: S
   const targets: StudyTarget[] = studyTargets(ctx.providers, input);
   const given = itemsToRun(input);
   checkStudyTasks(ctx.limits, { items: given.length, targets: targets.length, samples: input.samples });
+  const schedule = input.schedule && firstSchedule(ctx.limits, input.schedule, new Date());
   const variants = input.prompts?.map((variant) => variant.template);
   await checkStudyPrompts(ctx.limits, { items: given, template: input.template, templates: variants, tasksPerItem: (targets.length / (variants?.length ?? 1)) * input.samples });
   if (input.budget_usd !== undefined) await checkBudgetPriced(ctx, targets);
@@ -60,6 +62,7 @@ export async function startStudy(ctx: StudyContext, input: StudyInput, origin: S
     items,
     seed: input.seed,
     budgetUsd: input.budget_usd,
+    ...(schedule ? { schedule } : {}),
   }, stamp);
   await ctx.studies.launch(studyId, stamp.runId);
   return studyProgress(ctx, studyId);
@@ -67,7 +70,7 @@ export async function startStudy(ctx: StudyContext, input: StudyInput, origin: S
 
 const scrubbed = (ctx: StudyContext, text: string | undefined) => (text === undefined || !ctx.scrub ? text : ctx.scrub(text));
 
-const newRunStamp = (executor: StudyExecutor): RunStamp => ({
+export const newRunStamp = (executor: StudyExecutor): RunStamp => ({
   runId: crypto.randomUUID(),
   runner: executor.runner,
   now: new Date().toISOString(),
@@ -121,6 +124,9 @@ export async function studyProgress(ctx: StudyContext, studyId: number) {
     updated_at: found.study.updatedAt,
     ...clonedFrom(found.study.optionsJson),
     ...studyRunLimits(found.study),
+    rerun_of: found.study.rerunOf,
+    series_id: found.study.seriesId ?? studyId,
+    schedule: found.study.scheduleEvery ? { every: found.study.scheduleEvery, next_run_at: found.study.nextRunAt } : null,
   };
 }
 

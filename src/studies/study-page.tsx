@@ -7,6 +7,8 @@ import { cellCalls, itemsByIds, parseJsonColumn } from './report/repository';
 import { serviceContext, type AppDeps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { studyProgress } from './service';
+import { rerunStudy } from './series/reruns';
+import { studyRuns } from './series/runs';
 import { itemPromptText } from './item-prompt';
 import { targetTemplates } from './variants/prompt-variants';
 import { keepRunning, recentScoringRuns, scoringProgress, startScoring } from './scoring/service';
@@ -69,8 +71,9 @@ export function studyPages(deps: AppDeps) {
       if (!(await getStudy(db, id)) && (await getGroup(db, id))) return c.redirect(`/groups/${id}`, 302);
       const query = studyQuery(c);
       const progress = await studyProgress(ctx, id);
-      return c.html(<StudyPage progress={progress} body={await report(id, query)} query={query} scoring={await scoringState(id)} />);
+      return c.html(<StudyPage progress={progress} body={await report(id, query)} query={query} scoring={await scoringState(id)} runs={await studyRuns(db, id)} />);
     })
+    .post('/studies/:id/rerun', async (c) => c.redirect(`/studies/${(await rerunStudy(ctx, studyId(c.req.param('id')))).id}`, 303))
     .get('/studies/:id/live', async (c) => {
       const id = studyId(c.req.param('id'));
       const query = studyQuery(c);

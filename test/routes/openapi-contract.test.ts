@@ -151,6 +151,11 @@ describe('the OpenAPI document and the routes agree', () => {
       for (const format of ['csv', 'jsonl']) expect((await t.get(`${studies}/${study.id}/export?format=${format}`)).status).toBe(200);
       const copy = await post(`${studies}/${study.id}/clone`, { samples: 1 }, 202);
       await waitFor(() => get(`${studies}/${copy.id}`), (p) => p.status !== 'running' && p.status !== 'creating');
+      const rerun = await post(`${studies}/${study.id}/rerun`, { samples: 1 }, 202);
+      await waitFor(() => get(`${studies}/${rerun.id}`), (p) => p.status !== 'running' && p.status !== 'creating');
+      await get(`${studies}/${rerun.id}/runs`);
+      await json(t.app.request(`${studies}/${rerun.id}/schedule`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ every: '7d' }) }), 200);
+      await json(t.app.request(`${studies}/${rerun.id}/schedule`, { method: 'DELETE' }), 200);
 
       // Cancel last: a study held up by a slow provider.
       fake.setLatency(2_000);

@@ -4,6 +4,8 @@ import type { ScorerPreview } from '../../src/studies/scorers/preview';
 import { formValue, type FormValues } from '../components/form-values';
 import { ErrorBox, StatusBadge } from '../components/ui';
 import { Layout } from '../layout';
+import type { HeadlineAccuracy } from '../../src/studies/series/runs';
+import { LatestAccuracyCell } from './runs/series';
 import { SCORER_BUILDER_HEAD, ScorerBuilder, ScorersField } from './scorer-builder';
 import { StudyBudgetFields, StudyEstimateBox } from './runs/budget';
 import type { StudyEstimate } from '../../src/studies/budget/estimate';
@@ -13,6 +15,8 @@ export type Progress = Awaited<ReturnType<typeof studyProgress>>;
 export interface StudiesPageProps {
   providers: ProviderOption[];
   studies: Progress[];
+  /** Each study's newest run and its headline accuracy. */
+  latest?: Map<number, { run: number; accuracy: HeadlineAccuracy | null }>;
   error?: string;
   /** The form as submitted, filled in again (after an error, or the builder's buttons without JavaScript). */
   values?: FormValues;
@@ -92,7 +96,7 @@ export function StudiesPage(props: StudiesPageProps) {
       ) : (
         <table>
           <thead>
-            <tr><th>#</th><th>name</th><th>status</th><th>progress</th><th>failed</th><th>created</th></tr>
+            <tr><th>#</th><th>name</th><th>status</th><th>progress</th><th>failed</th><th>latest accuracy</th><th>created</th></tr>
           </thead>
           <tbody>
             {props.studies.map((s) => (
@@ -102,6 +106,7 @@ export function StudiesPage(props: StudiesPageProps) {
                 <td><StatusBadge status={s.status} /></td>
                 <td>{s.done + s.failed}/{s.total} ({s.percent}%)</td>
                 <td>{s.failed}</td>
+                <LatestAccuracyCell study={s.id} latest={props.latest?.get(s.id)} />
                 <td class="nowrap">{s.created_at.replace('T', ' ').slice(0, 16)}</td>
               </tr>
             ))}

@@ -15,6 +15,8 @@ import type { ProviderOption } from '../components/target-fields';
 import { CompareForm } from './runs/drift';
 import { Layout } from '../layout';
 import { StudyRunLimits } from './runs/budget';
+import type { StudyRuns } from '../../src/studies/series/runs';
+import { StudyRunsPanel } from './runs/series';
 
 export type Progress = Awaited<ReturnType<typeof studyProgress>>;
 type Body = StudyReport['body'];
@@ -46,6 +48,7 @@ export interface StudyPageProps {
   body: Body;
   query: StudyQuery;
   scoring: { runs: ScoringProgress[]; scorersText: string; providers?: ProviderOption[]; expectedGaps?: string[] };
+  runs?: StudyRuns;
 }
 
 const CHART_HEAD = [<script src="/static/chart.umd.js" defer></script>, <script src="/static/charts.js" defer></script>, <script src="/static/labels.js" defer></script>, SCORER_BUILDER_HEAD];
@@ -66,6 +69,7 @@ export function StudyPage(props: StudyPageProps) {
       <ScoringPanel id={p.id} runs={props.scoring.runs} scorersText={props.scoring.scorersText} providers={props.scoring.providers} expectedGaps={props.scoring.expectedGaps} />
       <StudyResults id={p.id} body={props.body} query={props.query} running={p.status === 'running'} />
       <CellSidePanel />
+      {props.runs ? <StudyRunsPanel study={p.id} runs={props.runs} schedule={p.schedule} /> : null}
     </Layout>
   );
 }
