@@ -1,22 +1,24 @@
-// Node only: log lines written after the answers of the same turn of the event loop, all of that
-// turn's lines in one write. Node writes to a pipe or file synchronously, so a line written where it
-// is made would hold up the answer it describes by a system call; batched, a busy server makes one
-// call per turn instead of one or two per request. What is still pending when the process exits is
-// written then (a SIGKILL loses at most one turn's lines).
+// Node only: log lines gathered and written together, at most FLUSH_AFTER_MS after the first of them,
+// never in the middle of answering a request. Node writes to a pipe or file synchronously, and a write
+// to a pipe wakes whatever reads it: one write per line cost a busy server more CPU than building the
+// lines, and held up the answer each line describes. What is still pending when the process exits is
+// written then (a SIGKILL loses at most FLUSH_AFTER_MS of lines).
 
 interface LineSink {
   write(chunk: string): unknown;
 }
 
-/** Past this many buffered characters the lines are written at once rather than at the end of the turn. */
-const FLUSH_AT_CHARS = 256 * 1024;
+export const FLUSH_AFTER_MS = 20;
+/** Past this many waiting characters the lines are written at once. */
+const FLUSH_AT_CHARS = 64 * 1024;
 
 export function bufferedLineWriter(sink: LineSink = process.stdout): (line: string) => void {
   let pending: string[] = [];
   let chars = 0;
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
-    scheduled = false;
+    clearTimeout(timer);
+    timer = undefined;
     if (!pending.length) return;
     const chunk = `${pending.join('\n')}\n`;
     pending = [];
@@ -28,9 +30,7 @@ export function bufferedLineWriter(sink: LineSink = process.stdout): (line: stri
     pending.push(line);
     chars += line.length;
     if (chars >= FLUSH_AT_CHARS) flush();
-    else if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
+    // Unreferenced: waiting lines never keep the process alive (the exit handler writes them).
+    else timer ??= setTimeout(flush, FLUSH_AFTER_MS).unref();
   };
 }
