@@ -32,7 +32,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 const errorsExpanded = (_key: string, value: unknown) =>
   value instanceof Error ? { ...value, name: value.name, message: value.message, stack: value.stack } : value;
 
+const isFlat = (record: Record<string, unknown>) => {
+  for (const key in record) if (typeof record[key] === 'object' && record[key] !== null) return false;
+  return true;
+};
+
 function encodeRecord(record: Record<string, unknown>): string {
+  // Most lines hold only strings and numbers: JSON.stringify without a replacer is a good deal faster.
+  if (isFlat(record)) return JSON.stringify(record);
   try {
     return JSON.stringify(record, errorsExpanded);
   } catch {
