@@ -41,6 +41,6 @@ for (const file of result.outputFiles) {
  * makes V8 hold the whole source (kept in memory for lazy compilation) as UTF-16: twice the bytes.
  */
 function asciiOnly(text) {
-  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 if (process.argv.includes('--verbose')) console.log(result.outputFiles.map((f) => relative(root, f.path)).join('\n'));
