@@ -8,6 +8,7 @@ import type { BenchResult } from './support';
 const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult | BenchResult[]> }>> = {
   'capture-overhead': () => import('./capture-overhead'),
   'gateway-overhead': () => import('./gateway-overhead'),
+  'gateway-peers': () => import('./gateway-peers'),
   'batch-throughput': () => import('./batch-throughput'),
   analytics: () => import('./analytics'),
   embeddings: () => import('./embeddings'),

@@ -7,6 +7,7 @@ import { startWalCheckpointer } from './node/wal-checkpointer';
 import { createDeps, type AppDeps } from './deps';
 import { createLogger, type LoggerOptions } from './logging';
 import { undiciRequestFetch } from './node/node-fetch';
+import { bufferedLineWriter } from './node/buffered-lines';
 import { scrubSearchIndex } from './calls/scrub-search-index';
 import { ProviderRegistry } from './providers/registry';
 
@@ -17,7 +18,8 @@ export async function bootstrap(
   const config = { ...loadConfig(env), ...options.config };
   const database = await openDatabase(config.databaseUrl, config.databaseAuthToken);
   await migrateDatabase(database.db);
-  const logger = createLogger({ write: options.log, secrets: config.secrets, logPrompts: config.logPrompts });
+  // Lines leave after the answers of their turn, many in one write (stdout writes block on Node).
+  const logger = createLogger({ write: options.log ?? bufferedLineWriter(), secrets: config.secrets, logPrompts: config.logPrompts });
   const scrubbed = await scrubSearchIndex(database.db, config.secrets);
   if (scrubbed) logger.info({ event: 'search_index_scrubbed', entries: scrubbed });
   const nativeInsert = nativeCallInserter(config.databaseUrl);

@@ -2,10 +2,12 @@
 // through a Cloudflare Queue (`queue()` below is its consumer). Migrations are applied before deploy
 // (`npm run db:migrate` against the Turso URL, see README), not at request time.
 import { createClient } from '@libsql/client/web';
+import { drizzle } from 'drizzle-orm/libsql/web';
 import type { ExecutionContext } from 'hono';
 import { createApp, type App } from './app';
 import { ConfigError, loadConfig } from './config';
-import { wrapClient } from './db/client';
+import type { DatabaseHandle } from './db/client';
+import * as schema from './db/schema';
 import { createDeps, serviceContext, type AppDeps } from './deps';
 import { createLogger } from './logging';
 import { ProviderRegistry } from './providers/registry';
@@ -31,7 +33,8 @@ function build(env: WorkerEnv): Built {
   const loaded = loadConfig(strings);
   // Cloudflare routes by host name, so DNS rebinding cannot reach a worker: any Host is fine unless listed.
   const config = loaded.exposure.allowedHosts.length ? loaded : { ...loaded, exposure: { ...loaded.exposure, allowedHosts: ['*'] } };
-  const database = wrapClient(createClient({ url: config.databaseUrl, authToken: config.databaseAuthToken }));
+  const client = createClient({ url: config.databaseUrl, authToken: config.databaseAuthToken });
+  const database: DatabaseHandle = { client, db: drizzle(client, { schema }), close: () => client.close() };
   const deps = createDeps({
     config,
     database,

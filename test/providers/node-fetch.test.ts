@@ -45,6 +45,31 @@ describe('undiciRequestFetch', () => {
     expect(await res.json()).toEqual({ method: 'POST', auth: 'Bearer k', body: 'hi' });
   });
 
+  it('answers with headers read as fetch reads them: any case, in name order, each Set-Cookie apart, read-only', async () => {
+    const res = await fetchNode(`${base}/echo`, { method: 'POST', headers: { 'x-plain': 'object' }, body: '' });
+    expect(res.headers.get('Content-Type')).toBe('application/json');
+    expect(res.headers.has('SET-COOKIE')).toBe(true);
+    expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    const names = [...res.headers].map(([name]) => name);
+    expect(names).toEqual([...names].sort());
+    expect([...res.headers].filter(([name]) => name === 'set-cookie')).toEqual([['set-cookie', 'a=1'], ['set-cookie', 'b=2']]);
+    expect(() => res.headers.set('x-more', '1')).toThrow(TypeError);
+    expect(((await res.json()) as { body: string }).body).toBe('');
+  });
+
+  it('lets the body be read once, as JSON, text, bytes or one stream, and cloned before', async () => {
+    const res = await fetchNode(`${base}/echo`, { method: 'POST', body: 'once' });
+    const copy = res.clone();
+    expect(res.bodyUsed).toBe(false);
+    expect(await res.text()).toContain('"body":"once"');
+    expect(res.bodyUsed).toBe(true);
+    await expect(res.json()).rejects.toThrow(TypeError);
+    expect(() => res.clone()).toThrow(TypeError);
+    expect(copy.body).toBe(copy.body);
+    expect(await new Response(copy.body).json()).toMatchObject({ body: 'once' });
+    await expect(copy.arrayBuffer()).rejects.toThrow(TypeError);
+  });
+
   it('answers 204 and error statuses as fetch does', async () => {
     const empty = await fetchNode(`${base}/empty`);
     expect([empty.status, empty.body]).toEqual([204, null]);
