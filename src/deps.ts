@@ -13,6 +13,7 @@ import { KeyedLock } from './concurrency/keyed-lock';
 import type { ConversationContext } from './conversations/service';
 import { Lifecycle } from './capture/lifecycle';
 import { PriceBook } from './analytics/price-book';
+import { DerivedDataCatchUp } from './analytics/catch-up';
 import { ScoringRunner } from './studies/scoring/service';
 import { secretScrubber, type SecretScrubber } from './capture/scrub-secrets';
 
@@ -35,6 +36,8 @@ export interface AppDeps {
   embeddings: EmbeddingService;
   /** Runs study scorers in the background. */
   scoring: ScoringRunner;
+  /** Folds captured rows into the search index and the analytics rollups, behind the watermark. */
+  derived: DerivedDataCatchUp;
 }
 
 export type ServiceContext = BatchContext & ConversationContext;
@@ -45,16 +48,20 @@ export function createDeps(
     nativeInsert?: CallInserter;
   },
 ): AppDeps {
+  const redact = createRedactor(parts.config.secrets);
+  const derived = new DerivedDataCatchUp(parts.database.db, {
+    onError: (error) => parts.logger.error({ event: 'derived_catch_up_error', error: redact(String(error)) }),
+  });
   const base = {
     config: parts.config,
     database: parts.database,
     providers: parts.providers,
     logger: parts.logger,
-    redact: createRedactor(parts.config.secrets),
+    redact,
     scrub: secretScrubber(parts.config.secrets),
     inflight: new InflightRequests(),
     locks: new KeyedLock(),
-    writer: new CallWriter(parts.database.db, parts.nativeInsert),
+    writer: new CallWriter(parts.database.db, parts.nativeInsert, (rows) => derived.committed(rows)),
     prices: new PriceBook(parts.database.db),
     lifecycle: new Lifecycle(),
   };
@@ -62,10 +69,10 @@ export function createDeps(
   const batches = parts.batches ? parts.batches(ctx) : new InProcessBatchExecutor(ctx);
   const embeddings = new EmbeddingService(ctx);
   // The semantic scorer shares the app's embedding service (and so its deployment memo) with the routes.
-  return { ...base, batches, embeddings, scoring: new ScoringRunner(ctx, () => embeddings) };
+  return { ...base, batches, embeddings, scoring: new ScoringRunner(ctx, () => embeddings), derived };
 }
 
-function serviceContextOf(deps: Omit<AppDeps, 'batches' | 'embeddings' | 'scoring'>): Omit<ServiceContext, 'batches'> {
+function serviceContextOf(deps: Omit<AppDeps, 'batches' | 'embeddings' | 'scoring' | 'derived'>): Omit<ServiceContext, 'batches'> {
   return {
     db: deps.database.db,
     logger: deps.logger,

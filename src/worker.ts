@@ -49,7 +49,12 @@ function builtFor(env: WorkerEnv): Built {
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext) {
     try {
-      return builtFor(env).app.fetch(request, env, ctx);
+      const { app, deps } = builtFor(env);
+      const response = app.fetch(request, env, ctx);
+      // After the answer, fold captured rows into the search index and the rollups (at most once a
+      // second per isolate; the cron below covers quiet times).
+      ctx.waitUntil(Promise.resolve(response).then(() => deps.derived.runIfDue(), () => undefined));
+      return response;
     } catch (error) {
       // Configuration errors name the variable, never its value.
       if (error instanceof ConfigError) return new Response(`${error.message}\n`, { status: 500 });
@@ -58,6 +63,13 @@ export default {
   },
 
   async queue(batch: { messages: readonly BatchQueueMessage[] }, env: WorkerEnv) {
-    await consumeBatchMessages(serviceContext(builtFor(env).deps), batch.messages);
+    const { deps } = builtFor(env);
+    await consumeBatchMessages(serviceContext(deps), batch.messages);
+    await deps.derived.runIfDue();
+  },
+
+  /** The cron of wrangler.toml: the derived-data catch-up, whatever the traffic. */
+  async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext) {
+    ctx.waitUntil(builtFor(env).deps.derived.run().then(() => undefined));
   },
 };
