@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult | B
   'capture-overhead': () => import('./capture-overhead'),
   'gateway-overhead': () => import('./gateway-overhead'),
   'batch-throughput': () => import('./batch-throughput'),
+  'capture-write': () => import('./capture-write'),
   analytics: () => import('./analytics'),
   embeddings: () => import('./embeddings'),
   'study-report': () => import('./study-report'),
