@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult | B
   'regex-scoring': () => import('./regex-scoring'),
   'study-input': () => import('./study-input'),
   'worker-bundle': () => import('./worker-bundle'),
+  'two-instances': () => import('./two-instances'),
 };
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
