@@ -5,7 +5,7 @@
 // racing on two connections fold every row exactly once. (Two processes on one sqld:
 // test/integrity/derived-data-sqld.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catchUpDerivedData } from '../../src/analytics/catch-up';
+import { catchUpDerivedData, DerivedDataCatchUp } from '../../src/analytics/catch-up';
 import { foldNextRange, foldProgress } from '../../src/analytics/catch-up-repository';
 import { savePrice } from '../../src/analytics/prices';
 import { searchAll } from '../../src/analytics/service';
@@ -15,6 +15,7 @@ import type { NewRawCall } from '../../src/db/schema';
 import { serviceContext } from '../../src/deps';
 import { expectDashboardEqualsRecount, recountByModel } from '../support/analytics-recount';
 import { createTestApp, type TestApp } from '../support/app';
+import { waitFor } from '../support/wait';
 
 const TARGETS = [['alpha', 'a-1'], ['alpha', 'a-2'], ['beta', 'b-1'], ['acme', 'priced']] as const;
 
@@ -133,6 +134,24 @@ describe('derived data behind the watermark', () => {
     expect(await watermark()).toBeLessThan(third);
     const exported = (await (await t.get('/api/v1/calls/export?format=jsonl&q=zeppelin')).text()).trim().split('\n').map((line) => JSON.parse(line).id);
     expect(exported).toEqual([call.id, second, third]);
+  });
+
+  it('starts a background run once enough rows were committed, but only when captures pause', async () => {
+    const background = new DerivedDataCatchUp(t.deps.database.db, { everyRows: 10, quietMs: 150, maxWaitMs: 60_000 });
+    try {
+      for (let i = 700; i < 720; i++) await insertCall(t.deps.database.db, row(i));
+      const before = await watermark();
+      // Commits keep coming, 20 ms apart: a step would hold them up, so none runs.
+      for (let k = 0; k < 15; k++) {
+        background.committed(1);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(await watermark()).toBe(before);
+      // They stop: the run starts after the quiet time and folds everything.
+      await waitFor(watermark, (at) => at === before + 20, 5_000);
+    } finally {
+      background.stop();
+    }
   });
 
   it('moves the watermark only forward, one range after the other, and never removes it', async () => {
