@@ -46,10 +46,7 @@ const within = (w: AnalyticsWindow, column: SQL) =>
 const modelIs = (f: AnalyticsFilters, provider: SQL, model: SQL) =>
   all([f.provider ? sql`${provider} = ${f.provider}` : undefined, f.model ? sql`${model} = ${f.model}` : undefined]);
 
-/**
- * The daily rollup's rows in the window, plus the tail summed per day the same way: every call,
- * folded or not, as (provider, model, day, totals…). `tail_daily` must be defined (tailDailySql).
- */
+/** The CTE `tail_daily`: the tail summed per (provider, model, day) as the daily rollup sums it, in the window. */
 const tailDailySql = (filters: AnalyticsFilters) => sql`
     tail_daily AS (
       SELECT * FROM (${unfoldedTotals('day', modelIs(filters, sql`c.provider`, sql`c.model`))}) t WHERE ${within(filters, sql`t.day`)})`;
