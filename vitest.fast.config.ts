@@ -19,6 +19,7 @@ export const SLOW_LANE = [
   'test/integrity/shutdown.test.ts',
   'test/integrity/no-stall.test.ts',
   'test/integrity/study-ownership.test.ts',
+  'test/integrity/derived-data-sqld.test.ts',
   'test/http/server-limits.test.ts',
   'test/services/import-v1-cli.test.ts',
   'test/services/study-coverage.test.ts',

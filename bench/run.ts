@@ -10,12 +10,14 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult | B
   'gateway-overhead': () => import('./gateway-overhead'),
   'gateway-peers': () => import('./gateway-peers'),
   'batch-throughput': () => import('./batch-throughput'),
+  'capture-write': () => import('./capture-write'),
   analytics: () => import('./analytics'),
   embeddings: () => import('./embeddings'),
   'study-report': () => import('./study-report'),
   'regex-scoring': () => import('./regex-scoring'),
   'study-input': () => import('./study-input'),
   'worker-bundle': () => import('./worker-bundle'),
+  'two-instances': () => import('./two-instances'),
 };
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

@@ -55,7 +55,12 @@ function builtFor(env: WorkerEnv): Built {
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext) {
     try {
-      return builtFor(env).app.fetch(request, env, ctx);
+      const { app, deps } = builtFor(env);
+      const response = app.fetch(request, env, ctx);
+      // After the answer, fold captured rows into the search index and the rollups (at most once a
+      // second per isolate; the cron below covers quiet times).
+      ctx.waitUntil(Promise.resolve(response).then(() => deps.derived.runIfDue(), () => undefined));
+      return response;
     } catch (error) {
       // Configuration errors name the variable, never its value.
       if (error instanceof ConfigError) return new Response(`${error.message}\n`, { status: 500 });
@@ -68,5 +73,11 @@ export default {
     const scoring = delivery.messages.filter((message) => isScoringMessage(message.body));
     const tasks = delivery.messages.filter((message) => !isScoringMessage(message.body));
     await Promise.all([consumeStudyMessages(serviceContext(deps), tasks), consumeScoringMessages(deps.scoring, scoring)]);
+    await deps.derived.runIfDue();
+  },
+
+  /** The cron of wrangler.toml: the derived-data catch-up, whatever the traffic. */
+  async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext) {
+    ctx.waitUntil(builtFor(env).deps.derived.run().then(() => undefined));
   },
 };
