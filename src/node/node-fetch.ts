@@ -116,7 +116,10 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
     this.finish();
     const reason = this.abortedWith ?? error;
-    if (!this.stream) return this.reject(reason);
+    if (!this.stream) {
+      this.reject(reason);
+      return;
+    }
     if (this.stream.open) this.stream.controller.error(reason);
     this.stream.open = false;
   }
