@@ -4,9 +4,11 @@
 // Targets: added p50 (sequential) <= 0.8x Portkey's; calls/s at c=64 >= 0.65x direct with every row
 // stored; server CPU per call at c=64 <= 0.5 ms; idle RSS <= 1.1x Portkey's.
 // Run: npx tsx bench/gateway-peers.ts   (BENCH_PEERS_CALLS, BENCH_PEERS_REQUESTS change the counts;
-// BENCH_PEERS_CPU_PROF=<dir> runs our server under `node --cpu-prof` and writes its profile there)
+// BENCH_PEERS_CPU_PROF=<dir> runs our server under `node --cpu-prof` and writes its profile there;
+// BENCH_PEERS_BEFORE=<checkout> adds that checkout's server, built there, as a fourth target "before"
+// — e.g. main exported with `git archive`, node_modules linked — so before and after share one run)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,13 +36,13 @@ export function rssMiB(pid: number): number {
   return Math.round((Number(kib) / 1024) * 10) / 10;
 }
 
-/** Our server as `npm start` runs it (the esbuild bundle under plain node), over a temp database. */
-export async function startOurs(providerUrl: string, dir: string) {
-  execFileSync(process.execPath, [join(ROOT, 'scripts/build-server.mjs')], { stdio: 'inherit' });
+/** Our server as `npm start` runs it (the esbuild bundle under plain node), over a temp database; built in `root`. */
+export async function startOurs(providerUrl: string, dir: string, root = ROOT) {
+  execFileSync(process.execPath, [join(root, 'scripts/build-server.mjs')], { stdio: 'inherit', cwd: root });
   const port = await freePort();
   const profileDir = process.env.BENCH_PEERS_CPU_PROF;
   const databaseUrl = `file:${join(dir, 'study.db')}`;
-  const child = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, 'dist/server/node.js')], {
+  const child = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(root, 'dist/server/node.js')], {
     // Its own folder, so no .env of the checkout is read.
     cwd: dir,
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: providerUrl },
@@ -109,21 +111,30 @@ export async function run(
   const provider = await startFakeProvider(0);
   const portkey = await startPortkey(await freePort());
   let ours: Awaited<ReturnType<typeof startOurs>> | undefined;
+  let before: Awaited<ReturnType<typeof startOurs>> | undefined;
+  const beforeRoot = process.env.BENCH_PEERS_BEFORE;
   let client: ReturnType<typeof startClient> | undefined;
   try {
     ours = await startOurs(provider.url, dir);
+    if (beforeRoot) {
+      mkdirSync(join(dir, 'before'));
+      before = await startOurs(provider.url, join(dir, 'before'), beforeRoot);
+    }
     const targets: PeerTarget[] = [
       { name: 'direct', baseURL: provider.url, model: 'bench-model' },
       { name: 'portkey', baseURL: `${portkey.base}/v1`, model: 'bench-model', headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': provider.url } },
       { name: 'us', baseURL: `${ours.base}/v1`, model: 'openai/bench-model' },
+      ...(before ? [{ name: 'before', baseURL: `${before.base}/v1`, model: 'openai/bench-model' }] : []),
     ];
-    const pids: Record<string, number> = { direct: provider.child.pid!, portkey: portkey.child.pid!, us: ours.child.pid! };
+    const pids: Record<string, number> = { direct: provider.child.pid!, portkey: portkey.child.pid!, us: ours.child.pid!, ...(before ? { before: before.child.pid! } : {}) };
     client = startClient(targets);
     await client.ready;
     let callsThroughUs = 0;
+    let callsThroughBefore = 0;
     const drive = async (target: string, count: number, concurrency: number) => {
       const reply = await client!.send({ kind: 'calls', target, calls: count, concurrency });
       if (target === 'us') callsThroughUs += count;
+      if (target === 'before') callsThroughBefore += count;
       return reply.ms;
     };
 
@@ -135,6 +146,7 @@ export async function run(
     const warmup = Math.min(200, requests);
     const seq = (await client.send({ kind: 'sequential', targets: targets.map((t) => t.name), requests, warmup })).ms;
     callsThroughUs += warmup + requests;
+    if (before) callsThroughBefore += warmup + requests;
     const p50 = (name: string) => percentile(seq[name]!, 50);
     const p99 = (name: string) => percentile(seq[name]!, 99);
 
@@ -155,8 +167,21 @@ export async function run(
     client = undefined;
     const rows = await ours.stopAndCountRows();
     ours = undefined;
+    const rowsBefore = before ? await before.stopAndCountRows() : undefined;
+    before = undefined;
 
     const added = { portkey: round(p50('portkey') - p50('direct')), us: round(p50('us') - p50('direct')) };
+    const was = throughput.before
+      ? {
+          before_added_p50_ms: round(p50('before') - p50('direct')),
+          before_calls_per_s: throughput.before.callsPerS,
+          before_cpu_ms_per_call: throughput.before.cpuMsPerCall,
+          before_idle_rss_mib: idleRss.before!,
+          before_rows: rowsBefore!,
+          before_expected_rows: callsThroughBefore,
+        }
+      : {};
+    if (throughput.before) console.log(`  before: ${JSON.stringify(was)}`);
     console.log(`  (Portkey ${PORTKEY_VERSION}; ${requests} sequential calls each, interleaved; ${calls} calls each at c=${CONCURRENCY})`);
     for (const t of targets) {
       const tp = throughput[t.name]!;
@@ -171,13 +196,23 @@ export async function run(
     const results: BenchResult[] = [
       {
         name: 'added p50 vs Portkey (sequential)',
-        metrics: { direct_p50_ms: round(p50('direct')), portkey_added_p50_ms: added.portkey, us_added_p50_ms: added.us, ratio: ratio(added.us, added.portkey), portkey_p99_ms: round(p99('portkey')), us_p99_ms: round(p99('us')) },
+        metrics: {
+          direct_p50_ms: round(p50('direct')), portkey_added_p50_ms: added.portkey, us_added_p50_ms: added.us, ratio: ratio(added.us, added.portkey),
+          portkey_p99_ms: round(p99('portkey')), us_p99_ms: round(p99('us')),
+          ...(throughput.before ? { before_added_p50_ms: was.before_added_p50_ms!, before_ratio: ratio(was.before_added_p50_ms!, added.portkey) } : {}),
+        },
         target: `added p50 <= 0.8x Portkey's (measured us +${added.us} ms, Portkey +${added.portkey} ms: ${ratio(added.us, added.portkey)}x)`,
         pass: added.us <= 0.8 * added.portkey,
       },
       {
         name: `calls/s at c=${CONCURRENCY}, zero latency`,
-        metrics: { direct: throughput.direct!.callsPerS, portkey: throughput.portkey!.callsPerS, us: throughput.us!.callsPerS, ratio_to_direct: ratio(throughput.us!.callsPerS, throughput.direct!.callsPerS), rows, expected_rows: expectedRows },
+        metrics: {
+          direct: throughput.direct!.callsPerS, portkey: throughput.portkey!.callsPerS, us: throughput.us!.callsPerS,
+          ratio_to_direct: ratio(throughput.us!.callsPerS, throughput.direct!.callsPerS), rows, expected_rows: expectedRows,
+          ...(throughput.before
+            ? { before: throughput.before.callsPerS, before_ratio_to_direct: ratio(throughput.before.callsPerS, throughput.direct!.callsPerS), before_rows: rowsBefore!, before_expected_rows: callsThroughBefore }
+            : {}),
+        },
         target:
           `>= 0.65x direct with every row stored (measured ${throughput.us!.callsPerS} vs direct ${throughput.direct!.callsPerS}: ` +
           `${ratio(throughput.us!.callsPerS, throughput.direct!.callsPerS)}x; Portkey ${throughput.portkey!.callsPerS}; rows ${rows}/${expectedRows})`,
@@ -185,13 +220,19 @@ export async function run(
       },
       {
         name: `server CPU per call at c=${CONCURRENCY}`,
-        metrics: { portkey_ms: throughput.portkey!.cpuMsPerCall, us_ms: throughput.us!.cpuMsPerCall, upstream_ms: throughput.direct!.cpuMsPerCall },
+        metrics: {
+          portkey_ms: throughput.portkey!.cpuMsPerCall, us_ms: throughput.us!.cpuMsPerCall, upstream_ms: throughput.direct!.cpuMsPerCall,
+          ...(throughput.before ? { before_ms: throughput.before.cpuMsPerCall } : {}),
+        },
         target: `<= 0.5 ms (measured us ${throughput.us!.cpuMsPerCall} ms, Portkey ${throughput.portkey!.cpuMsPerCall} ms, the upstream itself ${throughput.direct!.cpuMsPerCall} ms)`,
         pass: throughput.us!.cpuMsPerCall <= 0.5,
       },
       {
         name: 'idle RSS vs Portkey',
-        metrics: { portkey_mib: idleRss.portkey!, us_mib: idleRss.us!, upstream_mib: idleRss.direct!, ratio: ratio(idleRss.us!, idleRss.portkey!) },
+        metrics: {
+          portkey_mib: idleRss.portkey!, us_mib: idleRss.us!, upstream_mib: idleRss.direct!, ratio: ratio(idleRss.us!, idleRss.portkey!),
+          ...(throughput.before ? { before_mib: idleRss.before!, before_ratio: ratio(idleRss.before!, idleRss.portkey!) } : {}),
+        },
         target: `<= 1.1x Portkey's (measured us ${idleRss.us} MiB, Portkey ${idleRss.portkey} MiB: ${ratio(idleRss.us!, idleRss.portkey!)}x)`,
         pass: idleRss.us! <= 1.1 * idleRss.portkey!,
       },
@@ -201,6 +242,7 @@ export async function run(
   } finally {
     client?.stop();
     if (ours) await ours.stopAndCountRows().catch(() => 0);
+    if (before) await before.stopAndCountRows().catch(() => 0);
     await portkey.stop();
     provider.stop();
     rmSync(dir, { recursive: true, force: true });
