@@ -27,6 +27,7 @@ const GATEWAY_CALLS = Number(process.env.BENCH_TWO_GATEWAY_CALLS ?? 4_000);
 const STUDY_TASKS = Number(process.env.BENCH_TWO_STUDY_TASKS ?? 2_000);
 const CLIENT_CONCURRENCY = 32;
 const STUDY_CONCURRENCY = 16;
+const MIXED_LOAD_DEADLINE_MS = Number(process.env.BENCH_TWO_DEADLINE_MS ?? 180_000);
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 const sdk = (baseURL: string) => new OpenAI({ baseURL, apiKey: 'sk-bench', maxRetries: 0, fetch: undiciRequestFetch() });
@@ -71,7 +72,15 @@ async function mixedLoad(on: ServerProcess, gateways: ServerProcess[], tag: stri
   const limit = pLimit(CLIENT_CONCURRENCY);
   const gateway = Promise.all(Array.from({ length: GATEWAY_CALLS }, (_, i) => limit(() => call(clients[i % clients.length]!, 'openai/bench-model', i))));
   const gatewayDone = gateway.then(() => performance.now() - started);
+  // A failed gateway call ends the bench at once (not as an unhandled rejection that skips the cleanup).
+  let gatewayError: unknown;
+  gatewayDone.catch((error) => {
+    gatewayError = error;
+  });
   for (;;) {
+    if (gatewayError) throw gatewayError;
+    // A stalled database fails the bench instead of hanging `npm run bench`.
+    if (performance.now() - started > MIXED_LOAD_DEADLINE_MS) throw new Error(`the ${tag} load did not finish in ${MIXED_LOAD_DEADLINE_MS / 1000} s`);
     const progress = (await (await fetch(`${on.base}/api/v1/studies/${study.id}`)).json()) as { status: string };
     if (progress.status === 'completed') break;
     if (['failed', 'cancelled', 'interrupted'].includes(progress.status)) throw new Error(`study ${progress.status}`);
@@ -217,6 +226,13 @@ export async function run(): Promise<BenchResult[]> {
     };
     console.log(verdict(countsResult));
     return [countsResult, speedResult];
+  } catch (error) {
+    // What the servers logged about it (their error lines) says more than the client's 500.
+    for (const [i, s] of servers.entries()) {
+      const errors = s.output.join('').split('\n').filter((line) => /"level":"error"|Error/.test(line));
+      if (errors.length) console.error(`server ${i} logged:\n${errors.slice(0, 10).join('\n')}`);
+    }
+    throw error;
   } finally {
     await Promise.all(servers.map((s) => s.kill()));
     embeddedDb?.close();
