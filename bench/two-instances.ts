@@ -81,7 +81,8 @@ async function mixedLoad(on: ServerProcess, gateways: ServerProcess[], tag: stri
     if (gatewayError) throw gatewayError;
     // A stalled database fails the bench instead of hanging `npm run bench`.
     if (performance.now() - started > MIXED_LOAD_DEADLINE_MS) throw new Error(`the ${tag} load did not finish in ${MIXED_LOAD_DEADLINE_MS / 1000} s`);
-    const progress = (await (await fetch(`${on.base}/api/v1/studies/${study.id}`)).json()) as { status: string };
+    const left = Math.max(1, Math.round(MIXED_LOAD_DEADLINE_MS - (performance.now() - started)));
+    const progress = (await (await fetch(`${on.base}/api/v1/studies/${study.id}`, { signal: AbortSignal.timeout(left) })).json()) as { status: string };
     if (progress.status === 'completed') break;
     if (['failed', 'cancelled', 'interrupted'].includes(progress.status)) throw new Error(`study ${progress.status}`);
     await new Promise((r) => setTimeout(r, 50));
