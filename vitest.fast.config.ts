@@ -22,6 +22,7 @@ export const SLOW_LANE = [
   'test/integrity/study-ownership.test.ts',
   'test/integrity/study-budget-race.test.ts',
   'test/integrity/schedule-race.test.ts',
+  'test/integrity/derived-data-sqld.test.ts',
   'test/http/server-limits.test.ts',
   'test/services/import-v1-cli.test.ts',
   'test/services/study-coverage.test.ts',

@@ -1,6 +1,8 @@
 // Spec target 3: with 1,000,000 captured calls, summary, provider comparison, 7-day hourly series and
-// full-text search each ≤ 100 ms p50 server-side. Rows are generated in SQL and inserted through the
-// real triggers (FTS, rollups), exactly as captured calls are.
+// full-text search each ≤ 100 ms p50 server-side. Rows are generated in SQL through the capture
+// triggers, then folded into the search index and the rollups by the catch-up the server runs
+// (src/analytics/catch-up.ts), a chunk a step. The same queries are then timed again with rows
+// captured since the last catch-up (above the watermark), which every dashboard query adds itself.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +10,7 @@ import { createApp } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
 import { serviceContext } from '../src/deps';
 import { analyticsSummary, providerComparison, searchAll, timeSeries } from '../src/analytics/service';
+import { catchUpDerivedData, FOLD_STEP } from '../src/analytics/catch-up';
 import { isMain, percentile, verdict, type BenchResult } from './support';
 
 const ROWS = Number(process.env.BENCH_ANALYTICS_ROWS ?? 1_000_000);
@@ -15,6 +18,8 @@ const RUNS = Number(process.env.BENCH_ANALYTICS_RUNS ?? 20);
 const DAYS_OF_DATA = 90;
 const CHUNK = 50_000;
 const TARGET_MS = 100;
+/** Rows above the watermark for the second round: four times what a background run waits for. */
+const TAIL = Number(process.env.BENCH_ANALYTICS_TAIL ?? 2_000);
 const COMMON_WORD = 'explain'; // in half of the prompts
 const RARE_WORD = 'quixotic'; // in one prompt in 10,000
 
@@ -95,6 +100,8 @@ export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-analytics-'));
   const deps = await bootstrap({ DATABASE_URL: `file:${join(dir, 'bench.db')}` }, { log: () => {} });
   const client = deps.database.client;
+  // The bench folds the generated rows itself, a whole chunk a step.
+  deps.derived.stop();
   try {
     const words = vocabulary(400);
     await client.execute('CREATE TABLE bench_vocab (id INTEGER PRIMARY KEY, word TEXT NOT NULL)');
@@ -107,6 +114,7 @@ export async function run(): Promise<BenchResult[]> {
     const generation = performance.now();
     for (let first = 0; first < ROWS; first += CHUNK) {
       await client.execute(chunkSql(first, Math.min(first + CHUNK, ROWS) - 1, startMs, stepMs, words.length));
+      await catchUpDerivedData(deps.database.db, { rows: CHUNK, chars: Number.MAX_SAFE_INTEGER });
       if (process.stdout.isTTY) process.stdout.write(`\rgenerated ${Math.min(first + CHUNK, ROWS)} / ${ROWS}`);
     }
     const generationSeconds = (performance.now() - generation) / 1000;
@@ -116,7 +124,7 @@ export async function run(): Promise<BenchResult[]> {
       )
     ).rows;
     console.log(
-      `\n${counts!.calls} calls over ${DAYS_OF_DATA} days generated through the capture triggers in ${generationSeconds.toFixed(1)} s ` +
+      `\n${counts!.calls} calls over ${DAYS_OF_DATA} days generated and folded in ${generationSeconds.toFixed(1)} s ` +
         `(${Math.round(ROWS / generationSeconds)} rows/s); rollups: ${counts!.hourly} hourly, ${counts!.daily} daily and ${counts!.latency} daily latency-histogram rows`,
     );
 
@@ -134,34 +142,38 @@ export async function run(): Promise<BenchResult[]> {
       ['GET /api/v1/analytics/providers (HTTP, in process)', async () => (await app.request('/api/v1/analytics/providers')).json()],
     ];
     const results: BenchResult[] = [];
-    for (const [name, query] of queries) {
-      const metrics = await timeQuery(RUNS, query);
-      const result = { name: `analytics: ${name}`, metrics: { rows: ROWS, runs: RUNS, ...metrics }, target: `p50 ${metrics.p50_ms} ms ≤ ${TARGET_MS} ms (p95 ${metrics.p95_ms} ms)`, pass: metrics.p50_ms <= TARGET_MS };
-      console.log(verdict(result));
-      results.push(result);
-    }
+    const timeAll = async (label: string, list: typeof queries) => {
+      for (const [name, query] of list) {
+        const metrics = await timeQuery(RUNS, query);
+        const result = { name: `analytics: ${name}${label}`, metrics: { rows: ROWS, runs: RUNS, ...metrics }, target: `p50 ${metrics.p50_ms} ms ≤ ${TARGET_MS} ms (p95 ${metrics.p95_ms} ms)`, pass: metrics.p50_ms <= TARGET_MS };
+        console.log(verdict(result));
+        results.push(result);
+      }
+    };
+    await timeAll('', queries);
     // Not a target: minute buckets read raw_calls directly.
     const minute = await timeQuery(Math.min(RUNS, 5), () => timeSeries(ctx, { bucket: 'minute', days: 2 }));
     console.log(`info: minute series (2 days, from raw_calls) p50 ${minute.p50_ms} ms, p95 ${minute.p95_ms} ms`);
 
-    // What the rollup triggers add to each captured row: the same rows with and without them.
+    // Rows captured since the last catch-up: every dashboard query adds them (a search folds them in first).
+    await client.execute(chunkSql(ROWS, ROWS + TAIL - 1, startMs, stepMs, words.length));
+    const withTail = ` (${TAIL} rows above the watermark)`;
+    await timeAll(withTail, queries.filter(([name]) => !name.startsWith('search')));
+    const search = performance.now();
+    const hits = await searchAll(ctx, { q: RARE_WORD, limit: 20 });
+    const firstSearchMs = performance.now() - search;
+    console.log(`info: the first search after ${TAIL} captures folds them in first: ${firstSearchMs.toFixed(1)} ms (${hits.length} hits)`);
+
+    // What folding costs per row at this size, in the server's own steps.
     const extra = 20_000;
-    const timeChunk = async (first: number) => {
-      const started = performance.now();
-      await client.execute(chunkSql(first, first + extra - 1, startMs, stepMs, words.length));
-      return ((performance.now() - started) * 1000) / extra;
-    };
-    const withRollups = await timeChunk(ROWS);
-    await client.execute('DROP TRIGGER raw_calls_rollup');
-    await client.execute('DROP TRIGGER raw_calls_rollup_latency');
-    const withoutRollups = await timeChunk(ROWS + extra);
-    console.log(
-      `info: insert cost per row ${withRollups.toFixed(1)} µs with the rollup triggers, ${withoutRollups.toFixed(1)} µs without ` +
-        `(FTS and the other capture triggers in both)`,
-    );
+    await client.execute(chunkSql(ROWS + TAIL, ROWS + TAIL + extra - 1, startMs, stepMs, words.length));
+    const folding = performance.now();
+    const folded = await catchUpDerivedData(deps.database.db);
+    const foldUs = ((performance.now() - folding) * 1000) / folded;
+    console.log(`info: the catch-up folds ${folded} rows at ${foldUs.toFixed(1)} µs a row (search index and four rollups, steps of ${FOLD_STEP.rows} rows)`);
     results.push({
-      name: 'analytics: data generation and trigger cost',
-      metrics: { rows: ROWS, seconds: round(generationSeconds), insert_us_per_row: round(withRollups), insert_us_per_row_without_rollups: round(withoutRollups) },
+      name: 'analytics: data generation and catch-up cost',
+      metrics: { rows: ROWS, seconds: round(generationSeconds), first_search_after_tail_ms: round(firstSearchMs), fold_us_per_row: round(foldUs) },
       target: 'informational',
       pass: null,
     });

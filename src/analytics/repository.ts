@@ -1,8 +1,12 @@
-// SQL for the analytics dashboard. Counts, tokens and latency come from the rollups that triggers keep
-// (drizzle/*_analytics_rollups.sql), never from scanning raw_calls; cost joins the versioned price
-// table at query time, so a price added or corrected later re-prices earlier calls.
+// SQL for the analytics dashboard. Counts, tokens and latency come from the rollups
+// (drizzle/*_analytics_rollups.sql) plus the few rows captured since the last catch-up folded rows
+// into them (the tail above the watermark, summed the same way: rollup-sql.ts) — exact at every
+// moment, and never a scan of raw_calls. Each query is one statement, so the rollups and the tail
+// come from one snapshot. Cost joins the versioned price table at query time, so a price added or
+// corrected later re-prices earlier calls.
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { CALLS_BY_ID, TOTALS_COLUMNS, UNFOLDED_CALL, unfoldedLatencies, unfoldedTotals } from './rollup-sql';
 
 /** Whole UTC days: `from` inclusive, `to` exclusive, both 'YYYY-MM-DD' (they compare directly with ISO timestamps). */
 export interface AnalyticsWindow {
@@ -42,32 +46,45 @@ const within = (w: AnalyticsWindow, column: SQL) =>
 const modelIs = (f: AnalyticsFilters, provider: SQL, model: SQL) =>
   all([f.provider ? sql`${provider} = ${f.provider}` : undefined, f.model ? sql`${model} = ${f.model}` : undefined]);
 
+/** The CTE `tail_daily`: the tail summed per (provider, model, day) as the daily rollup sums it, in the window. */
+const tailDailySql = (filters: AnalyticsFilters) => sql`
+    tail_daily AS (
+      SELECT * FROM (${unfoldedTotals('day', modelIs(filters, sql`c.provider`, sql`c.model`))}) t WHERE ${within(filters, sql`t.day`)})`;
+
 /**
  * Per provider/model usage over the window, with its cost: the daily rollup's totals, then for each
- * price version the sum over the days it covers (a range of the rollup's (provider, model, day) key).
+ * price version the sum over the days it covers (a range of the rollup's (provider, model, day) key);
+ * the tail's days are added to both.
  */
 function usageByModelSql(filters: AnalyticsFilters): SQL {
   const days = within(filters, sql`r.day`);
+  const priced = (rows: SQL) => sql`
+      SELECT p.provider, p.model, sum(r.tokenized_calls) AS priced_calls,
+             sum(r.prompt_tokens * p.input_price + r.completion_tokens * p.output_price) / 1e6 AS cost_usd
+        FROM price_periods p
+        JOIN ${rows} r
+          ON r.provider = p.provider AND r.model = p.model AND r.day >= p.effective_from AND r.day < p.effective_until
+       WHERE ${days}
+       GROUP BY p.provider, p.model`;
   return sql`
+    ${tailDailySql(filters)},
     usage AS (
-      SELECT r.provider, r.model, sum(calls) AS calls, sum(failed_calls) AS failed,
+      SELECT provider, model, sum(calls) AS calls, sum(failed_calls) AS failed,
              sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens, sum(total_tokens) AS total_tokens,
              sum(latency_calls) AS latency_calls, sum(latency_ms_sum) AS latency_ms_sum
-        FROM call_rollup_daily r
-       WHERE ${modelIs(filters, sql`r.provider`, sql`r.model`)} AND ${days}
-       GROUP BY r.provider, r.model),
+        FROM (SELECT r.provider, r.model, ${TOTALS_COLUMNS} FROM call_rollup_daily r
+               WHERE ${modelIs(filters, sql`r.provider`, sql`r.model`)} AND ${days}
+              UNION ALL
+              SELECT provider, model, ${TOTALS_COLUMNS} FROM tail_daily)
+       GROUP BY provider, model),
     price_periods AS (
       SELECT provider, model, input_usd_per_million AS input_price, output_usd_per_million AS output_price, effective_from,
              coalesce(lead(effective_from) OVER (PARTITION BY provider, model ORDER BY effective_from), '9999') AS effective_until
         FROM model_prices p WHERE ${modelIs(filters, sql`p.provider`, sql`p.model`)}),
     cost AS (
-      SELECT p.provider, p.model, sum(r.tokenized_calls) AS priced_calls,
-             sum(r.prompt_tokens * p.input_price + r.completion_tokens * p.output_price) / 1e6 AS cost_usd
-        FROM price_periods p
-        JOIN call_rollup_daily r
-          ON r.provider = p.provider AND r.model = p.model AND r.day >= p.effective_from AND r.day < p.effective_until
-       WHERE ${days}
-       GROUP BY p.provider, p.model),
+      SELECT provider, model, sum(priced_calls) AS priced_calls, sum(cost_usd) AS cost_usd
+        FROM (${priced(sql`call_rollup_daily`)} UNION ALL ${priced(sql`tail_daily`)})
+       GROUP BY provider, model),
     totals AS (
       SELECT u.*, coalesce(c.priced_calls, 0) AS priced_calls, c.cost_usd
         FROM usage u LEFT JOIN cost c ON c.provider = u.provider AND c.model = u.model)`;
@@ -85,9 +102,10 @@ export async function usageSummary(db: Database, filters: AnalyticsFilters) {
   return row!;
 }
 
-/** Every call ever captured, from the daily rollup (a few rows per day) instead of counting raw_calls. */
+/** Every call ever captured, from the daily rollup (a few rows per day) and the tail instead of counting raw_calls. */
 export async function totalCalls(db: Database): Promise<number> {
-  const [row] = await db.all<{ calls: number }>(sql`SELECT coalesce(sum(calls), 0) AS calls FROM call_rollup_daily`);
+  const [row] = await db.all<{ calls: number }>(sql`
+    SELECT (SELECT coalesce(sum(calls), 0) FROM call_rollup_daily) + (SELECT count(*) FROM ${CALLS_BY_ID} WHERE ${UNFOLDED_CALL}) AS calls`);
   return row?.calls ?? 0;
 }
 
@@ -99,9 +117,12 @@ export async function usageByModel(db: Database, filters: AnalyticsFilters): Pro
   return db.all<ModelUsage>(sql`
     WITH ${usageByModelSql(filters)},
     histogram AS (
-      SELECT h.provider, h.model, h.bucket, sum(h.calls) AS n
-        FROM ${source} h WHERE ${where}
-       GROUP BY h.provider, h.model, h.bucket),
+      SELECT provider, model, bucket, sum(calls) AS n
+        FROM (SELECT h.provider, h.model, h.bucket, h.calls FROM ${source} h WHERE ${where}
+              UNION ALL
+              SELECT t.provider, t.model, t.bucket, t.calls
+                FROM (${unfoldedLatencies(modelIs(filters, sql`c.provider`, sql`c.model`))}) t WHERE ${within(filters, sql`t.day`)})
+       GROUP BY provider, model, bucket),
     running AS (
       SELECT provider, model, bucket,
              sum(n) OVER (PARTITION BY provider, model ORDER BY bucket) AS below,
@@ -130,7 +151,7 @@ export interface SeriesPoint {
   latency_ms_sum: number;
 }
 
-/** Calls per hour or day from the rollups; per minute straight from raw_calls (created_at index). */
+/** Calls per hour or day from the rollups and the tail; per minute straight from raw_calls (created_at index). */
 export async function usageSeries(db: Database, bucket: 'minute' | 'hour' | 'day', filters: AnalyticsFilters): Promise<SeriesPoint[]> {
   if (bucket === 'minute') {
     return db.all<SeriesPoint>(sql`
@@ -141,12 +162,18 @@ export async function usageSeries(db: Database, bucket: 'minute' | 'hour' | 'day
         FROM raw_calls WHERE ${within(filters, sql`created_at`)} AND ${modelIs(filters, sql`provider`, sql`model`)}
        GROUP BY 1 ORDER BY 1`);
   }
-  const [table, time] = bucket === 'hour' ? [sql`call_rollup_hourly`, sql`r.hour`] : [sql`call_rollup_daily`, sql`r.day`];
+  const key = bucket === 'hour' ? 'hour' : 'day';
+  const table = bucket === 'hour' ? sql`call_rollup_hourly` : sql`call_rollup_daily`;
+  const time = (alias: string) => sql.raw(`${alias}.${key}`);
   return db.all<SeriesPoint>(sql`
-    SELECT ${bucket === 'hour' ? time : sql`${time} || 'T00:00:00.000Z'`} AS t, sum(calls) AS calls, sum(failed_calls) AS failed,
+    SELECT ${bucket === 'hour' ? sql`k` : sql`k || 'T00:00:00.000Z'`} AS t, sum(calls) AS calls, sum(failed_calls) AS failed,
            sum(total_tokens) AS total_tokens, sum(latency_calls) AS latency_calls, sum(latency_ms_sum) AS latency_ms_sum
-      FROM ${table} r WHERE ${within(filters, time)} AND ${modelIs(filters, sql`r.provider`, sql`r.model`)}
-     GROUP BY ${time} ORDER BY ${time}`);
+      FROM (SELECT ${time('r')} AS k, ${TOTALS_COLUMNS} FROM ${table} r
+             WHERE ${within(filters, time('r'))} AND ${modelIs(filters, sql`r.provider`, sql`r.model`)}
+            UNION ALL
+            SELECT ${time('t')} AS k, ${TOTALS_COLUMNS}
+              FROM (${unfoldedTotals(key, modelIs(filters, sql`c.provider`, sql`c.model`))}) t WHERE ${within(filters, time('t'))})
+     GROUP BY k ORDER BY k`);
 }
 
 /** Cost of one raw_calls row `r` at the price in force at its created_at (null: unpriced). */

@@ -14,6 +14,7 @@ import {
   type UsageTotals,
 } from './repository';
 import { ftsQuery } from '../calls/repository';
+import { catchUpDerivedData } from './catch-up';
 import type { Database } from '../db/client';
 
 export interface AnalyticsContext {
@@ -192,7 +193,11 @@ function splitOnce(text: string, separator: string): [string, string] {
 export async function searchAll(ctx: AnalyticsContext, query: { q: string; limit: number; order?: 'newest' | 'relevance' }) {
   const match = ftsQuery(query.q);
   // Input with no word characters (only quotes, operators, punctuation) matches nothing.
-  const found = match === '""' ? [] : await searchCalls(ctx.db, match, query.limit, query.order ?? 'newest');
+  if (match === '""') return [];
+  // The index holds the rows up to the watermark: the few above it are folded in first, so a call
+  // captured a moment ago is found too.
+  await catchUpDerivedData(ctx.db);
+  const found = await searchCalls(ctx.db, match, query.limit, query.order ?? 'newest');
   const rows = found.map((row) => (ctx.scrub ? ctx.scrub(row) : row));
   return rows.map((r) => {
     const fields = (['prompt', 'response', 'error'] as const).filter((f) => r[f]?.includes(MATCH_START));

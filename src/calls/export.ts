@@ -4,6 +4,7 @@ import { and, asc, gt, lte, max } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { callConditions, type CallFilters } from './repository';
 import { rawCalls, type RawCall } from '../db/schema';
+import { catchUpDerivedData } from '../analytics/catch-up';
 
 export const EXPORT_PAGE_SIZE = 500;
 
@@ -12,6 +13,8 @@ export const EXPORT_PAGE_SIZE = 500;
  * started: rows captured while it streams are not half-included.
  */
 export async function* callPages(db: Database, filters: CallFilters, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<RawCall[]> {
+  // A text filter reads the search index: bring it up to the newest row first.
+  if (filters.q) await catchUpDerivedData(db);
   const [bound] = await db.select({ last: max(rawCalls.id) }).from(rawCalls);
   const last = bound?.last;
   if (last == null) return;

@@ -2,6 +2,7 @@
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { groupMembers, rawCalls, type NewRawCall, type RawCall } from '../db/schema';
+import { catchUpDerivedData } from '../analytics/catch-up';
 
 export interface CallFilters {
   provider?: string;
@@ -26,6 +27,7 @@ export async function getCall(db: Database, id: number): Promise<RawCall | undef
 
 /** Newest first; `cursor` is the id of the last row of the previous page. */
 export async function listCalls(db: Database, filters: CallFilters, limit: number, cursor?: number) {
+  if (filters.q) await catchUpDerivedData(db);
   const where = and(...callConditions(filters), cursor !== undefined ? lt(rawCalls.id, cursor) : undefined);
   const rows = await db
     .select()
@@ -51,6 +53,7 @@ export function callConditions(filters: CallFilters): SQL[] {
           sql`(SELECT ${groupMembers.callId} FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${filters.groupId})`,
         )
       : undefined,
+    // The index holds the rows up to the watermark: callers with `q` catch up first (catchUpDerivedData).
     filters.q ? sql`${rawCalls.id} IN (SELECT rowid FROM raw_calls_fts WHERE raw_calls_fts MATCH ${ftsQuery(filters.q)})` : undefined,
   ];
   return conditions.filter((c): c is SQL => c !== undefined);

@@ -1,5 +1,5 @@
 // SQL for the full-text index itself (raw_calls_fts), apart from searching it: reading and rewriting
-// the text an entry holds.
+// the text an entry holds, and what a row puts into it (the catch-up folds rows in: analytics/catch-up.ts).
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 
@@ -22,3 +22,16 @@ export async function searchIndexEntries(db: Database, match: string, afterId: n
 export async function rewriteSearchIndexEntry(db: Database, entry: SearchIndexEntry): Promise<void> {
   await db.run(sql`UPDATE raw_calls_fts SET prompt = ${entry.prompt}, response = ${entry.response}, error = ${entry.error} WHERE rowid = ${entry.id}`);
 }
+
+/**
+ * What the index holds of a raw_calls row `c`, in its columns' order (prompt, response, error): the
+ * chat messages' contents, the embedding inputs or the completion prompt; the answer's text; the
+ * error's message.
+ */
+export const SEARCH_TEXT_OF_CALL = sql`coalesce(
+    (SELECT group_concat(json_extract(m.value, '$.content'), char(10)) FROM json_each(c.request_json, '$.messages') AS m),
+    (SELECT group_concat(i.value, char(10)) FROM json_each(c.request_json, '$.input') AS i),
+    json_extract(c.request_json, '$.prompt')
+  ),
+  json_extract(c.response_json, '$.text'),
+  json_extract(c.error_json, '$.message')`;

@@ -39,6 +39,8 @@ export class CallWriter {
     private readonly db: Database,
     /** Synchronous many-row insert (Node, local file); without it rows go through drizzle. */
     private readonly nativeInsert?: CallInserter,
+    /** Told how many rows each commit stored (the derived-data catch-up counts them). */
+    private readonly onCommitted: (rows: number) => void = () => {},
   ) {}
 
   insert(row: NewRawCall): Promise<number> {
@@ -86,6 +88,7 @@ export class CallWriter {
       const statements = pending.map((p) => this.db.insert(rawCalls).values(p.row).returning({ id: rawCalls.id }));
       const results = await this.db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
       results.forEach((rows, i) => { pending[i]!.resolve(rows[0]!.id); });
+      this.onCommitted(pending.length);
     } catch {
       // One bad row rolls back the whole commit: write them one by one so only it fails.
       await Promise.all(pending.map((p) => this.insertOne(p)));
@@ -98,11 +101,13 @@ export class CallWriter {
     try {
       const ids = await retryWhileBusy(async () => insert(pending.map((p) => p.values!)), NOTHING_TO_REOPEN);
       ids.forEach((id, i) => { pending[i]!.resolve(id); });
+      this.onCommitted(ids.length);
     } catch (error) {
       if (isBusyError(error)) return pending.forEach((p) => { p.reject(error); });
       for (const p of pending) {
         try {
           p.resolve((await retryWhileBusy(async () => insert([p.values!]), NOTHING_TO_REOPEN))[0]!);
+          this.onCommitted(1);
         } catch (rowError) {
           p.reject(rowError);
         }
@@ -113,6 +118,7 @@ export class CallWriter {
   private async insertOne(p: Pending) {
     try {
       p.resolve(await insertCall(this.db, p.row));
+      this.onCommitted(1);
     } catch (error) {
       p.reject(error);
     }

@@ -1,6 +1,9 @@
-// Opens libSQL (embedded file, :memory: or a remote server) as a drizzle database.
-import { createClient, type Client } from '@libsql/client';
-import { drizzle } from 'drizzle-orm/libsql';
+// Node: opens libSQL (embedded file, :memory: or a remote server) as a drizzle database. Only the
+// embedded driver is loaded up front; the client for a remote server (its HTTP and WebSocket protocol
+// stacks, several MiB of memory) is loaded when DATABASE_URL names one. Workers open theirs in worker.ts.
+import type { Client } from '@libsql/client';
+import { createClient as createLocalClient } from '@libsql/client/sqlite3';
+import { drizzle } from 'drizzle-orm/libsql/sqlite3';
 import { retryWhileBusy } from './busy-retry';
 import * as schema from './schema';
 
@@ -36,11 +39,14 @@ export async function openDatabase(url: string, authToken?: string): Promise<Dat
     const { dirname } = await import('node:path');
     await mkdir(dirname(path), { recursive: true });
   }
-  if (path === undefined) return wrapClient(createClient({ url, authToken }));
+  if (path === undefined) {
+    const { createClient } = await import('@libsql/client');
+    return wrapClient(createClient({ url, authToken }));
+  }
   // One connection for an embedded file: every statement runs synchronously on it anyway, and a pool
   // would contend for SQLite's single write lock (and lose per-connection PRAGMAs). No busy timeout:
   // see busy-retry.ts for how another process's lock is waited for.
-  const raw = createClient({ url, timeout: 0, concurrency: 1 });
+  const raw = createLocalClient({ url, timeout: 0, concurrency: 1 });
   const applyPragmas = async () => {
     for (const pragma of LOCAL_CONNECTION_PRAGMAS) await raw.execute(pragma);
   };

@@ -55,7 +55,6 @@ export const rawCalls = sqliteTable(
     index('raw_calls_created_at_idx').on(t.createdAt),
     index('raw_calls_provider_model_created_idx').on(t.provider, t.model, t.createdAt),
     index('raw_calls_status_created_idx').on(t.status, t.createdAt),
-    index('raw_calls_request_hash_idx').on(t.requestHash),
     // At most one success row per study task, whatever any code tries.
     uniqueIndex('raw_calls_batch_task_success_idx')
       .on(t.batchTaskId)

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../app-env';
 import { serviceContext, type AppDeps } from '../deps';
 import { limitBody } from '../http/body-limit';
+import { setAnswerHeader } from '../http/response-headers';
 import { ModelRouter } from './model-routes';
 import { chatRoutes } from './chat';
 import { completionsRoutes } from './completions';
@@ -36,7 +37,7 @@ export function gatewayRoutes(deps: AppDeps) {
   // Every answer says which request it was: a streaming client finds its captured row by it.
   gateway.use(async (c, next) => {
     await next();
-    c.res.headers.set('x-study-request-id', c.get('requestId'));
+    setAnswerHeader(c, 'x-study-request-id', c.get('requestId'));
   });
   gateway.onError(gatewayErrorHandler(deps));
 

@@ -1,5 +1,6 @@
 // What every gateway request carries besides its body: JSON read and checked before any work, the
 // study headers (x-study-*), and the options a captured call gets from them.
+import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { AppEnv } from '../app-env';
@@ -99,6 +100,22 @@ function preprocessSteps(header: string): PreprocessOptions {
 const invalidHeader = (header: string, message: string) => invalidRequest(header, message, 'invalid_header');
 
 /**
+ * The controller the client's leaving aborts. On Node the response's 'close' before it was sent says
+ * so: @hono/node-server builds the request's AbortSignal only when asked for it, and on Node 20 a
+ * signal and its listener cost more than a chat call's whole routing. Elsewhere (Workers, app.request)
+ * the request's signal.
+ */
+function abortedWhenClientLeaves(c: Context<AppEnv>): AbortController {
+  const outgoing = (c.env as { outgoing?: Pick<ServerResponse, 'once' | 'writableFinished'> } | undefined)?.outgoing;
+  if (typeof outgoing?.once !== 'function') return controllerFollowing(c.req.raw.signal);
+  const controller = new AbortController();
+  outgoing.once('close', () => {
+    if (!outgoing.writableFinished) controller.abort();
+  });
+  return controller;
+}
+
+/**
  * The part of a gateway call's plan its headers decide: metadata (x-study-metadata, source, user
  * agent, preprocessing, group id), the x-study-group it joins, the controller the client's leaving
  * aborts, and its origin.
@@ -125,7 +142,7 @@ export async function callOptions(
       ...(group ? { group_id: group.id } : {}),
     },
     groupId: group?.id,
-    controller: controllerFollowing(c.req.raw.signal),
+    controller: abortedWhenClientLeaves(c),
     origin: { requestId: c.get('requestId'), clientApi },
   };
 }

@@ -3,6 +3,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
+import { setAnswerHeader } from './response-headers';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -32,7 +33,7 @@ export function pageSecureHeaders(): MiddlewareHandler {
   return async (c, next) => {
     if (isPagePath(c.req.path)) return headers(c, next);
     await next();
-    c.header('x-content-type-options', 'nosniff');
+    setAnswerHeader(c, 'x-content-type-options', 'nosniff');
   };
 }
 

@@ -58,7 +58,7 @@ describe('the Workers build in local workerd', () => {
     wrangler = spawn(
       'npx',
       ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-        '--env-file', envFile, '--persist-to', join(dir, 'state'), '--show-interactive-dev-session=false', '--log-level', 'log'],
+        '--env-file', envFile, '--persist-to', join(dir, 'state'), '--test-scheduled', '--show-interactive-dev-session=false', '--log-level', 'log'],
       {
         cwd: ROOT,
         detached: true,
@@ -267,6 +267,41 @@ describe('the Workers build in local workerd', () => {
     const refused = await ask('^(?!x)');
     expect(refused.res.status).toBe(400);
     expect(refused.json().error.message).toMatch(/^response_format\.json_schema\.schema: pattern .* lookahead/);
+  });
+
+  it('folds captured calls into the search index and the rollups behind the watermark: after responses, and on the cron', async () => {
+    const progress = async () => {
+      const [row] = await rows(`SELECT (SELECT last_id FROM derived_watermark) AS folded, (SELECT max(id) FROM raw_calls) AS newest,
+        (SELECT count(*) FROM raw_calls) AS calls, (SELECT sum(calls) FROM call_rollup_daily) AS counted, (SELECT count(*) FROM raw_calls_fts) AS indexed`);
+      return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)])) as Record<'folded' | 'newest' | 'calls' | 'counted' | 'indexed', number>;
+    };
+    const echo = await postJson('/api/v1/inference', { provider: 'echo', prompt: 'worker lighthouse' });
+    const id = echo.json().calls[0].id as number;
+    // Each response is followed by a catch-up (at most once a second per isolate).
+    const caught = await waitFor(
+      async () => {
+        await call('/api/v1/health');
+        return progress();
+      },
+      (p) => p.folded >= id,
+      20_000,
+      300,
+    );
+    expect(caught).toMatchObject({ counted: caught.calls, indexed: caught.calls });
+    const found = await call('/api/v1/search?q=lighthouse', { headers: bearer });
+    expect(found.json().results.map((r: { id: number }) => r.id)).toEqual([id]);
+
+    // A call no request follows (written straight into the database) is folded in by the cron.
+    await sqld.client.execute({
+      sql: `INSERT INTO raw_calls (provider, model, modality, status, request_json, response_json, request_hash, metadata_json)
+            VALUES ('echo', 'echo', 'chat', 'success', ?, '{"text":"ok"}', 'h-cron', '{}')`,
+      args: [JSON.stringify({ messages: [{ role: 'user', content: 'cron lantern' }] })],
+    });
+    const scheduled = await fetch(`${base}/__scheduled?cron=*+*+*+*+*`);
+    expect(scheduled.status).toBe(200);
+    await scheduled.text();
+    const afterCron = await waitFor(progress, (p) => p.folded === p.newest, 10_000, 100);
+    expect(afterCron).toMatchObject({ counted: afterCron.calls, indexed: afterCron.calls });
   });
 
   it('never lets a key or token into a response, a log line or a database row', async () => {

@@ -1,0 +1,1 @@
+DROP INDEX `raw_calls_request_hash_idx`;
