@@ -1,6 +1,6 @@
 // Node entry: `npm start` — embedded libSQL (migrated on start), pages and API on PORT (default 8787).
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { IncomingMessage, type Server } from 'node:http';
 import { serve, type HttpBindings, type Http2Bindings } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from './app';
@@ -8,6 +8,7 @@ import { bootstrap } from './bootstrap';
 import { errorBody } from './http/errors';
 import { capConnectionsPerAddress, serverOptions } from './node/server-limits';
 import { installShutdown } from './node/shutdown';
+import { lingerOnUnreadBody } from './node/linger';
 import { nodeStaticAssets } from './node/static-assets';
 import { startScheduleTimer } from './node/schedule-timer';
 import { serviceContext } from './deps';
@@ -25,10 +26,12 @@ let stopping = false;
 /**
  * A request refused before its body was read to the end (a 400 on a broken multipart body, a 413)
  * leaves the rest of that body on the connection, where it would be read as the next request: the
- * answer closes the connection instead, so a keep-alive client opens a clean one.
+ * answer closes the connection instead, so a keep-alive client opens a clean one — after the rest of
+ * the body has been read and dropped (see node/linger.ts), so the client reads the answer.
  */
 function closeIfBodyUnread(response: Response, env: NodeBindings): Response {
   if (env.incoming.complete) return response;
+  if (env.incoming instanceof IncomingMessage) lingerOnUnreadBody(env.incoming);
   try {
     response.headers.set('connection', 'close');
     return response;
