@@ -104,6 +104,9 @@ describe('a spending cap held by two servers on one libSQL server (sqld)', () =>
     expect(stopped.budget.spent_usd).toBeCloseTo(captured, 9);
     expect(stopped.budget.reserved_usd).toBe(0);
     expect(stopped.done).toBeGreaterThan(0);
+    // Tasks the cap had no room for went back unclaimed, so the resume below takes them at once.
+    const claimedPending = await sqld.client.execute({ sql: "SELECT count(*) AS n FROM batch_tasks WHERE batch_id = ? AND status = 'pending' AND claimed_run IS NOT NULL", args: [id] });
+    expect(Number(claimedPending.rows[0]!.n)).toBe(0);
     expect(stopped.done).toBeLessThanOrEqual(Math.floor(0.05 / 0.006));
     // The two servers together called the provider once per answered task, and no more.
     expect(fake.requestCount).toBe(stopped.done);

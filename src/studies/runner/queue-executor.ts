@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import {
   beginQueueRun,
   claimQueueTask,
+  releaseQueueTaskClaim,
   pendingTaskIds,
   pendingTasksByIds,
   queueRunState,
@@ -159,17 +160,24 @@ async function consumeOne(
   if (!limit) limits.set(studyId, (limit = pLimit(found.study.concurrency)));
   let held = false;
   const guard = await costGuard(ctx, found.study);
+  let capReached = false;
   await Promise.all(
     tasks.map((task) =>
       limit(async () => {
-        const claimAndRun = async () => {
-          const claim = await claimQueueTask(ctx.db, task.taskId, body.run, new Date(), TASK_LEASE_MS);
-          if (claim === 'claimed') await runStudyTask(ctx, found.study, task, { gates });
-          else if (claim === 'held') held = true;
-        };
-        if (!guard) return claimAndRun();
-        // The cap has no room: the run ends (interrupted, reason budget); the messages left take nothing.
-        if (!(await guard.run(task, claimAndRun))) await finishStudyRun(ctx.db, studyId, body.run, BUDGET_REASON);
+        if (capReached) return;
+        const claim = await claimQueueTask(ctx.db, task.taskId, body.run, new Date(), TASK_LEASE_MS);
+        if (claim === 'held') held = true;
+        if (claim !== 'claimed') return;
+        const call = () => runStudyTask(ctx, found.study, task, { gates });
+        if (!guard) return void (await call());
+        // Claimed before its cost is reserved: a task holding room under the cap is already this run's,
+        // so the run ending for the cap (here, or on another consumer) never strands it unrun.
+        if (await guard.run(task, call)) return;
+        // The cap has no room: the task goes back, the run ends (interrupted, reason budget), and the
+        // messages left take nothing.
+        capReached = true;
+        await releaseQueueTaskClaim(ctx.db, task.taskId, body.run);
+        await finishStudyRun(ctx.db, studyId, body.run, BUDGET_REASON);
       }),
     ),
   );

@@ -124,3 +124,11 @@ export async function tasksFinishedSince(db: Database, studyId: number, since: s
     .where(and(eq(batchTasks.batchId, studyId), sql`${rawCalls.createdAt} >= ${since}`));
   return row?.n ?? 0;
 }
+
+/** Gives a claimed task back (its run took no room under the cap for it): a resume claims it at once, not after the lease. */
+export async function releaseQueueTaskClaim(db: Database, taskId: number, run: string) {
+  await db
+    .update(batchTasks)
+    .set({ claimedRun: null, claimedAt: null })
+    .where(and(eq(batchTasks.id, taskId), eq(batchTasks.status, 'pending'), eq(batchTasks.claimedRun, run)));
+}
