@@ -170,4 +170,29 @@ describe('re-running a study', () => {
     expect(form.status).toBe(415);
     expect(await studyCount()).toBe(before + 1);
   });
+  it('re-runs a study of prompt variants with other targets through each variant, under the same spending cap', async () => {
+    expect((await t.post('/api/v1/prices', { provider: 'openai', model: 'gpt-test', input_usd_per_million: 1, output_usd_per_million: 1, effective_from: '2020-01-01' })).status).toBeLessThan(300);
+    expect((await t.post('/api/v1/prices', { provider: 'openai', model: 'gpt-other', input_usd_per_million: 1, output_usd_per_million: 1, effective_from: '2020-01-01' })).status).toBeLessThan(300);
+    const res = await t.post(STUDIES, {
+      items: [{ id: 'fr', prompt: 'France' }],
+      targets: [{ provider: 'openai', model: 'gpt-test' }],
+      prompts: [{ name: 'ask', template: 'Capital of {user_input}?' }, { name: 'terse', template: 'One word: {user_input}' }],
+      samples: 1,
+      budget_usd: 5,
+    });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const study = (await res.json()).id;
+    await settled(study);
+    fake.reset();
+    const rerun = await t.post(`${STUDIES}/${study}/rerun`, { targets: [{ provider: 'openai', model: 'gpt-other' }] });
+    expect(rerun.status, await rerun.clone().text()).toBe(202);
+    const run = await rerun.json();
+    expect(run.targets.map((target: { model: string; prompt_name?: string }) => `${target.model}·${target.prompt_name}`)).toEqual(['gpt-other·ask', 'gpt-other·terse']);
+    expect(run.budget).toMatchObject({ budget_usd: 5 });
+    await settled(run.id);
+    expect(fake.requests.map((r) => r.body.messages.at(-1).content).sort()).toEqual(['Capital of France?', 'One word: France']);
+    // Other targets with no price cannot run under the cap.
+    const unpriced = await t.post(`${STUDIES}/${study}/rerun`, { targets: [{ provider: 'openai', model: 'gpt-unpriced' }] });
+    expect(unpriced.status).toBe(400);
+  });
 });

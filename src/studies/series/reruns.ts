@@ -9,9 +9,11 @@ import { unknownParams } from '../../schemas/chat-param-names';
 import type { RerunInput } from '../../schemas/study-rerun';
 import type { Sweep } from '../sweeps';
 import { createStudy, getStudy } from '../repository';
+import { checkBudgetPriced } from '../budget/estimate';
 import { configuredProvider } from '../runner/background-run';
 import { newRunStamp, studyProgress, type StudyContext } from '../service';
 import { expandSweep } from '../sweeps';
+import { expandPromptVariants, studyPromptVariants, type PromptVariant } from '../variants/prompt-variants';
 import { itemsToRepeat, seriesOf } from './repository';
 
 /** Creates and starts a re-run of `studyId`; `scheduledFor` is the slot when the schedule starts it. Answers its progress. */
@@ -21,7 +23,8 @@ export async function rerunStudy(ctx: StudyContext, studyId: number, overrides: 
   const { study, group } = found;
   if (study.status === 'creating') throw new AppError(409, 'conflict', `study ${studyId} is still being created: re-run it once it is`);
   const options = study.optionsJson;
-  const targets = rerunTargets(ctx, study.targetsJson, overrides.targets, options.sweep as Sweep | undefined);
+  const variants = studyPromptVariants(study);
+  const targets = rerunTargets(ctx, study.targetsJson, overrides.targets, options.sweep as Sweep | undefined, variants);
   const primary = options.primary as [number, number] | undefined;
   if (primary && Math.max(...primary) >= targets.length) {
     const path = overrides.targets ? 'targets' : 'primary';
@@ -30,7 +33,14 @@ export async function rerunStudy(ctx: StudyContext, studyId: number, overrides: 
   const samples = overrides.samples ?? study.samples;
   const items = await itemsToRepeat(ctx.db, studyId);
   checkStudyTasks(ctx.limits, { items: items.length, targets: targets.length, samples });
-  await checkStudyPrompts(ctx.limits, { items: items.map((item) => ({ id: item.key, ...item })), template: study.template, tasksPerItem: targets.length * samples });
+  const templates = variants.length ? variants.map((variant) => variant.template) : undefined;
+  await checkStudyPrompts(ctx.limits, {
+    items: items.map((item) => ({ id: item.key, ...item })),
+    template: study.template,
+    templates,
+    tasksPerItem: (targets.length / (templates?.length ?? 1)) * samples,
+  });
+  if (study.budgetUsd !== null) await checkBudgetPriced(ctx, targets);
   const stamp = newRunStamp(ctx.studies);
   const runId = await createStudy(
     ctx.db,
@@ -44,6 +54,8 @@ export async function rerunStudy(ctx: StudyContext, studyId: number, overrides: 
       options,
       items,
       seed: study.runSeed ?? undefined,
+      // A capped study's runs are capped too.
+      ...(study.budgetUsd !== null ? { budgetUsd: study.budgetUsd } : {}),
       lineage: { rerunOf: studyId, seriesId: seriesOf(study), ...(scheduledFor ? { scheduledFor } : {}) },
     },
     stamp,
@@ -52,8 +64,8 @@ export async function rerunStudy(ctx: StudyContext, studyId: number, overrides: 
   return studyProgress(ctx, runId);
 }
 
-/** The stored targets, or the given ones resolved as a new study's are (and expanded by the study's sweep). */
-function rerunTargets(ctx: StudyContext, stored: StudyTarget[], given: RerunInput['targets'], sweep: Sweep | undefined): StudyTarget[] {
+/** The stored targets, or the given ones resolved as a new study's are (expanded by the study's sweep and prompt variants). */
+function rerunTargets(ctx: StudyContext, stored: StudyTarget[], given: RerunInput['targets'], sweep: Sweep | undefined, variants: PromptVariant[]): StudyTarget[] {
   if (!given) {
     stored.forEach((target, i) => {
       configuredProvider(ctx.providers, target.provider, `targets.${i}.provider`);
@@ -68,5 +80,5 @@ function rerunTargets(ctx: StudyContext, stored: StudyTarget[], given: RerunInpu
     const provider = configuredProvider(ctx.providers, target.provider, `targets.${i}.provider`);
     return { provider: provider.name, model: target.model ?? provider.defaultModel, params: target.params ?? {} };
   });
-  return expandSweep(resolved, sweep);
+  return expandPromptVariants(expandSweep(resolved, sweep), variants);
 }
