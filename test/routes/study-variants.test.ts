@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countCalls, createTestApp, type TestApp } from '../support/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { waitFor } from '../support/wait';
+import { taskCostPlan } from '../../src/studies/budget/cost-plan';
 
 const TERSE = 'Answer yes or no: {user_input}';
 const PLAIN = '{user_input}';
@@ -115,6 +116,22 @@ describe('prompt variants', () => {
     ]);
     expect(fake.requests).toHaveLength(0);
     expect(await studyRows()).toBe(before);
+  });
+
+  it('reserves a capped task at the input of its own variant\'s template', async () => {
+    expect((await t.post('/api/v1/prices', { provider: 'openai', model: 'gpt-cost', input_usd_per_million: 1_000_000, output_usd_per_million: 0, effective_from: '2020-01-01' })).status).toBeLessThan(300);
+    const study = {
+      template: null,
+      targetsJson: [
+        { provider: 'openai', model: 'gpt-cost', params: { max_tokens: 1 }, prompt_name: 'long' },
+        { provider: 'openai', model: 'gpt-cost', params: { max_tokens: 1 }, prompt_name: 'short' },
+      ],
+      optionsJson: { prompts: [{ name: 'long', template: `${'x'.repeat(396)}{user_input}` }, { name: 'short', template: '{user_input}' }] },
+    };
+    const cost = await taskCostPlan({ db: t.deps.database.db }, study);
+    // $1 a token: "…396 x…" + "abcd" is 400 bytes → 100 tokens; "abcd" alone → 1 token.
+    expect(cost({ prompt: 'abcd', targetIndex: 0 })).toBeCloseTo(100, 9);
+    expect(cost({ prompt: 'abcd', targetIndex: 1 })).toBeCloseTo(1, 9);
   });
 
   it('keeps a single template working as before', async () => {

@@ -16,7 +16,7 @@ export interface CostGuard {
 /** The guard of a study's run, or undefined for a study without a cap. */
 export async function costGuard(
   ctx: PricingContext,
-  study: { groupId: number; budgetUsd: number | null; targetsJson: StudyTarget[]; template: string | null },
+  study: { groupId: number; budgetUsd: number | null; targetsJson: StudyTarget[]; template: string | null; optionsJson: Record<string, unknown> },
   options: { newRun?: boolean } = {},
 ): Promise<CostGuard | undefined> {
   if (study.budgetUsd === null) return undefined;

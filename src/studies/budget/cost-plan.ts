@@ -4,7 +4,8 @@ import type { PriceBook } from '../../analytics/price-book';
 import { findPriceInForce, type PriceInForce } from '../../analytics/prices-repository';
 import type { Database } from '../../db/client';
 import type { StudyTarget } from '../../db/schema';
-import { scanText } from '../../inference/prompt-fill';
+import { scanText, type ScannedText } from '../../inference/prompt-fill';
+import { targetTemplates, type TemplatedStudy } from '../variants/prompt-variants';
 import { modelHistory } from './history-repository';
 import { inputTokens, reservedOutputTokens, tokensCostUsd, type ModelHistory, type TaskPromptParts } from './task-cost';
 
@@ -37,12 +38,17 @@ export async function targetFacts(ctx: PricingContext, targets: readonly StudyTa
 /** The reservation of one task under a spending cap, in USD. */
 export type TaskCost = (task: TaskPromptParts & { targetIndex: number }) => number;
 
-export async function taskCostPlan(ctx: PricingContext, study: { targetsJson: StudyTarget[]; template: string | null }): Promise<TaskCost> {
+export async function taskCostPlan(ctx: PricingContext, study: TemplatedStudy): Promise<TaskCost> {
   const facts = await targetFacts(ctx, study.targetsJson);
-  const template = study.template ? scanText(study.template) : null;
+  // Each target's own template: its prompt variant's, or the study's one.
+  const scanned = new Map<string | null, ScannedText | null>();
+  const templates = targetTemplates(study).map((template) => {
+    if (!scanned.has(template)) scanned.set(template, template ? scanText(template) : null);
+    return scanned.get(template)!;
+  });
   const perTarget = study.targetsJson.map((target, i) => ({ price: facts[i]!.price, output: reservedOutputTokens(target.params, facts[i]!.history) }));
   return (task) => {
     const target = perTarget[task.targetIndex]!;
-    return tokensCostUsd(target.price, inputTokens(task, template), target.output);
+    return tokensCostUsd(target.price, inputTokens(task, templates[task.targetIndex]!), target.output);
   };
 }
