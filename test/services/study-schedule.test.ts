@@ -9,6 +9,8 @@ import { serviceContext, type AppDeps } from '../../src/deps';
 import { startScheduleTimer, type ScheduleTimer } from '../../src/node/schedule-timer';
 import { createTestApp, type TestApp } from '../support/app';
 import { waitFor } from '../support/wait';
+import { AppError } from '../../src/errors';
+import { startDueRuns } from '../../src/studies/series/scheduler';
 
 const MINUTE = 60_000;
 const CHECK_MS = 15;
@@ -93,6 +95,31 @@ describe('scheduled studies on Node', () => {
       await b.stop();
       await (restarted.studies as { idle?: () => Promise<void> }).idle?.();
       restarted.database.close();
+    }
+  });
+
+  it('moves on past a slot whose run was made but could not start, instead of trying it again on every check', async () => {
+    // An app of its own: the failed start logs an error the other tests would count.
+    const own = await createTestApp(ENV);
+    try {
+    const created = await own.post('/api/v1/studies', { name: 'queue down', items: [{ prompt: 'one' }], targets: [{ provider: 'echo' }], schedule: { every: '1m' } });
+    const study = await created.json();
+    const due = Date.parse(study.schedule.next_run_at);
+    const slot = (k: number) => new Date(due + k * MINUTE).toISOString();
+    const ctx = serviceContext(own.deps);
+    const studies = Object.create(ctx.studies);
+    studies.launch = async () => {
+      throw new AppError(503, 'unavailable', 'the queue is down');
+    };
+    expect(await startDueRuns({ ctx: { ...ctx, studies } }, new Date(due))).toEqual([]);
+    const runsOfOwn = async () => (await own.deps.database.client.execute({ sql: 'SELECT scheduled_for FROM batches WHERE series_id = ?', args: [study.id] })).rows.map((r) => r.scheduled_for);
+    expect(await runsOfOwn()).toEqual([slot(0)]);
+    expect((await (await own.get(`/api/v1/studies/${study.id}`)).json()).schedule.next_run_at).toBe(slot(1));
+    // The next check at the same moment has nothing due; the made run can be resumed.
+    expect(await startDueRuns({ ctx }, new Date(due))).toEqual([]);
+    expect(await runsOfOwn()).toHaveLength(1);
+    } finally {
+      own.close();
     }
   });
 

@@ -59,12 +59,22 @@ export async function claimScheduleSlot(db: Database, studyId: number, dueAt: st
   return rows.length === 1;
 }
 
-/** Gives a claimed slot back when its run could not be created, so the next check tries it again. */
+/**
+ * Gives a claimed slot back when its run could not be created, so the next check tries it again — not
+ * when the run exists and only its start failed (it can be resumed): trying the slot again would
+ * collide with it on every check.
+ */
 export async function releaseScheduleSlot(db: Database, studyId: number, dueAt: string, nextAt: string) {
   await db
     .update(batches)
     .set({ nextRunAt: dueAt })
-    .where(and(eq(batches.groupId, studyId), eq(batches.nextRunAt, nextAt)));
+    .where(
+      and(
+        eq(batches.groupId, studyId),
+        eq(batches.nextRunAt, nextAt),
+        sql`NOT EXISTS (SELECT 1 FROM batches AS run WHERE run.series_id = ${studyId} AND run.scheduled_for = ${dueAt})`,
+      ),
+    );
 }
 
 /** The first run of the series a run belongs to. */
