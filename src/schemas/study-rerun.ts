@@ -27,8 +27,12 @@ const headlineAccuracySchema = z
     estimate: z.number().nullable(),
     low: z.number().nullable(),
     high: z.number().nullable(),
+    method: z.enum(['clustered-t', 'wilson-items', 'wilson-clusters']).nullable().meta({ description: 'How the interval was computed, as in the report' }),
   })
-  .meta({ description: "Accuracy over items under the study's first scorer (latest version): each item's share of passing answers, with the 95% Wilson interval over items" });
+  .meta({
+    description:
+      "Accuracy under the study's first scorer (latest version), pooled over the run's targets and computed as the report computes a target's: passing / scored answers, with its 95% interval over items (clustered by item)",
+  });
 
 export const studyRunsSchema = z.strictObject({
   id: z.int(),

@@ -125,17 +125,15 @@ export async function headlineScorer(db: Database, runId: number): Promise<{ sco
 }
 
 /**
- * For the items with ids in [from, to]: Σ of each item's share of passing answers under the scorer
- * version, and how many items were scored (a range scan of scores_report_idx).
+ * For the items with ids in [from, to]: each scored item's passing and scored answers under the scorer
+ * version, over all the run's targets and samples (a range scan of scores_report_idx).
  */
-export async function passSharesBetween(db: Database, runId: number, scorer: { scorer: string; version: number }, from: number, to: number) {
-  const rows = await db.all<{ passed: number | null; items: number }>(sql`
-    SELECT sum(share) AS passed, count(*) AS items FROM (
-      SELECT avg(pass) AS share FROM scores
-       WHERE batch_id = ${runId} AND scorer = ${scorer.scorer} AND version = ${scorer.version}
-         AND item_id BETWEEN ${from} AND ${to} AND pass IS NOT NULL
-       GROUP BY item_id)`);
-  return { passed: rows[0]?.passed ?? 0, items: rows[0]?.items ?? 0 };
+export async function passTalliesBetween(db: Database, runId: number, scorer: { scorer: string; version: number }, from: number, to: number) {
+  return db.all<{ passed: number; samples: number }>(sql`
+    SELECT sum(pass) AS passed, count(*) AS samples FROM scores
+     WHERE batch_id = ${runId} AND scorer = ${scorer.scorer} AND version = ${scorer.version}
+       AND item_id BETWEEN ${from} AND ${to} AND pass IS NOT NULL
+     GROUP BY item_id`);
 }
 
 export interface FinishedScheduledRun {

@@ -6,8 +6,8 @@ import type { Database } from '../../db/client';
 import { notFound } from '../../errors';
 import { getStudy } from '../repository';
 import { itemIdRange, studyFingerprint } from '../report/repository';
-import { wilsonInterval } from '../statistics/wilson';
-import { headlineScorer, latestRunsOf, passSharesBetween, seriesOf, seriesRuns } from './repository';
+import { itemAccuracy, type ItemAccuracy, type ItemTally } from '../statistics/accuracy';
+import { headlineScorer, latestRunsOf, passTalliesBetween, seriesOf, seriesRuns } from './repository';
 
 /** Runs listed at most (newest first). */
 export const MAX_LISTED_RUNS = 100;
@@ -22,12 +22,13 @@ export interface HeadlineAccuracy {
   estimate: number | null;
   low: number | null;
   high: number | null;
+  method: ItemAccuracy['method'];
 }
 
 const memo = new WeakMap<Database, Map<number, { fingerprint: string; accuracy: HeadlineAccuracy | null }>>();
 const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
-/** Accuracy over items (each item's share of passing answers), with the Wilson interval over items; null until scored. */
+/** Accuracy as the report computes it (passing / scored answers, its interval over items, clustered by item), pooled over the run's targets; null until scored. */
 export async function headlineAccuracy(db: Database, runId: number): Promise<HeadlineAccuracy | null> {
   const fingerprint = (await studyFingerprint(db, runId)) ?? '';
   let entries = memo.get(db);
@@ -48,16 +49,14 @@ async function computeAccuracy(db: Database, runId: number): Promise<HeadlineAcc
   const range = await itemIdRange(db, runId);
   const perItem = Math.max(1, found.study.targetsJson.length * found.study.samples);
   const step = Math.max(1, Math.floor(SCORES_PER_STEP / perItem));
-  let passed = 0;
-  let items = 0;
+  const tallies: ItemTally[] = [];
   for (let from = range.low ?? 1; range.high !== null && from <= range.high; from += step) {
-    const part = await passSharesBetween(db, runId, scorer, from, Math.min(range.high, from + step - 1));
-    passed += part.passed;
-    items += part.items;
+    for (const item of await passTalliesBetween(db, runId, scorer, from, Math.min(range.high, from + step - 1))) tallies.push({ passed: Number(item.passed), samples: Number(item.samples) });
     await nextTurn();
   }
-  if (items === 0) return null;
-  return { ...scorer, items, ...wilsonInterval(Math.min(passed, items), items) };
+  if (tallies.length === 0) return null;
+  const accuracy = itemAccuracy(tallies);
+  return { ...scorer, items: accuracy.items, estimate: accuracy.estimate, low: accuracy.low, high: accuracy.high, method: accuracy.method };
 }
 
 export async function studyRuns(db: Database, studyId: number) {
