@@ -178,4 +178,34 @@ describe('the drift webhook of scheduled runs', () => {
     expect(summary.targets[0]!.accuracy_difference.difference).toBeCloseTo(-3 / 8, 10);
     fake.setReplyPolicy(undefined);
   }, 30_000);
+  it('with the drift service: two items that both changed are not taken for a change in accuracy (sign test p = 0.5)', async () => {
+    fake.setReplyPolicy(() => 'Lyon');
+    const created = await t.post('/api/v1/studies', {
+      name: 'two items',
+      items: [{ id: 'a', prompt: 'first', expected: 'Paris' }, { id: 'b', prompt: 'second', expected: 'Paris' }],
+      targets: [{ provider: 'openai', model: 'gpt-test' }],
+      samples: 1,
+      scorers: [{ type: 'exact' }],
+      schedule: { every: '1m' },
+    });
+    const study = await created.json();
+    await waitFor(async () => (await t.get(`/api/v1/studies/${study.id}`)).json(), (p) => p.status === 'completed');
+    const first = await (await t.post(`/api/v1/studies/${study.id}/score`, {})).json();
+    await waitFor(async () => (await t.get(`/api/v1/studies/${study.id}/scoring/${first.id}`)).json(), (r) => r.status === 'completed');
+    fake.setReplyPolicy(() => 'Paris');
+    const due = new Date(Date.parse(study.schedule.next_run_at));
+    const drifting: ScheduleWork = { ...work(scheduledRunDrift(t.deps.database.db)) };
+    const run = (await runScheduledWork(drifting, due)).started.find((s) => s.study === study.id)!.run;
+    await waitFor(async () => (await t.get(`/api/v1/studies/${run}`)).json(), (p) => p.status === 'completed');
+    await runScheduledWork(drifting, due);
+    const [scoring] = (await (await t.get(`/api/v1/studies/${run}/scoring`)).json()).runs;
+    await waitFor(async () => (await t.get(`/api/v1/studies/${run}/scoring/${scoring.id}`)).json(), (r) => r.status === 'completed');
+    const drift = await (await t.get(`/api/v1/studies/${run}/drift?baseline=${study.id}`)).json();
+    expect(drift.targets[0].accuracy_difference).toMatchObject({ difference: 1 });
+    expect(drift.targets[0].p_value).toBeCloseTo(0.5, 10);
+    expect((await runScheduledWork(drifting, due)).checked).toEqual([run]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(received).toEqual([]);
+    fake.setReplyPolicy(undefined);
+  }, 30_000);
 });

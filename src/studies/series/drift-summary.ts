@@ -18,7 +18,9 @@ export const scheduledRunDrift =
         target_index: target.target_index,
         label: target.label,
         accuracy_difference: { difference: change.difference, low: change.low, high: change.high },
-        accuracy_changed: change.low !== null && change.high !== null && (change.low > 0 || change.high < 0),
+        // Decided on the p-value: when every item changed alike the interval is the point itself, and the
+        // sign test says whether that many items are evidence (2 items both changed: p = 0.5, no).
+        accuracy_changed: change.p_value !== null && change.p_value < 0.05,
         cells_drifted: target.drifted,
         served_model_changed: target.served_model_changed,
       };
