@@ -335,9 +335,15 @@ const scorerQuery = {
 };
 
 /** The review queue page: which scorer's verdicts to review, and which answers. */
+/** How far into the review queue a page may start: each page reads at most this many labels or tasks. */
+export const MAX_REVIEW_OFFSET = 10_000;
+/** Answers on one page of the review queue. */
+export const REVIEW_PAGE_SIZE = 50;
+
 export const reviewQuerySchema = z.object({
   ...scorerQuery,
   show: z.enum(['all', 'disagree', 'unlabelled']).default('all'),
+  offset: z.coerce.number().int().min(0).max(MAX_REVIEW_OFFSET).default(0),
 });
 
 export const reportQuerySchema = z

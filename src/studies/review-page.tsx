@@ -23,7 +23,7 @@ export function reviewPages(deps: AppDeps) {
     // The scorer as the report chooses it (the one asked for, else the study's first with scores); the memo makes this cheap.
     const { stored, statistics } = await studyStatistics(db, id, { scorer: query.scorer, version: query.version });
     const scorer = statistics.scorer ? { name: statistics.scorer.name, version: statistics.scorer.version } : null;
-    const queue = await reviewQueue(db, id, scorer, query.show);
+    const queue = await reviewQueue(db, id, scorer, query.show, query.offset);
     const items = new Map((await itemsByIds(db, id, [...new Set(queue.rows.map((r) => r.item_id))])).map((item) => [item.id, item]));
     const rows = queue.rows.map((row) => {
       const item = items.get(row.item_id)!;
@@ -38,7 +38,7 @@ export function reviewPages(deps: AppDeps) {
     const scorerQuery = new URLSearchParams(scorer && query.scorer ? { scorer: scorer.name, version: String(scorer.version) } : {}).toString();
     return c.html(
       <ReviewPage
-        {...deps.scrub({ studyId: id, studyName: stored.group.name, scorer, show: query.show, rows, disagree: queue.disagree, unlabelled: queue.unlabelled, scorerQuery })}
+        {...deps.scrub({ studyId: id, studyName: stored.group.name, scorer, show: query.show, rows, disagree: queue.disagree, unlabelled: queue.unlabelled, offset: queue.offset, total: queue.total, scorerQuery })}
       />,
     );
   });

@@ -215,6 +215,34 @@ describe('reviewing a study: the queue, notes and the human-adjusted accuracy', 
     expect(unknown.status).toBe(404);
   });
 
+  it('pages through more disagreements than one page holds, then on into the unlabelled answers', async () => {
+    // 60 items, one echo answer each, scored wrong ("echo: …" is not the expected "yes") and labelled pass.
+    const created = await t.post('/api/v1/studies', {
+      items: Array.from({ length: 60 }, (_, i) => ({ id: `p${String(i).padStart(2, '0')}`, prompt: `paged ${i}`, expected: 'yes' })),
+      targets: [{ provider: 'echo' }],
+      scorers: [{ type: 'exact' }],
+    });
+    const study = (await created.json()).id;
+    await waitFor(async () => (await t.get(`/api/v1/studies/${study}`)).json(), (p) => p.status === 'completed');
+    const scoring = await (await t.post(`/api/v1/studies/${study}/score`, {})).json();
+    await waitFor(async () => (await t.get(`/api/v1/studies/${study}/scoring/${scoring.id}`)).json(), (r) => r.status === 'completed');
+    const answered = await rows('SELECT last_call_id AS id FROM batch_tasks WHERE batch_id = ? ORDER BY item_id', [study]);
+    for (const call of answered.slice(0, 55)) expect((await label(Number(call.id), { pass: '1' })).status).toBe(200);
+    const keysOn = async (query: string) => {
+      const html = await (await t.app.request(`/studies/${study}/review?${query}`)).text();
+      return { keys: [...html.matchAll(/<a href="\/studies\/\d+\/cells\/\d+\/0">\s*(p\d\d) ×/g)].map((m) => m[1]), html };
+    };
+    const first = await keysOn('show=all');
+    expect(first.keys).toHaveLength(50);
+    expect(first.html).toContain('1–50 of 60');
+    const second = await keysOn('show=all&offset=50');
+    // Disagreements 51–55, then the five answers no one has labelled.
+    expect(second.keys).toEqual(['p50', 'p51', 'p52', 'p53', 'p54', 'p55', 'p56', 'p57', 'p58', 'p59']);
+    expect(second.html).toContain('51–60 of 60');
+    expect((await keysOn('show=disagree&offset=50')).keys).toEqual(['p50', 'p51', 'p52', 'p53', 'p54']);
+    expect((await t.app.request(`/studies/${study}/review?offset=10001`)).status).toBe(400);
+  });
+
   it('answers 400 for an unknown queue filter and 404 for an unknown study', async () => {
     expect((await t.get(`/studies/${studyId}/review?show=everything`)).status).toBe(400);
     expect((await t.get('/studies/999999/review')).status).toBe(404);

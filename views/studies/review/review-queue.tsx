@@ -4,6 +4,7 @@
 import { LabelButtons, noteOfText } from '../../components/label-buttons';
 import { Layout } from '../../layout';
 import { answerText } from '../study-matrix';
+import { MAX_REVIEW_OFFSET, REVIEW_PAGE_SIZE } from '../../../src/schemas/study-requests';
 
 export interface ReviewEntry {
   call_id: number;
@@ -30,6 +31,8 @@ export interface ReviewPageProps {
   rows: ReviewEntry[];
   disagree: number;
   unlabelled: number;
+  offset: number;
+  total: number;
   /** The page's own query string for scorer and version, kept on the filter links. */
   scorerQuery: string;
 }
@@ -41,7 +44,9 @@ const expectedText = (expected: unknown) => (Array.isArray(expected) ? expected.
 
 export function ReviewPage(props: ReviewPageProps) {
   const { studyId, scorer, show } = props;
-  const href = (to: string) => `/studies/${studyId}/review?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(props.scorerQuery)), show: to })}`;
+  const href = (to: string, offset = 0) =>
+    `/studies/${studyId}/review?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(props.scorerQuery)), show: to, ...(offset ? { offset: String(offset) } : {}) })}`;
+  const next = props.offset + REVIEW_PAGE_SIZE;
   return (
     <Layout title={`Review: ${props.studyName}`} head={<script src="/static/labels.js" defer></script>}>
       <p>
@@ -116,6 +121,11 @@ export function ReviewPage(props: ReviewPageProps) {
           </tbody>
         </table>
       )}
+      <p class="review-pages muted">
+        {props.total > 0 ? `${(props.offset + 1).toLocaleString('en-US')}–${Math.min(props.total, props.offset + props.rows.length).toLocaleString('en-US')} of ${props.total.toLocaleString('en-US')}` : null}
+        {props.offset > 0 ? <> · <a href={href(show, Math.max(0, props.offset - REVIEW_PAGE_SIZE))}>previous {REVIEW_PAGE_SIZE}</a></> : null}
+        {next < props.total && next <= MAX_REVIEW_OFFSET ? <> · <a class="review-next-page" href={href(show, next)}>next {REVIEW_PAGE_SIZE}</a></> : null}
+      </p>
     </Layout>
   );
 }
