@@ -208,4 +208,30 @@ describe('the drift webhook of scheduled runs', () => {
     expect(received).toEqual([]);
     fake.setReplyPolicy(undefined);
   }, 30_000);
+  it('scores the series\' first run too when it never was, and still reports the drift', async () => {
+    fake.setReplyPolicy(() => 'Paris');
+    const created = await t.post('/api/v1/studies', {
+      name: 'first run unscored',
+      items: Array.from({ length: 6 }, (_, i) => ({ id: `u${i}`, prompt: `unscored ${i}`, expected: 'Paris' })),
+      targets: [{ provider: 'openai', model: 'gpt-test' }],
+      samples: 5,
+      scorers: [{ type: 'exact' }],
+      schedule: { every: '1m' },
+    });
+    const study = await created.json();
+    await waitFor(async () => (await t.get(`/api/v1/studies/${study.id}`)).json(), (p) => p.status === 'completed');
+    const moved = new Set(['unscored 0', 'unscored 1', 'unscored 2']);
+    fake.setReplyPolicy(({ body }) => (moved.has(String(body.messages?.at(-1)?.content)) ? 'Lyon' : 'Paris'));
+    const due = new Date(Date.parse(study.schedule.next_run_at));
+    const drifting: ScheduleWork = { ...work(scheduledRunDrift(t.deps.database.db)) };
+    const run = (await runScheduledWork(drifting, due)).started.find((s) => s.study === study.id)!.run;
+    await waitFor(async () => (await t.get(`/api/v1/studies/${run}`)).json(), (p) => p.status === 'completed');
+    // Checks until both runs are scored and the run is checked.
+    await waitFor(async () => (await runScheduledWork(drifting, due)).checked, (checked) => checked.includes(run), 15_000);
+    await waitFor(async () => received, (r) => r.length === 1);
+    const summary = received[0]!.body as DriftNotice;
+    expect(summary).toMatchObject({ run_id: run, baseline_id: study.id });
+    expect((summary.summary as { items: Array<{ key: string }> }).items.map((item) => item.key).sort()).toEqual(['u0', 'u1', 'u2']);
+    fake.setReplyPolicy(undefined);
+  }, 30_000);
 });

@@ -162,6 +162,14 @@ export async function claimDriftCheck(db: Database, runId: number, now: string):
   return rows.length === 1;
 }
 
+/** Gives the check back after a passing failure (the database, say), so the next check tries it again. */
+export async function releaseDriftCheck(db: Database, runId: number, claimedAt: string) {
+  await db
+    .update(batches)
+    .set({ driftCheckedAt: null })
+    .where(and(eq(batches.groupId, runId), eq(batches.driftCheckedAt, claimedAt)));
+}
+
 /** The run of the series just before `runId`. */
 export async function previousRun(db: Database, seriesId: number, runId: number): Promise<number | undefined> {
   const rows = await db.all<{ id: number }>(sql`

@@ -6,7 +6,7 @@ import { getStudy } from '../repository';
 import type { StudyContext } from '../service';
 import { recentScoringRuns, startScoring, type ScoringExecutor } from '../scoring/service';
 import { postDriftNotice, type DriftSummary, type WebhookTarget } from './drift-webhook';
-import { claimDriftCheck, claimScheduleSlot, dueSchedules, previousRun, releaseScheduleSlot, uncheckedScheduledRuns } from './repository';
+import { claimDriftCheck, releaseDriftCheck, claimScheduleSlot, dueSchedules, previousRun, releaseScheduleSlot, uncheckedScheduledRuns } from './repository';
 import { rerunStudy } from './reruns';
 import { slotAfter } from './schedule';
 
@@ -64,15 +64,32 @@ export async function checkFinishedRuns(work: ScheduleWork, now: Date): Promise<
   const { ctx } = work;
   const checked: number[] = [];
   for (const run of await uncheckedScheduledRuns(ctx.db, PER_CHECK)) {
-    if (!(await scored(work, run.id))) continue;
-    if (!(await claimDriftCheck(ctx.db, run.id, now.toISOString()))) continue;
-    checked.push(run.id);
     const baseline = await previousRun(ctx.db, run.seriesId, run.id);
+    // Both runs scored (the baseline too: a series' first run may never have been), or one of them
+    // cannot be: then the run is checked without a drift report, so it does not hold up the others.
+    const states = [await scoredState(work, run.id), baseline === undefined ? 'scored' : await scoredState(work, baseline)];
+    if (states.includes('pending')) continue;
+    const claimedAt = now.toISOString();
+    if (!(await claimDriftCheck(ctx.db, run.id, claimedAt))) continue;
+    checked.push(run.id);
+    if (states.includes('refused')) {
+      ctx.logger.error({ event: 'scheduled_run_drift_skipped', run_id: run.id, baseline_id: baseline ?? null, reason: 'a run could not be scored' });
+      continue;
+    }
     if (baseline === undefined || !work.driftSummary) continue;
+    let outcome: Awaited<ReturnType<DriftSummary>>;
     try {
-      const outcome = await work.driftSummary(run.id, baseline);
-      ctx.logger.info({ event: 'scheduled_run_drift', batch_id: run.seriesId, run_id: run.id, baseline_id: baseline, drifted: outcome.drifted });
-      if (!outcome.drifted || !work.webhook) continue;
+      outcome = await work.driftSummary(run.id, baseline);
+    } catch (error) {
+      // Refused for good (a 4xx: the runs cannot be compared) stays checked; anything else is tried again.
+      const refused = error instanceof AppError && error.status < 500;
+      if (!refused) await releaseDriftCheck(ctx.db, run.id, claimedAt).catch(() => undefined);
+      ctx.logger.error({ event: 'scheduled_run_drift_error', run_id: run.id, retried: !refused, error: ctx.redact(String(error)) });
+      continue;
+    }
+    ctx.logger.info({ event: 'scheduled_run_drift', batch_id: run.seriesId, run_id: run.id, baseline_id: baseline, drifted: outcome.drifted });
+    if (!outcome.drifted || !work.webhook) continue;
+    try {
       const found = await getStudy(ctx.db, run.id);
       await postDriftNotice(
         work.webhook,
@@ -87,22 +104,25 @@ export async function checkFinishedRuns(work: ScheduleWork, now: Date): Promise<
   return checked;
 }
 
-/** Whether the run's scores are in: no scorers, or its scoring run has ended. Starts scoring when none has. */
-async function scored(work: ScheduleWork, runId: number): Promise<boolean> {
+/**
+ * Whether the run's scores are in ('scored': no scorers, or its scoring run has ended), still to come
+ * ('pending': scoring started now or running), or cannot come ('refused': scoring it was refused).
+ */
+async function scoredState(work: ScheduleWork, runId: number): Promise<'scored' | 'pending' | 'refused'> {
   const found = await getStudy(work.ctx.db, runId);
-  if (!(found?.study.optionsJson.scorers as unknown[] | undefined)?.length) return true;
+  if (!(found?.study.optionsJson.scorers as unknown[] | undefined)?.length) return 'scored';
   const [latest] = await recentScoringRuns(work.scoring, runId, 1);
-  if (latest === undefined) {
-    try {
-      const { work: finished } = await startScoring(work.scoring, runId, { concurrency: 4 });
-      work.keep?.(finished);
-    } catch (error) {
-      // Another scheduler started it first (409), or it cannot be scored: said once per check.
-      if (!(error instanceof AppError && error.status === 409)) work.ctx.logger.error({ event: 'scheduled_run_scoring_error', run_id: runId, error: work.ctx.redact(String(error)) });
-    }
-    return false;
+  if (latest !== undefined) return latest.status === 'running' ? 'pending' : 'scored';
+  try {
+    const { work: finished } = await startScoring(work.scoring, runId, { concurrency: 4 });
+    work.keep?.(finished);
+    return 'pending';
+  } catch (error) {
+    // Another scheduler started it first (409): pending. Refused (another 4xx): for good.
+    if (error instanceof AppError && error.status === 409) return 'pending';
+    work.ctx.logger.error({ event: 'scheduled_run_scoring_error', run_id: runId, error: work.ctx.redact(String(error)) });
+    return error instanceof AppError && error.status < 500 ? 'refused' : 'pending';
   }
-  return latest.status !== 'running';
 }
 
 /** One check: due runs started, finished ones checked. */
