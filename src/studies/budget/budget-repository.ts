@@ -2,9 +2,10 @@
 // captured; a task starts only once its estimated cost is reserved there by one conditional UPDATE
 // (spend + reserved + estimate ≤ cap), so however many runners share the database, the tasks in
 // flight and the spend never pass the cap together.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, notInArray, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { batches } from '../../db/schema';
+import { ACTIVE_STATUSES } from '../runner/runs-repository';
 
 /** Sums of floating-point dollars may land a hair above a cap they meet exactly. */
 const EPSILON_USD = 1e-9;
@@ -38,11 +39,22 @@ export async function clearStudyReservations(db: Database, studyId: number) {
 }
 
 /** Sets (or with null removes) the cap. Answers the study's budget, or undefined when there is no such study. */
+/**
+ * Sets the cap, in one statement with its condition: a cap is added to a study that had none only
+ * while no run of it is active (a run started without a cap reserves nothing), so a resume racing
+ * this cannot start an uncapped run under a cap. Undefined when that condition refused it.
+ */
 export async function setStudyBudget(db: Database, studyId: number, budgetUsd: number | null) {
+  const addsCap = budgetUsd !== null;
   const [row] = await db
     .update(batches)
     .set({ budgetUsd })
-    .where(eq(batches.groupId, studyId))
+    .where(
+      and(
+        eq(batches.groupId, studyId),
+        addsCap ? or(isNotNull(batches.budgetUsd), notInArray(batches.status, [...ACTIVE_STATUSES])) : undefined,
+      ),
+    )
     .returning({ budgetUsd: batches.budgetUsd, spentUsd: batches.spentUsd, reservedUsd: batches.reservedUsd });
   return row;
 }

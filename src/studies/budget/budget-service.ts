@@ -17,6 +17,8 @@ export async function changeStudyBudget(ctx: StudyContext, studyId: number, budg
       throw new AppError(409, 'conflict', `study ${studyId} is running without a cap: cancel it, set budget_usd, then resume it`);
     }
   }
-  await setStudyBudget(ctx.db, studyId, budgetUsd);
+  if (!(await setStudyBudget(ctx.db, studyId, budgetUsd))) {
+    throw new AppError(409, 'conflict', `study ${studyId} is running without a cap: cancel it, set budget_usd, then resume it`);
+  }
   return studyProgress(ctx, studyId);
 }
