@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudy } from '../../src/studies/repository';
 import { startScoring } from '../../src/studies/scoring/service';
-import { computeDrift } from '../../src/studies/drift/service';
+import { computeDrift, forgetDrift } from '../../src/studies/drift/service';
 import { AppError } from '../../src/errors';
 import { createTestApp, type TestApp } from '../support/app';
 
@@ -132,5 +132,12 @@ describe('computeDrift over stored runs', () => {
     const running = await computeDrift(db(), current, baseline);
     expect(running.targets).not.toBe(first.targets);
     expect(running.warnings).toEqual([`study ${current} is still running: its answers so far are compared`]);
+  });
+  it('computes one comparison asked for several times at once, and shares it', async () => {
+    const baseline = await runOf('m', 2, 2, () => ({ text: 'answer: yes' }));
+    const current = await runOf('m', 2, 2, () => ({ text: 'answer: no' }));
+    forgetDrift(db());
+    const reports = await Promise.all(Array.from({ length: 4 }, () => computeDrift(db(), current, baseline)));
+    for (const report of reports) expect(report.targets).toBe(reports[0]!.targets);
   });
 });

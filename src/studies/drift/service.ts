@@ -2,6 +2,7 @@
 // the same items): per item × target, did the distribution of answers move, and per target, did
 // accuracy change and did the provider serve another model. Answers are read with the report's own
 // SQL (report/repository.ts), a range of items at a time, and the tests run between time slices.
+import pLimit from 'p-limit';
 import type { Database } from '../../db/client';
 import type { StudyTarget } from '../../db/schema';
 import { AppError, invalidInput, notFound } from '../../errors';
@@ -121,6 +122,11 @@ interface DriftAnalysis {
 
 const memo = new WeakMap<Database, Map<string, DriftAnalysis>>();
 const MEMO_ENTRIES = 4;
+/** Fresh comparisons a process runs at once (each holds two runs' answers): more wait their turn. */
+export const MAX_CONCURRENT_DRIFT_ANALYSES = 2;
+const analysing = pLimit(MAX_CONCURRENT_DRIFT_ANALYSES);
+// The same comparison asked for again while it is computed is shared, not computed twice.
+const inFlight = new WeakMap<Database, Map<string, Promise<DriftAnalysis>>>();
 
 /** Drops the comparisons kept for a database, so the next is computed afresh (the benchmark times that path). */
 export function forgetDrift(db: Database) {
@@ -157,7 +163,15 @@ export async function computeDrift(db: Database, studyId: number, baselineId: nu
   if (!entries) memo.set(db, (entries = new Map()));
   let analysis = entries.get(key);
   if (analysis?.fingerprint !== fingerprint) {
-    analysis = await analyse(db, current, earlier, scorers, warnings, bounds, fingerprint);
+    let pending = inFlight.get(db);
+    if (!pending) inFlight.set(db, (pending = new Map()));
+    const flight = `${key}|${fingerprint}`;
+    let computing = pending.get(flight);
+    if (!computing) {
+      computing = analysing(() => analyse(db, current, earlier, scorers, warnings, bounds, fingerprint)).finally(() => pending.delete(flight));
+      pending.set(flight, computing);
+    }
+    analysis = await computing;
     entries.delete(key);
     entries.set(key, analysis);
     if (entries.size > MEMO_ENTRIES) entries.delete(entries.keys().next().value!);
