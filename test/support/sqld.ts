@@ -53,7 +53,7 @@ export interface Sqld {
  */
 export const SQLD_FLAGS = ['--no-welcome', '--use-custom-wal', 'libsql-wal'];
 
-export async function startSqld(dir: string): Promise<Sqld> {
+export async function startSqld(dir: string, flags: string[] = SQLD_FLAGS): Promise<Sqld> {
   const bin = sqldBinary();
   const port = await freePort();
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
@@ -61,7 +61,7 @@ export async function startSqld(dir: string): Promise<Sqld> {
   const unsigned = `${part({ alg: 'EdDSA', typ: 'JWT' })}.${part({ iat: Math.floor(Date.now() / 1000) })}`;
   const authToken = `${unsigned}.${sign(null, Buffer.from(unsigned), privateKey).toString('base64url')}`;
   const output: string[] = [];
-  const child: ChildProcess = spawn(bin, ['--db-path', join(dir, 'sqld'), '--http-listen-addr', `127.0.0.1:${port}`, ...SQLD_FLAGS], {
+  const child: ChildProcess = spawn(bin, ['--db-path', join(dir, 'sqld'), '--http-listen-addr', `127.0.0.1:${port}`, ...flags], {
     env: { PATH: process.env.PATH, SQLD_AUTH_JWT_KEY: publicKey.export({ format: 'jwk' }).x!, RUST_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
