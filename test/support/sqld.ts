@@ -44,7 +44,16 @@ export interface Sqld {
   close(): Promise<void>;
 }
 
-export async function startSqld(dir: string): Promise<Sqld> {
+/**
+ * How sqld is started: its newer WAL (libsql-wal). With the default one (SQLite's WAL behind sqld's
+ * write-lock queue), a few concurrent write batches from two clients meet SQLite's automatic
+ * checkpoint once the WAL passes 1,000 pages (~4 MB): writers waiting in the queue get SQLITE_BUSY,
+ * and soon after every writer spins on the queue and none commits again (sqld at 100–170% CPU, its
+ * data file and wallog frozen). Reproduced with a bare table and no app code; libsql-wal does not.
+ */
+export const SQLD_FLAGS = ['--no-welcome', '--use-custom-wal', 'libsql-wal'];
+
+export async function startSqld(dir: string, flags: string[] = SQLD_FLAGS): Promise<Sqld> {
   const bin = sqldBinary();
   const port = await freePort();
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
@@ -52,7 +61,7 @@ export async function startSqld(dir: string): Promise<Sqld> {
   const unsigned = `${part({ alg: 'EdDSA', typ: 'JWT' })}.${part({ iat: Math.floor(Date.now() / 1000) })}`;
   const authToken = `${unsigned}.${sign(null, Buffer.from(unsigned), privateKey).toString('base64url')}`;
   const output: string[] = [];
-  const child: ChildProcess = spawn(bin, ['--db-path', join(dir, 'sqld'), '--http-listen-addr', `127.0.0.1:${port}`, '--no-welcome'], {
+  const child: ChildProcess = spawn(bin, ['--db-path', join(dir, 'sqld'), '--http-listen-addr', `127.0.0.1:${port}`, ...flags], {
     env: { PATH: process.env.PATH, SQLD_AUTH_JWT_KEY: publicKey.export({ format: 'jwk' }).x!, RUST_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
