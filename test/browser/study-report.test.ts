@@ -142,6 +142,7 @@ describe('a study page that answers the question, in headless Chromium', () => {
     // The focus moved on to the next sample: label it pass, disagreeing with the scorer.
     await page.keyboard.press('p');
     await page.waitForFunction(() => document.querySelectorAll('#cell-view .human-label.good').length === 1);
+    await page.waitForFunction(() => document.querySelectorAll('#cell-view .badge-disagree').length === 1, undefined, { timeout: 5_000 }).catch(() => undefined);
     expect(await page.locator('#cell-view .badge-disagree').count()).toBe(1);
     expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
     await h.screenshot('study-cell-labels');
