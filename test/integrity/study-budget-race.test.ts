@@ -5,58 +5,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { openDatabase } from '../../src/db/client';
-import { migrateDatabase } from '../../src/db/migrate';
-import { createDeps, serviceContext, type AppDeps } from '../../src/deps';
-import { createLogger } from '../../src/logging';
-import { ProviderRegistry } from '../../src/providers/registry';
-import { consumeStudyMessages, QueueStudyExecutor, type StudyMessageBody } from '../../src/studies/runner/queue-executor';
+import { serviceContext } from '../../src/deps';
+import { consumeStudyMessages, type StudyMessageBody } from '../../src/studies/runner/queue-executor';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+import { queueServer, type QueueServer } from '../support/queue-server';
 import { startSqld, type Sqld } from '../support/sqld';
-
-class MemoryQueue {
-  sent: StudyMessageBody[] = [];
-  async sendBatch(messages: Iterable<{ body: StudyMessageBody }>) {
-    for (const m of messages) this.sent.push(structuredClone(m.body));
-  }
-  take(): StudyMessageBody[] {
-    return this.sent.splice(0);
-  }
-}
-
-interface Server {
-  deps: AppDeps;
-  app: ReturnType<typeof createApp>;
-  queue: MemoryQueue;
-}
 
 describe('a spending cap held by two servers on one libSQL server (sqld)', () => {
   let dir: string;
   let sqld: Sqld;
   let fake: FakeOpenAI;
-  let a: Server;
-  let b: Server;
+  let a: QueueServer;
+  let b: QueueServer;
 
-  const server = async (): Promise<Server> => {
-    const config = loadConfig({ DATABASE_URL: sqld.url, DATABASE_AUTH_TOKEN: sqld.authToken, OPENAI_API_KEY: 'sk-race-key', OPENAI_BASE_URL: fake.url, RETRY_MAX_ATTEMPTS: '1' });
-    const database = await openDatabase(config.databaseUrl, config.databaseAuthToken);
-    const queue = new MemoryQueue();
-    const deps = createDeps({
-      config,
-      database,
-      providers: ProviderRegistry.fromConfig(config),
-      logger: createLogger({ write: () => undefined, secrets: config.secrets }),
-      studies: (ctx) => new QueueStudyExecutor(ctx, queue),
-    });
-    return { deps, app: createApp(deps), queue };
-  };
+  const server = (migrate = false) =>
+    queueServer({ DATABASE_URL: sqld.url, DATABASE_AUTH_TOKEN: sqld.authToken, OPENAI_API_KEY: 'sk-race-key', OPENAI_BASE_URL: fake.url }, { migrate });
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'study-budget-sqld-'));
     [sqld, fake] = await Promise.all([startSqld(dir), startFakeOpenAI()]);
-    a = await server();
-    await migrateDatabase(a.deps.database.db);
+    a = await server(true);
     b = await server();
   }, 60_000);
   afterAll(async () => {
@@ -66,10 +33,10 @@ describe('a spending cap held by two servers on one libSQL server (sqld)', () =>
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const post = (s: Server, path: string, body: unknown) =>
+  const post = (s: QueueServer, path: string, body: unknown) =>
     s.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const progress = async (s: Server, id: number) => (await s.app.request(`/api/v1/studies/${id}`)).json();
-  const consume = (s: Server, bodies: StudyMessageBody[]) =>
+  const progress = async (s: QueueServer, id: number) => (await s.app.request(`/api/v1/studies/${id}`)).json();
+  const consume = (s: QueueServer, bodies: StudyMessageBody[]) =>
     consumeStudyMessages(serviceContext(s.deps), bodies.map((body) => ({ body, ack() {}, retry() {} })));
   /** Both servers' consumers at once, each with half the messages. */
   const consumeOnBoth = async (messages: StudyMessageBody[]) => {

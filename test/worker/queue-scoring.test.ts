@@ -9,15 +9,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/client';
-import { migrateDatabase } from '../../src/db/migrate';
-import { createDeps, serviceContext, type AppDeps } from '../../src/deps';
+import { createDeps, serviceContext } from '../../src/deps';
 import { createLogger } from '../../src/logging';
 import { ProviderRegistry } from '../../src/providers/registry';
 import { QUEUE_STALE_MS } from '../../src/studies/runner/background-run';
-import { consumeStudyMessages, QueueStudyExecutor, type StudyMessageBody } from '../../src/studies/runner/queue-executor';
+import { consumeStudyMessages, type StudyMessageBody } from '../../src/studies/runner/queue-executor';
 import { consumeScoringMessages, JUDGE_PAGE, QueueScoringExecutor, type ScoringMessageBody } from '../../src/studies/scoring/queue-scoring';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+import { delivery, queueServer as serverOn, type QueueServer } from '../support/queue-server';
 import { startSqld, type Sqld } from '../support/sqld';
+
+/** A server whose studies and scoring run through its queue. */
+const queueServer = (env: Record<string, string>, migrate: boolean) => serverOn({ OPENAI_API_KEY: 'sk-queue-scoring-key', ...env }, { migrate, queueScoring: true });
 
 const ITEMS = 12;
 const SAMPLES = 2;
@@ -30,59 +33,6 @@ const JUDGE = {
   rubric: 'Question: {question}\nAnswer: {answer}\nSay "Verdict: correct" or "Verdict: incorrect".',
   verdict: { type: 'label', labels: ['correct', 'incorrect'], pass_labels: ['correct'] },
 };
-
-interface Delivery {
-  body: unknown;
-  acked: boolean;
-  retried: boolean;
-  ack(): void;
-  retry(): void;
-}
-const delivery = (body: unknown): Delivery => ({
-  body,
-  acked: false,
-  retried: false,
-  ack() {
-    this.acked = true;
-  },
-  retry() {
-    this.retried = true;
-  },
-});
-
-/** Records what the executors send: study task messages and scoring page messages. */
-class MemoryQueue {
-  sent: Array<StudyMessageBody | ScoringMessageBody> = [];
-  async sendBatch(messages: Iterable<{ body: StudyMessageBody | ScoringMessageBody }>) {
-    for (const m of messages) this.sent.push(structuredClone(m.body));
-  }
-  take<T>(): T[] {
-    return this.sent.splice(0) as T[];
-  }
-}
-
-/** One server of a Workers deployment: its own connection, queue producer and consumer. */
-interface QueueServer {
-  deps: AppDeps;
-  app: ReturnType<typeof createApp>;
-  queue: MemoryQueue;
-}
-
-async function queueServer(env: Record<string, string>, migrate: boolean): Promise<QueueServer> {
-  const config = loadConfig({ OPENAI_API_KEY: 'sk-queue-scoring-key', RETRY_MAX_ATTEMPTS: '1', ...env });
-  const database = await openDatabase(config.databaseUrl, config.databaseAuthToken);
-  if (migrate) await migrateDatabase(database.db);
-  const queue = new MemoryQueue();
-  const deps = createDeps({
-    config,
-    database,
-    providers: ProviderRegistry.fromConfig(config),
-    logger: createLogger({ write: () => undefined, secrets: config.secrets }),
-    studies: (ctx) => new QueueStudyExecutor(ctx, queue),
-    scoring: (ctx, embeddings) => new QueueScoringExecutor(ctx, embeddings, queue),
-  });
-  return { deps, app: createApp(deps), queue };
-}
 
 const post = (s: QueueServer, path: string, body: unknown = {}) =>
   s.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

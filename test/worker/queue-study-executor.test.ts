@@ -20,39 +20,9 @@ import {
   type StudyMessageBody,
 } from '../../src/studies/runner/queue-executor';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+import { delivery, MemoryQueue, queueServer, type QueueServer } from '../support/queue-server';
 import { startSqld, type Sqld } from '../support/sqld';
 import { waitFor } from '../support/wait';
-
-interface Delivery {
-  body: unknown;
-  acked: boolean;
-  retried: boolean;
-  ack(): void;
-  retry(): void;
-}
-
-/** Records what the executor sends; `deliver` hands messages to the consumer as the Workers runtime would. */
-class MemoryQueue {
-  sent: StudyMessageBody[] = [];
-  async sendBatch(messages: Iterable<{ body: StudyMessageBody }>) {
-    for (const m of messages) this.sent.push(structuredClone(m.body));
-  }
-  take(n = Infinity): StudyMessageBody[] {
-    return this.sent.splice(0, n);
-  }
-}
-
-const delivery = (body: unknown): Delivery => ({
-  body,
-  acked: false,
-  retried: false,
-  ack() {
-    this.acked = true;
-  },
-  retry() {
-    this.retried = true;
-  },
-});
 
 describe('queue study executor (Workers backend)', () => {
   let fake: FakeOpenAI;
@@ -217,13 +187,6 @@ describe('queue study executor (Workers backend)', () => {
   });
 });
 
-/** One server of a Workers deployment: its own database connection, queue producer and consumer. */
-interface QueueServer {
-  deps: AppDeps;
-  app: ReturnType<typeof createApp>;
-  queue: MemoryQueue;
-}
-
 describe('one provider call per task on the queue path, two servers on one libSQL server (sqld)', () => {
   let dir: string;
   let sqld: Sqld;
@@ -231,30 +194,12 @@ describe('one provider call per task on the queue path, two servers on one libSQ
   let a: QueueServer;
   let b: QueueServer;
 
-  const server = async (): Promise<QueueServer> => {
-    const config = loadConfig({
-      DATABASE_URL: sqld.url,
-      DATABASE_AUTH_TOKEN: sqld.authToken,
-      OPENAI_API_KEY: 'sk-queue-test-key',
-      OPENAI_BASE_URL: fake.url,
-      RETRY_MAX_ATTEMPTS: '1',
-    });
-    const database = await openDatabase(config.databaseUrl, config.databaseAuthToken);
-    const queue = new MemoryQueue();
-    const deps = createDeps({
-      config,
-      database,
-      providers: ProviderRegistry.fromConfig(config),
-      logger: createLogger({ write: () => undefined, secrets: config.secrets }),
-      studies: (ctx) => new QueueStudyExecutor(ctx, queue),
-    });
-    return { deps, app: createApp(deps), queue };
-  };
+  const server = (migrate = false) =>
+    queueServer({ DATABASE_URL: sqld.url, DATABASE_AUTH_TOKEN: sqld.authToken, OPENAI_API_KEY: 'sk-queue-test-key', OPENAI_BASE_URL: fake.url }, { migrate });
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'study-queue-sqld-'));
     [sqld, fake] = await Promise.all([startSqld(dir), startFakeOpenAI()]);
-    a = await server();
-    await migrateDatabase(a.deps.database.db);
+    a = await server(true);
     b = await server();
   }, 60_000);
   afterAll(async () => {
