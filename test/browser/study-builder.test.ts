@@ -2,7 +2,7 @@
 // pasted with their expected answers (prompt<TAB>expected), scorers made with the builder (type,
 // options, preview, add), started and scored; then the groups and calls pages it leads to.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserHarness, type BrowserHarness } from '../support/browser';
+import { collectPageErrors, startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { waitFor } from '../support/wait';
 
 describe('building a first study in headless Chromium', () => {
@@ -12,14 +12,8 @@ describe('building a first study in headless Chromium', () => {
 
   beforeAll(async () => {
     h = await startBrowserHarness();
-    h.page.on('pageerror', (e) => errors.push(e.message));
     // Script errors and CSP refusals show as console errors (a refused form's 400 is expected, and checked where it happens).
-    h.page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
-    });
-    h.page.on('response', (r) => {
-      if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`);
-    });
+    collectPageErrors(h.page, errors, { console: true, failedFrom: 500 });
   }, 60_000);
   afterAll(async () => {
     await h?.close();

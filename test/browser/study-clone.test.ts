@@ -1,7 +1,7 @@
 // Clone and change in headless Chromium: from a study's page to its filled-in clone form, the
 // template swapped for two prompt variants, and the new study's columns labelled "model · variant".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserHarness, type BrowserHarness } from '../support/browser';
+import { collectPageErrors, startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { waitFor } from '../support/wait';
 
 describe('clone and change in headless Chromium', () => {
@@ -10,10 +10,7 @@ describe('clone and change in headless Chromium', () => {
 
   beforeAll(async () => {
     h = await startBrowserHarness();
-    h.page.on('pageerror', (e) => errors.push(e.message));
-    h.page.on('response', (r) => {
-      if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`);
-    });
+    collectPageErrors(h.page, errors, { failedFrom: 500 });
   }, 60_000);
   afterAll(async () => {
     await h?.close();

@@ -1,17 +1,14 @@
 // The Studies form's "Estimate" in headless Chromium: htmx posts the form with the button's intent, the
 // estimate shows above "Start study" and nothing starts; then a dry run on the first item is started.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserHarness, type BrowserHarness } from '../support/browser';
+import { collectPageErrors, startBrowserHarness, type BrowserHarness } from '../support/browser';
 
 describe('the estimate on the Studies form, in headless Chromium', () => {
   let h: BrowserHarness;
   const errors: string[] = [];
   beforeAll(async () => {
     h = await startBrowserHarness();
-    h.page.on('pageerror', (e) => errors.push(e.message));
-    h.page.on('response', (r) => {
-      if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`);
-    });
+    collectPageErrors(h.page, errors, { failedFrom: 500 });
   }, 60_000);
   afterAll(async () => {
     await h?.close();

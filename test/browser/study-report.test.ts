@@ -2,7 +2,7 @@
 // fields, echo and a local OpenAI-compatible server (with faults) swept over temperature, scored from
 // the page, read as a matrix with intervals, filtered, and labelled by a reviewer with the keyboard.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserHarness, type BrowserHarness } from '../support/browser';
+import { collectPageErrors, startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 
 const ITEMS: Array<{ id: string; prompt: string; expected: string; category: string; right: string; wrong: string }> = [
@@ -37,14 +37,8 @@ describe('a study page that answers the question, in headless Chromium', () => {
     let calls = 0;
     fake.setFaultPolicy(() => (++calls % 17 === 0 ? { kind: 'status', status: 503 } : undefined));
     h = await startBrowserHarness({ OPENAI_API_KEY: 'sk-browser-study', OPENAI_BASE_URL: fake.url, RETRY_MAX_ATTEMPTS: '1' });
-    h.page.on('pageerror', (e) => errors.push(e.message));
     // Script errors, CSP refusals and failed requests (the browser's own favicon probe aside).
-    h.page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
-    });
-    h.page.on('response', (r) => {
-      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
-    });
+    collectPageErrors(h.page, errors, { console: true, failedFrom: 400 });
   }, 60_000);
   afterAll(async () => {
     await h?.close();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserHarness, type BrowserHarness } from '../support/browser';
+import { collectPageErrors, startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 
 // The local server's two answers to each prompt (in either order across the two samples).
@@ -37,13 +37,7 @@ describe('reviewing a study in headless Chromium', () => {
       return replies[n % 2];
     });
     h = await startBrowserHarness({ OPENAI_API_KEY: 'sk-browser-review', OPENAI_BASE_URL: fake.url, RETRY_MAX_ATTEMPTS: '1' });
-    h.page.on('pageerror', (e) => errors.push(e.message));
-    h.page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
-    });
-    h.page.on('response', (r) => {
-      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
-    });
+    collectPageErrors(h.page, errors, { console: true, failedFrom: 400 });
   }, 60_000);
   afterAll(async () => {
     await h?.close();

@@ -18,6 +18,24 @@ export interface BrowserHarness {
   close(): Promise<void>;
 }
 
+/**
+ * Collects what goes wrong on a page as it is used: script errors, and (as asked) console errors
+ * (CSP refusals; "Failed to load resource" aside, which `failedFrom` covers) and answers with a
+ * status from `failedFrom` up (the browser's own favicon probe aside), into `errors`, which a test
+ * expects empty.
+ */
+export function collectPageErrors(page: Page, errors: string[], options: { console?: boolean; failedFrom: 400 | 500 }): void {
+  page.on('pageerror', (e) => errors.push(e.message));
+  if (options.console) {
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+    });
+  }
+  page.on('response', (r) => {
+    if (r.status() >= options.failedFrom && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
+  });
+}
+
 export async function startBrowserHarness(env: Record<string, string> = {}): Promise<BrowserHarness> {
   const t = await createTestApp(env);
   const app = createApp(t.deps, { staticAssets: nodeStaticAssets() });
