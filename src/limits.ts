@@ -69,8 +69,9 @@ export interface StudyPromptItem extends PromptParts {
 /**
  * Each item's filled-in prompt (template × vars × prompt, see prompt-fill) against the per-call
  * ceiling of /api/v1/inference, and every task's together against the study's — measured, not
- * built, a slice at a time. `tasksPerItem` is targets × samples per template: each task sends and
- * stores its prompt. With prompt variants (`templates`), every item is measured through each one.
+ * built, a slice at a time. `tasksPerItem` is an item's tasks, targets (after the sweep and prompt
+ * variants) × samples: each sends and stores its prompt. With prompt variants (`templates`), every item
+ * is measured through each one, and a variant's prompt counts for its share of the tasks.
  */
 export async function checkStudyPrompts(
   limits: Limits,
@@ -79,7 +80,8 @@ export async function checkStudyPrompts(
 ) {
   const templates = study.templates?.length ? study.templates.map(scanText) : [study.template ? scanText(study.template) : null];
   const variants = study.templates?.length ? study.templates.length : 1;
-  const tasks = study.tasksPerItem * variants;
+  const tasks = study.tasksPerItem;
+  const tasksPerVariant = tasks / variants;
   let total = 0;
   for (const [i, item] of study.items.entries()) {
     await slice();
@@ -93,7 +95,7 @@ export async function checkStudyPrompts(
         const cause = size.largest ? `; ${partText(size.largest)}` : '';
         throw limitExceeded(`items.${i}`, `item ${i + 1}${named}: its filled-in prompt${through} is ${n(size.bytes)} bytes${cause}; at most ${n(limits.inferenceBytes)} per task`, 'MAX_INFERENCE_BYTES');
       }
-      total += size.bytes * study.tasksPerItem;
+      total += size.bytes * tasksPerVariant;
     }
     if (total > limits.studyPromptBytes) {
       const each = variants > 1 ? `${n(tasks)} tasks each (targets × samples × ${variants} prompt variants)` : `${n(tasks)} tasks each (targets × samples)`;

@@ -30,7 +30,7 @@ export async function startStudy(ctx: StudyContext, input: StudyInput, origin: S
   checkStudyTasks(ctx.limits, { items: given.length, targets: targets.length, samples: input.samples });
   const schedule = input.schedule && firstSchedule(ctx.limits, input.schedule, new Date());
   const variants = input.prompts?.map((variant) => variant.template);
-  await checkStudyPrompts(ctx.limits, { items: given, template: input.template, templates: variants, tasksPerItem: (targets.length / (variants?.length ?? 1)) * input.samples });
+  await checkStudyPrompts(ctx.limits, { items: given, template: input.template, templates: variants, tasksPerItem: targets.length * input.samples });
   if (input.budget_usd !== undefined) await checkBudgetPriced(ctx, targets);
   const items: NewStudyItem[] = given.map((item, i) => ({
     key: item.id ?? String(i + 1),

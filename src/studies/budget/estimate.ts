@@ -23,7 +23,7 @@ export async function estimateStudy(ctx: InferenceContext, input: StudyInput) {
   const items = itemsToRun(input);
   checkStudyTasks(ctx.limits, { items: items.length, targets: targets.length, samples: input.samples });
   const variants = input.prompts?.map((variant) => variant.template);
-  await checkStudyPrompts(ctx.limits, { items, template: input.template, templates: variants, tasksPerItem: (targets.length / (variants?.length ?? 1)) * input.samples });
+  await checkStudyPrompts(ctx.limits, { items, template: input.template, templates: variants, tasksPerItem: targets.length * input.samples });
   // Input tokens of one sample of every item, per template: the study's one, or each prompt variant's.
   const templates = input.prompts?.map((variant) => ({ name: variant.name as string | undefined, scanned: scanText(variant.template) })) ?? [
     { name: undefined, scanned: input.template ? scanText(input.template) : null },

@@ -38,7 +38,7 @@ export async function rerunStudy(ctx: StudyContext, studyId: number, overrides: 
     items: items.map((item) => ({ id: item.key, ...item })),
     template: study.template,
     templates,
-    tasksPerItem: (targets.length / (templates?.length ?? 1)) * samples,
+    tasksPerItem: targets.length * samples,
   });
   if (study.budgetUsd !== null) await checkBudgetPriced(ctx, targets);
   const stamp = newRunStamp(ctx.studies);
