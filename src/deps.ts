@@ -48,10 +48,13 @@ export function createDeps(
     studies?: (ctx: Omit<ServiceContext, 'studies'>) => StudyExecutor;
     scoring?: (ctx: Omit<ServiceContext, 'studies'>, embeddings: () => EmbeddingService) => ScoringExecutor;
     nativeInsert?: CallInserter;
+    /** Steps a background derived-data run may take (Workers: bounded subrequests per invocation). */
+    catchUpSteps?: number;
   },
 ): AppDeps {
   const redact = createRedactor(parts.config.secrets);
   const derived = new DerivedDataCatchUp(parts.database.db, {
+    backgroundSteps: parts.catchUpSteps,
     onError: (error) => parts.logger.error({ event: 'derived_catch_up_error', error: redact(String(error)) }),
   });
   const base = {

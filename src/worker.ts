@@ -31,6 +31,13 @@ interface Built {
 
 let built: Built | undefined;
 
+/**
+ * A background derived-data run folds at most this many steps (128 rows each, one database round trip
+ * apiece) per invocation, well inside a Workers invocation's subrequest limit; a backlog is folded
+ * over the following requests and cron runs. A search still catches up fully first.
+ */
+const WORKER_CATCH_UP_STEPS = 16;
+
 function build(env: WorkerEnv): Built {
   const strings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   const loaded = loadConfig(strings);
@@ -45,6 +52,7 @@ function build(env: WorkerEnv): Built {
     logger: createLogger({ secrets: config.secrets, logPrompts: config.logPrompts }),
     studies: (ctx) => new QueueStudyExecutor(ctx, env.BATCH_QUEUE),
     scoring: (ctx, embeddings) => new QueueScoringExecutor(ctx, embeddings, env.BATCH_QUEUE),
+    catchUpSteps: WORKER_CATCH_UP_STEPS,
   });
   // Without STUDY_ACCESS_TOKEN a deployed worker would be open to anyone: it serves only health then.
   return { app: createApp(deps, { requireAccessToken: true }), deps };
@@ -85,7 +93,7 @@ export default {
    */
   async scheduled(controller: { scheduledTime: number }, env: WorkerEnv, ctx: ExecutionContext) {
     const { deps } = builtFor(env);
-    ctx.waitUntil(deps.derived.run().then(() => undefined));
+    ctx.waitUntil(deps.derived.runSome().then(() => undefined));
     const work = { ctx: serviceContext(deps), scoring: deps.scoring, driftSummary: scheduledRunDrift(deps.database.db), webhook: webhookTarget(deps.config.schedules), keep: (w: Promise<unknown>) => ctx.waitUntil(w) };
     const done = await runScheduledWork(work, new Date(Math.max(controller.scheduledTime, Date.now())));
     deps.logger.info({ event: 'schedule_check', started: done.started.length, checked: done.checked.length });

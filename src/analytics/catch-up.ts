@@ -22,17 +22,19 @@ const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === '
  * Folds every row captured up to now (the newest id when called), in steps; resolves with the rows
  * this call folded (other processes may fold some meanwhile). Rows captured while it runs are left
  * for the next call, so it always ends. `beforeStep` runs before every step after the first (a
- * turn of the event loop unless given).
+ * turn of the event loop unless given); `maxSteps` stops it sooner, leaving the rest to the next run
+ * (a Workers invocation has a bounded number of subrequests, and a backlog must not exhaust them).
  */
 export async function catchUpDerivedData(
   db: Database,
   limits: FoldLimits = FOLD_STEP,
-  options: { isStopped?: () => boolean; beforeStep?: () => Promise<void> } = {},
+  options: { isStopped?: () => boolean; beforeStep?: () => Promise<void>; maxSteps?: number } = {},
 ): Promise<number> {
   const isStopped = options.isStopped ?? (() => false);
+  const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY;
   const { foldedUpTo, newest } = await foldProgress(db);
   let folded = 0;
-  for (let upTo = foldedUpTo; upTo < newest && !isStopped(); ) {
+  for (let upTo = foldedUpTo, steps = 0; upTo < newest && steps < maxSteps && !isStopped(); steps++) {
     const step = await foldNextRange(db, limits);
     folded += step.folded;
     // Never loop on a watermark that did not move (it always does while rows are above it).
@@ -52,6 +54,12 @@ export interface CatchUpSchedule {
   quietMs?: number;
   /** …but no longer than this (ms): under steady traffic it runs between captures anyway. */
   maxWaitMs?: number;
+  /**
+   * Steps a background run takes at most (Workers: each step is a round trip to the database, and an
+   * invocation's subrequests are limited); the rest waits for the next run. A run asked for by a
+   * reader that needs every row (`run()`) is never cut short.
+   */
+  backgroundSteps?: number;
   limits?: FoldLimits;
   onError?: (error: unknown) => void;
 }
@@ -63,6 +71,7 @@ export class DerivedDataCatchUp {
   private readonly quietMs: number;
   private readonly maxWaitMs: number;
   private readonly limits: FoldLimits;
+  private readonly backgroundSteps: number;
   private readonly onError: (error: unknown) => void;
   private running: Promise<number> | undefined;
   private waiting = false;
@@ -81,6 +90,7 @@ export class DerivedDataCatchUp {
     this.quietMs = schedule.quietMs ?? 5;
     this.maxWaitMs = schedule.maxWaitMs ?? 1_000;
     this.limits = schedule.limits ?? FOLD_STEP;
+    this.backgroundSteps = schedule.backgroundSteps ?? Number.POSITIVE_INFINITY;
     this.onError = schedule.onError ?? (() => {});
   }
 
@@ -112,12 +122,21 @@ export class DerivedDataCatchUp {
   }
 
   /** Folds everything captured up to now; resolves with the rows this run folded. */
-  async run(): Promise<number> {
+  run(): Promise<number> {
+    return this.runUpTo(Number.POSITIVE_INFINITY);
+  }
+
+  /** The Workers cron: a background run, at most `backgroundSteps` steps. */
+  runSome(): Promise<number> {
+    return this.runUpTo(this.backgroundSteps);
+  }
+
+  private async runUpTo(maxSteps: number): Promise<number> {
     // A run already going may have started before the caller's rows: run again after it.
     while (this.running) await this.running.catch(() => 0);
     this.lastRunAt = Date.now();
     this.committedSinceRun = 0;
-    const run = catchUpDerivedData(this.db, this.limits, { isStopped: () => this.stopped, beforeStep: () => this.quiet() }).finally(() => {
+    const run = catchUpDerivedData(this.db, this.limits, { isStopped: () => this.stopped, beforeStep: () => this.quiet(), maxSteps }).finally(() => {
       if (this.running === run) this.running = undefined;
     });
     this.running = run;
@@ -146,7 +165,7 @@ export class DerivedDataCatchUp {
 
   private runInBackground(): Promise<void> {
     if (this.stopped || this.running) return Promise.resolve();
-    return this.run().then(
+    return this.runSome().then(
       () => undefined,
       (error) => {
         if (!this.stopped) this.onError(error);

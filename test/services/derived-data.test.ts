@@ -154,6 +154,23 @@ describe('derived data behind the watermark', () => {
     }
   });
 
+  it('takes at most its step budget in a background run (Workers) and goes on from there in the next; a run for a reader folds everything', async () => {
+    const bounded = new DerivedDataCatchUp(t.deps.database.db, { limits: { rows: 5, chars: 1_000_000 }, backgroundSteps: 2 });
+    try {
+      for (let i = 800; i < 823; i++) await insertCall(t.deps.database.db, row(i));
+      const start = await watermark();
+      expect(await bounded.runSome()).toBe(10);
+      expect(await watermark()).toBe(start + 10);
+      expect(await bounded.runSome()).toBe(10);
+      for (let i = 823; i < 835; i++) await insertCall(t.deps.database.db, row(i));
+      expect(await bounded.run()).toBe(15);
+      expect(await watermark()).toBe(start + 35);
+      expect(await catchUpDerivedData(t.deps.database.db, { rows: 5, chars: 1_000_000 }, { maxSteps: 1 })).toBe(0);
+    } finally {
+      bounded.stop();
+    }
+  });
+
   it('moves the watermark only forward, one range after the other, and never removes it', async () => {
     const at = await watermark();
     await expect(sql('UPDATE derived_watermark SET folded_from = last_id, last_id = last_id - 1')).rejects.toThrow(/only moves forward/);
