@@ -18,11 +18,14 @@ RUN node scripts/build-server.mjs
 FROM node:20-slim
 WORKDIR /app
 # SHUTDOWN_GRACE_MS leaves the cancelled calls time to be captured within `docker stop`'s 10 s.
+# MALLOC_TRIM_THRESHOLD_ as `npm start` sets it: glibc hands freed memory back to the system past
+# 128 KiB instead of keeping up to 64 MiB per thread (V8's background compiles free ~10 MiB at a time).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8787 \
     DATABASE_URL=file:/app/data/study.db \
-    SHUTDOWN_GRACE_MS=8000
+    SHUTDOWN_GRACE_MS=8000 \
+    MALLOC_TRIM_THRESHOLD_=131072
 
 # Dependencies first, so code changes reuse this layer.
 COPY package.json package-lock.json ./

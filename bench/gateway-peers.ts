@@ -36,16 +36,33 @@ export function rssMiB(pid: number): number {
   return Math.round((Number(kib) / 1024) * 10) / 10;
 }
 
+/**
+ * What `npm start` runs in `root`: its variables (`NAME=value` before the command) and the script node
+ * runs. Read from package.json, so the bench runs the server as npm start does, whatever that becomes.
+ */
+export function npmStart(root = ROOT): { env: Record<string, string>; script: string } {
+  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start as string;
+  const words = start.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Za-z_]\w*=/.test(words[0] ?? '')) {
+    const [name, ...value] = words.shift()!.split('=');
+    env[name!] = value.join('=');
+  }
+  if (words.length !== 2 || words[0] !== 'node') throw new Error(`npm start is not "[NAME=value ...] node <script>": ${start}`);
+  return { env, script: words[1]! };
+}
+
 /** Our server as `npm start` runs it (the esbuild bundle under plain node), over a temp database; built in `root`. */
 export async function startOurs(providerUrl: string, dir: string, root = ROOT) {
   execFileSync(process.execPath, [join(root, 'scripts/build-server.mjs')], { stdio: 'inherit', cwd: root });
+  const start = npmStart(root);
   const port = await freePort();
   const profileDir = process.env.BENCH_PEERS_CPU_PROF;
   const databaseUrl = `file:${join(dir, 'study.db')}`;
-  const child = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(root, 'dist/server/node.js')], {
+  const child = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(root, start.script)], {
     // Its own folder, so no .env of the checkout is read.
     cwd: dir,
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: providerUrl },
+    env: { ...start.env, PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: providerUrl },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   // Log lines are read and dropped, as a log collector would.

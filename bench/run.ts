@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult | B
   'capture-overhead': () => import('./capture-overhead'),
   'gateway-overhead': () => import('./gateway-overhead'),
   'gateway-peers': () => import('./gateway-peers'),
+  'idle-rss': () => import('./idle-rss'),
   'batch-throughput': () => import('./batch-throughput'),
   'capture-write': () => import('./capture-write'),
   analytics: () => import('./analytics'),
