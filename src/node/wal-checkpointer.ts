@@ -1,11 +1,12 @@
 // Node only: the costly part of WAL checkpoints runs in a worker thread, not inside our commits.
 // SQLite's automatic checkpoint runs in whichever commit takes the WAL past its threshold
 // (WAL_AUTOCHECKPOINT_PAGES in src/db/client.ts): it copies the pages into the database file and
-// fsyncs it on the event loop, stalling every request in flight for 10–20 ms. A thread with its own connection checkpoints passively (never waiting for readers or
-// writers) ten times a second, so when a commit does reach the threshold nearly every page is
-// already copied: that commit copies the few left and lets the WAL start over. (The automatic
-// checkpoint stays on: under steady writes only a checkpoint inside a commit ever finds the WAL
-// fully copied, which is what lets it restart instead of growing.)
+// fsyncs it on the event loop, stalling every request in flight for 10–20 ms. A thread with its own
+// connection checkpoints passively (never waiting for readers or writers) ten times a second, so
+// when a commit does reach the threshold nearly every page is already copied: that commit copies the
+// few left and lets the WAL start over. (The automatic checkpoint stays on: under steady writes only
+// a checkpoint inside a commit ever finds the WAL fully copied, which is what lets it restart instead
+// of growing.)
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
