@@ -24,6 +24,14 @@ async function runBatch(latencyMs: number) {
   );
   try {
     const ctx = serviceContext(deps);
+    // When the first provider call goes out: what creating the study costs before any call runs.
+    const openaiProvider = deps.providers.get('openai')!;
+    const complete = openaiProvider.complete.bind(openaiProvider);
+    let firstCallAt: number | undefined;
+    openaiProvider.complete = (request) => {
+      firstCallAt ??= performance.now();
+      return complete(request);
+    };
     const started = performance.now();
     const batch = await startStudy(ctx, {
       items: Array.from({ length: CALLS }, (_, i) => ({ prompt: `benchmark prompt ${i}` })),
@@ -37,7 +45,8 @@ async function runBatch(latencyMs: number) {
       sql: "SELECT count(*) AS n, sum(status = 'success') AS ok FROM raw_calls WHERE json_extract(metadata_json, '$.batch_id') = ?",
       args: [batch.id],
     });
-    return { seconds, rows: Number(rows.rows[0]!.n), success: Number(rows.rows[0]!.ok) };
+    const firstCallMs = (firstCallAt ?? Number.NaN) - started;
+    return { seconds, firstCallMs, rows: Number(rows.rows[0]!.n), success: Number(rows.rows[0]!.ok) };
   } finally {
     deps.database.close();
     provider.stop();
@@ -90,9 +99,14 @@ export async function run(): Promise<BenchResult[]> {
   const slow = await runBatch(200);
   const ratio = slow.seconds / ideal;
   console.log(`200 ms latency: ${slow.seconds.toFixed(2)} s vs ideal ${ideal.toFixed(2)} s = ${over(slow.seconds)} over; rows ${slow.rows}`);
+  // Each worker makes its calls one after another: past the first call, the wall time is the busiest
+  // worker's calls, each 200 ms plus what the round trip, capture and the start of the next call add.
+  const perWorker = Math.ceil(CALLS / CONCURRENCY);
+  const addedPerCall = ((slow.seconds * 1000 - slow.firstCallMs) / perWorker - 200).toFixed(2);
+  console.log(`  first call ${slow.firstCallMs.toFixed(0)} ms after the study was asked for; then ${perWorker} calls a worker, each 200 ms + ${addedPerCall} ms`);
   const efficiencyResult: BenchResult = {
     name: 'batch wall time (200 ms provider latency)',
-    metrics: { seconds: slow.seconds, ideal_seconds: ideal, ratio, rows: slow.rows, sdk_alone_seconds: sdkSlowSeconds },
+    metrics: { seconds: slow.seconds, ideal_seconds: ideal, ratio, rows: slow.rows, sdk_alone_seconds: sdkSlowSeconds, first_call_ms: slow.firstCallMs },
     target:
       `wall time within 5% of ideal ${ideal.toFixed(2)} s (measured ${slow.seconds.toFixed(2)} s, ${over(slow.seconds)} over; ` +
       `the SDK alone takes ${sdkSlowSeconds.toFixed(2)} s, ${over(sdkSlowSeconds)} over)`,

@@ -4,7 +4,8 @@
 // for as long as the whole job takes.
 const SLICE_MS = 10;
 
-const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+/** Resolves after one turn of the event loop (what is waiting to run runs first). */
+export const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 export type Slicer = () => Promise<void> | undefined;
 

@@ -25,11 +25,24 @@ export function wrapClient(client: Client): DatabaseHandle {
 }
 
 /**
+ * The WAL is checkpointed inside a commit once it holds this many pages (SQLite's default is 1,000).
+ * That checkpoint copies what the checkpointer thread (src/node/wal-checkpointer.ts) has not copied
+ * yet and syncs both files on the event loop, 2–14 ms on a shared VM: at 1,000 pages a 200 ms study
+ * at 320 calls/s met one every half second (~70 in a 10,000-call run), at 8,000 a few. The WAL file
+ * grows to about 32 MB before it starts over.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 8_000;
+
+/**
  * Per-connection settings of every local connection. libSQL builds enforce foreign keys by default;
  * saying so here keeps them enforced whatever the build. NORMAL sync in WAL mode is durable across
  * process crashes.
  */
-export const LOCAL_CONNECTION_PRAGMAS = ['PRAGMA foreign_keys = ON', 'PRAGMA synchronous = NORMAL'];
+export const LOCAL_CONNECTION_PRAGMAS = [
+  'PRAGMA foreign_keys = ON',
+  'PRAGMA synchronous = NORMAL',
+  `PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`,
+];
 
 /** Node: embedded libSQL file (directory created), tuned for many small concurrent writes. */
 export async function openDatabase(url: string, authToken?: string): Promise<DatabaseHandle> {

@@ -1,22 +1,22 @@
 // Node only: the costly part of WAL checkpoints runs in a worker thread, not inside our commits.
-// SQLite's automatic checkpoint runs in whichever commit takes the WAL past 1,000 pages: it copies
-// them into the database file and fsyncs it on the event loop, stalling every request in flight for
-// 10–20 ms. A thread with its own connection checkpoints passively (never waiting for readers or
-// writers) ten times a second, so when a commit does reach the threshold nearly every page is
-// already copied: that commit copies the few left and lets the WAL start over. (The automatic
-// checkpoint stays on: under steady writes only a checkpoint inside a commit ever finds the WAL
-// fully copied, which is what lets it restart instead of growing.)
+// SQLite's automatic checkpoint runs in whichever commit takes the WAL past its threshold
+// (WAL_AUTOCHECKPOINT_PAGES in src/db/client.ts): it copies the pages into the database file and
+// fsyncs it on the event loop, stalling every request in flight for 10–20 ms. A thread with its own
+// connection checkpoints passively (never waiting for readers or writers) ten times a second, so
+// when a commit does reach the threshold nearly every page is already copied: that commit copies the
+// few left and lets the WAL start over. (The automatic checkpoint stays on: under steady writes only
+// a checkpoint inside a commit ever finds the WAL fully copied, which is what lets it restart instead
+// of growing.)
 // The thread (a Node instance of its own, some 8 MiB resident) starts only once the WAL file first
-// reaches half that threshold: a server that has written little never needs it (a fresh database
-// after migrations and 20 gateway calls holds ~0.9 MiB), and one under steady writes gets it before
-// a commit would checkpoint on the event loop (at worst one such checkpoint, when writes arrive
-// faster than 500 pages per check).
+// reaches START_AT_WAL_BYTES, far below that threshold: a server that has written little never needs
+// it (a fresh database after migrations and 20 gateway calls holds ~0.9 MiB), and one under steady
+// writes gets it long before a commit would checkpoint on the event loop.
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 const INTERVAL_MS = 100;
-/** SQLite's automatic checkpoint runs at 1,000 pages (4 MiB of 4 KiB pages); the thread starts at half that. */
+/** 512 pages of 4 KiB: a sixteenth of the automatic checkpoint's 8,000 (WAL_AUTOCHECKPOINT_PAGES). */
 export const START_AT_WAL_BYTES = 2 * 1024 * 1024;
 
 // Plain CommonJS, so it runs the same under node, tsx and vitest (no TypeScript loader needed).

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertCall } from '../../src/calls/repository';
-import { localDatabasePath } from '../../src/db/client';
+import { localDatabasePath, WAL_AUTOCHECKPOINT_PAGES } from '../../src/db/client';
 import { createTestApp, type TestApp } from '../support/app';
 import { waitFor } from '../support/wait';
 
@@ -13,6 +13,12 @@ describe('WAL checkpointer thread', () => {
     t = await createTestApp();
   });
   afterAll(() => t.close());
+
+  it('leaves checkpoints inside a commit until the WAL holds WAL_AUTOCHECKPOINT_PAGES (the app\'s connection)', async () => {
+    expect(WAL_AUTOCHECKPOINT_PAGES).toBeGreaterThan(1_000);
+    const client = await t.deps.database.client.execute('PRAGMA wal_autocheckpoint');
+    expect(Number(client.rows[0]![0])).toBe(WAL_AUTOCHECKPOINT_PAGES);
+  });
 
   it('copies committed pages into the database file by itself', async () => {
     // Our connection never checkpoints now, so only the thread can move pages out of the WAL.

@@ -11,6 +11,7 @@ import { taskMessages } from '../task-messages';
 import { targetTemplate } from '../variants/prompt-variants';
 import type { RunnerIdentity } from './runner-identity';
 import { BUDGET_REASON, costGuard, type CostGuard } from '../budget/cost-guard';
+import { nextTurn } from '../../concurrency/time-slice';
 import { configuredProvider, PROCESS_HEARTBEAT_MS, processHost, ProviderGates, startHeartbeat, type ProcessHost, type RunHost } from './background-run';
 
 export interface RunnerStats {
@@ -143,33 +144,48 @@ export class InProcessStudyExecutor implements StudyExecutor {
   }
 }
 
-/** Unfinished tasks in run order, read a page at a time; the next page is fetched while half remain. */
+/**
+ * Unfinished tasks in run order, read a page at a time; the next page is fetched while half remain.
+ * The first page holds only what the workers start with (`firstPage`): the first calls go out as soon
+ * as it is read (a full page of a large study took 15–20 ms), and the next page is read meanwhile.
+ */
 class TaskPages {
   private buffer: StudyTask[] = [];
   private afterPosition = -1;
   private exhausted = false;
   private fetching: Promise<void> | undefined;
+  private nextPageSize: number;
 
   constructor(
     private readonly db: InferenceContext['db'],
     private readonly study: OrderOf,
     private readonly pageSize: number,
-  ) {}
+    firstPage = pageSize,
+  ) {
+    this.nextPageSize = Math.max(1, Math.min(pageSize, firstPage));
+  }
 
   async next(): Promise<StudyTask | undefined> {
     for (;;) {
-      if (this.buffer.length <= this.pageSize / 2 && !this.exhausted) this.fetching ??= this.fetchPage();
       const task = this.buffer.shift();
+      if (this.buffer.length <= this.pageSize / 2 && !this.exhausted) this.fetching ??= this.fetchPage(task !== undefined);
       if (task) return task;
       if (!this.fetching) return undefined;
       await this.fetching;
     }
   }
 
-  private async fetchPage() {
+  /**
+   * Reads the next page. Ahead of need (`ahead`: tasks are still buffered) it waits a turn of the event
+   * loop first: embedded libSQL reads on the event loop, and the calls being started go out before.
+   */
+  private async fetchPage(ahead: boolean) {
     try {
-      const page = await unfinishedTasksAfter(this.db, this.study, this.afterPosition, this.pageSize);
-      if (page.length < this.pageSize) this.exhausted = true;
+      if (ahead) await nextTurn();
+      const size = this.nextPageSize;
+      this.nextPageSize = this.pageSize;
+      const page = await unfinishedTasksAfter(this.db, this.study, this.afterPosition, size);
+      if (page.length < size) this.exhausted = true;
       if (page.length) this.afterPosition = page[page.length - 1]!.position;
       this.buffer.push(...page);
     } finally {
@@ -223,7 +239,7 @@ class StudyRun {
    */
   async execute(): Promise<RunEnd> {
     try {
-      const tasks = new TaskPages(this.ctx.db, { groupId: this.studyId, runSeed: this.study.runSeed }, this.taskPage);
+      const tasks = new TaskPages(this.ctx.db, { groupId: this.studyId, runSeed: this.study.runSeed }, this.taskPage, this.study.concurrency);
       let failure: { error: unknown } | undefined;
       const worker = async () => {
         try {
