@@ -168,11 +168,21 @@ class TaskPages {
   async next(): Promise<StudyTask | undefined> {
     for (;;) {
       const task = this.buffer.shift();
-      if (this.buffer.length <= this.pageSize / 2 && !this.exhausted) this.fetching ??= this.fetchPage(task !== undefined);
+      if (this.buffer.length <= this.pageSize / 2 && !this.exhausted) this.fetching ??= this.startFetch(task !== undefined);
       if (task) return task;
       if (!this.fetching) return undefined;
       await this.fetching;
     }
+  }
+
+  /**
+   * A page read ahead of need may fail with nobody waiting for it (the run ending, the database
+   * closing): that failure is not left unhandled; a worker that needs the page reads it again.
+   */
+  private startFetch(ahead: boolean): Promise<void> {
+    const fetching = this.fetchPage(ahead);
+    if (ahead) fetching.catch(() => undefined);
+    return fetching;
   }
 
   /**
