@@ -1,116 +1,21 @@
 // The Workers build, booted in local workerd by `wrangler dev` (with its local queue), over a real
 // libSQL server (sqld, with Turso-style JWT auth) reached through @libsql/client/web: pages, API,
 // gateway, capture, and a small batch through the queue.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAssets } from '../../scripts/build-assets';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
-import { freePort } from '../support/process';
-import { startSqld, type Sqld } from '../support/sqld';
+import { startLocalWorker, WORKER_ACCESS_TOKEN, WORKER_BEARER, WORKER_FAKE_KEY, type LocalWorker } from '../support/local-worker';
 import { waitFor } from '../support/wait';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ACCESS_TOKEN = 'worker-access-token-5d8e1f';
-const FAKE_KEY = 'sk-worker-fake-key-9a7b6c';
-
 describe('the Workers build in local workerd', () => {
-  let dir: string;
-  let sqld: Sqld;
-  let fake: FakeOpenAI;
-  let wrangler: ChildProcess | undefined;
-  let exited: Promise<void>;
-  const output: string[] = [];
-  let base: string;
-
+  let w: LocalWorker;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'study-workerd-'));
-    [sqld, fake] = await Promise.all([startSqld(dir), startFakeOpenAI()]);
-    // The worker never migrates at request time: the database is prepared first, as the README says
-    // for Turso (`npm run db:migrate` with the database's URL and token).
-    execFileSync('npx', ['tsx', 'scripts/migrate.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: `${sqld.url.replace('http://', 'libsql://')}?tls=0`, DATABASE_AUTH_TOKEN: sqld.authToken },
-      stdio: 'ignore',
-      timeout: 60_000,
-    });
-    buildAssets();
-    const envFile = join(dir, 'worker.env');
-    writeFileSync(
-      envFile,
-      [
-        `DATABASE_URL=${sqld.url}`,
-        `DATABASE_AUTH_TOKEN=${sqld.authToken}`,
-        `STUDY_ACCESS_TOKEN=${ACCESS_TOKEN}`,
-        `LLM_ENDPOINT_FAKE_BASE_URL=${fake.url}`,
-        `LLM_ENDPOINT_FAKE_API_KEY=${FAKE_KEY}`,
-        'LLM_ENDPOINT_FAKE_MODELS=gpt-fake',
-        'RETRY_BASE_DELAY_MS=5',
-        '',
-      ].join('\n'),
-    );
-    const [port, inspectorPort] = [await freePort(), await freePort()];
-    base = `http://127.0.0.1:${port}`;
-    // wrangler 4.86 takes vars from --env-file (kept out of the process list, unlike --var).
-    wrangler = spawn(
-      'npx',
-      ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-        '--env-file', envFile, '--persist-to', join(dir, 'state'), '--test-scheduled', '--show-interactive-dev-session=false', '--log-level', 'log'],
-      {
-        cwd: ROOT,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', XDG_CONFIG_HOME: join(dir, 'xdg'), FORCE_COLOR: '0' },
-      },
-    );
-    wrangler.stdout!.on('data', (d) => output.push(String(d)));
-    wrangler.stderr!.on('data', (d) => output.push(String(d)));
-    exited = new Promise((resolve) => wrangler!.once('exit', () => resolve()));
-    await waitFor(
-      async () => {
-        if (wrangler!.exitCode !== null) throw new Error(`wrangler dev exited:\n${output.join('')}`);
-        return fetch(`${base}/api/v1/health`).then((r) => r.status, () => 0);
-      },
-      (status) => status === 200,
-      60_000,
-      200,
-    );
+    w = await startLocalWorker();
   }, 120_000);
+  afterAll(() => w?.stop(), 30_000);
 
-  afterAll(async () => {
-    if (wrangler?.pid && wrangler.exitCode === null) {
-      try {
-        process.kill(-wrangler.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
-      if (!killed) {
-        try {
-          process.kill(-wrangler.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-    await Promise.all([sqld?.close(), fake?.close()]);
-    rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
-
-  const bearer = { authorization: `Bearer ${ACCESS_TOKEN}` };
-  const responses: string[] = [];
-  const call = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${base}${path}`, { redirect: 'manual', ...init });
-    const text = await res.text();
-    responses.push(text);
-    return { res, text, json: () => JSON.parse(text) };
-  };
-  const postJson = (path: string, body: unknown) =>
-    call(path, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const rows = async (sql: string, args: (string | number)[] = []) => (await sqld.client.execute({ sql, args })).rows;
+  const bearer = WORKER_BEARER;
+  const call = (path: string, init?: RequestInit) => w.call(path, init);
+  const postJson = (path: string, body: unknown) => w.postJson(path, body);
+  const rows = (sql: string, args?: (string | number)[]) => w.rows(sql, args);
 
   it('serves health openly, and htmx as a static asset', async () => {
     const health = await call('/api/v1/health');
@@ -128,8 +33,8 @@ describe('the Workers build in local workerd', () => {
     expect(anonymous.res.headers.get('location')).toBe('/login?next=%2F');
     const login = await call('/login', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
-      body: new URLSearchParams({ token: ACCESS_TOKEN, next: '/' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: w.base },
+      body: new URLSearchParams({ token: WORKER_ACCESS_TOKEN, next: '/' }).toString(),
     });
     expect(login.res.status).toBe(303);
     const cookie = login.res.headers.get('set-cookie')!;
@@ -161,8 +66,8 @@ describe('the Workers build in local workerd', () => {
     const gateway = await postJson('/v1/chat/completions', { model: 'fake/gpt-fake', messages: [{ role: 'user', content: 'via gateway' }] });
     expect(gateway.res.status).toBe(200);
     const gatewayCallId = Number(gateway.res.headers.get('x-study-call-id'));
-    expect(fake.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(3);
-    expect(fake.requests.every((r) => r.headers.authorization === `Bearer ${FAKE_KEY}`)).toBe(true);
+    expect(w.fake.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(3);
+    expect(w.fake.requests.every((r) => r.headers.authorization === `Bearer ${WORKER_FAKE_KEY}`)).toBe(true);
 
     const captured = await rows("SELECT id, provider, model, status, json_extract(request_json, '$.messages[0].content') AS prompt FROM raw_calls ORDER BY id");
     expect(captured.map((r) => [r.provider, r.status, r.prompt])).toEqual([
@@ -177,7 +82,7 @@ describe('the Workers build in local workerd', () => {
   });
 
   it('runs a batch through the local queue: every task exactly one success row', async () => {
-    const before = fake.requests.length;
+    const before = w.fake.requests.length;
     const created = await postJson('/api/v1/studies', {
       name: 'worker batch',
       items: [{ id: 'a', prompt: 'first' }, { id: 'b', prompt: 'second' }, { id: 'c', prompt: 'third' }],
@@ -194,7 +99,7 @@ describe('the Workers build in local workerd', () => {
       200,
     );
     expect(done).toMatchObject({ status: 'completed', total: 12, done: 12, failed: 0, pending: 0 });
-    expect(fake.requests.length - before).toBe(6);
+    expect(w.fake.requests.length - before).toBe(6);
 
     const tasks = await rows(
       `SELECT t.id, t.status, t.calls,
@@ -208,7 +113,7 @@ describe('the Workers build in local workerd', () => {
     const members = await rows('SELECT count(*) AS n FROM group_members WHERE group_id = ?', [id]);
     expect(Number(members[0]!.n)).toBe(12);
     // The consumer ran in the worker's queue() handler, as Cloudflare would call it.
-    expect(output.join('')).toMatch(/QUEUE study-batches \d+\/\d+/);
+    expect(w.output.join('')).toMatch(/QUEUE study-batches \d+\/\d+/);
   });
 
   it('scores a study through the local queue: every answer scored once per scorer, each judge call made once', async () => {
@@ -221,8 +126,8 @@ describe('the Workers build in local workerd', () => {
     const { id } = created.json();
     await waitFor(async () => (await call(`/api/v1/studies/${id}`, { headers: bearer })).json(), (p) => p.status === 'completed', 30_000, 200);
     const answers = 6;
-    fake.setReplyPolicy((req) => (String(req.body.messages?.[0]?.content).startsWith('Judge:') ? 'Verdict: correct' : undefined));
-    const judgedBefore = fake.requests.filter((r) => String(r.body?.messages?.[0]?.content).startsWith('Judge:')).length;
+    w.fake.setReplyPolicy((req) => (String(req.body.messages?.[0]?.content).startsWith('Judge:') ? 'Verdict: correct' : undefined));
+    const judgedBefore = w.fake.requests.filter((r) => String(r.body?.messages?.[0]?.content).startsWith('Judge:')).length;
     const judge = { name: 'judge', type: 'llm_judge', target: { provider: 'fake', model: 'gpt-fake' }, rubric: 'Judge: {answer}', verdict: { type: 'label', labels: ['correct', 'incorrect'], pass_labels: ['correct'] } };
     const started = await postJson(`/api/v1/studies/${id}/score`, { scorers: [{ name: 'exact', type: 'exact' }, judge], concurrency: 2 });
     expect(started.res.status).toBe(202);
@@ -232,9 +137,9 @@ describe('the Workers build in local workerd', () => {
       60_000,
       200,
     );
-    fake.setReplyPolicy(undefined);
+    w.fake.setReplyPolicy(undefined);
     expect(run).toMatchObject({ status: 'completed', total: 2 * answers, done: 2 * answers, judge_calls: answers, unscored: 0 });
-    expect(fake.requests.filter((r) => String(r.body?.messages?.[0]?.content).startsWith('Judge:')).length - judgedBefore).toBe(answers);
+    expect(w.fake.requests.filter((r) => String(r.body?.messages?.[0]?.content).startsWith('Judge:')).length - judgedBefore).toBe(answers);
     const perCall = await rows(
       `SELECT t.last_call_id AS call,
               (SELECT count(*) FROM scores s WHERE s.call_id = t.last_call_id AND s.scorer = 'exact') AS exact,
@@ -292,12 +197,12 @@ describe('the Workers build in local workerd', () => {
     expect(found.json().results.map((r: { id: number }) => r.id)).toEqual([id]);
 
     // A call no request follows (written straight into the database) is folded in by the cron.
-    await sqld.client.execute({
+    await w.sqld.client.execute({
       sql: `INSERT INTO raw_calls (provider, model, modality, status, request_json, response_json, request_hash, metadata_json)
             VALUES ('echo', 'echo', 'chat', 'success', ?, '{"text":"ok"}', 'h-cron', '{}')`,
       args: [JSON.stringify({ messages: [{ role: 'user', content: 'cron lantern' }] })],
     });
-    const scheduled = await fetch(`${base}/__scheduled?cron=*+*+*+*+*`);
+    const scheduled = await fetch(`${w.base}/__scheduled?cron=*+*+*+*+*`);
     expect(scheduled.status).toBe(200);
     await scheduled.text();
     const afterCron = await waitFor(progress, (p) => p.folded === p.newest, 10_000, 100);
@@ -308,8 +213,8 @@ describe('the Workers build in local workerd', () => {
     const tables = await rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%'");
     const dump: string[] = [];
     for (const t of tables) dump.push(JSON.stringify((await rows(`SELECT * FROM "${String(t.name)}"`)).map((r) => Object.values(r))));
-    const everything = [responses.join('\n'), output.join(''), dump.join('\n')].join('\n');
+    const everything = [w.responses.join('\n'), w.output.join(''), dump.join('\n')].join('\n');
     expect(everything).toContain('via gateway'); // the dump holds the captured calls
-    for (const secret of [FAKE_KEY, ACCESS_TOKEN, sqld.authToken]) expect(everything).not.toContain(secret);
+    for (const secret of [WORKER_FAKE_KEY, WORKER_ACCESS_TOKEN, w.sqld.authToken]) expect(everything).not.toContain(secret);
   });
 });
