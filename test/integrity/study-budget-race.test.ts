@@ -1,37 +1,24 @@
 // The spending cap with two servers on one libSQL server (sqld), their queue consumers running the
 // same study's tasks side by side: each task's cost is reserved by one conditional UPDATE before it
 // starts, so together they never start more than the cap leaves room for, and the spend never passes it.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceContext } from '../../src/deps';
 import { consumeStudyMessages, type StudyMessageBody } from '../../src/studies/runner/queue-executor';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
-import { queueServer, type QueueServer } from '../support/queue-server';
-import { startSqld, type Sqld } from '../support/sqld';
+import type { FakeOpenAI } from '../support/fake-openai';
+import { queueServerPair, type QueueServer, type QueueServerPair } from '../support/queue-server';
+import type { Sqld } from '../support/sqld';
 
 describe('a spending cap held by two servers on one libSQL server (sqld)', () => {
-  let dir: string;
+  let pair: QueueServerPair;
   let sqld: Sqld;
   let fake: FakeOpenAI;
   let a: QueueServer;
   let b: QueueServer;
-
-  const server = (migrate = false) =>
-    queueServer({ DATABASE_URL: sqld.url, DATABASE_AUTH_TOKEN: sqld.authToken, OPENAI_API_KEY: 'sk-race-key', OPENAI_BASE_URL: fake.url }, { migrate });
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'study-budget-sqld-'));
-    [sqld, fake] = await Promise.all([startSqld(dir), startFakeOpenAI()]);
-    a = await server(true);
-    b = await server();
+    pair = await queueServerPair('sk-race-key');
+    ({ sqld, fake, a, b } = pair);
   }, 60_000);
-  afterAll(async () => {
-    a?.deps.database.close();
-    b?.deps.database.close();
-    await Promise.all([sqld?.close(), fake?.close()]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => pair?.stop());
 
   const post = (s: QueueServer, path: string, body: unknown) =>
     s.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

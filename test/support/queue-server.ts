@@ -1,6 +1,9 @@
 // A server of a Workers deployment, driven in Node: its own database connection, an in-memory queue
 // standing in for Cloudflare Queues (study task messages and scoring page messages), and deliveries as
 // the Workers runtime hands them to a consumer.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/client';
@@ -10,6 +13,8 @@ import { createLogger } from '../../src/logging';
 import { ProviderRegistry } from '../../src/providers/registry';
 import { QueueStudyExecutor, type StudyMessageBody } from '../../src/studies/runner/queue-executor';
 import { QueueScoringExecutor, type ScoringMessageBody } from '../../src/studies/scoring/queue-scoring';
+import { startFakeOpenAI, type FakeOpenAI } from './fake-openai';
+import { startSqld, type Sqld } from './sqld';
 
 /** Records what the executors send; `take` hands it on, as the queue delivers it. */
 export class MemoryQueue {
@@ -63,4 +68,35 @@ export async function queueServer(env: Record<string, string>, options: { migrat
     ...(options.queueScoring ? { scoring: (ctx, embeddings) => new QueueScoringExecutor(ctx, embeddings, queue) } : {}),
   });
   return { deps, app: createApp(deps), queue };
+}
+
+export interface QueueServerPair {
+  sqld: Sqld;
+  fake: FakeOpenAI;
+  /** The first server, which migrated the database. */
+  a: QueueServer;
+  b: QueueServer;
+  stop(): Promise<void>;
+}
+
+/** Two servers of one deployment on one libSQL server (sqld), calling one fake provider with `apiKey`. */
+export async function queueServerPair(apiKey: string): Promise<QueueServerPair> {
+  const dir = mkdtempSync(join(tmpdir(), 'study-queue-pair-'));
+  const [sqld, fake] = await Promise.all([startSqld(dir), startFakeOpenAI()]);
+  const server = (migrate = false) =>
+    queueServer({ DATABASE_URL: sqld.url, DATABASE_AUTH_TOKEN: sqld.authToken, OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: fake.url }, { migrate });
+  const a = await server(true);
+  const b = await server();
+  return {
+    sqld,
+    fake,
+    a,
+    b,
+    async stop() {
+      a.deps.database.close();
+      b.deps.database.close();
+      await Promise.all([sqld.close(), fake.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -20,8 +20,8 @@ import {
   type StudyMessageBody,
 } from '../../src/studies/runner/queue-executor';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
-import { delivery, MemoryQueue, queueServer, type QueueServer } from '../support/queue-server';
-import { startSqld, type Sqld } from '../support/sqld';
+import { delivery, MemoryQueue, queueServerPair, type QueueServer, type QueueServerPair } from '../support/queue-server';
+import type { Sqld } from '../support/sqld';
 import { waitFor } from '../support/wait';
 
 describe('queue study executor (Workers backend)', () => {
@@ -188,26 +188,16 @@ describe('queue study executor (Workers backend)', () => {
 });
 
 describe('one provider call per task on the queue path, two servers on one libSQL server (sqld)', () => {
-  let dir: string;
+  let pair: QueueServerPair;
   let sqld: Sqld;
   let fake: FakeOpenAI;
   let a: QueueServer;
   let b: QueueServer;
-
-  const server = (migrate = false) =>
-    queueServer({ DATABASE_URL: sqld.url, DATABASE_AUTH_TOKEN: sqld.authToken, OPENAI_API_KEY: 'sk-queue-test-key', OPENAI_BASE_URL: fake.url }, { migrate });
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'study-queue-sqld-'));
-    [sqld, fake] = await Promise.all([startSqld(dir), startFakeOpenAI()]);
-    a = await server(true);
-    b = await server();
+    pair = await queueServerPair('sk-queue-test-key');
+    ({ sqld, fake, a, b } = pair);
   }, 60_000);
-  afterAll(async () => {
-    a?.deps.database.close();
-    b?.deps.database.close();
-    await Promise.all([sqld?.close(), fake?.close()]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => pair?.stop());
   afterEach(() => fake.reset());
 
   const post = (s: QueueServer, path: string, body: unknown = {}) =>
