@@ -24,6 +24,15 @@ describe('the drift webhook of scheduled runs', () => {
   let received: Received[] = [];
   let respond: (res: ServerResponse) => void = (res) => res.writeHead(204).end();
   let t: TestApp;
+  const studyCompleted = (id: number) => waitFor(async () => (await t.get(`/api/v1/studies/${id}`)).json(), (p) => p.status === 'completed');
+  const scoringCompleted = (id: number, scoringId: number) =>
+    waitFor(async () => (await t.get(`/api/v1/studies/${id}/scoring/${scoringId}`)).json(), (r) => r.status === 'completed');
+  /** The study's run completed, then scored (as a series' first run is before its re-runs are compared with it). */
+  async function scoredWhenCompleted(id: number) {
+    await studyCompleted(id);
+    const scoring = await (await t.post(`/api/v1/studies/${id}/score`, {})).json();
+    await scoringCompleted(id, scoring.id);
+  }
   let fake: FakeOpenAI;
 
   beforeAll(async () => {
@@ -64,7 +73,7 @@ describe('the drift webhook of scheduled runs', () => {
     const due = new Date(Date.parse(study.schedule.next_run_at));
     const { started } = await runScheduledWork({ ctx: serviceContext(t.deps), scoring: t.deps.scoring }, due);
     const run = started.find((s) => s.study === study.id)!;
-    await waitFor(async () => (await t.get(`/api/v1/studies/${run.run}`)).json(), (p) => p.status === 'completed');
+    await studyCompleted(run.run);
     return { study: study.id as number, run: run.run, due };
   }
 
@@ -86,7 +95,7 @@ describe('the drift webhook of scheduled runs', () => {
     expect((await runScheduledWork(work(drift), due)).checked).toEqual([]);
     const [scoring] = (await (await t.get(`/api/v1/studies/${run}/scoring`)).json()).runs;
     expect(scoring).toBeDefined();
-    await waitFor(async () => (await t.get(`/api/v1/studies/${run}/scoring/${scoring.id}`)).json(), (r) => r.status === 'completed');
+    await scoringCompleted(run, scoring.id);
     expect((await runScheduledWork(work(drift), due)).checked).toEqual([run]);
     expect(asked).toEqual([[run, study]]);
     await waitFor(async () => received, (r) => r.length === 1);
@@ -154,19 +163,17 @@ describe('the drift webhook of scheduled runs', () => {
       schedule: { every: '1m' },
     });
     const study = await created.json();
-    await waitFor(async () => (await t.get(`/api/v1/studies/${study.id}`)).json(), (p) => p.status === 'completed');
-    const first = await (await t.post(`/api/v1/studies/${study.id}/score`, {})).json();
-    await waitFor(async () => (await t.get(`/api/v1/studies/${study.id}/scoring/${first.id}`)).json(), (r) => r.status === 'completed');
+    await scoredWhenCompleted(study.id);
     // The model changes its answer on three items.
     fake.setReplyPolicy(({ body }) => (moved.has(String(body.messages?.at(-1)?.content)) ? 'Lyon' : 'Paris'));
     const due = new Date(Date.parse(study.schedule.next_run_at));
     const drifting: ScheduleWork = { ...work(scheduledRunDrift(t.deps.database.db)) };
     const { started } = await runScheduledWork(drifting, due);
     const run = started.find((s) => s.study === study.id)!.run;
-    await waitFor(async () => (await t.get(`/api/v1/studies/${run}`)).json(), (p) => p.status === 'completed');
+    await studyCompleted(run);
     await runScheduledWork(drifting, due);
     const [scoring] = (await (await t.get(`/api/v1/studies/${run}/scoring`)).json()).runs;
-    await waitFor(async () => (await t.get(`/api/v1/studies/${run}/scoring/${scoring.id}`)).json(), (r) => r.status === 'completed');
+    await scoringCompleted(run, scoring.id);
     expect((await runScheduledWork(drifting, due)).checked).toEqual([run]);
     await waitFor(async () => received, (r) => r.length === 1);
     const notice = received[0]!.body as DriftNotice;
@@ -189,17 +196,15 @@ describe('the drift webhook of scheduled runs', () => {
       schedule: { every: '1m' },
     });
     const study = await created.json();
-    await waitFor(async () => (await t.get(`/api/v1/studies/${study.id}`)).json(), (p) => p.status === 'completed');
-    const first = await (await t.post(`/api/v1/studies/${study.id}/score`, {})).json();
-    await waitFor(async () => (await t.get(`/api/v1/studies/${study.id}/scoring/${first.id}`)).json(), (r) => r.status === 'completed');
+    await scoredWhenCompleted(study.id);
     fake.setReplyPolicy(() => 'Paris');
     const due = new Date(Date.parse(study.schedule.next_run_at));
     const drifting: ScheduleWork = { ...work(scheduledRunDrift(t.deps.database.db)) };
     const run = (await runScheduledWork(drifting, due)).started.find((s) => s.study === study.id)!.run;
-    await waitFor(async () => (await t.get(`/api/v1/studies/${run}`)).json(), (p) => p.status === 'completed');
+    await studyCompleted(run);
     await runScheduledWork(drifting, due);
     const [scoring] = (await (await t.get(`/api/v1/studies/${run}/scoring`)).json()).runs;
-    await waitFor(async () => (await t.get(`/api/v1/studies/${run}/scoring/${scoring.id}`)).json(), (r) => r.status === 'completed');
+    await scoringCompleted(run, scoring.id);
     const drift = await (await t.get(`/api/v1/studies/${run}/drift?baseline=${study.id}`)).json();
     expect(drift.targets[0].accuracy_difference).toMatchObject({ difference: 1 });
     expect(drift.targets[0].p_value).toBeCloseTo(0.5, 10);
@@ -219,13 +224,13 @@ describe('the drift webhook of scheduled runs', () => {
       schedule: { every: '1m' },
     });
     const study = await created.json();
-    await waitFor(async () => (await t.get(`/api/v1/studies/${study.id}`)).json(), (p) => p.status === 'completed');
+    await studyCompleted(study.id);
     const moved = new Set(['unscored 0', 'unscored 1', 'unscored 2']);
     fake.setReplyPolicy(({ body }) => (moved.has(String(body.messages?.at(-1)?.content)) ? 'Lyon' : 'Paris'));
     const due = new Date(Date.parse(study.schedule.next_run_at));
     const drifting: ScheduleWork = { ...work(scheduledRunDrift(t.deps.database.db)) };
     const run = (await runScheduledWork(drifting, due)).started.find((s) => s.study === study.id)!.run;
-    await waitFor(async () => (await t.get(`/api/v1/studies/${run}`)).json(), (p) => p.status === 'completed');
+    await studyCompleted(run);
     // Checks until both runs are scored and the run is checked.
     await waitFor(async () => (await runScheduledWork(drifting, due)).checked, (checked) => checked.includes(run), 15_000);
     await waitFor(async () => received, (r) => r.length === 1);
