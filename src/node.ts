@@ -3,13 +3,8 @@ import { existsSync } from 'node:fs';
 import { IncomingMessage, type Server } from 'node:http';
 import { serve, type HttpBindings, type Http2Bindings } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { App } from './app';
+import { createApp } from './app';
 import { bootstrap } from './bootstrap';
-import { API_BASE } from './api/paths';
-import { healthRoutes } from './api/health';
-import { gatewayRoutes } from './gateway/index';
-import { createAppShell, type AppOptions } from './http/app-shell';
-import { AuthThrottle } from './http/auth-throttle';
 import { errorBody } from './http/errors';
 import { capConnectionsPerAddress, serverOptions } from './node/server-limits';
 import { installShutdown } from './node/shutdown';
@@ -22,44 +17,10 @@ import { scheduledRunDrift } from './studies/series/drift-summary';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const deps = await bootstrap(process.env);
-const options: AppOptions = {
+const app = createApp(deps, {
   staticAssets: nodeStaticAssets(),
   peerAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
-  // One count of failed sign-ins for both apps below.
-  authThrottle: new AuthThrottle(deps.config.exposure.authFailuresPerMinute),
-};
-const HEALTH_PATH = `${API_BASE}/health`;
-/**
- * The gateway and health, behind the same middleware as the whole app: what a server used only as a
- * gateway ever runs. The whole app (API, pages, views, the OpenAPI document: some 4 MiB of heap) is
- * loaded on the first request for anything else, and answers everything but these from then on.
- */
-const gatewayApp = createAppShell(deps, options, (app) => {
-  app.route(HEALTH_PATH, healthRoutes(deps));
-  app.route('/v1', gatewayRoutes(deps));
 });
-let wholeApp: Promise<App> | undefined;
-const loadWholeApp = () =>
-  (wholeApp ??= import('./app').then(
-    ({ createApp }) => createApp(deps, options),
-    (error) => {
-      wholeApp = undefined;
-      throw error;
-    },
-  ));
-/** The request's path, read from its URL without parsing it (hot: every request). */
-function pathOf(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2);
-  if (start < 0) return '/';
-  const end = url.indexOf('?', start);
-  return end < 0 ? url.slice(start) : url.slice(start, end);
-}
-const servedByGateway = (request: Request) => {
-  const path = pathOf(request.url);
-  return path.startsWith('/v1/') || (path === HEALTH_PATH && (request.method === 'GET' || request.method === 'HEAD'));
-};
-const answer = (request: Request, env: NodeBindings): Response | Promise<Response> =>
-  servedByGateway(request) ? gatewayApp.fetch(request, env) : loadWholeApp().then((app) => app.fetch(request, env));
 type NodeBindings = HttpBindings | Http2Bindings;
 let stopping = false;
 /**
@@ -84,7 +45,7 @@ const refuse = () =>
   Response.json(errorBody('shutting_down', 'The server is shutting down; try again shortly'), { status: 503, headers: { connection: 'close' } });
 // Every request counts as in flight until answered, so a shutdown never closes the database under one.
 const handle = (request: Request, env: NodeBindings) =>
-  stopping ? refuse() : deps.lifecycle.track(Promise.resolve(answer(request, env)).then((response) => closeIfBodyUnread(response, env)));
+  stopping ? refuse() : deps.lifecycle.track(Promise.resolve(app.fetch(request, env)).then((response) => closeIfBodyUnread(response, env)));
 const server = serve(
   { fetch: handle, port: deps.config.port, hostname: deps.config.host, serverOptions: serverOptions(deps.config.server) },
   (info) => {

@@ -12,7 +12,6 @@ import { embeddingRoutes } from '../embeddings/routes';
 import { exportRoutes } from '../calls/export-routes';
 import { groupRoutes } from '../groups/routes';
 import { healthRoutes } from './health';
-import { API_BASE, OPENAPI_PATH, STUDIES_ALIAS_PATH, STUDIES_PATH } from './paths';
 import { inferenceRoutes } from '../inference/routes';
 import { providerRoutes } from './providers';
 import { studyReportRoutes } from '../studies/report-routes';
@@ -21,7 +20,11 @@ import { studyBudgetRoutes } from '../studies/budget/routes';
 import { studyDriftRoutes } from '../studies/drift/routes';
 import { seriesRoutes } from '../studies/series/routes';
 
-export { API_BASE, OPENAPI_PATH, STUDIES_ALIAS_PATH, STUDIES_PATH } from './paths';
+export const API_BASE = '/api/v1';
+export const OPENAPI_PATH = '/openapi.json';
+/** Studies, and the name they were first served under (kept answering, documented as deprecated). */
+export const STUDIES_PATH = '/studies';
+export const STUDIES_ALIAS_PATH = '/batches';
 
 const DESCRIPTION = [
   'Every LLM call captured, success or failure. Errors are `{error: {code, message, details?}}`.',
