@@ -20,6 +20,8 @@ import { exitWith, isMain, percentile, startFakeProvider, verdict, type BenchRes
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONCURRENCY = 64;
+/** The throughput phase's calls per target, split into this many interleaved rounds. */
+const THROUGHPUT_ROUNDS = 4;
 const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 /** CPU time (user + system, every thread) the process has used so far, in ms. */
@@ -167,16 +169,28 @@ export async function run(
     const p50 = (name: string) => percentile(seq[name]!, 50);
     const p99 = (name: string) => percentile(seq[name]!, 99);
 
+    // The calls of each target come in rounds, the targets' order turned around every round, so a
+    // shared machine getting slower or faster for a while weighs on every target alike.
     const throughput: Record<string, { callsPerS: number; cpuMsPerCall: number; upstreamCpuMsPerCall: number }> = {};
+    const spent = Object.fromEntries(targets.map((t) => [t.name, { ms: 0, cpu: 0, upstreamCpu: 0 }]));
+    for (const t of targets) await drive(t.name, Math.min(1_000, calls), CONCURRENCY);
+    const perRound = Math.ceil(calls / THROUGHPUT_ROUNDS);
+    for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+      for (const t of round % 2 ? [...targets].reverse() : targets) {
+        const before = cpuMs(pids[t.name]!);
+        const upstreamBefore = cpuMs(pids.direct!);
+        spent[t.name]!.ms += await drive(t.name, perRound, CONCURRENCY);
+        spent[t.name]!.cpu += cpuMs(pids[t.name]!) - before;
+        spent[t.name]!.upstreamCpu += cpuMs(pids.direct!) - upstreamBefore;
+      }
+    }
+    const measured = perRound * THROUGHPUT_ROUNDS;
     for (const t of targets) {
-      await drive(t.name, Math.min(1_000, calls), CONCURRENCY);
-      const before = cpuMs(pids[t.name]!);
-      const upstreamBefore = cpuMs(pids.direct!);
-      const ms = await drive(t.name, calls, CONCURRENCY);
+      const { ms, cpu, upstreamCpu } = spent[t.name]!;
       throughput[t.name] = {
-        callsPerS: Math.round((calls / ms) * 1000),
-        cpuMsPerCall: round((cpuMs(pids[t.name]!) - before) / calls),
-        upstreamCpuMsPerCall: round((cpuMs(pids.direct!) - upstreamBefore) / calls),
+        callsPerS: Math.round((measured / ms) * 1000),
+        cpuMsPerCall: round(cpu / measured),
+        upstreamCpuMsPerCall: round(upstreamCpu / measured),
       };
     }
     const loadedRss = Object.fromEntries(targets.map((t) => [t.name, rssMiB(pids[t.name]!)]));
@@ -199,7 +213,7 @@ export async function run(
         }
       : {};
     if (throughput.before) console.log(`  before: ${JSON.stringify(was)}`);
-    console.log(`  (Portkey ${PORTKEY_VERSION}; ${requests} sequential calls each, interleaved; ${calls} calls each at c=${CONCURRENCY})`);
+    console.log(`  (Portkey ${PORTKEY_VERSION}; ${requests} sequential calls each, interleaved; ${measured} calls each at c=${CONCURRENCY} in ${THROUGHPUT_ROUNDS} interleaved rounds)`);
     for (const t of targets) {
       const tp = throughput[t.name]!;
       console.log(
