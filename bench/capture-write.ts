@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import { LOCAL_CONNECTION_PRAGMAS, openDatabase } from '../src/db/client';
 import { migrateDatabase } from '../src/db/migrate';
-import { RAW_CALL_COLUMNS, rawCallValues } from '../src/capture/raw-call-row';
+import { rawCallValues } from '../src/capture/raw-call-row';
+import { INSERT_SQL } from '../src/node/native-call-inserter';
 import type { NewRawCall } from '../src/db/schema';
 import { catchUpDerivedData } from '../src/analytics/catch-up';
 import { isMain, percentile, type BenchResult } from './support';
@@ -20,8 +21,6 @@ import { isMain, percentile, type BenchResult } from './support';
 const ROWS = Number(process.env.BENCH_CAPTURE_WRITE_ROWS ?? 2_000);
 const PREFILL = Number(process.env.BENCH_CAPTURE_WRITE_PREFILL ?? 20_000);
 const WAVE = 64;
-const INSERT_SQL = `INSERT INTO raw_calls (${RAW_CALL_COLUMNS.map(([, column]) => column.name).join(', ')})
-  VALUES (${RAW_CALL_COLUMNS.map(() => '?').join(', ')}) RETURNING id`;
 
 const WORDS = 'colour answer model study prompt sample river planet music garden number reason simple question light window'.split(' ');
 const words = (i: number, n: number) => Array.from({ length: n }, (_, k) => WORDS[(i * 7 + k * 13) % WORDS.length]).join(' ');
@@ -137,7 +136,7 @@ async function measure(scheme: 'now' | 'derived data in the transaction', kind: 
     db.exec('PRAGMA wal_autocheckpoint = 0');
     const pageSize = Number((db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size);
     const insert = db.prepare(INSERT_SQL);
-    const insertMany = db.transaction((rows: unknown[][]) => { for (const values of rows) insert.get(...values); });
+    const insertMany = db.transaction((rows: unknown[][]) => { for (const values of rows) insert.run(...values); });
     const firstTask = kind === 'study' ? createStudy(db, PREFILL + ROWS * 2) : undefined;
     const rows = Array.from({ length: PREFILL + ROWS * 2 }, (_, i) => {
       const call = row(i);
@@ -156,7 +155,7 @@ async function measure(scheme: 'now' | 'derived data in the transaction', kind: 
       const t0 = performance.now();
       db.exec('BEGIN');
       const t1 = performance.now();
-      insert.get(...rows[i]!);
+      insert.run(...rows[i]!);
       const t2 = performance.now();
       db.exec('COMMIT');
       const t3 = performance.now();

@@ -35,6 +35,19 @@ describe.each(['drizzle', 'native'] as const)('group-commit call writer (%s path
     expect(first.rows[0]!.request_hash).toBe('hash-7');
   });
 
+  it("gives each caller its own row's id when the row's triggers insert rows elsewhere", async () => {
+    const writer = newWriter();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => writer.insert(row(2000 + i))));
+    const group = await t.deps.database.client.execute("INSERT INTO groups (group_type, name, metadata_json) VALUES ('conversation', 'turns', '{}') RETURNING id");
+    const conversationId = Number(group.rows[0]!.id);
+    const ids = await Promise.all(Array.from({ length: 5 }, (_, i) => writer.insert(row(3000 + i, { conversationId }))));
+    const stored = await t.deps.database.client.execute({
+      sql: `SELECT c.id, c.request_hash, m.position FROM raw_calls c JOIN group_members m ON m.call_id = c.id AND m.group_id = ? WHERE c.id IN (${ids.map(() => '?').join(', ')}) ORDER BY c.id`,
+      args: [conversationId, ...ids],
+    });
+    expect(stored.rows.map((r) => [Number(r.id), r.request_hash, Number(r.position)])).toEqual(ids.map((id, i) => [id, `hash-${3000 + i}`, i]));
+  });
+
   it('fails only the invalid row when one row of a commit is refused', async () => {
     const writer = newWriter();
     const before = await countCalls(t);
