@@ -12,11 +12,10 @@
 // the range after the last one.
 import type { Database } from '../db/client';
 import { foldNextRange, foldProgress, type FoldLimits } from './catch-up-repository';
+import { nextTurn } from '../concurrency/time-slice';
 
 /** One step: 128 rows or about 512 KB of text, whichever comes first (~5–10 ms of indexing on Node). */
 export const FOLD_STEP: FoldLimits = { rows: 128, chars: 512_000 };
-
-const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
  * Folds every row captured up to now (the newest id when called), in steps; resolves with the rows

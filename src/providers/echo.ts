@@ -1,6 +1,6 @@
 // Offline, deterministic provider for dry runs, demos and tests: no model is called.
 import { z } from 'zod';
-import { timeSlicer } from '../concurrency/time-slice';
+import { nextTurn, timeSlicer } from '../concurrency/time-slice';
 import { contentText } from './message-text';
 import { ExampleBudget, schemaExample } from './schema-example';
 import {
@@ -16,8 +16,6 @@ import {
 
 /** The dimension of echo's vectors when none is asked for. */
 export const ECHO_DIMENSIONS = 16;
-const nextTurn = () =>
-  new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 export class EchoProvider implements Provider {
   readonly name = 'echo';

@@ -6,6 +6,7 @@ import { newRunSeed, runOrder } from './runner/run-order';
 import type { Database } from '../db/client';
 import { batchItems, batches, batchTaskOrder, batchTasks, groups, STUDY_GROUP_TYPE, type StudyTarget, type JsonObject } from '../db/schema';
 import type { ChatMessage } from '../providers/types';
+import { nextTurn } from '../concurrency/time-slice';
 
 export interface NewStudyItem {
   key: string;
@@ -43,7 +44,6 @@ const ITEM_BYTES_PER_STATEMENT = 256 * 1024;
 const TASKS_PER_STATEMENT = 2_500;
 // Run-order rows are appended in position order (to a table of their own), so they are cheap to write.
 const ORDER_ROWS_PER_STATEMENT = 5_000;
-const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
  * Creates the study group, its items, every (item, target, sample) task and the order they run in,

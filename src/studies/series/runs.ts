@@ -8,6 +8,7 @@ import { getStudy } from '../repository';
 import { itemIdRange, studyFingerprint } from '../report/repository';
 import { itemAccuracy, type ItemAccuracy, type ItemTally } from '../statistics/accuracy';
 import { headlineScorer, latestRunsOf, passTalliesBetween, seriesOf, seriesRuns } from './repository';
+import { nextTurn } from '../../concurrency/time-slice';
 
 /** Runs listed at most (newest first). */
 export const MAX_LISTED_RUNS = 100;
@@ -26,7 +27,6 @@ export interface HeadlineAccuracy {
 }
 
 const memo = new WeakMap<Database, Map<number, { fingerprint: string; accuracy: HeadlineAccuracy | null }>>();
-const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /** Accuracy as the report computes it (passing / scored answers, its interval over items, clustered by item), pooled over the run's targets; null until scored. */
 export async function headlineAccuracy(db: Database, runId: number): Promise<HeadlineAccuracy | null> {
