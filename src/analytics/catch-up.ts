@@ -125,7 +125,7 @@ export class DerivedDataCatchUp {
     return this.runUpTo(Number.POSITIVE_INFINITY);
   }
 
-  /** The Workers cron: a background run, at most `backgroundSteps` steps. */
+  /** A background run (the ones this class starts itself, and the Workers cron): at most `backgroundSteps` steps. */
   runSome(): Promise<number> {
     return this.runUpTo(this.backgroundSteps);
   }
